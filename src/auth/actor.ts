@@ -1,0 +1,25 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Role } from '../generated/prisma/enums.js';
+
+/** The signed-in caller as every service sees it: who, which role, which unit and that unit's tree path. */
+export interface Actor {
+  id: string;
+  username: string;
+  role: Role;
+  unitId: string;
+  unitPath: string;
+}
+
+export const IS_PUBLIC = 'ntm:isPublic';
+export const ROLES = 'ntm:roles';
+
+/** A route anyone may call without a token (login, health, metrics). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/** The roles that may call a route; a signed-in caller with another role gets 403. */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);
+
+/** The caller, as set by the authentication guard. */
+export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {
+  return ctx.switchToHttp().getRequest().actor;
+});

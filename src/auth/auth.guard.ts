@@ -1,0 +1,64 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
+import type { Role } from '../generated/prisma/enums.js';
+import { IS_PUBLIC, ROLES, type Actor } from './actor.js';
+
+interface TokenClaims {
+  sub: string;
+  username: string;
+  role: Role;
+  unitId: string;
+  unitPath: string;
+}
+
+/**
+ * The single authorisation gate of every route: a valid bearer token (401 otherwise), then the route's
+ * roles (403 otherwise). What the caller may *see* is decided by the unit tree in the services (404).
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const request = context.switchToHttp().getRequest();
+    const header: string | undefined = request.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (!token) throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: 'a bearer token is required' });
+    let claims: TokenClaims;
+    try {
+      claims = await this.jwt.verifyAsync<TokenClaims>(token);
+    } catch (err) {
+      const expired = (err as Error).name === 'TokenExpiredError';
+      throw new UnauthorizedException({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: expired ? 'the token has expired; sign in again' : 'the token is not valid',
+      });
+    }
+    const actor: Actor = {
+      id: claims.sub,
+      username: claims.username,
+      role: claims.role,
+      unitId: claims.unitId,
+      unitPath: claims.unitPath,
+    };
+    request.actor = actor;
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
+    if (roles && !roles.includes(actor.role)) {
+      throw new ForbiddenException({
+        statusCode: 403,
+        error: 'Forbidden',
+        message: `role ${actor.role} may not do this (needs ${roles.join(' or ')})`,
+      });
+    }
+    return true;
+  }
+}
+
+export type { TokenClaims };

@@ -1,0 +1,46 @@
+import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import type { Actor } from './actor.js';
+import type { TokenClaims } from './auth.guard.js';
+import { LoginThrottle } from './login-throttle.js';
+import { DUMMY_HASH, verifyPassword } from './password.js';
+import { UsersRepository } from '../users/users.repository.js';
+import { userView } from '../users/users.service.js';
+import type { LoginResponse } from './auth.dto.js';
+import type { UserView } from '../users/users.dto.js';
+import { notFound } from '../common/http-errors.js';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly jwt: JwtService,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  async login(username: string, password: string, address: string): Promise<LoginResponse> {
+    await this.throttle.assertAllowed(username, address);
+    const found = await this.users.findCredentials(username);
+    const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
+    if (!found || !ok || !found.active) {
+      await this.throttle.recordFailure(username, address);
+      throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: 'wrong username or password' });
+    }
+    await this.throttle.recordSuccess(username);
+    const { passwordHash: _hash, active: _active, unit, ...user } = found;
+    const claims: TokenClaims = {
+      sub: user.id,
+      username: user.username,
+      role: user.role,
+      unitId: user.unitId,
+      unitPath: unit.path,
+    };
+    return { accessToken: await this.jwt.signAsync(claims), user: userView(user) };
+  }
+
+  async me(actor: Actor): Promise<UserView> {
+    const row = await this.users.findById(actor.id);
+    if (!row) throw notFound('user');
+    return userView(row);
+  }
+}

@@ -1,0 +1,169 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+/** Raised when the environment is wrong; its message is the one line the process prints before it stops. */
+export class ConfigError extends Error {}
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** The environment as API.md's configuration table describes it, each variable validated at start. */
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(['development', 'production', 'test'])
+  NODE_ENV?: string;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\/[^/]+\/[A-Za-z0-9_\-]+(\?.*)?$/, {
+    message: 'DATABASE_URL must look like postgresql://user@host:5432/database',
+  })
+  DATABASE_URL?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must look like redis://host:6379' })
+  REDIS_URL?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9_\-.:{}]+$/, {
+    message: 'QUEUE_PREFIX must be letters, digits and - _ . : { }',
+  })
+  QUEUE_PREFIX?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsIn(['api', 'worker', 'all'])
+  PROCESS_ROLE?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsIn(['smtp', 'file'])
+  MAIL_TRANSPORT?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must look like smtp://host:port' })
+  SMTP_URL?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  MAIL_FROM?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^https?:\/\/[^\s]+$/, { message: 'PUBLIC_URL must be an http(s) address' })
+  PUBLIC_URL?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  STORAGE_DIR?: string;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(1024)
+  MAX_UPLOAD_MB?: number;
+
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9._\-]{3,64}$/, {
+    message: 'ADMIN_USERNAME must be 3 to 64 letters, digits, dots, dashes or underscores',
+  })
+  ADMIN_USERNAME?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(8)
+  ADMIN_PASSWORD?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(32)
+  JWT_SECRET?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^\d+[smhd]$/, { message: 'JWT_EXPIRES_IN must look like 8h, 30m or 7d' })
+  JWT_EXPIRES_IN?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  DEADLINE_OVERRIDES?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsIn(['plan-136-2019', 'none'])
+  SEED?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL?: string;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(1000)
+  LOGIN_MAX_FAILURES?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100000)
+  LOGIN_MAX_FAILURES_PER_ADDRESS?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(86400)
+  LOGIN_LOCK_SECONDS?: number;
+}
+
+export type ProcessRole = 'api' | 'worker' | 'all';
+
+export interface AppConfig {
+  production: boolean;
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  processRole: ProcessRole;
+  mail: { transport: 'smtp' | 'file'; smtpUrl?: string; from: string };
+  publicUrl: string;
+  storageDir: string;
+  maxUploadBytes: number;
+  admin: { username?: string; password?: string };
+  jwt: { secret?: string; expiresIn: string };
+  deadlineOverrides: Record<string, string>;
+  seed: 'plan-136-2019' | 'none';
+  logLevel: string;
+  login: { maxFailures: number; maxFailuresPerAddress: number; lockSeconds: number };
+}
+
+const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
+
+function parseOverrides(raw: string | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (!raw) return result;
+  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [id, duration] = part.split('=').map((s) => s?.trim());
+    if (!id || !duration || !/^[a-z]+\.[A-Za-z]+$/.test(id) || !ISO_DURATION.test(duration)) {
+      throw new ConfigError(
+        `DEADLINE_OVERRIDES: "${part}" is not deadlineId=ISO8601 duration (e.g. certification.review=PT3S)`,
+      );
+    }
+    result[id] = duration;
+  }
+  return result;
+}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const vars = plainToInstance(EnvironmentVariables, { ...env });
+  const errors = validateSync(vars, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const first = errors[0];
+    const message = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    throw new ConfigError(`Configuration error: ${message} (got ${JSON.stringify(String(env[first.property]))})`);
+  }
+  const production = vars.NODE_ENV === 'production';
+  const transport = (vars.MAIL_TRANSPORT ?? 'file') as 'smtp' | 'file';
+  if (transport === 'smtp' && !vars.SMTP_URL) {
+    throw new ConfigError('Configuration error: SMTP_URL is required when MAIL_TRANSPORT=smtp');
+  }
+  if (production && !vars.JWT_SECRET) {
+    throw new ConfigError('Configuration error: JWT_SECRET is required when NODE_ENV=production (32 characters or more)');
+  }
+  if ((vars.ADMIN_USERNAME && !vars.ADMIN_PASSWORD) || (!vars.ADMIN_USERNAME && vars.ADMIN_PASSWORD)) {
+    throw new ConfigError('Configuration error: ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
+  }
+  return {
+    production,
+    port: vars.PORT ?? 3000,
+    databaseUrl: vars.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ntm',
+    redisUrl: vars.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    queuePrefix: vars.QUEUE_PREFIX ?? 'ntm',
+    processRole: (vars.PROCESS_ROLE ?? 'all') as ProcessRole,
+    mail: { transport, smtpUrl: vars.SMTP_URL, from: vars.MAIL_FROM ?? 'NTM <no-reply@localhost>' },
+    publicUrl: (vars.PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, ''),
+    storageDir: vars.STORAGE_DIR ?? './data',
+    maxUploadBytes: (vars.MAX_UPLOAD_MB ?? 20) * 1024 * 1024,
+    admin: { username: vars.ADMIN_USERNAME, password: vars.ADMIN_PASSWORD },
+    jwt: { secret: vars.JWT_SECRET, expiresIn: vars.JWT_EXPIRES_IN ?? '8h' },
+    deadlineOverrides: parseOverrides(vars.DEADLINE_OVERRIDES),
+    seed: (vars.SEED ?? (production ? 'none' : 'plan-136-2019')) as AppConfig['seed'],
+    logLevel: vars.LOG_LEVEL ?? 'info',
+    login: {
+      maxFailures: vars.LOGIN_MAX_FAILURES ?? 5,
+      maxFailuresPerAddress: vars.LOGIN_MAX_FAILURES_PER_ADDRESS ?? 100,
+      lockSeconds: vars.LOGIN_LOCK_SECONDS ?? 900,
+    },
+  };
+}
+
+/** Injection token for the validated configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

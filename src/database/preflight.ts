@@ -1,0 +1,38 @@
+import net from 'node:net';
+
+const HOW_TO_START = {
+  postgres: "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or docker compose up -d; see README, Prerequisites)",
+  redis: 'start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no (or docker compose up -d; see README, Prerequisites)',
+};
+
+/** Opens a TCP connection to host:port, resolving with an error text when it cannot be reached. */
+function probe(host: string, port: number, timeoutMs: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (error: string | null) => {
+      socket.destroy();
+      resolve(error);
+    };
+    socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs} ms`));
+    socket.once('connect', () => done(null));
+    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
+  });
+}
+
+/** Checks that PostgreSQL and Redis answer; the error's message is the one line the process prints. */
+export async function preflight(databaseUrl: string, redisUrl: string, timeoutMs = 3000): Promise<void> {
+  const db = new URL(databaseUrl);
+  const dbHost = db.hostname || '127.0.0.1';
+  const dbPort = Number(db.port || 5432);
+  const dbError = await probe(dbHost, dbPort, timeoutMs);
+  if (dbError) {
+    throw new Error(`Cannot reach PostgreSQL at ${dbHost}:${dbPort} (DATABASE_URL): ${dbError}; ${HOW_TO_START.postgres}`);
+  }
+  const redis = new URL(redisUrl);
+  const redisHost = redis.hostname || '127.0.0.1';
+  const redisPort = Number(redis.port || 6379);
+  const redisError = await probe(redisHost, redisPort, timeoutMs);
+  if (redisError) {
+    throw new Error(`Cannot reach Redis at ${redisHost}:${redisPort} (REDIS_URL): ${redisError}; ${HOW_TO_START.redis}`);
+  }
+}

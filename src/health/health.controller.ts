@@ -1,0 +1,71 @@
+import { Controller, Get, Inject, OnModuleDestroy } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Redis } from 'ioredis';
+import { Public } from '../auth/actor.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { PrismaService } from '../database/prisma.service.js';
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref()),
+  ]);
+}
+
+/** GET /health: PostgreSQL and Redis both answer within a second, else 503 (@nestjs/terminus). */
+@ApiTags('operations')
+@Controller('health')
+export class HealthController implements OnModuleDestroy {
+  /** Its own connection, failing fast instead of queueing commands while Redis is away. */
+  private readonly redis: Redis;
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly prisma: PrismaService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.redis = new Redis(config.redisUrl, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 1000,
+      retryStrategy: () => 1000,
+      connectionName: `${config.queuePrefix}:health`,
+    });
+    this.redis.on('error', () => undefined);
+    this.redis.connect().catch(() => undefined);
+  }
+
+  @Public()
+  @Get()
+  @HealthCheck()
+  @ApiOperation({ summary: 'Database and Redis checks; 503 when either is down' })
+  check() {
+    return this.health.check([
+      async () => {
+        const db = this.indicators.check('database');
+        try {
+          await withTimeout(this.prisma.$queryRaw`SELECT 1`, 1000, 'PostgreSQL');
+          return db.up();
+        } catch (err) {
+          return db.down({ message: (err as Error).message });
+        }
+      },
+      async () => {
+        const redis = this.indicators.check('redis');
+        try {
+          await withTimeout(this.redis.ping(), 1000, 'Redis');
+          return redis.up();
+        } catch (err) {
+          return redis.down({ message: (err as Error).message });
+        }
+      },
+    ]);
+  }
+
+  onModuleDestroy(): void {
+    this.redis.disconnect();
+  }
+}

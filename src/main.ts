@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadConfig } from './config/config.js';
+import { createApp, prepareDatabase } from './app.factory.js';
+import { AppModule } from './app.module.js';
+import { PinoLogger } from './logging/logger.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  await prepareDatabase(config);
+  if (config.processRole === 'worker') {
+    const context = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: PinoLogger.create(config.logLevel) });
+    context.enableShutdownHooks();
+    return;
+  }
+  const app = await createApp(config);
+  await app.listen(config.port);
+  process.stdout.write(`NTM Workflow listening on http://localhost:${config.port} (role ${config.processRole}; API docs at /docs)\n`);
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof ConfigError || /^(Cannot reach|Configuration error)/.test((err as Error)?.message ?? '')
+    ? (err as Error).message
+    : `Startup failed: ${(err as Error)?.stack ?? String(err)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});

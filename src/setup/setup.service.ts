@@ -1,0 +1,107 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { PrismaService } from '../database/prisma.service.js';
+import type { RoleName } from '../users/users.dto.js';
+import { UsersService } from '../users/users.service.js';
+import { loadPlan136, PLAN_136, readUnits } from '../seed/plan-136.js';
+
+/** Serialises first-start work (seed, administrator, demo accounts) across processes starting together. */
+const SETUP_LOCK = 7_202_601;
+
+interface Login {
+  username: string;
+  password: string;
+  role: RoleName;
+  unit: string;
+}
+
+/**
+ * First start: loads the configured seed into an empty database, creates the administrator and, outside
+ * production, one demo account per role on the seeded tree, and prints those logins once.
+ */
+@Injectable()
+export class SetupService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Setup');
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly users: UsersService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const logins = await this.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SETUP_LOCK})`;
+        let seeded = false;
+        if (this.config.seed === PLAN_136 && (await tx.unit.count()) === 0 && !(await tx.seedRun.findUnique({ where: { name: PLAN_136 } }))) {
+          const result = await loadPlan136(tx);
+          await tx.seedRun.create({ data: { name: PLAN_136 } });
+          this.logger.log(`seed ${PLAN_136} loaded: ${result.units} units, ${result.villages} villages`);
+          seeded = true;
+        }
+        return { seeded, hasUsers: (await tx.user.count()) > 0 };
+      },
+      { timeout: 60_000 },
+    );
+    if (logins.hasUsers) return;
+    await this.createFirstUsers(logins.seeded);
+  }
+
+  private async createFirstUsers(seeded: boolean): Promise<void> {
+    const created: Login[] = [];
+    let province = await this.prisma.unit.findFirst({ where: { level: 'PROVINCE' }, orderBy: { code: 'asc' } });
+    if (!province) {
+      // No tree yet (SEED=none): the administrator needs a unit to belong to.
+      const id = randomUUID();
+      province = await this.prisma.unit.create({
+        data: { id, code: 'ROOT', name: 'Quản trị hệ thống', level: 'PROVINCE', path: `/${id}/` },
+      });
+    }
+    if (!this.config.admin.username && this.config.production) {
+      throw new Error('Configuration error: ADMIN_USERNAME and ADMIN_PASSWORD are required at first start in production');
+    }
+    const admin = {
+      username: this.config.admin.username ?? 'admin',
+      password: this.config.admin.password ?? randomBytes(9).toString('base64url'),
+    };
+    await this.add(created, admin.username, admin.password, 'ADMIN', province.id, province.name, 'Quản trị viên');
+    if (!this.config.production && seeded) {
+      // The first district and commune of the seed file (Tràng Định, Đào Viên).
+      const tree = readUnits();
+      const district = await this.prisma.unit.findUnique({ where: { code: tree.districts[0].code } });
+      const commune = await this.prisma.unit.findUnique({ where: { code: tree.districts[0].communes[0].code } });
+      if (district && commune) {
+        await this.add(created, 'demo.commune', randomBytes(9).toString('base64url'), 'COMMUNE_STAFF', commune.id, commune.name, 'Cán bộ xã (demo)');
+        await this.add(created, 'demo.reviewer', randomBytes(9).toString('base64url'), 'REVIEWER', district.id, district.name, 'Cán bộ thẩm định huyện (demo)');
+        await this.add(created, 'demo.province', randomBytes(9).toString('base64url'), 'PROVINCE_OFFICER', province.id, province.name, 'Cán bộ tỉnh (demo)');
+      }
+    }
+    this.print(created);
+  }
+
+  private async add(list: Login[], username: string, password: string, role: RoleName, unitId: string, unit: string, fullName: string) {
+    try {
+      await this.users.create(null, { username, password, role, unitId, fullName, email: `${username}@localhost` });
+      list.push({ username, password, role, unit });
+    } catch (err) {
+      // Another process created the first users at the same moment.
+      if ((err as { status?: number }).status !== 409) throw err;
+    }
+  }
+
+  private print(logins: Login[]): void {
+    if (logins.length === 0 || this.config.logLevel === 'silent') return;
+    const shown = logins.filter((l) => !(l.role === 'ADMIN' && this.config.admin.password));
+    const lines = [
+      '',
+      'NTM Workflow: first start. These logins are shown once; keep them or create your own users.',
+      ...logins.map((l) =>
+        `  ${l.username.padEnd(16)} ${(shown.includes(l) ? l.password : '(ADMIN_PASSWORD)').padEnd(14)} ${l.role.padEnd(17)} ${l.unit}`,
+      ),
+      '',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { UnitsModule } from '../units/units.module.js';
+import { UsersController } from './users.controller.js';
+import { UsersRepository } from './users.repository.js';
+import { UsersService } from './users.service.js';
+
+@Module({
+  imports: [UnitsModule],
+  controllers: [UsersController],
+  providers: [UsersRepository, UsersService],
+  exports: [UsersService, UsersRepository],
+})
+export class UsersModule {}

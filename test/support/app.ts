@@ -1,0 +1,89 @@
+import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import request from 'supertest';
+import { createApp, prepareDatabase } from '../../src/app.factory.js';
+import { loadConfig, type AppConfig } from '../../src/config/config.js';
+
+export const ADMIN = { username: 'admin', password: 'admin-password-1' };
+
+/** A database URL of its own for one test file (created by the app at start). */
+export function testDatabaseUrl(name: string): string {
+  return `postgresql://postgres@127.0.0.1:5432/ntm_test_${name}`;
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = u.pathname.slice(1);
+  u.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: u.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  http: ReturnType<typeof request>;
+  /** Signs in and returns an Authorization header value. */
+  login(username: string, password: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real application for one test file: its own database (dropped first), its own BullMQ prefix and
+ * storage folder, the same start-up path as `npm start` (preflight, create database, migrate, seed, first users).
+ */
+export async function startTestApp(name: string, env: Record<string, string> = {}): Promise<TestApp> {
+  const storage = mkdtempSync(join(tmpdir(), `ntm-${name}-`));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: testDatabaseUrl(name),
+    QUEUE_PREFIX: `test-${name}`,
+    STORAGE_DIR: storage,
+    LOG_LEVEL: 'silent',
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    ...env,
+  });
+  if (!env.KEEP_DATABASE) await dropDatabase(config.databaseUrl);
+  await prepareDatabase(config);
+  const app = await createApp(config);
+  const http = request(app.getHttpServer());
+  return {
+    app,
+    config,
+    http,
+    async login(username, password) {
+      const res = await request(app.getHttpServer()).post('/auth/login').send({ username, password });
+      if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return `Bearer ${res.body.accessToken}`;
+    },
+    async close() {
+      await app.close();
+      rmSync(storage, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns a truthy value or the deadline passes. */
+export async function waitFor<T>(check: () => Promise<T> | T, { timeoutMs = 20000, intervalMs = 50, what = 'condition' } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
