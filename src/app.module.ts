@@ -10,6 +10,11 @@ import { RedisModule } from './redis/redis.module.js';
 import { SetupModule } from './setup/setup.module.js';
 import { UnitsModule } from './units/units.module.js';
 import { UsersModule } from './users/users.module.js';
+import { PgPoolModule } from './database/pg-pool.js';
+import { CalendarModule } from './calendar/calendar.module.js';
+import { EngineModule } from './engine/engine.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { JobsModule, WorkerModule } from './queues/worker.module.js';
 
 @Module({})
 export class AppModule {
@@ -27,6 +32,12 @@ export class AppModule {
         UnitsModule,
         UsersModule,
         SetupModule,
+        PgPoolModule,
+        CalendarModule,
+        EngineModule,
+        JobsModule,
+        AuditModule,
+        ...(config.processRole === 'api' ? [] : [WorkerModule]),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

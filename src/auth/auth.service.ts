@@ -23,10 +23,10 @@ export class AuthService {
     const found = await this.users.findCredentials(username);
     const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
     if (!found || !ok || !found.active) {
-      await this.throttle.recordFailure(username, address);
+      // assertAllowed already counted this attempt as a failure.
       throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: 'wrong username or password' });
     }
-    await this.throttle.recordSuccess(username);
+    await this.throttle.recordSuccess(username, address);
     const { passwordHash: _hash, active: _active, unit, ...user } = found;
     const claims: TokenClaims = {
       sub: user.id,

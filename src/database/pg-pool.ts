@@ -1,0 +1,31 @@
+import { Global, Inject, Module, OnModuleDestroy } from '@nestjs/common';
+import pg from 'pg';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+
+/** A node-postgres pool for the engine's hand-written transactions (the hot path: a handful of statements). */
+export const PG_POOL = Symbol('PG_POOL');
+
+class PoolCloser implements OnModuleDestroy {
+  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: PG_POOL,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => {
+        const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 20 });
+        pool.on('error', () => undefined); // an idle client lost its connection; the pool replaces it
+        return pool;
+      },
+    },
+    PoolCloser,
+  ],
+  exports: [PG_POOL],
+})
+export class PgPoolModule {}

@@ -1,0 +1,421 @@
+import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import { WorkingCalendar } from '../calendar/working-calendar.js';
+import { conflict, notFound, ruleViolation } from '../common/http-errors.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { PG_POOL } from '../database/pg-pool.js';
+import { DeadlineClock } from './deadlines.js';
+import type { PersistedSnapshot, WorkflowDefinition } from './definition.js';
+import type { EngineActor, EngineEvent, InstanceState, SendResult, SubjectRef } from './engine.types.js';
+import { canonicalJson, eventHash } from './history-hash.js';
+import { WorkflowRegistry } from './registry.js';
+
+/** Work a domain module does inside the event's transaction (its own tables only), after the transition. */
+export type InTransaction = (tx: pg.PoolClient, result: { fromState: string; toState: string; seq: number; context: Record<string, unknown> }) => Promise<void>;
+
+export interface SendOptions {
+  idempotencyKey?: string;
+  /** Set by the deadline worker: the timer row this event comes from; ignored unless still pending. */
+  timerId?: string;
+  inTransaction?: InTransaction;
+  /** An open transaction to run in (the caller commits); otherwise the engine opens and commits its own. */
+  tx?: pg.PoolClient;
+}
+
+interface InstanceRow {
+  id: string;
+  workflow_key: string;
+  workflow_version: number;
+  subject_type: string;
+  subject_id: string;
+  unit_path: string;
+  state: string;
+  snapshot: PersistedSnapshot;
+  version: number;
+  open: boolean;
+  last_seq: number;
+  last_hash: string;
+}
+
+type Action = { type: string; params?: Record<string, unknown> };
+
+function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  // Nested states: "parent.child" (parallel regions joined by ",").
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) parts.push(`${k}.${stateName(v)}`);
+  return parts.join(',');
+}
+
+function persisted(snapshot: AnyMachineSnapshot): PersistedSnapshot {
+  return { value: snapshot.value, context: snapshot.context as Record<string, unknown>, status: snapshot.status };
+}
+
+/**
+ * The engine: applies one event to one workflow instance in one PostgreSQL transaction (lock ▸ authorise ▸
+ * transition() ▸ snapshot ▸ history ▸ timers ▸ outbox). It knows machines, subjects, actors and the unit
+ * tree, nothing about villages or money. XState's own timers never run: delayed raises become timer rows.
+ */
+@Injectable()
+export class EngineService {
+  private readonly clock: DeadlineClock;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly registry: WorkflowRegistry,
+    calendar: WorkingCalendar,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.clock = new DeadlineClock(calendar, config.deadlineOverrides);
+  }
+
+  /** Runs `work` in a transaction of the engine's pool, for domain modules that start instances with their rows. */
+  async transaction<T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async within<T>(tx: pg.PoolClient | undefined, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
+    return tx ? work(tx) : this.transaction(work);
+  }
+
+  /** Starts a workflow for a subject on the latest version of its machine. */
+  async start(
+    workflow: string,
+    subject: SubjectRef & { unitId: string; unitPath: string },
+    actor: EngineActor,
+    input: Record<string, unknown> = {},
+    tx?: pg.PoolClient,
+  ): Promise<InstanceState> {
+    const def = this.registry.latest(workflow);
+    if (!def) throw new Error(`unknown workflow ${workflow}`);
+    return this.within(tx, async (client) => {
+      const [snapshot, actions] = initialTransition(def.machine, input);
+      const id = randomUUID();
+      const now = new Date();
+      const state = stateName(snapshot.value);
+      const row = {
+        instanceId: id,
+        seq: 1,
+        type: 'START',
+        actorId: actor.id,
+        actorRole: actor.role,
+        actorUnitId: actor.unitId,
+        payload: input,
+        fromState: '',
+        toState: state,
+        at: now.toISOString(),
+        prevHash: '',
+      };
+      const hash = eventHash(row);
+      await client.query(
+        `INSERT INTO workflow_instances (id, workflow_key, workflow_version, subject_type, subject_id, unit_id, unit_path, state, snapshot, version, open, last_seq, last_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, 1, $11, $12, $12)`,
+        [id, def.key, def.version, subject.type, subject.id, subject.unitId, subject.unitPath, state, persisted(snapshot), snapshot.status === 'active', hash, now],
+      );
+      await this.appendHistory(client, row, hash, null);
+      await this.applyActions(client, def, id, 1, actions as Action[], now, { subject, eventType: 'START', state });
+      return {
+        instanceId: id,
+        workflow: def.key,
+        workflowVersion: def.version,
+        state,
+        version: 1,
+        open: snapshot.status === 'active',
+        context: snapshot.context as Record<string, unknown>,
+      };
+    });
+  }
+
+  /**
+   * Applies one event. 404 when the subject has no instance or lies outside the actor's unit, 403 when the
+   * actor's role or unit may not send it, 409 (with allowedEvents) when the state does not take it, 422
+   * (with the rule) when a guard refuses it. All or nothing.
+   */
+  async send(subject: SubjectRef, event: EngineEvent, actor: EngineActor, options: SendOptions = {}): Promise<SendResult> {
+    return this.within(options.tx, async (client) => {
+      const found = await client.query<InstanceRow>(
+        `SELECT id, workflow_key, workflow_version, subject_type, subject_id, unit_path, state, snapshot, version, open, last_seq, last_hash
+           FROM workflow_instances WHERE subject_type = $1 AND subject_id = $2 FOR UPDATE`,
+        [subject.type, subject.id],
+      );
+      const inst = found.rows[0];
+      if (!inst || !inst.unit_path.startsWith(actor.role === 'ADMIN' ? '' : actor.unitPath)) throw notFound(subject.type);
+      return this.applyEvent(client, inst, event, actor, options);
+    });
+  }
+
+  private async applyEvent(
+    client: pg.PoolClient,
+    inst: InstanceRow,
+    event: EngineEvent,
+    actor: EngineActor,
+    options: SendOptions,
+  ): Promise<SendResult> {
+    const current = (): SendResult => ({
+      instanceId: inst.id,
+      workflow: inst.workflow_key,
+      workflowVersion: inst.workflow_version,
+      state: inst.state,
+      version: inst.version,
+      open: inst.open,
+      context: inst.snapshot.context,
+      applied: false,
+    });
+    const idempotencyKey = options.idempotencyKey ? `${actor.id ?? 'system'}:${options.idempotencyKey}` : null;
+    if (idempotencyKey) {
+      const seen = await client.query('SELECT 1 FROM workflow_events WHERE instance_id = $1 AND idempotency_key = $2', [inst.id, idempotencyKey]);
+      if (seen.rowCount) return { ...current(), reason: 'duplicate' };
+    }
+    if (options.timerId) {
+      const timer = await client.query(
+        `UPDATE workflow_timers SET status = 'fired', settled_at = now() WHERE id = $1 AND instance_id = $2 AND status = 'pending' RETURNING id`,
+        [options.timerId, inst.id],
+      );
+      if (!timer.rowCount) return { ...current(), reason: 'timer_not_pending' };
+    }
+
+    let def = this.registry.get(inst.workflow_key, inst.workflow_version);
+    let snapshotData = inst.snapshot;
+    const latest = this.registry.latest(inst.workflow_key);
+    const migration = latest?.migrations?.find((m) => m.from === inst.workflow_version);
+    if (latest && migration && latest.version !== inst.workflow_version) {
+      snapshotData = migration.up(snapshotData);
+      def = latest;
+    }
+    if (!def) throw new Error(`workflow ${inst.workflow_key} v${inst.workflow_version} is not registered`);
+
+    this.authorise(def, event.type, actor, inst.unit_path);
+    const snapshot = def.machine.resolveState({ value: snapshotData.value, context: snapshotData.context } as never) as AnyMachineSnapshot;
+    const allowed = this.eventsOf(snapshot);
+    if (!allowed.includes(event.type) || snapshot.status !== 'active') {
+      if (options.timerId) return { ...current(), reason: 'timer_stale' };
+      throw conflict(`${event.type} is not allowed in state ${inst.state}`, { allowedEvents: this.userEvents(snapshot) });
+    }
+    if (!snapshot.can(event as never)) {
+      const guard = this.refusingGuard(snapshot, event.type);
+      const spec = def.rules?.[guard] ?? { rule: guard, message: `${event.type} refused by rule ${guard}` };
+      throw ruleViolation(spec.rule, spec.message);
+    }
+    const [next, actions] = transition(def.machine, snapshot, event as never);
+    const now = new Date();
+    const seq = inst.last_seq + 1;
+    const toState = stateName(next.value);
+    const { type, ...payload } = event;
+    const row = {
+      instanceId: inst.id,
+      seq,
+      type,
+      actorId: actor.id,
+      actorRole: actor.role,
+      actorUnitId: actor.unitId,
+      payload,
+      fromState: inst.state,
+      toState,
+      at: now.toISOString(),
+      prevHash: inst.last_hash,
+    };
+    const hash = eventHash(row);
+    const open = next.status === 'active';
+    await client.query(
+      `UPDATE workflow_instances SET state = $2, snapshot = $3, version = version + 1, open = $4, last_seq = $5, last_hash = $6,
+              workflow_version = $7, updated_at = $8 WHERE id = $1`,
+      [inst.id, toState, persisted(next), open, seq, hash, def.version, now],
+    );
+    await this.appendHistory(client, row, hash, idempotencyKey);
+    await this.applyActions(client, def, inst.id, seq, actions as Action[], now, {
+      subject: { type: inst.subject_type, id: inst.subject_id },
+      eventType: type,
+      state: toState,
+    });
+    const context = next.context as Record<string, unknown>;
+    await options.inTransaction?.(client, { fromState: inst.state, toState, seq, context });
+    return {
+      instanceId: inst.id,
+      workflow: def.key,
+      workflowVersion: def.version,
+      state: toState,
+      version: inst.version + 1,
+      open,
+      context,
+      applied: true,
+      fromState: inst.state,
+      seq,
+    };
+  }
+
+  private async appendHistory(
+    client: pg.PoolClient,
+    row: { instanceId: string; seq: number; type: string; actorId: string | null; actorRole: string; actorUnitId: string | null; payload: unknown; fromState: string; toState: string; at: string; prevHash: string },
+    hash: string,
+    idempotencyKey: string | null,
+  ): Promise<void> {
+    await client.query(
+      `INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, idempotency_key, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [row.instanceId, row.seq, row.type, row.actorId, row.actorRole, row.actorUnitId, canonicalJson(row.payload), row.fromState, row.toState, row.at, idempotencyKey, row.prevHash, hash],
+    );
+  }
+
+  /** Delayed raises become timer rows, cancels cancel them, effects become outbox rows. */
+  private async applyActions(
+    client: pg.PoolClient,
+    def: WorkflowDefinition,
+    instanceId: string,
+    seq: number,
+    actions: Action[],
+    now: Date,
+    meta: { subject: SubjectRef; eventType: string; state: string },
+  ): Promise<void> {
+    const cancels: string[] = [];
+    const timers: unknown[][] = [];
+    const effects: unknown[][] = [];
+    for (const action of actions) {
+      const params = action.params ?? {};
+      if (action.type === 'xstate.cancel') {
+        cancels.push(String(params.sendId));
+      } else if (action.type === 'xstate.raise' && params.delay !== undefined) {
+        const raised = params.event as { type: string };
+        const delayName = raised.type.startsWith('xstate.after.') ? raised.type.slice('xstate.after.'.length).split('.')[0] : '';
+        const delay = def.delays[delayName];
+        if (!delay) throw new Error(`workflow ${def.key}: delay "${delayName}" has no deadline in its definition`);
+        const dueAt = this.clock.dueAt(delay.deadline, def.deadlines[delay.deadline], delay, now);
+        timers.push([randomUUID(), instanceId, String(params.id), delay.deadline, delay.kind, raised, dueAt]);
+      } else if (def.effects[action.type]) {
+        const effect = def.effects[action.type];
+        const payload = { ...params, workflow: def.key, subject: meta.subject, event: meta.eventType, state: meta.state, seq };
+        effects.push([randomUUID(), instanceId, seq, effect.queue, effect.job, payload]);
+      } else if (action.type !== 'xstate.raise' && !def.machine.implementations.actions[action.type]) {
+        throw new Error(`workflow ${def.key}: action ${action.type} is neither an effect nor implemented`);
+      }
+    }
+    if (cancels.length) {
+      await client.query(
+        `UPDATE workflow_timers SET status = 'cancelled', settled_at = now() WHERE instance_id = $1 AND send_id = ANY($2) AND status = 'pending'`,
+        [instanceId, cancels],
+      );
+    }
+    if (timers.length) {
+      await client.query(
+        `INSERT INTO workflow_timers (id, instance_id, send_id, deadline_id, kind, event, due_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])`,
+        columns(timers, 7),
+      );
+    }
+    if (effects.length) {
+      await client.query(
+        `INSERT INTO outbox (id, instance_id, seq, queue, job, payload)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[])`,
+        columns(effects, 6),
+      );
+    }
+  }
+
+  private authorise(def: WorkflowDefinition, eventType: string, actor: EngineActor, unitPath: string): void {
+    if (actor.role === 'SYSTEM') return;
+    const permission = def.permissions[eventType];
+    if (!permission || !permission.roles.includes(actor.role)) {
+      throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: `role ${actor.role} may not send ${eventType}` });
+    }
+    if (!relationHolds(permission.unit, actor, unitPath)) {
+      throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: `${eventType} is for another unit's ${actor.role}` });
+    }
+  }
+
+  private eventsOf(snapshot: AnyMachineSnapshot): string[] {
+    const events = new Set<string>();
+    for (const node of snapshot._nodes) for (const e of node.ownEvents) events.add(e);
+    return [...events];
+  }
+
+  /** The events a user may send in this state (the machine's own, without XState's internal ones). */
+  userEvents(snapshot: AnyMachineSnapshot): string[] {
+    return this.eventsOf(snapshot).filter((e) => !e.startsWith('xstate.') && e !== '*');
+  }
+
+  private refusingGuard(snapshot: AnyMachineSnapshot, eventType: string): string {
+    for (const node of [...snapshot._nodes].reverse()) {
+      for (const t of node.transitions.get(eventType) ?? []) {
+        const guard = t.guard as unknown;
+        if (typeof guard === 'string') return guard;
+        if (guard && typeof guard === 'object' && typeof (guard as { type?: unknown }).type === 'string') return (guard as { type: string }).type;
+        if (typeof guard === 'function' && guard.name) return guard.name;
+      }
+    }
+    return 'guard';
+  }
+
+  /** The current state of a subject's instance as the actor may see it, with the events it may send now. */
+  async inspect(subject: SubjectRef, actor?: EngineActor): Promise<(InstanceState & { allowedEvents: string[]; deadlines: { id: string; deadline: string; kind: string; dueAt: Date }[] }) | null> {
+    const found = await this.pool.query<InstanceRow & { timers: { id: string; deadline: string; kind: string; dueAt: string }[] | null }>(
+      `SELECT i.id, i.workflow_key, i.workflow_version, i.unit_path, i.state, i.snapshot, i.version, i.open,
+              (SELECT json_agg(json_build_object('id', t.id, 'deadline', t.deadline_id, 'kind', t.kind, 'dueAt', t.due_at) ORDER BY t.due_at)
+                 FROM workflow_timers t WHERE t.instance_id = i.id AND t.status = 'pending') AS timers
+         FROM workflow_instances i WHERE i.subject_type = $1 AND i.subject_id = $2`,
+      [subject.type, subject.id],
+    );
+    const inst = found.rows[0];
+    if (!inst) return null;
+    const def = this.registry.get(inst.workflow_key, inst.workflow_version) ?? this.registry.latest(inst.workflow_key);
+    let allowedEvents: string[] = [];
+    if (def) {
+      const snapshot = def.machine.resolveState({ value: inst.snapshot.value, context: inst.snapshot.context } as never) as AnyMachineSnapshot;
+      allowedEvents = snapshot.status === 'active' ? this.userEvents(snapshot) : [];
+      if (actor) {
+        allowedEvents = allowedEvents.filter((e) => {
+          const p = def.permissions[e];
+          return p && p.roles.includes(actor.role) && relationHolds(p.unit, actor, inst.unit_path);
+        });
+      }
+    }
+    return {
+      instanceId: inst.id,
+      workflow: inst.workflow_key,
+      workflowVersion: inst.workflow_version,
+      state: inst.state,
+      version: inst.version,
+      open: inst.open,
+      context: inst.snapshot.context,
+      allowedEvents,
+      deadlines: (inst.timers ?? []).map((t) => ({ ...t, dueAt: new Date(t.dueAt) })),
+    };
+  }
+
+  /** The history of a subject's instance, oldest first. */
+  async history(subject: SubjectRef) {
+    const { rows } = await this.pool.query(
+      `SELECT e.seq, e.type, e.actor_id AS "actorId", e.actor_role AS "actorRole", e.actor_unit_id AS "actorUnitId",
+              e.from_state AS "fromState", e.to_state AS "toState", e.payload, e.at, e.hash, e.prev_hash AS "prevHash"
+         FROM workflow_events e JOIN workflow_instances i ON i.id = e.instance_id
+        WHERE i.subject_type = $1 AND i.subject_id = $2 ORDER BY e.seq`,
+      [subject.type, subject.id],
+    );
+    return rows;
+  }
+}
+
+/** Whether the actor's unit stands in `relation` to the subject's unit (given as its tree path). */
+export function relationHolds(relation: string, actor: EngineActor, unitPath: string): boolean {
+  const ids = unitPath.split('/').filter(Boolean);
+  if (relation === 'within') return unitPath.startsWith(actor.unitPath);
+  if (relation === 'root') return actor.unitId === ids[0];
+  const m = /^ancestor:(\d+)$/.exec(relation);
+  if (m) return actor.unitId === ids[ids.length - 1 - Number(m[1])];
+  return false;
+}
+
+function columns(rows: unknown[][], width: number): unknown[][] {
+  return Array.from({ length: width }, (_, i) => rows.map((r) => r[i]));
+}

@@ -1,0 +1,39 @@
+import type { ActorRole } from './definition.js';
+
+/** Who sends an event: a user (id, role, unit and its tree path) or the system. */
+export interface EngineActor {
+  id: string | null;
+  role: ActorRole;
+  unitId: string | null;
+  unitPath: string;
+}
+
+export const SYSTEM_ACTOR: EngineActor = { id: null, role: 'SYSTEM', unitId: null, unitPath: '' };
+
+export interface SubjectRef {
+  type: string;
+  id: string;
+}
+
+export interface EngineEvent {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface InstanceState {
+  instanceId: string;
+  workflow: string;
+  workflowVersion: number;
+  state: string;
+  version: number;
+  open: boolean;
+  context: Record<string, unknown>;
+}
+
+export interface SendResult extends InstanceState {
+  /** false when the event changed nothing: a repeated idempotency key, or a timer cancelled or stale. */
+  applied: boolean;
+  reason?: 'duplicate' | 'timer_not_pending' | 'timer_stale';
+  fromState?: string;
+  seq?: number;
+}

@@ -1,0 +1,31 @@
+/** The BullMQ queues: delayed deadline jobs, and the effect queues the workflows' outbox rows go to. */
+export const DEADLINES_QUEUE = 'deadlines';
+export const EFFECT_QUEUES = ['notifications', 'review-steps'] as const;
+export const ALL_QUEUES = [DEADLINES_QUEUE, ...EFFECT_QUEUES];
+
+/** Bounded retention and retries for every job. */
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 6,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { count: 1000, age: 24 * 3600 },
+  removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
+} as const;
+
+/** ioredis connection options from a redis:// URL. */
+export function redisConnection(url: string) {
+  const u = new URL(url);
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: Number(u.port || 6379),
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+  };
+}
+
+/** The ioredis client under a BullMQ queue (BullMQ 6 keeps it on the Redis backend). */
+export async function redisOf(queue: import('bullmq').Queue): Promise<import('ioredis').Redis> {
+  return (await (queue.getBackend() as unknown as { client: Promise<unknown> }).client) as import('ioredis').Redis;
+}

@@ -1,0 +1,109 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import pg from 'pg';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { PG_POOL } from '../database/pg-pool.js';
+import { DEADLINES_QUEUE } from './queue-names.js';
+
+const BATCH = 500;
+
+/**
+ * Moves committed outbox and timer rows into BullMQ: woken by NOTIFY ntm_relay at commit, with a short
+ * poll as a backstop. The row id is the job id, so enqueueing twice is a no-op; a row is marked dispatched
+ * only after Redis accepted its job.
+ */
+@Injectable()
+export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Relay');
+  private listener?: pg.Client;
+  private timer?: NodeJS.Timeout;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private readonly queues: Map<string, Queue>;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectQueue('deadlines') deadlines: Queue,
+    @InjectQueue('notifications') notifications: Queue,
+    @InjectQueue('review-steps') reviewSteps: Queue,
+  ) {
+    this.queues = new Map([deadlines, notifications, reviewSteps].map((q) => [q.name, q]));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.listener = new pg.Client({ connectionString: this.config.databaseUrl });
+    this.listener.on('error', (err) => this.logger.warn(`listener lost: ${err.message}`));
+    await this.listener.connect();
+    this.listener.on('notification', () => this.kick());
+    await this.listener.query('LISTEN ntm_relay');
+    this.timer = setInterval(() => this.kick(), 500);
+    this.kick();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Asks for a drain; drains never overlap, and one requested during a drain runs after it. */
+  kick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          while ((await this.drainOutbox()) + (await this.drainTimers()) > 0 && !this.stopped);
+        } catch (err) {
+          this.logger.warn(`relay pass failed, will retry: ${(err as Error).message}`);
+        }
+      } while (this.again && !this.stopped);
+      this.running = null;
+    })();
+    return this.running;
+  }
+
+  /** Enqueues up to one batch of pending outbox rows; returns how many. */
+  async drainOutbox(): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string; queue: string; job: string; payload: Record<string, unknown> }>(
+      `SELECT id, queue, job, payload FROM outbox WHERE status = 'pending' ORDER BY created_at LIMIT ${BATCH}`,
+    );
+    if (!rows.length) return 0;
+    const byQueue = new Map<string, typeof rows>();
+    for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
+    const sent: string[] = [];
+    for (const [name, list] of byQueue) {
+      const queue = this.queues.get(name);
+      if (!queue) {
+        this.logger.error(`outbox rows for unknown queue ${name}`);
+        continue;
+      }
+      await queue.addBulk(list.map((r) => ({ name: r.job, data: { outboxId: r.id, ...r.payload }, opts: { jobId: r.id } })));
+      sent.push(...list.map((r) => r.id));
+    }
+    await this.pool.query(`UPDATE outbox SET status = 'dispatched', dispatched_at = now() WHERE id = ANY($1) AND status = 'pending'`, [sent]);
+    return sent.length;
+  }
+
+  /** Enqueues up to one batch of pending, not yet dispatched timers as delayed jobs; returns how many. */
+  async drainTimers(): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string; due_at: Date }>(
+      `SELECT id, due_at FROM workflow_timers WHERE status = 'pending' AND dispatched_at IS NULL ORDER BY due_at LIMIT ${BATCH}`,
+    );
+    if (!rows.length) return 0;
+    const now = Date.now();
+    await this.queues.get(DEADLINES_QUEUE)!.addBulk(
+      rows.map((r) => ({ name: 'fire', data: { timerId: r.id }, opts: { jobId: r.id, delay: Math.max(0, r.due_at.getTime() - now) } })),
+    );
+    await this.pool.query(`UPDATE workflow_timers SET dispatched_at = now() WHERE id = ANY($1) AND dispatched_at IS NULL`, [rows.map((r) => r.id)]);
+    return rows.length;
+  }
+}

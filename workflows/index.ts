@@ -1,0 +1,7 @@
+import type { WorkflowDefinition } from '../src/engine/definition.js';
+
+/**
+ * Every workflow version this build runs. A workflow is a folder here (its machine per version, deadlines,
+ * delays, effects and permissions) listed in this array; the engine needs nothing else.
+ */
+export const workflowDefinitions: WorkflowDefinition[] = [];
