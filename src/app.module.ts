@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { AllExceptionsFilter } from './common/exception.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
@@ -14,6 +14,7 @@ import { PgPoolModule } from './database/pg-pool.js';
 import { CalendarModule } from './calendar/calendar.module.js';
 import { EngineModule } from './engine/engine.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
 import { JobsModule, WorkerModule } from './queues/worker.module.js';
 
 @Module({})
@@ -39,7 +40,10 @@ export class AppModule {
         AuditModule,
         ...(config.processRole === 'api' ? [] : [WorkerModule]),
       ],
-      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+      ],
     };
   }
 }

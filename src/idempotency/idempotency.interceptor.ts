@@ -1,0 +1,92 @@
+import { BadRequestException, CallHandler, ExecutionContext, HttpException, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { firstValueFrom, from, type Observable } from 'rxjs';
+import type { Actor } from '../auth/actor.js';
+import { conflict, ruleViolation } from '../common/http-errors.js';
+import { PG_POOL } from '../database/pg-pool.js';
+import { canonicalJson } from '../engine/history-hash.js';
+
+const KEY = /^[\x21-\x7e]{1,200}$/;
+const WAIT_MS = 30_000;
+const ABANDONED_MS = 120_000;
+
+/**
+ * `Idempotency-Key` on any POST (API.md): the first request with a key runs, later ones from the same user
+ * get its stored response without running again, concurrent ones wait for it. A key reused with another
+ * body is 422 `idempotency_key_reused`. A request that failed with a server error frees its key.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToHttp().getRequest<Request & { actor?: Actor }>();
+    const key = req.headers['idempotency-key'];
+    if (req.method !== 'POST' || key === undefined || !req.actor) return next.handle();
+    if (typeof key !== 'string' || !KEY.test(key)) {
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'Idempotency-Key must be 1 to 200 visible ASCII characters' });
+    }
+    const res = context.switchToHttp().getResponse<Response>();
+    return from(this.run(req.actor.id, key, req, res, () => firstValueFrom(next.handle())));
+  }
+
+  private async run(userId: string, key: string, req: Request, res: Response, handler: () => Promise<unknown>): Promise<unknown> {
+    const path = req.originalUrl.split('?')[0];
+    const hash = createHash('sha256').update(`${req.method} ${path} ${canonicalJson(req.body ?? null)}`).digest('hex');
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const claimed = await this.pool.query(
+        `INSERT INTO idempotency_records (user_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (user_id, key) DO NOTHING`,
+        [userId, key, req.method, path, hash],
+      );
+      if (claimed.rowCount) return this.first(userId, key, res, handler);
+      const { rows } = await this.pool.query<{ request_hash: string; status: string; status_code: number | null; response_body: unknown; age_ms: number }>(
+        `SELECT request_hash, status, status_code, response_body, extract(epoch FROM now() - created_at) * 1000 AS age_ms
+           FROM idempotency_records WHERE user_id = $1 AND key = $2`,
+        [userId, key],
+      );
+      const record = rows[0];
+      if (!record) continue; // freed by a failed first request: claim it
+      if (record.request_hash !== hash) {
+        throw ruleViolation('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
+      }
+      if (record.status === 'done') {
+        res.status(record.status_code ?? 200);
+        res.setHeader('Idempotent-Replayed', 'true');
+        if (record.status_code && record.status_code >= 400) throw new HttpException(record.response_body as object, record.status_code);
+        return record.response_body;
+      }
+      if (record.age_ms > ABANDONED_MS) {
+        await this.pool.query(`DELETE FROM idempotency_records WHERE user_id = $1 AND key = $2 AND status = 'pending'`, [userId, key]);
+        continue;
+      }
+      if (Date.now() > deadline) throw conflict('a request with this Idempotency-Key is still running');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  private async first(userId: string, key: string, res: Response, handler: () => Promise<unknown>): Promise<unknown> {
+    try {
+      const body = await handler();
+      await this.store(userId, key, res.statusCode, body ?? null);
+      return body;
+    } catch (err) {
+      if (err instanceof HttpException && err.getStatus() < 500) {
+        await this.store(userId, key, err.getStatus(), err.getResponse());
+      } else {
+        await this.pool.query('DELETE FROM idempotency_records WHERE user_id = $1 AND key = $2', [userId, key]);
+      }
+      throw err;
+    }
+  }
+
+  private async store(userId: string, key: string, statusCode: number, body: unknown): Promise<void> {
+    await this.pool.query(
+      `UPDATE idempotency_records SET status = 'done', status_code = $3, response_body = $4 WHERE user_id = $1 AND key = $2`,
+      [userId, key, statusCode, JSON.stringify(body, (_, v) => (typeof v === 'bigint' ? v.toString() : v))],
+    );
+  }
+}
