@@ -1,0 +1,33 @@
+import { assign, setup } from 'xstate';
+import { defineWorkflow } from '../src/engine/definition.js';
+
+/** A one-state workflow whose REVIEW event updates the context and emits one effect: the shape of a review decision. */
+export const benchWorkflow = defineWorkflow({
+  key: 'bench',
+  version: 1,
+  machine: setup({
+    types: {} as { context: { reviews: Record<string, string> }; events: { type: 'REVIEW'; code: number; decision: string } },
+    // Effects are declared so the machine type-checks; the engine turns them into outbox rows and never runs them here.
+    actions: { notify: (_: unknown, _params: { template: string }) => undefined },
+  }).createMachine({
+    id: 'bench',
+    initial: 'review',
+    context: { reviews: {} },
+    states: {
+      review: {
+        on: {
+          REVIEW: {
+            actions: [
+              assign({ reviews: ({ context, event }) => ({ ...context.reviews, [event.code]: event.decision }) }),
+              { type: 'notify', params: { template: 'reviewed' } },
+            ],
+          },
+        },
+      },
+    },
+  }),
+  deadlines: {},
+  delays: {},
+  effects: { notify: { queue: 'notifications', job: 'notify' } },
+  permissions: { REVIEW: { roles: ['REVIEWER'], unit: 'ancestor:2' } },
+});
