@@ -36,6 +36,12 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  await app.init();
+  try {
+    await app.init();
+  } catch (err) {
+    // Release what the modules opened before the failure (database pool, Redis, queues), then report it.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   return app;
 }

@@ -12,7 +12,7 @@ export type ActorRole = 'COMMUNE_STAFF' | 'REVIEWER' | 'PROVINCE_OFFICER' | 'ADM
 export type UnitRelation = 'within' | 'root' | `ancestor:${number}`;
 
 export interface EventPermission {
-  roles: ActorRole[];
+  roles: readonly ActorRole[];
   unit: UnitRelation;
 }
 

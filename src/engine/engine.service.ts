@@ -15,6 +15,12 @@ import { WorkflowRegistry } from './registry.js';
 /** Work a domain module does inside the event's transaction (its own tables only), after the transition. */
 export type InTransaction = (tx: pg.PoolClient, result: { fromState: string; toState: string; seq: number; context: Record<string, unknown> }) => Promise<void>;
 
+/** A domain module's work inside every applied event of one workflow, the system's included (e.g. a read model). */
+export type TransitionHook = (
+  tx: pg.PoolClient,
+  change: { subject: SubjectRef; event: EngineEvent; actor: EngineActor; fromState: string; toState: string; open: boolean; context: Record<string, unknown> },
+) => Promise<void>;
+
 export interface SendOptions {
   idempotencyKey?: string;
   /** Set by the deadline worker: the timer row this event comes from; ignored unless still pending. */
@@ -61,6 +67,7 @@ function persisted(snapshot: AnyMachineSnapshot): PersistedSnapshot {
 @Injectable()
 export class EngineService {
   private readonly clock: DeadlineClock;
+  private readonly hooks = new Map<string, TransitionHook[]>();
 
   constructor(
     @Inject(PG_POOL) private readonly pool: pg.Pool,
@@ -69,6 +76,11 @@ export class EngineService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.clock = new DeadlineClock(calendar, config.deadlineOverrides);
+  }
+
+  /** Registers work to run inside the transaction of every applied event of `workflow`. */
+  onTransition(workflow: string, hook: TransitionHook): void {
+    this.hooks.set(workflow, [...(this.hooks.get(workflow) ?? []), hook]);
   }
 
   /** Runs `work` in a transaction of the engine's pool, for domain modules that start instances with their rows. */
@@ -120,11 +132,13 @@ export class EngineService {
         prevHash: '',
       };
       const hash = eventHash(row);
-      await client.query(
+      const inserted = await client.query(
         `INSERT INTO workflow_instances (id, workflow_key, workflow_version, subject_type, subject_id, unit_id, unit_path, state, snapshot, version, open, last_seq, last_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, 1, $11, $12, $12)`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, 1, $11, $12, $12)
+         ON CONFLICT (subject_type, subject_id) DO NOTHING`,
         [id, def.key, def.version, subject.type, subject.id, subject.unitId, subject.unitPath, state, persisted(snapshot), snapshot.status === 'active', hash, now],
       );
+      if (!inserted.rowCount) throw conflict(`${subject.type} ${subject.id} already has a workflow`);
       await this.appendHistory(client, row, hash, null);
       await this.applyActions(client, def, id, 1, actions as Action[], now, { subject, eventType: 'START', state });
       return {
@@ -205,7 +219,9 @@ export class EngineService {
       throw conflict(`${event.type} is not allowed in state ${inst.state}`, { allowedEvents: this.userEvents(snapshot) });
     }
     if (!snapshot.can(event as never)) {
-      const guard = this.refusingGuard(snapshot, event.type);
+      // A deadline whose guarded transition is refused now is spent, like a stale one: nothing to retry.
+      if (options.timerId) return { ...current(), reason: 'timer_stale' };
+      const guard = this.refusingGuard(snapshot, event);
       const spec = def.rules?.[guard] ?? { rule: guard, message: `${event.type} refused by rule ${guard}` };
       throw ruleViolation(spec.rule, spec.message);
     }
@@ -241,6 +257,9 @@ export class EngineService {
       state: toState,
     });
     const context = next.context as Record<string, unknown>;
+    for (const hook of this.hooks.get(def.key) ?? []) {
+      await hook(client, { subject: { type: inst.subject_type, id: inst.subject_id }, event, actor, fromState: inst.state, toState, open, context });
+    }
     await options.inTransaction?.(client, { fromState: inst.state, toState, seq, context });
     return {
       instanceId: inst.id,
@@ -345,13 +364,28 @@ export class EngineService {
     return this.eventsOf(snapshot).filter((e) => !e.startsWith('xstate.') && e !== '*');
   }
 
-  private refusingGuard(snapshot: AnyMachineSnapshot, eventType: string): string {
+  /** The name of the guard that refused: the first failing one inside `and([...])`, else the transition's own. */
+  private refusingGuard(snapshot: AnyMachineSnapshot, event: EngineEvent): string {
+    const guards = snapshot.machine.implementations.guards as Record<string, (args: unknown, params: unknown) => boolean>;
+    const nameOf = (guard: unknown): string | undefined =>
+      typeof guard === 'string'
+        ? guard
+        : guard && typeof guard === 'object' && typeof (guard as { type?: unknown }).type === 'string'
+          ? (guard as { type: string }).type
+          : undefined;
     for (const node of [...snapshot._nodes].reverse()) {
-      for (const t of node.transitions.get(eventType) ?? []) {
+      for (const t of node.transitions.get(event.type) ?? []) {
         const guard = t.guard as unknown;
-        if (typeof guard === 'string') return guard;
-        if (guard && typeof guard === 'object' && typeof (guard as { type?: unknown }).type === 'string') return (guard as { type: string }).type;
-        if (typeof guard === 'function' && guard.name) return guard.name;
+        const children = (guard as { guards?: unknown[] } | undefined)?.guards;
+        if (children) {
+          for (const child of children) {
+            const name = nameOf(child);
+            const params = (child as { params?: unknown })?.params;
+            if (name && guards[name] && !guards[name]({ context: snapshot.context, event }, params)) return name;
+          }
+        }
+        const name = nameOf(guard) ?? (typeof guard === 'function' && guard.name ? guard.name : undefined);
+        if (name) return name;
       }
     }
     return 'guard';
@@ -390,6 +424,32 @@ export class EngineService {
       context: inst.snapshot.context,
       allowedEvents,
       deadlines: (inst.timers ?? []).map((t) => ({ ...t, dueAt: new Date(t.dueAt) })),
+    };
+  }
+
+  /** The events `actor` may send to an instance in this snapshot (for read models that load the row themselves). */
+  allowedEventsFor(instance: { workflow: string; version: number; snapshot: PersistedSnapshot; unitPath: string }, actor: EngineActor): string[] {
+    const def = this.registry.get(instance.workflow, instance.version) ?? this.registry.latest(instance.workflow);
+    if (!def) return [];
+    const snapshot = def.machine.resolveState({ value: instance.snapshot.value, context: instance.snapshot.context } as never) as AnyMachineSnapshot;
+    if (snapshot.status !== 'active') return [];
+    return this.userEvents(snapshot).filter((e) => {
+      const p = def.permissions[e];
+      return p && p.roles.includes(actor.role) && relationHolds(p.unit, actor, instance.unitPath);
+    });
+  }
+
+  /** Locks a subject's instance for the rest of `tx` (shared: events wait) and returns its state. */
+  async lockState(tx: pg.PoolClient, subject: SubjectRef): Promise<{ state: string; allowedEvents: (actor: EngineActor) => string[] } | null> {
+    const { rows } = await tx.query<InstanceRow>(
+      `SELECT workflow_key, workflow_version, unit_path, state, snapshot FROM workflow_instances WHERE subject_type = $1 AND subject_id = $2 FOR SHARE`,
+      [subject.type, subject.id],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      state: row.state,
+      allowedEvents: (actor) => this.allowedEventsFor({ workflow: row.workflow_key, version: row.workflow_version, snapshot: row.snapshot, unitPath: row.unit_path }, actor),
     };
   }
 

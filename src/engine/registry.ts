@@ -15,6 +15,18 @@ function namedActions(machine: AnyStateMachine): Set<string> {
     visit(node.entry as unknown[]);
     visit(node.exit as unknown[]);
     for (const list of node.transitions.values()) for (const t of list) visit(t.actions as unknown[]);
+    for (const t of node.always ?? []) visit(t.actions as unknown[]);
+    for (const child of Object.values(node.states)) walk(child as AnyStateMachine['root']);
+  };
+  walk(machine.root);
+  return found;
+}
+
+/** Every delay of the machine's `after` blocks (a name, or a number of milliseconds). */
+function afterDelays(machine: AnyStateMachine): Set<string | number> {
+  const found = new Set<string | number>();
+  const walk = (node: AnyStateMachine['root']) => {
+    for (const t of node.after) found.add(t.delay as string | number);
     for (const child of Object.values(node.states)) walk(child as AnyStateMachine['root']);
   };
   walk(machine.root);
@@ -38,6 +50,16 @@ export class WorkflowRegistry {
     for (const [name, delay] of Object.entries(definition.delays)) {
       if (!definition.deadlines[delay.deadline]) {
         throw new Error(`workflow ${definition.key} v${definition.version}: delay ${name} names unknown deadline ${delay.deadline}`);
+      }
+    }
+    // Each `after` delay must stand for a deadline, and be implemented by the machine: XState raises an
+    // unimplemented named delay's event at once, so the state would be left the moment it is entered.
+    for (const delay of afterDelays(definition.machine)) {
+      if (typeof delay !== 'string' || !definition.delays[delay]) {
+        throw new Error(`workflow ${definition.key} v${definition.version}: after delay ${delay} stands for no deadline in the definition's delays`);
+      }
+      if (definition.machine.implementations.delays[delay] === undefined) {
+        throw new Error(`workflow ${definition.key} v${definition.version}: after delay ${delay} is not implemented by the machine (setup({ delays }))`);
       }
     }
     let versions = this.byKey.get(definition.key);

@@ -74,7 +74,8 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
   /** Enqueues up to one batch of pending outbox rows; returns how many. */
   async drainOutbox(): Promise<number> {
     const { rows } = await this.pool.query<{ id: string; queue: string; job: string; payload: Record<string, unknown> }>(
-      `SELECT id, queue, job, payload FROM outbox WHERE status = 'pending' ORDER BY created_at LIMIT ${BATCH}`,
+      `SELECT id, queue, job, payload FROM outbox WHERE status = 'pending' AND queue = ANY($1) ORDER BY created_at LIMIT ${BATCH}`,
+      [[...this.queues.keys()]],
     );
     if (!rows.length) return 0;
     const byQueue = new Map<string, typeof rows>();

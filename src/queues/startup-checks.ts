@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { PG_POOL } from '../database/pg-pool.js';
 import { WorkflowRegistry } from '../engine/registry.js';
 import { JobRegistry } from './job-registry.js';
-import { redisOf } from './queue-names.js';
+import { ALL_QUEUES, redisOf } from './queue-names.js';
 
 /**
  * Refuses to start a worker that could not finish what the database holds: an effect of a workflow
@@ -30,6 +30,8 @@ export class WorkerStartupChecks implements OnApplicationBootstrap {
       .filter((name, i, all) => all.indexOf(name) === i)
       .filter((name) => !this.jobs.get(name.split('/')[0], name.split('/')[1]));
     if (missingHandlers.length) throw new Error(`Startup check: no handler for job(s) ${missingHandlers.join(', ')}`);
+    const unknownQueues = this.workflows.all().flatMap((w) => Object.values(w.effects).map((e) => e.queue)).filter((q) => !ALL_QUEUES.includes(q));
+    if (unknownQueues.length) throw new Error(`Startup check: effects on unknown queue(s) ${[...new Set(unknownQueues)].join(', ')}`);
 
     const { rows } = await this.pool.query<{ key: string; version: number }>(
       'SELECT DISTINCT workflow_key AS key, workflow_version AS version FROM workflow_instances WHERE open',

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import request from 'supertest';
 import { createApp, prepareDatabase } from '../../src/app.factory.js';
@@ -24,6 +25,25 @@ export async function dropDatabase(url: string): Promise<void> {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Deletes every Redis key under `prefix:` (BullMQ queues, sign-in failure counters), so a test file starts
+ * from a clean Redis as it does from a fresh database even when it ran a minute ago with the same prefix.
+ */
+export async function clearRedisPrefix(prefix: string, redisUrl = 'redis://127.0.0.1:6379'): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -52,9 +72,18 @@ export async function startTestApp(name: string, env: Record<string, string> = {
     ADMIN_PASSWORD: ADMIN.password,
     ...env,
   });
-  if (!env.KEEP_DATABASE) await dropDatabase(config.databaseUrl);
-  await prepareDatabase(config);
-  const app = await createApp(config);
+  if (!env.KEEP_DATABASE) {
+    await dropDatabase(config.databaseUrl);
+    await clearRedisPrefix(config.queuePrefix, config.redisUrl);
+  }
+  let app: INestApplication;
+  try {
+    await prepareDatabase(config);
+    app = await createApp(config);
+  } catch (err) {
+    rmSync(storage, { recursive: true, force: true });
+    throw err;
+  }
   const http = request(app.getHttpServer());
   return {
     app,
