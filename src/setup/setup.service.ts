@@ -41,7 +41,14 @@ export class SetupService implements OnApplicationBootstrap {
           this.logger.log(`seed ${PLAN_136} loaded: ${result.units} units, ${result.villages} villages`);
           seeded = true;
         }
-        return { seeded, hasUsers: (await tx.user.count()) > 0 };
+        const hasUsers = (await tx.user.count()) > 0;
+        if (!hasUsers && !(await tx.unit.findFirst({ where: { level: 'PROVINCE' } }))) {
+          // No tree yet (SEED=none): the administrator needs a unit to belong to. Created under the lock, so
+          // processes starting together do not both create it.
+          const id = randomUUID();
+          await tx.unit.create({ data: { id, code: 'ROOT', name: 'Quản trị hệ thống', level: 'PROVINCE', path: `/${id}/` } });
+        }
+        return { seeded, hasUsers };
       },
       { timeout: 60_000 },
     );
@@ -51,14 +58,7 @@ export class SetupService implements OnApplicationBootstrap {
 
   private async createFirstUsers(seeded: boolean): Promise<void> {
     const created: Login[] = [];
-    let province = await this.prisma.unit.findFirst({ where: { level: 'PROVINCE' }, orderBy: { code: 'asc' } });
-    if (!province) {
-      // No tree yet (SEED=none): the administrator needs a unit to belong to.
-      const id = randomUUID();
-      province = await this.prisma.unit.create({
-        data: { id, code: 'ROOT', name: 'Quản trị hệ thống', level: 'PROVINCE', path: `/${id}/` },
-      });
-    }
+    const province = await this.prisma.unit.findFirstOrThrow({ where: { level: 'PROVINCE' }, orderBy: { code: 'asc' } });
     if (!this.config.admin.username && this.config.production) {
       throw new Error('Configuration error: ADMIN_USERNAME and ADMIN_PASSWORD are required at first start in production');
     }

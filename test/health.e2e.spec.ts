@@ -1,0 +1,105 @@
+import { ADMIN, startTestApp, waitFor, type TestApp } from './support/app.js';
+import { TcpProxy } from './support/tcp-proxy.js';
+
+/** GET /health: 200 with database and Redis up, 503 while either is unreachable, 200 again once it is back. */
+describe('health', () => {
+  describe('Redis', () => {
+    const proxy = new TcpProxy('127.0.0.1', 6379);
+    let t: TestApp;
+
+    beforeAll(async () => {
+      const port = await proxy.start();
+      t = await startTestApp('health_redis', { REDIS_URL: `redis://127.0.0.1:${port}` });
+    });
+    afterAll(async () => {
+      await proxy.start(); // let the app close its Redis connections cleanly
+      await t?.close();
+      await proxy.stop();
+    });
+
+    it('is 200 without a token, naming both checks up', async () => {
+      const res = await t.http.get('/health');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(
+        expect.objectContaining({ status: 'ok', details: expect.objectContaining({ database: { status: 'up' }, redis: { status: 'up' } }) }),
+      );
+    });
+
+    it('is 503 while Redis cannot be reached, and 200 again once it can', async () => {
+      await proxy.stop();
+      const down = (await waitFor(
+        async () => {
+          const res = await t.http.get('/health');
+          return res.status === 503 ? res : null;
+        },
+        { timeoutMs: 15000, intervalMs: 100, what: 'GET /health to answer 503' },
+      ))!;
+      expect(down.body).toEqual(expect.objectContaining({ status: 'error' }));
+      expect(down.body.details.redis.status).toBe('down');
+      expect(down.body.details.database.status).toBe('up');
+      expect(down.body.error).toEqual({ redis: expect.objectContaining({ status: 'down' }) });
+
+      // It answers quickly while Redis is away (no hanging on a dead connection).
+      const started = Date.now();
+      expect((await t.http.get('/health')).status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(3000);
+
+      // The rest of the service that does not need Redis keeps answering.
+      expect((await t.http.get('/docs-json')).status).toBe(200);
+
+      await proxy.start();
+      const up = (await waitFor(
+        async () => {
+          const res = await t.http.get('/health');
+          return res.status === 200 ? res : null;
+        },
+        { timeoutMs: 20000, intervalMs: 100, what: 'GET /health to answer 200 again' },
+      ))!;
+      expect(up.body.status).toBe('ok');
+
+      // Sign-in (its failure counters live in Redis) works again too.
+      await waitFor(async () => (await t.http.post('/auth/login').send(ADMIN)).status === 200, {
+        timeoutMs: 20000,
+        intervalMs: 200,
+        what: 'sign-in to work again',
+      });
+    });
+  });
+
+  describe('PostgreSQL', () => {
+    const proxy = new TcpProxy('127.0.0.1', 5432);
+    let t: TestApp;
+
+    beforeAll(async () => {
+      const port = await proxy.start();
+      t = await startTestApp('health_db', { DATABASE_URL: `postgresql://postgres@127.0.0.1:${port}/ntm_test_health_db` });
+    });
+    afterAll(async () => {
+      await proxy.start();
+      await t?.close();
+      await proxy.stop();
+    });
+
+    it('is 503 while PostgreSQL cannot be reached, and 200 again once it can', async () => {
+      expect((await t.http.get('/health')).status).toBe(200);
+      await proxy.stop();
+      const down = (await waitFor(
+        async () => {
+          const res = await t.http.get('/health');
+          return res.status === 503 ? res : null;
+        },
+        { timeoutMs: 15000, intervalMs: 100, what: 'GET /health to answer 503' },
+      ))!;
+      expect(down.body.details.database.status).toBe('down');
+      expect(down.body.details.redis.status).toBe('up');
+
+      await proxy.start();
+      await waitFor(async () => (await t.http.get('/health')).status === 200, {
+        timeoutMs: 20000,
+        intervalMs: 100,
+        what: 'GET /health to answer 200 again',
+      });
+      expect((await t.http.post('/auth/login').send(ADMIN)).status).toBe(200);
+    });
+  });
+});
