@@ -1,13 +1,14 @@
-import { Global, Inject, Module, OnModuleDestroy } from '@nestjs/common';
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
 /** A node-postgres pool for the engine's hand-written transactions (the hot path: a handful of statements). */
 export const PG_POOL = Symbol('PG_POOL');
 
-class PoolCloser implements OnModuleDestroy {
+/** Closes the pool after every module's onModuleDestroy (workers finish their jobs first). */
+class PoolCloser implements OnApplicationShutdown {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.pool.end();
   }
 }

@@ -19,11 +19,15 @@ export class OutboxRunner {
     const { rows } = await this.pool.query<{ status: string }>('SELECT status FROM outbox WHERE id = $1', [outboxId]);
     if (!rows.length || rows[0].status === 'done') return 'already done';
     const definition = this.registry.get(job.queueName, job.name);
-    if (!definition) throw new UnrecoverableError(`no handler for job ${job.queueName}/${job.name}`);
-    const invalid = definition.validate(job.data);
-    if (invalid) throw new UnrecoverableError(`job ${job.name}: ${invalid}`);
+    const refusal = !definition ? `no handler for job ${job.queueName}/${job.name}` : definition.validate(job.data);
+    if (refusal) {
+      // Retrying cannot help: the row says failed, and the job goes to the failed set at once.
+      await this.pool.query(`UPDATE outbox SET status = 'failed', last_error = $2, attempts = attempts + 1 WHERE id = $1`, [outboxId, refusal]);
+      this.logger.error(`job ${job.queueName}/${job.name} ${outboxId} refused: ${refusal}`);
+      throw new UnrecoverableError(refusal);
+    }
     try {
-      await definition.handle(job.data, { outboxId, attempt: job.attemptsMade + 1 });
+      await definition!.handle(job.data, { outboxId, attempt: job.attemptsMade + 1 });
     } catch (err) {
       const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       await this.pool.query(

@@ -9,6 +9,7 @@ import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, redisConnection } from './queue-names.
 import { ReconcilerService } from './reconciler.service.js';
 import { RelayService } from './relay.service.js';
 import { WorkerStartupChecks } from './startup-checks.js';
+import { WorkerLifecycle } from './worker-lifecycle.js';
 
 /** The job registry, for every process (domain modules register their handlers in it). */
 @Global()
@@ -28,7 +29,7 @@ export class JobsModule {}
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [RelayService, ReconcilerService, OutboxRunner, DeadlineProcessor, NotificationsProcessor, ReviewStepsProcessor, WorkerStartupChecks],
+  providers: [RelayService, ReconcilerService, OutboxRunner, DeadlineProcessor, NotificationsProcessor, ReviewStepsProcessor, WorkerStartupChecks, WorkerLifecycle],
   exports: [RelayService, ReconcilerService],
 })
 export class WorkerModule {}
