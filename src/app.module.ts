@@ -16,6 +16,9 @@ import { EngineModule } from './engine/engine.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
 import { JobsModule, WorkerModule } from './queues/worker.module.js';
+import { CertificationModule } from './certification/certification.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
+import { TasksModule } from './tasks/tasks.module.js';
 
 @Module({})
 export class AppModule {
@@ -38,6 +41,9 @@ export class AppModule {
         EngineModule,
         JobsModule,
         AuditModule,
+        NotificationsModule,
+        CertificationModule,
+        TasksModule,
         ...(config.processRole === 'api' ? [] : [WorkerModule]),
       ],
       providers: [

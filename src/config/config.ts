@@ -76,6 +76,9 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(1000)
   LOGIN_MAX_FAILURES?: number;
 
+  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(100)
+  MIN_AGREEMENT_PERCENT?: number;
+
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100000)
   LOGIN_MAX_FAILURES_PER_ADDRESS?: number;
 
@@ -102,6 +105,8 @@ export interface AppConfig {
   seed: 'plan-136-2019' | 'none';
   logLevel: string;
   login: { maxFailures: number; maxFailuresPerAddress: number; lockSeconds: number };
+  /** The village meeting's agreement SUBMIT needs (percent). */
+  minAgreementPercent: number;
 }
 
 const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
@@ -162,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxFailuresPerAddress: vars.LOGIN_MAX_FAILURES_PER_ADDRESS ?? 100,
       lockSeconds: vars.LOGIN_LOCK_SECONDS ?? 900,
     },
+    minAgreementPercent: vars.MIN_AGREEMENT_PERCENT ?? 90,
   };
 }
 

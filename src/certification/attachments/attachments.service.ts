@@ -1,0 +1,40 @@
+import { ForbiddenException, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '../../auth/actor.js';
+import { conflict, notFound } from '../../common/http-errors.js';
+import { DossiersRepository } from '../dossiers.repository.js';
+import { DossiersService } from '../dossiers.service.js';
+import { ContentAddressedStore, type UploadedFileInfo } from './file-store.js';
+
+/** States in which the commune may still add documents; a province officer may attach its decision later. */
+const COMMUNE_STATES = ['draft', 'consultation', 'ready_to_submit', 'revision_requested'];
+const PROVINCE_STATES = ['province_review', 'certified'];
+
+@Injectable()
+export class AttachmentsService {
+  constructor(
+    private readonly dossiers: DossiersService,
+    private readonly repository: DossiersRepository,
+    private readonly store: ContentAddressedStore,
+  ) {}
+
+  async add(actor: Actor, dossierId: string, file: UploadedFileInfo, kind: string) {
+    const dossier = await this.dossiers.visible(actor, dossierId);
+    const commune = actor.role === 'COMMUNE_STAFF' && actor.unitId === dossier.commune_id;
+    if (actor.role === 'COMMUNE_STAFF' && !commune) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: 'only the village\'s commune staff may attach files' });
+    const states = commune ? COMMUNE_STATES : PROVINCE_STATES;
+    if (!states.includes(dossier.state)) throw conflict(`files cannot be attached in state ${dossier.state}`);
+    const fileName = Buffer.from(file.originalname, 'latin1').toString('utf8').normalize('NFC');
+    const id = randomUUID();
+    await this.store.keep(file);
+    await this.repository.insertAttachment({ id, dossierId, kind, fileName, size: file.size, sha256: file.sha256, mimeType: file.mimeType, uploadedBy: actor.id });
+    return { id, fileName, size: file.size, sha256: file.sha256, mimeType: file.mimeType, kind };
+  }
+
+  async find(actor: Actor, dossierId: string, attachmentId: string) {
+    await this.dossiers.visible(actor, dossierId);
+    const row = await this.repository.attachment(dossierId, attachmentId);
+    if (!row) throw notFound('attachment');
+    return { fileName: row.file_name, size: row.size, sha256: row.sha256, mimeType: row.mime_type, path: this.store.pathOf(row.sha256) };
+  }
+}

@@ -1,0 +1,109 @@
+import { HttpException, PayloadTooLargeException } from '@nestjs/common';
+import type { Request } from 'express';
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { access, mkdir, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { sniffMimeType } from './sniff.js';
+
+const HEAD_BYTES = 8192;
+
+/** What the upload route receives: multer's fields plus what the store learnt while writing. */
+export interface UploadedFileInfo extends StoredFile {
+  originalname: string;
+}
+
+export interface StoredFile {
+  path: string;
+  size: number;
+  sha256: string;
+  mimeType: string;
+}
+
+/**
+ * A multer storage engine: streams the upload to a temporary file while hashing it, refuses it past the
+ * size limit (413) or when its first bytes are not an accepted type (415). The file stays temporary until the
+ * route accepts it (`keep`: moved to STORAGE_DIR/attachments/<sha256>); a request refused after the upload
+ * (validation, jurisdiction, role, state) `discard`s it, so a refused upload leaves no file behind and never
+ * touches a stored file that other attachments share.
+ */
+export class ContentAddressedStore {
+  constructor(
+    private readonly dir: string,
+    private readonly maxBytes: number,
+  ) {}
+
+  pathOf(sha256: string): string {
+    return join(this.dir, sha256.slice(0, 2), sha256);
+  }
+
+  _handleFile(_req: Request, file: { stream: NodeJS.ReadableStream }, cb: (error: unknown, info?: Partial<StoredFile>) => void): void {
+    this.store(file.stream).then((info) => cb(null, info), (err) => cb(err));
+  }
+
+  _removeFile(_req: Request, file: Partial<StoredFile>, cb: (error: Error | null) => void): void {
+    // multer refused the request after this file was written (e.g. a second file): drop the temporary copy.
+    this.discard(file).then(() => cb(null), (err) => cb(err as Error));
+  }
+
+  /** Accepts an upload: moves its temporary file under its SHA-256 (or drops it when that content is stored already). */
+  async keep(file: StoredFile): Promise<string> {
+    const path = this.pathOf(file.sha256);
+    await mkdir(join(this.dir, file.sha256.slice(0, 2)), { recursive: true });
+    const exists = await access(path).then(() => true, () => false);
+    if (exists) await unlink(file.path).catch(() => undefined);
+    else await rename(file.path, path);
+    return path;
+  }
+
+  /** Refuses an upload: removes its temporary file, if still there. Stored (content-addressed) files are never touched. */
+  async discard(file: Partial<StoredFile>): Promise<void> {
+    if (file.path && dirname(file.path) === join(this.dir, 'tmp')) await unlink(file.path).catch(() => undefined);
+  }
+
+  private async store(input: NodeJS.ReadableStream): Promise<StoredFile> {
+    const tmpDir = join(this.dir, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, randomUUID());
+    const hash = createHash('sha256');
+    let size = 0;
+    const head: Buffer[] = [];
+    let headLength = 0;
+    const maxBytes = this.maxBytes;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > maxBytes) {
+          done(new PayloadTooLargeException({ statusCode: 413, error: 'Payload Too Large', message: `file is larger than ${Math.round(maxBytes / 1048576)} MB (MAX_UPLOAD_MB)` }));
+          return;
+        }
+        if (headLength < HEAD_BYTES) {
+          head.push(chunk.subarray(0, HEAD_BYTES - headLength));
+          headLength += Math.min(chunk.length, HEAD_BYTES - headLength);
+        }
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(input, meter, createWriteStream(tmp));
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      // Drain what is left of the upload so the client gets the answer.
+      (input as NodeJS.ReadableStream & { resume?: () => void }).resume?.();
+      throw err;
+    }
+    const mimeType = sniffMimeType(Buffer.concat(head));
+    if (!mimeType || size === 0) {
+      await unlink(tmp).catch(() => undefined);
+      throw new HttpException(
+        { statusCode: 415, error: 'Unsupported Media Type', message: 'file must be a PDF, an office document, a JPEG or a PNG (judged by its content)' },
+        415,
+      );
+    }
+    // Still temporary: the route keeps it once the request is accepted, or discards it.
+    return { path: tmp, size, sha256: hash.digest('hex'), mimeType };
+  }
+}

@@ -1,0 +1,57 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
+import { join } from 'node:path';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { SubjectDirectory } from '../notifications/subject-directory.js';
+import { UnitsModule } from '../units/units.module.js';
+import { AttachmentsController } from './attachments/attachments.controller.js';
+import { AttachmentsService } from './attachments/attachments.service.js';
+import { ContentAddressedStore } from './attachments/file-store.js';
+import { CertificationHooks } from './certification.hooks.js';
+import { DossiersController } from './dossiers.controller.js';
+import { DossiersRepository } from './dossiers.repository.js';
+import { DOSSIER, DossiersService } from './dossiers.service.js';
+import { ReviewAssignmentJob } from './review-assignment.job.js';
+
+const storeProvider = {
+  provide: ContentAddressedStore,
+  inject: [APP_CONFIG],
+  useFactory: (config: AppConfig) => new ContentAddressedStore(join(config.storageDir, 'attachments'), config.maxUploadBytes),
+};
+
+@Module({
+  imports: [
+    UnitsModule,
+    MulterModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        storage: new ContentAddressedStore(join(config.storageDir, 'attachments'), config.maxUploadBytes),
+        // One byte more than allowed, so the store (which answers 413 and cleans up) sees the overflow first.
+        limits: { files: 1, fields: 5, fileSize: config.maxUploadBytes + 1 },
+      }),
+    }),
+  ],
+  controllers: [DossiersController, AttachmentsController],
+  providers: [DossiersRepository, DossiersService, AttachmentsService, CertificationHooks, ReviewAssignmentJob, storeProvider],
+  exports: [DossiersService],
+})
+export class CertificationModule implements OnModuleInit {
+  constructor(
+    private readonly directory: SubjectDirectory,
+    private readonly repository: DossiersRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.directory.register(DOSSIER, async (id) => {
+      const d = await this.repository.detail(id, '');
+      if (!d) return null;
+      return {
+        title: { vi: `Hồ sơ công nhận ${d.village_name} đạt chuẩn nông thôn mới năm ${d.year}`, en: `Certification dossier of ${d.village_name}, ${d.year}` },
+        villageName: d.village_name,
+        communeName: d.commune_name,
+        unitPath: d.unit_path,
+        link: `/dossiers/${d.id}`,
+      };
+    });
+  }
+}

@@ -1,0 +1,72 @@
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
+import {
+  CreateDossierDto, DossierPage, DossierView, EventTypeDto, HistoryEntryView, ListDossiersQuery, UpdateCriterionDto,
+} from './dossiers.dto.js';
+import { DossiersService } from './dossiers.service.js';
+
+const badCode = () => new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'code must be an integer from 1 to 16' });
+
+@ApiTags('dossiers')
+@ApiBearerAuth()
+@Controller('dossiers')
+export class DossiersController {
+  constructor(private readonly dossiers: DossiersService) {}
+
+  @Post()
+  @Roles('COMMUNE_STAFF')
+  @ApiOperation({ summary: 'Open a certification dossier for a village of the caller\'s commune and a year' })
+  @ApiCreatedResponse({ type: DossierView })
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateDossierDto) {
+    return this.dossiers.create(actor, dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Dossiers inside the caller\'s unit' })
+  @ApiOkResponse({ type: DossierPage })
+  list(@CurrentActor() actor: Actor, @Query() query: ListDossiersQuery) {
+    return this.dossiers.list(actor, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A dossier with its criteria, reviews, attachments, deadlines and the events the caller may send' })
+  @ApiOkResponse({ type: DossierView })
+  get(@CurrentActor() actor: Actor, @Param('id') id: string) {
+    return this.dossiers.get(actor, id);
+  }
+
+  @Put(':id/criteria/:code')
+  @Roles('COMMUNE_STAFF')
+  @ApiOperation({ summary: 'Edit the self-assessment of one criterion (draft, revision_requested)' })
+  @ApiOkResponse({ type: DossierView })
+  @ApiParam({ name: 'code', type: Number, description: 'the criterion code, 1 to 16' })
+  // The raw string, checked here: a `number` parameter would be converted by the global ValidationPipe first
+  // (Number('1e1') is 10, Number('0x10') is 16), so ParseIntPipe would never see what the client sent.
+  updateCriterion(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('code') code: string, @Body() dto: UpdateCriterionDto) {
+    return this.dossiers.updateCriterion(actor, id, validCode(code), dto);
+  }
+
+  @Post(':id/events')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send an event: OPEN_CONSULTATION, SUBMIT {agreementPercent}, REVIEW_CRITERION {code, decision, comment}, RETURN {comment}, RESUBMIT, APPROVE, SIGN_OFF {decisionNumber, decisionDate}, REJECT {reason}, WITHDRAW, REVOKE {reason, criteriaNoLongerMet}',
+  })
+  @ApiBody({ type: EventTypeDto, description: '{ type, ...payload }' })
+  @ApiOkResponse({ type: DossierView, description: 'the dossier after the event; 409 with allowedEvents, 422 with rule' })
+  send(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: Record<string, unknown>, @Headers('idempotency-key') key?: string) {
+    return this.dossiers.send(actor, id, body, key);
+  }
+
+  @Get(':id/history')
+  @ApiOperation({ summary: 'The dossier\'s hash-chained history' })
+  @ApiOkResponse({ type: [HistoryEntryView] })
+  history(@CurrentActor() actor: Actor, @Param('id') id: string) {
+    return this.dossiers.history(actor, id);
+  }
+}
+
+function validCode(code: string): number {
+  if (!/^(?:[1-9]|1[0-6])$/.test(code)) throw badCode();
+  return Number(code);
+}

@@ -1,0 +1,175 @@
+import { BadRequestException, ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '../auth/actor.js';
+import { scopePath } from '../auth/jurisdiction.js';
+import { conflict, notFound } from '../common/http-errors.js';
+import { decodeCursor, toPage, type Page } from '../common/pagination.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { EngineService } from '../engine/engine.service.js';
+import type { EngineActor } from '../engine/engine.types.js';
+import { UnitsRepository } from '../units/units.repository.js';
+import type { DossierFacts } from '../../workflows/certification/v1.js';
+import {
+  DOSSIER_EVENTS, type CreateDossierDto, type DossierSummaryView, type DossierView, type HistoryEntryView, type ListDossiersQuery, type UpdateCriterionDto,
+} from './dossiers.dto.js';
+import { DossiersRepository, type DossierRow } from './dossiers.repository.js';
+
+export const DOSSIER = 'dossier';
+const EDITABLE_STATES = ['draft', 'revision_requested'];
+
+export function engineActor(actor: Actor): EngineActor {
+  return { id: actor.id, role: actor.role, unitId: actor.unitId, unitPath: actor.unitPath };
+}
+
+/** Village certification dossiers: the domain side. State changes go through the engine. */
+@Injectable()
+export class DossiersService {
+  constructor(
+    private readonly dossiers: DossiersRepository,
+    private readonly units: UnitsRepository,
+    private readonly engine: EngineService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(actor: Actor, dto: CreateDossierDto): Promise<DossierView> {
+    const village = await this.units.findById(dto.villageId, scopePath(actor));
+    if (!village || village.level !== 'VILLAGE') throw notFound('village');
+    if (village.parentId !== actor.unitId) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: 'only the village\'s commune staff may open its dossier' });
+    const commune = (await this.units.findById(village.parentId))!;
+    const parent = commune.parentId ? await this.units.findById(commune.parentId) : null;
+    const id = randomUUID();
+    try {
+      await this.engine.transaction(async (tx) => {
+        await this.dossiers.insert(tx, {
+          id,
+          villageId: village.id,
+          communeId: commune.id,
+          districtId: parent?.level === 'DISTRICT' ? parent.id : null,
+          unitPath: village.path,
+          year: dto.year,
+          createdBy: actor.id,
+        });
+        await this.engine.start('certification', { type: DOSSIER, id, unitId: village.id, unitPath: village.path }, engineActor(actor), { requiredAgreement: this.config.minAgreementPercent }, tx);
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') throw conflict(`village ${village.name} already has an open dossier for ${dto.year}`);
+      throw err;
+    }
+    return this.get(actor, id);
+  }
+
+  async list(actor: Actor, query: ListDossiersQuery): Promise<Page<DossierSummaryView>> {
+    const limit = query.limit ?? 50;
+    let unitPath: string | undefined;
+    if (query.unitId) {
+      const unit = await this.units.findById(query.unitId, scopePath(actor));
+      if (!unit) throw notFound('unit');
+      unitPath = unit.path;
+    }
+    const rows = await this.dossiers.list(scopePath(actor), { state: query.state, year: query.year, unitPath }, limit, decodeCursor(query.cursor));
+    return toPage(
+      rows.map((r) => ({ id: r.id, villageId: r.village_id, villageName: r.village_name, communeId: r.commune_id, districtId: r.district_id, year: r.year, state: r.state, version: r.version })),
+      limit,
+      (d) => d.id,
+    );
+  }
+
+  async get(actor: Actor, id: string): Promise<DossierView> {
+    const row = await this.dossiers.detail(id, scopePath(actor));
+    if (!row) throw notFound('dossier');
+    return this.view(row, actor);
+  }
+
+  private view(row: DossierRow, actor: Actor): DossierView {
+    const context = row.snapshot.context as { overdue?: boolean; agreementPercent?: number | null; decision?: { number: string; date: string } | null };
+    return {
+      id: row.id,
+      villageId: row.village_id,
+      villageName: row.village_name,
+      communeId: row.commune_id,
+      districtId: row.district_id,
+      year: row.year,
+      state: row.state,
+      version: row.version,
+      overdue: context.overdue ?? false,
+      agreementPercent: context.agreementPercent ?? null,
+      decision: context.decision ?? null,
+      criteria: row.criteria.map((c) => ({ code: c.code, name: c.name, met: c.met, note: c.note, review: { status: c.status, comment: c.comment, assigneeId: c.assigneeId } })),
+      attachments: row.attachments ?? [],
+      deadlines: (row.deadlines ?? []).map((d) => ({ ...d, dueAt: new Date(d.dueAt).toISOString() })),
+      allowedEvents: this.engine.allowedEventsFor(
+        { workflow: row.workflow_key, version: row.workflow_version, snapshot: row.snapshot, unitPath: row.unit_path },
+        engineActor(actor),
+      ),
+    };
+  }
+
+  /** The commune edits its self-assessment of one criterion while the dossier is with it. */
+  async updateCriterion(actor: Actor, id: string, code: number, dto: UpdateCriterionDto): Promise<DossierView> {
+    const row = await this.dossiers.detail(id, scopePath(actor));
+    if (!row) throw notFound('dossier');
+    if (actor.unitId !== row.commune_id) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: 'only the village\'s commune staff may edit its criteria' });
+    await this.engine.transaction(async (tx) => {
+      const locked = await this.engine.lockState(tx, { type: DOSSIER, id });
+      if (!locked || !EDITABLE_STATES.includes(locked.state)) {
+        throw conflict(`criteria can be edited in ${EDITABLE_STATES.join(' or ')}, not in ${locked?.state}`, { allowedEvents: locked?.allowedEvents(engineActor(actor)) ?? [] });
+      }
+      await this.dossiers.updateCriterion(tx, id, code, dto.met, dto.note ?? null);
+    });
+    return this.get(actor, id);
+  }
+
+  /** Validates an event's payload by its type, adds the facts the machine's rules need, and asks the engine. */
+  async send(actor: Actor, id: string, body: Record<string, unknown>, idempotencyKey?: string): Promise<DossierView> {
+    const type = typeof body?.type === 'string' ? body.type : undefined;
+    // Own keys only: 'toString', 'constructor' and the like are unknown types, not Object.prototype's members.
+    const dtoClass = type && Object.hasOwn(DOSSIER_EVENTS, type) ? DOSSIER_EVENTS[type] : undefined;
+    if (!dtoClass) {
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `type must be one of ${Object.keys(DOSSIER_EVENTS).join(', ')}` });
+    }
+    const payload = plainToInstance(dtoClass, body);
+    const errors = await validate(payload, { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length) {
+      const message = errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` })).join('; ');
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message, errors: errors.map((e) => ({ field: e.property, messages: Object.values(e.constraints ?? {}) })) });
+    }
+    // Jurisdiction (404) and the actor's role and unit (403) are the engine's to check, in its transaction.
+    const event: Record<string, unknown> & { type: string } = { ...(payload as Record<string, unknown>), type: type! };
+    if (type === 'OPEN_CONSULTATION') {
+      const criteria = await this.dossiers.selfAssessment(id);
+      event.facts = {
+        unassessed: criteria.filter((c) => c.met === null).map((c) => c.code),
+        notMet: criteria.filter((c) => c.met === false).map((c) => c.code),
+      } satisfies DossierFacts;
+    } else if (type === 'SUBMIT') {
+      event.facts = { meetingMinutes: await this.dossiers.hasAttachment(id, 'meeting_minutes') } satisfies DossierFacts;
+    }
+    await this.engine.send({ type: DOSSIER, id }, event, engineActor(actor), { idempotencyKey });
+    return this.get(actor, id);
+  }
+
+  async history(actor: Actor, id: string): Promise<HistoryEntryView[]> {
+    if (!(await this.dossiers.detail(id, scopePath(actor)))) throw notFound('dossier');
+    const rows = await this.engine.history({ type: DOSSIER, id });
+    return rows.map((r) => ({
+      seq: r.seq,
+      type: r.type,
+      actor: { id: r.actorId, role: r.actorRole, unitId: r.actorUnitId },
+      fromState: r.fromState,
+      toState: r.toState,
+      payload: r.payload,
+      at: new Date(r.at).toISOString(),
+      hash: r.hash,
+      prevHash: r.prevHash,
+    }));
+  }
+
+  /** The dossier if the caller may see it; for attachments. */
+  async visible(actor: Actor, id: string): Promise<DossierRow> {
+    const row = await this.dossiers.detail(id, scopePath(actor));
+    if (!row) throw notFound('dossier');
+    return row;
+  }
+}

@@ -1,0 +1,295 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type pg from 'pg';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { PG_POOL } from '../database/pg-pool.js';
+import type { SubjectRef } from '../engine/engine.types.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { JobContext, JobDefinition } from '../queues/job-registry.js';
+import { DEFAULT_JOB_OPTIONS } from '../queues/queue-names.js';
+import { DeliveryLog, type DeliveryRow } from './delivery-log.js';
+import { PARTIES, RecipientResolver, type Party, type Recipient } from './recipients.js';
+import { SubjectDirectory, type SubjectDescription } from './subject-directory.js';
+import { dueModeOf, isTemplateName, renderTemplate, type TemplateDetails, type TemplateName } from './templates.js';
+import { isPermanentSendError, MailTransport, sendErrorText } from './transport.js';
+
+/** A `notify` effect's outbox payload: the machine's params plus what the engine adds. */
+export interface NotifyPayload {
+  template: TemplateName;
+  to: Party[];
+  workflow: string;
+  subject: SubjectRef;
+  /** The event that emitted the effect (an `xstate.after.…` type for a deadline). */
+  event: string;
+  state: string;
+  seq: number;
+}
+
+/** What the message needs from the workflow: the due date to show and the emitting event's details. */
+interface EffectContext {
+  nextDue: Date | null;
+  passedDue: Date | null;
+  details: TemplateDetails;
+}
+
+type Outcome = 'done' | 'retry';
+
+const EMAIL = /^[^\s@<>",;]+@[^\s@<>",;]+$/;
+
+/**
+ * The notifications/notify job: one email per recipient of a `notify` effect, each logged in
+ * notification_deliveries under the unique key (outbox row, recipient).
+ *
+ * Delivery guarantee. Each delivery row goes pending → sending → sent, one recipient at a time:
+ * 1. claim: the row is set to `sending` (committed) before the message is handed to the transport;
+ * 2. send, with a Message-ID fixed per row (`<outboxId.recipientId@host>`), the same on every attempt;
+ * 3. record: `sent` once the transport confirmed it (SMTP 250, or the .eml file renamed into place).
+ * - A row that is `sent` is never sent again: every attempt, a retry, a job rerun by the reconciler or after
+ *   a stalled worker, skips it. A confirmed message is never sent twice.
+ * - A refusal by the server (4xx, or a connection error) puts the row back to `pending` and the job throws, so
+ *   BullMQ retries it with exponential backoff; a 5xx reply fails the row at once; after the job's last
+ *   attempt the row is `failed`, counted in notifications_failed_total and logged.
+ * - A worker killed after the claim and before the record leaves the row `sending`. Whether the message went
+ *   out is then unknown (SMTP cannot be asked), so the next run does NOT send it again: the row becomes
+ *   `unconfirmed`, counted in notifications_failed_total{reason="unconfirmed"} and logged as an error, for an
+ *   operator to check (the fixed Message-ID lets a mail client drop a duplicate if they resend). That is, at
+ *   the SMTP level: at-most-once for the few milliseconds a send is in flight when a worker dies, at-least-once
+ *   when the SMTP session fails in a live worker (the classic window where the server has taken the message and
+ *   its 250 is lost), exactly-once otherwise. A graceful shutdown waits for running jobs, so only a hard kill
+ *   reaches that window. With the file transport the check is exact: a file under the Message-ID's name exists
+ *   or not, so a stopped worker never loses nor duplicates a message there.
+ * - When recording `sent` fails after a confirmed send (the database briefly gone), the worker remembers it and
+ *   records it on the next attempt instead of sending again.
+ */
+@Injectable()
+export class NotifyJob implements JobDefinition<NotifyPayload> {
+  readonly name = 'notify';
+  readonly queue = 'notifications';
+  readonly version = 1;
+  private readonly logger = new Logger('Notifications');
+  /** Deliveries this process saw confirmed but could not record: delivery id → when. */
+  private readonly unrecorded = new Map<string, Date>();
+  /** Deliveries this process saw refused but could not put back to pending. */
+  private readonly refused = new Set<string>();
+  private readonly inFlight = new Set<Promise<Outcome>>();
+  private stopping = false;
+  private readonly messageIdHost: string;
+  /** Attempts BullMQ gives a job (the relay enqueues with the queues' defaults). */
+  static maxAttempts = DEFAULT_JOB_OPTIONS.attempts;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly directory: SubjectDirectory,
+    private readonly recipients: RecipientResolver,
+    private readonly deliveries: DeliveryLog,
+    private readonly transport: MailTransport,
+    private readonly metrics: MetricsService,
+  ) {
+    this.messageIdHost = hostOf(config.publicUrl);
+  }
+
+  validate(payload: unknown): string | null {
+    const p = payload as Partial<NotifyPayload> | null;
+    if (!p || typeof p !== 'object') return 'payload is not an object';
+    if (!isTemplateName(p.template)) return `unknown template ${JSON.stringify(p.template)}`;
+    if (!Array.isArray(p.to) || p.to.length === 0 || p.to.some((x) => !PARTIES.includes(x))) {
+      return `to must list one or more of ${PARTIES.join(', ')}`;
+    }
+    if (!p.subject || typeof p.subject.type !== 'string' || typeof p.subject.id !== 'string') return 'subject { type, id } is missing';
+    return null;
+  }
+
+  /** The Message-ID of one recipient's message of one effect: the same on every attempt. */
+  messageIdFor(outboxId: string, recipientId: string): string {
+    return `<${outboxId}.${recipientId}@${this.messageIdHost}>`;
+  }
+
+  async handle(payload: NotifyPayload, { outboxId, attempt }: JobContext): Promise<void> {
+    const template = payload.template;
+    const subject = await this.directory.describe(payload.subject);
+    if (!subject) {
+      this.logger.warn(`notify ${template} ${outboxId}: ${payload.subject.type} ${payload.subject.id} no longer exists; nothing sent`);
+      return;
+    }
+    const [recipients, context] = await Promise.all([this.recipients.resolve(subject.unitPath, payload.to), this.effectContext(outboxId)]);
+    if (!recipients.length) {
+      this.logger.warn(`notify ${template} ${outboxId}: nobody is ${payload.to.join(' or ')} for ${subject.unitPath}; nothing sent`);
+      return;
+    }
+    const rows = await this.deliveries.ensure(outboxId, template, recipients, (id) => this.messageIdFor(outboxId, id));
+    const byId = new Map(recipients.map((r) => [r.id, r]));
+    const final = attempt >= NotifyJob.maxAttempts;
+    const errors: string[] = [];
+    for (const row of rows.sort((a, b) => a.recipient_id.localeCompare(b.recipient_id))) {
+      const outcome = await this.deliver(row, byId.get(row.recipient_id)!, { template, subject, context, payload, final, errors });
+      if (outcome === 'retry' && errors.length === 0) errors.push(`${row.email}: not sent`);
+    }
+    if (errors.length) {
+      throw new Error(`notify ${template}: ${errors.length} of ${rows.length} message(s) not sent${final ? ' (last attempt)' : ', will retry'}: ${errors[0]}`);
+    }
+  }
+
+  private async deliver(
+    row: DeliveryRow,
+    recipient: Recipient,
+    job: { template: TemplateName; subject: SubjectDescription; context: EffectContext; payload: NotifyPayload; final: boolean; errors: string[] },
+  ): Promise<Outcome> {
+    const { template } = job;
+    if (row.status === 'sent' || row.status === 'failed' || row.status === 'unconfirmed') return 'done';
+    if (row.status === 'sending') {
+      const seen = this.unrecorded.get(row.id);
+      if (seen) {
+        await this.record(row, seen, template);
+        return 'done';
+      }
+      const delivered = this.refused.has(row.id) ? false : await this.transport.delivered(row.message_id);
+      if (delivered === true) {
+        if (await this.deliveries.markFoundSent(row.id, 'recorded after a restart: the message was found delivered')) {
+          this.metrics.notificationsSent.inc({ template });
+        }
+        return 'done';
+      }
+      if (delivered === null) {
+        if (await this.deliveries.markUnconfirmed(row.id, 'unconfirmed: the worker stopped after claiming this message and before recording the result; it may have been sent, so it is not sent again automatically')) {
+          this.metrics.notificationsFailed.inc({ template, reason: 'unconfirmed' });
+          this.logger.error(
+            `notify ${template}: message ${row.message_id} to ${row.email} is unconfirmed (a worker stopped mid-send); not sent again, check and resend by hand if needed`,
+          );
+        }
+        return 'done';
+      }
+      if (!(await this.deliveries.release(row.id, 'the worker stopped before the message was delivered; sent again'))) return 'done';
+    }
+
+    if (!EMAIL.test(recipient.email)) {
+      if (await this.deliveries.markUndeliverable(row.id, `no usable email address: ${JSON.stringify(recipient.email)}`)) {
+        this.metrics.notificationsFailed.inc({ template, reason: 'no_address' });
+        this.logger.error(`notify ${template}: user ${recipient.id} has no usable email address; not sent`);
+      }
+      return 'done';
+    }
+    const { subject, context } = job;
+    const mail = renderTemplate(template, {
+      locale: recipient.locale,
+      role: recipient.role,
+      recipientName: recipient.fullName,
+      title: subject.title,
+      villageName: subject.villageName,
+      communeName: subject.communeName,
+      url: `${this.config.publicUrl}${subject.link}`,
+      dueAt: dueModeOf(template) === 'passed' ? context.passedDue : context.nextDue,
+      details: context.details,
+    });
+    if (this.stopping) {
+      job.errors.push('the worker is shutting down');
+      return 'retry';
+    }
+    const attempt = this.sendOnce(row, recipient, mail, job);
+    this.inFlight.add(attempt);
+    try {
+      return await attempt;
+    } finally {
+      this.inFlight.delete(attempt);
+    }
+  }
+
+  /** Claim ▸ send ▸ record, for one delivery row. */
+  private async sendOnce(
+    row: DeliveryRow,
+    recipient: Recipient,
+    mail: { subject: string; text: string; html: string },
+    job: { template: TemplateName; payload: NotifyPayload; final: boolean; errors: string[] },
+  ): Promise<Outcome> {
+    const { template } = job;
+    if (!(await this.deliveries.claim(row.id, recipient.email, recipient.locale))) return 'done';
+
+    let sentAt: Date;
+    try {
+      await this.transport.send({
+        messageId: row.message_id,
+        to: { name: recipient.fullName, address: recipient.email },
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        headers: {
+          'Auto-Submitted': 'auto-generated',
+          'X-NTM-Template': template,
+          'X-NTM-Subject': `${job.payload.subject.type}/${job.payload.subject.id}`,
+        },
+      });
+      sentAt = new Date();
+    } catch (err) {
+      const permanent = isPermanentSendError(err);
+      const text = sendErrorText(err);
+      const final = permanent || job.final;
+      this.refused.add(row.id);
+      await this.deliveries.markFailed(row.id, text, final);
+      this.refused.delete(row.id);
+      if (final) {
+        this.metrics.notificationsFailed.inc({ template, reason: permanent ? 'rejected' : 'retries_exhausted' });
+        this.logger.error(`notify ${template}: message ${row.message_id} to ${row.email} failed for good after ${row.attempts + 1} attempt(s): ${text}`);
+      }
+      if (permanent) return 'done';
+      job.errors.push(`${row.email}: ${text}`);
+      return 'retry';
+    }
+    await this.record(row, sentAt, template);
+    return 'done';
+  }
+
+  /**
+   * For shutdown, before the database pool closes: no new send starts (the job fails this attempt and BullMQ
+   * retries it later), and the sends in flight are recorded.
+   */
+  async drain(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Records a confirmed send, trying a few times; if the database will not take it, remembers it and throws. */
+  private async record(row: DeliveryRow, sentAt: Date, template: TemplateName): Promise<void> {
+    let lastError: unknown;
+    for (let i = 0; i < 3; i++) {
+      try {
+        if (await this.deliveries.markSent(row.id, sentAt)) this.metrics.notificationsSent.inc({ template });
+        this.unrecorded.delete(row.id);
+        return;
+      } catch (err) {
+        lastError = err;
+        await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+      }
+    }
+    this.unrecorded.set(row.id, sentAt);
+    throw new Error(`message ${row.message_id} was sent but could not be recorded (${(lastError as Error)?.message}); it will be recorded, not sent again, on the next attempt`);
+  }
+
+  /** The due date to show (the next pending one, or the one that just passed) and the event's quoted details. */
+  private async effectContext(outboxId: string): Promise<EffectContext> {
+    const { rows } = await this.pool.query<{ payload: Record<string, unknown> | null; next_due: Date | null; passed_due: Date | null }>(
+      `SELECT e.payload,
+              (SELECT t.due_at FROM workflow_timers t WHERE t.instance_id = o.instance_id AND t.kind = 'due' AND t.status = 'pending'
+                ORDER BY t.due_at LIMIT 1) AS next_due,
+              (SELECT t.due_at FROM workflow_timers t WHERE t.instance_id = o.instance_id AND t.kind = 'due' AND t.status = 'fired'
+                ORDER BY t.due_at DESC LIMIT 1) AS passed_due
+         FROM outbox o LEFT JOIN workflow_events e ON e.instance_id = o.instance_id AND e.seq = o.seq
+        WHERE o.id = $1`,
+      [outboxId],
+    );
+    const row = rows[0];
+    const p = row?.payload ?? {};
+    const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+    return {
+      nextDue: row?.next_due ?? null,
+      passedDue: row?.passed_due ?? null,
+      details: { comment: str(p.comment), reason: str(p.reason), decisionNumber: str(p.decisionNumber), decisionDate: str(p.decisionDate) },
+    };
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname || 'ntm';
+  } catch {
+    return 'ntm';
+  }
+}

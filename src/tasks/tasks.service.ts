@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type pg from 'pg';
+import type { Actor } from '../auth/actor.js';
+import { scopePath } from '../auth/jurisdiction.js';
+import { PG_POOL } from '../database/pg-pool.js';
+
+export interface Task {
+  subjectType: 'dossier' | 'project';
+  subjectId: string;
+  state: string;
+  action: string;
+  unitId: string;
+  title: string;
+  dueAt: string | null;
+  overdue: boolean;
+}
+
+/** What each role does next in each state of a dossier. */
+const DOSSIER_ACTIONS: Record<string, Record<string, string>> = {
+  COMMUNE_STAFF: { draft: 'complete_self_assessment', ready_to_submit: 'submit', revision_requested: 'revise_and_resubmit' },
+  REVIEWER: { review: 'review_criteria' },
+  PROVINCE_OFFICER: { province_review: 'sign_off' },
+};
+
+/**
+ * The caller's inbox: open dossiers in the states that wait for its role, inside its unit, most urgent
+ * first (due soonest; overdue ones first of all). A reviewer sees a dossier in review of a commune directly
+ * under its unit when a pending criterion is assigned to it or to nobody, or when all are decided and it
+ * waits for APPROVE or RETURN.
+ */
+@Injectable()
+export class TasksService {
+  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+
+  async inbox(actor: Actor): Promise<Task[]> {
+    const actions = DOSSIER_ACTIONS[actor.role];
+    if (!actions) return [];
+    const { rows } = await this.pool.query<{ id: string; state: string; village_id: string; village_name: string; commune_name: string; year: number; due_at: Date | null; overdue: boolean | null }>(
+      `SELECT d.id, i.state, d.village_id, v.name AS village_name, c.name AS commune_name, d.year, t.due_at,
+              (i.snapshot->'context'->>'overdue')::boolean AS overdue
+         FROM workflow_instances i
+         JOIN dossiers d ON d.id = i.subject_id
+         JOIN units v ON v.id = d.village_id
+         JOIN units c ON c.id = d.commune_id
+         LEFT JOIN LATERAL (SELECT min(due_at) AS due_at FROM workflow_timers t
+                             WHERE t.instance_id = i.id AND t.status = 'pending' AND t.kind = 'due') t ON true
+        WHERE i.workflow_key = 'certification' AND i.open AND i.state = ANY($1) AND i.subject_type = 'dossier'
+          AND i.unit_path LIKE $2 || '%'
+          -- A reviewer reviews the communes directly under its unit only (a province's reviewer in a three-tier
+          -- tree may not decide a district's dossier), so only those are its tasks.
+          AND ($3::text IS NULL OR c.parent_id = $4)
+          AND ($3::text IS NULL OR i.state <> 'review'
+               OR EXISTS (SELECT 1 FROM dossier_criteria x WHERE x.dossier_id = d.id AND x.review_status = 'pending'
+                            AND (x.assignee_id = $3 OR x.assignee_id IS NULL))
+               OR NOT EXISTS (SELECT 1 FROM dossier_criteria x WHERE x.dossier_id = d.id AND x.review_status = 'pending'))
+        ORDER BY t.due_at ASC NULLS LAST, d.id
+        LIMIT 500`,
+      [Object.keys(actions), scopePath(actor), actor.role === 'REVIEWER' ? actor.id : null, actor.unitId],
+    );
+    const now = Date.now();
+    return rows
+      .map((r) => ({
+        subjectType: 'dossier' as const,
+        subjectId: r.id,
+        state: r.state,
+        action: actions[r.state],
+        unitId: r.village_id,
+        title: `${r.village_name}, ${r.commune_name} (${r.year})`,
+        dueAt: r.due_at ? r.due_at.toISOString() : null,
+        overdue: Boolean(r.overdue) || (r.due_at !== null && r.due_at.getTime() < now),
+      }))
+      .sort((a, b) => Number(b.overdue) - Number(a.overdue));
+  }
+}
