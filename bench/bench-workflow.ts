@@ -8,7 +8,7 @@ export const benchWorkflow = defineWorkflow({
   machine: setup({
     types: {} as { context: { reviews: Record<string, string> }; events: { type: 'REVIEW'; code: number; decision: string } },
     // Effects are declared so the machine type-checks; the engine turns them into outbox rows and never runs them here.
-    actions: { notify: (_: unknown, _params: { template: string }) => undefined },
+    actions: { notify: (_: unknown, _params: { template: string; to: string[] }) => undefined },
   }).createMachine({
     id: 'bench',
     initial: 'review',
@@ -19,7 +19,7 @@ export const benchWorkflow = defineWorkflow({
           REVIEW: {
             actions: [
               assign({ reviews: ({ context, event }) => ({ ...context.reviews, [event.code]: event.decision }) }),
-              { type: 'notify', params: { template: 'reviewed' } },
+              { type: 'notify', params: { template: 'reviewed', to: [] } },
             ],
           },
         },

@@ -3,6 +3,8 @@
  *   1. events/s through EngineService.send() at 16 concurrent instances for SECONDS seconds, beside the same
  *      writes as raw SQL transactions through pg (lock the row, update snapshot and version, insert history
  *      and outbox), and their ratio.
+ *   2. REVIEW_CRITERION events/s over HTTP (JWT, validation, engine, the dossier read back), 16 clients on
+ *      16 dossiers, beside the raw SQL figure of the same run.
  */
 import 'reflect-metadata';
 import os from 'node:os';
@@ -10,10 +12,19 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createApp, prepareDatabase } from '../src/app.factory.js';
 import { loadConfig } from '../src/config/config.js';
+import { dropDatabase } from '../src/database/migrator.js';
+import { SubjectDirectory } from '../src/notifications/subject-directory.js';
 import { EngineService } from '../src/engine/engine.service.js';
 import type { EngineActor } from '../src/engine/engine.types.js';
 import { WorkflowRegistry } from '../src/engine/registry.js';
 import { benchWorkflow } from './bench-workflow.js';
+import { dossiersInReview, request } from './http-review.js';
+import { benchNotifications } from './notifications.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -36,12 +47,52 @@ async function forSeconds(workers: number, once: (worker: number) => Promise<voi
   return count / ((Date.now() - started) / 1000);
 }
 
+/** The engine's writes for one event as a raw SQL transaction: lock the row, update snapshot and version, insert history and outbox. */
+async function rawEvent(pool: pg.Pool, instanceId: string, actor: EngineActor): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows: [inst] } = await client.query('SELECT id, snapshot, last_seq, last_hash FROM workflow_instances WHERE id = $1 FOR UPDATE', [instanceId]);
+    const seq = inst.last_seq + 1;
+    await client.query('UPDATE workflow_instances SET snapshot = $2, version = version + 1, last_seq = $3, updated_at = now() WHERE id = $1', [inst.id, inst.snapshot, seq]);
+    await client.query(
+      `INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, prev_hash, hash)
+       VALUES ($1, $2, 'REVIEW', $3, 'REVIEWER', $4, $5, 'review', 'review', now(), $6, $6)`,
+      [inst.id, seq, actor.id, actor.unitId, { code: 1, decision: 'approve' }, inst.last_hash],
+    );
+    await client.query(`INSERT INTO outbox (id, instance_id, seq, queue, job, payload, status) VALUES (gen_random_uuid()::text, $1, $2, 'notifications', 'notify', '{}', 'done')`, [inst.id, seq]);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+}
+
+const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
+
 async function main() {
   const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ntm_bench';
-  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, PROCESS_ROLE: 'api', LOG_LEVEL: 'warn', QUEUE_PREFIX: 'bench' });
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    QUEUE_PREFIX: 'bench',
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    STORAGE_DIR: mkdtempSync(join(tmpdir(), 'ntm-bench-')),
+    DEADLINE_OVERRIDES: 'certification.consultation=PT0.2S',
+  };
+  const config = loadConfig({ ...env, PROCESS_ROLE: 'api' });
+  // A fresh database each run, so runs compare.
+  await dropDatabase(databaseUrl);
+  const flush = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  for (const key of await flush.keys('bench:*')) await flush.del(key);
+  flush.disconnect();
   await prepareDatabase(config);
   const app = await createApp(config);
   app.get(WorkflowRegistry).register(benchWorkflow);
+  app.get(SubjectDirectory).register('bench', async () => ({
+    title: { vi: 'Bench', en: 'Bench' }, villageName: 'Bench', communeName: 'Bench', unitPath: '/', link: '/',
+  }));
   const engine = app.get(EngineService);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: CONCURRENCY + 2 });
 
@@ -65,27 +116,58 @@ async function main() {
     let n = 0;
     engineRates.push(await forSeconds(CONCURRENCY, (w) =>
       engine.send(subjects[w], { type: 'REVIEW', code: (n++ % 16) + 1, decision: 'approve' }, reviewer).then(() => undefined)));
-    rawRates.push(await forSeconds(CONCURRENCY, async (w) => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const { rows: [inst] } = await client.query('SELECT id, snapshot, last_seq, last_hash FROM workflow_instances WHERE id = $1 FOR UPDATE', [instanceIds[w]]);
-        const seq = inst.last_seq + 1;
-        await client.query('UPDATE workflow_instances SET snapshot = $2, version = version + 1, last_seq = $3, updated_at = now() WHERE id = $1', [inst.id, inst.snapshot, seq]);
-        await client.query(
-          `INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, prev_hash, hash)
-           VALUES ($1, $2, 'REVIEW', $3, 'REVIEWER', $4, $5, 'review', 'review', now(), $6, $6)`,
-          [inst.id, seq, reviewer.id, reviewer.unitId, { code: 1, decision: 'approve' }, inst.last_hash],
-        );
-        await client.query(`INSERT INTO outbox (id, instance_id, seq, queue, job, payload) VALUES (gen_random_uuid()::text, $1, $2, 'notifications', 'notify', '{}')`, [inst.id, seq]);
-        await client.query('COMMIT');
-      } finally {
-        client.release();
-      }
-    }));
+    rawRates.push(await forSeconds(CONCURRENCY, (w) => rawEvent(pool, instanceIds[w], reviewer)));
   }
-  // The bench database is for measuring only: its raw rows are no valid hash chain, and its effects are never run.
-  await pool.query(`DELETE FROM outbox WHERE instance_id = ANY($1)`, [instanceIds]);
+
+  // Row 2: REVIEW_CRITERION over HTTP, 16 clients on 16 dossiers, beside the raw SQL figure of the same run.
+  // The first row's effects are not to be sent: a worker would spend the second row's time on them.
+  await pool.query(`UPDATE outbox SET status = 'done' WHERE status = 'pending'`);
+
+  // The service in processes of their own, as deployed: an `all` process while the dossiers are prepared (their
+  // consultations end by timers), then an `api` process for the measurement, so the clients' work and the
+  // workers do not share its event loop.
+  const startServer = async (role: string) => {
+    const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []), join(dirname(fileURLToPath(import.meta.url)), 'server.js')], {
+      env: { ...env, PROCESS_ROLE: role },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      let buffered = '';
+      const onData = (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const line = buffered.split('\n').find((l) => l.startsWith('{"port"'));
+        if (line) {
+          child.stdout!.off('data', onData);
+          child.stdout!.resume();
+          resolve(JSON.parse(line).port);
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    });
+    const stop = async () => {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    };
+    return { base: `http://127.0.0.1:${port}`, stop };
+  };
+  const setup = await startServer('all');
+  const prepared = await dossiersInReview(app, setup.base, pool, ADMIN, CONCURRENCY);
+  await setup.stop();
+  const server = await startServer('api');
+  const base = server.base;
+  const httpRates: number[] = [];
+  const httpRawRates: number[] = [];
+  let failures = 0;
+  for (let run = 0; run < RUNS; run++) {
+    let n = 0;
+    httpRates.push(await forSeconds(CONCURRENCY, async (w) => {
+      const res = await request(base, 'POST', `/dossiers/${prepared.ids[w]}/events`, { type: 'REVIEW_CRITERION', code: (n++ % 16) + 1, decision: 'approve' }, prepared.reviewer);
+      if (res.status !== 200) failures++;
+    }));
+    httpRawRates.push(await forSeconds(CONCURRENCY, (w) => rawEvent(pool, prepared.instanceIds[w], reviewer)));
+  }
+  await server.stop();
 
   const pgVersion = (await pool.query('SHOW server_version')).rows[0].server_version;
   const redis = new Redis(config.redisUrl);
@@ -94,7 +176,12 @@ async function main() {
   await pool.end();
   await app.close();
 
+  // Row 3: emails per second from the outbox into a local SMTP server (its own database and app).
+  const notifications = await benchNotifications({ runs: RUNS });
+
   const engineRate = median(engineRates);
+  const httpRate = median(httpRates);
+  const httpRawRate = median(httpRawRates);
   const rawRate = median(rawRates);
   const cpu = os.cpus();
   console.log(`\nNTM Workflow benchmark: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, PostgreSQL ${pgVersion}, Redis ${redisVersion}`);
@@ -107,7 +194,16 @@ async function main() {
       ratio: (engineRate / rawRate).toFixed(2),
       goal: 'ratio >= 0.50',
     },
+    {
+      measure: `REVIEW_CRITERION over HTTP, ${CONCURRENCY} clients on ${CONCURRENCY} dossiers`,
+      engine: Math.round(httpRate),
+      'raw SQL': Math.round(httpRawRate),
+      ratio: (httpRate / httpRawRate).toFixed(2),
+      goal: '>= 1000/s and ratio >= 0.50',
+    },
+    notifications.row,
   ]);
+  if (failures) console.log(`${failures} HTTP events were refused during the run`);
 }
 
 main().catch((err) => {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { createSecretKey } from 'node:crypto';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -16,8 +17,11 @@ import { LoginThrottle } from './login-throttle.js';
       global: true,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig) => ({
-        secret: await resolveJwtSecret(config),
-        signOptions: { expiresIn: config.jwt.expiresIn as `${number}h` },
+        // A KeyObject, not the string: jsonwebtoken would otherwise try to parse the string as a public key
+        // (and fail) on every verification.
+        secret: createSecretKey(Buffer.from(await resolveJwtSecret(config))) as unknown as string,
+        signOptions: { expiresIn: config.jwt.expiresIn as `${number}h`, algorithm: 'HS256' },
+        verifyOptions: { algorithms: ['HS256'] },
       }),
     }),
   ],

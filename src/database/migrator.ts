@@ -104,3 +104,17 @@ export async function migrate(databaseUrl: string, dir = migrationsDir()): Promi
     await client.end();
   }
 }
+
+/** Drops the database named in the URL (for tests and the benchmark, which start from nothing). */
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}

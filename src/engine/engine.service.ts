@@ -160,11 +160,13 @@ export class EngineService {
    */
   async send(subject: SubjectRef, event: EngineEvent, actor: EngineActor, options: SendOptions = {}): Promise<SendResult> {
     return this.within(options.tx, async (client) => {
-      const found = await client.query<InstanceRow>(
-        `SELECT id, workflow_key, workflow_version, subject_type, subject_id, unit_path, state, snapshot, version, open, last_seq, last_hash
-           FROM workflow_instances WHERE subject_type = $1 AND subject_id = $2 FOR UPDATE`,
-        [subject.type, subject.id],
-      );
+      // Named statements: PostgreSQL plans them once per connection (the hot path's planning time adds up).
+      const found = await client.query<InstanceRow>({
+        name: 'engine-lock-instance',
+        text: `SELECT id, workflow_key, workflow_version, subject_type, subject_id, unit_path, state, snapshot, version, open, last_seq, last_hash
+                 FROM workflow_instances WHERE subject_type = $1 AND subject_id = $2 FOR UPDATE`,
+        values: [subject.type, subject.id],
+      });
       const inst = found.rows[0];
       if (!inst || !inst.unit_path.startsWith(actor.role === 'ADMIN' ? '' : actor.unitPath)) throw notFound(subject.type);
       return this.applyEvent(client, inst, event, actor, options);
@@ -245,12 +247,17 @@ export class EngineService {
     };
     const hash = eventHash(row);
     const open = next.status === 'active';
-    await client.query(
-      `UPDATE workflow_instances SET state = $2, snapshot = $3, version = version + 1, open = $4, last_seq = $5, last_hash = $6,
-              workflow_version = $7, updated_at = $8 WHERE id = $1`,
-      [inst.id, toState, persisted(next), open, seq, hash, def.version, now],
-    );
-    await this.appendHistory(client, row, hash, idempotencyKey);
+    // One round trip: the new snapshot and the history row.
+    await client.query({
+      name: 'engine-apply-event',
+      text: `WITH updated AS (
+         UPDATE workflow_instances SET state = $2, snapshot = $3, version = version + 1, open = $4, last_seq = $5, last_hash = $6,
+                workflow_version = $7, updated_at = $8 WHERE id = $1 RETURNING id)
+       INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, idempotency_key, prev_hash, hash)
+       SELECT id, $5, $9, $10, $11, $12, $13, $14, $2, $8, $15, $16, $6 FROM updated`,
+      values: [inst.id, toState, persisted(next), open, seq, hash, def.version, now, row.type, row.actorId, row.actorRole, row.actorUnitId,
+        canonicalJson(row.payload), row.fromState, idempotencyKey, row.prevHash],
+    });
     await this.applyActions(client, def, inst.id, seq, actions as Action[], now, {
       subject: { type: inst.subject_type, id: inst.subject_id },
       eventType: type,

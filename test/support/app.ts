@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import request from 'supertest';
 import { createApp, prepareDatabase } from '../../src/app.factory.js';
+import { dropDatabase } from '../../src/database/migrator.js';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
@@ -15,18 +16,7 @@ export function testDatabaseUrl(name: string): string {
   return `postgresql://postgres@127.0.0.1:5432/ntm_test_${name}`;
 }
 
-export async function dropDatabase(url: string): Promise<void> {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: u.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
+export { dropDatabase };
 
 /**
  * Deletes every Redis key under `prefix:` (BullMQ queues, sign-in failure counters), so a test file starts
