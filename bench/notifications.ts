@@ -10,7 +10,6 @@ import type { INestApplication } from '@nestjs/common';
 import { LazyModuleLoader } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { createApp, prepareDatabase } from '../src/app.factory.js';
@@ -20,6 +19,7 @@ import { NotifyJob } from '../src/notifications/notify-job.js';
 import { SubjectDirectory } from '../src/notifications/subject-directory.js';
 import { JobRegistry } from '../src/queues/job-registry.js';
 import { dropDatabase } from '../src/database/migrator.js';
+import { clearRedisPrefix } from '../src/redis/clear-prefix.js';
 
 export interface NotificationBenchOptions {
   /** A database of its own, dropped and created again at start. Default postgresql://postgres@127.0.0.1:5432/ntm_bench_notifications */
@@ -47,19 +47,6 @@ export interface NotificationBenchResult {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 
-async function clearPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** Emails per second from the outbox into a local SMTP server (goal: at least 200). */
 export async function benchNotifications(options: NotificationBenchOptions = {}): Promise<NotificationBenchResult> {
@@ -103,7 +90,7 @@ export async function benchNotifications(options: NotificationBenchOptions = {})
     SEED: 'plan-136-2019',
   });
   await dropDatabase(databaseUrl);
-  await clearPrefix(config.redisUrl, prefix);
+  await clearRedisPrefix(prefix, config.redisUrl);
   await prepareDatabase(config);
   let app: INestApplication | undefined;
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });

@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { createApp, prepareDatabase } from '../src/app.factory.js';
 import { loadConfig } from '../src/config/config.js';
 import { dropDatabase } from '../src/database/migrator.js';
+import { clearRedisPrefix } from '../src/redis/clear-prefix.js';
 import { SubjectDirectory } from '../src/notifications/subject-directory.js';
 import { EngineService } from '../src/engine/engine.service.js';
 import type { EngineActor } from '../src/engine/engine.types.js';
@@ -84,9 +85,7 @@ async function main() {
   const config = loadConfig({ ...env, PROCESS_ROLE: 'api' });
   // A fresh database each run, so runs compare.
   await dropDatabase(databaseUrl);
-  const flush = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  for (const key of await flush.keys('bench:*')) await flush.del(key);
-  flush.disconnect();
+  await clearRedisPrefix('bench', config.redisUrl);
   await prepareDatabase(config);
   const app = await createApp(config);
   app.get(WorkflowRegistry).register(benchWorkflow);

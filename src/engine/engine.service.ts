@@ -409,18 +409,8 @@ export class EngineService {
     );
     const inst = found.rows[0];
     if (!inst) return null;
-    const def = this.registry.get(inst.workflow_key, inst.workflow_version) ?? this.registry.latest(inst.workflow_key);
-    let allowedEvents: string[] = [];
-    if (def) {
-      const snapshot = def.machine.resolveState({ value: inst.snapshot.value, context: inst.snapshot.context } as never) as AnyMachineSnapshot;
-      allowedEvents = snapshot.status === 'active' ? this.userEvents(snapshot) : [];
-      if (actor) {
-        allowedEvents = allowedEvents.filter((e) => {
-          const p = def.permissions[e];
-          return p && p.roles.includes(actor.role) && relationHolds(p.unit, actor, inst.unit_path);
-        });
-      }
-    }
+    const instance = { workflow: inst.workflow_key, version: inst.workflow_version, snapshot: inst.snapshot, unitPath: inst.unit_path };
+    const allowedEvents = this.allowedEventsFor(instance, actor);
     return {
       instanceId: inst.id,
       workflow: inst.workflow_key,
@@ -434,12 +424,16 @@ export class EngineService {
     };
   }
 
-  /** The events `actor` may send to an instance in this snapshot (for read models that load the row themselves). */
-  allowedEventsFor(instance: { workflow: string; version: number; snapshot: PersistedSnapshot; unitPath: string }, actor: EngineActor): string[] {
+  /**
+   * The events `actor` may send to an instance in this snapshot (all the state takes, without an actor), for
+   * read models that load the row themselves.
+   */
+  allowedEventsFor(instance: { workflow: string; version: number; snapshot: PersistedSnapshot; unitPath: string }, actor?: EngineActor): string[] {
     const def = this.registry.get(instance.workflow, instance.version) ?? this.registry.latest(instance.workflow);
     if (!def) return [];
     const snapshot = def.machine.resolveState({ value: instance.snapshot.value, context: instance.snapshot.context } as never) as AnyMachineSnapshot;
     if (snapshot.status !== 'active') return [];
+    if (!actor) return this.userEvents(snapshot);
     return this.userEvents(snapshot).filter((e) => {
       const p = def.permissions[e];
       return p && p.roles.includes(actor.role) && relationHolds(p.unit, actor, instance.unitPath);

@@ -2,11 +2,11 @@ import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import request from 'supertest';
 import { createApp, prepareDatabase } from '../../src/app.factory.js';
 import { dropDatabase } from '../../src/database/migrator.js';
+import { clearRedisPrefix } from '../../src/redis/clear-prefix.js';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
@@ -18,24 +18,7 @@ export function testDatabaseUrl(name: string): string {
 
 export { dropDatabase };
 
-/**
- * Deletes every Redis key under `prefix:` (BullMQ queues, sign-in failure counters), so a test file starts
- * from a clean Redis as it does from a fresh database even when it ran a minute ago with the same prefix.
- */
-export async function clearRedisPrefix(prefix: string, redisUrl = 'redis://127.0.0.1:6379'): Promise<void> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
+export { clearRedisPrefix };
 
 export interface TestApp {
   app: INestApplication;
