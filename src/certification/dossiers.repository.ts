@@ -63,13 +63,13 @@ export class DossiersRepository {
   }
 
   /** Whether the dossier has an attachment of `kind` (a fact SUBMIT needs). */
-  async hasAttachment(dossierId: string, kind: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('SELECT 1 FROM attachments WHERE dossier_id = $1 AND kind = $2 LIMIT 1', [dossierId, kind]);
+  async hasAttachment(dossierId: string, kind: string, tx: pg.PoolClient | pg.Pool = this.pool): Promise<boolean> {
+    const { rowCount } = await tx.query('SELECT 1 FROM attachments WHERE dossier_id = $1 AND kind = $2 LIMIT 1', [dossierId, kind]);
     return (rowCount ?? 0) > 0;
   }
 
-  async selfAssessment(dossierId: string): Promise<{ code: number; met: boolean | null }[]> {
-    const { rows } = await this.pool.query('SELECT code, met FROM dossier_criteria WHERE dossier_id = $1 ORDER BY code', [dossierId]);
+  async selfAssessment(dossierId: string, tx: pg.PoolClient | pg.Pool = this.pool): Promise<{ code: number; met: boolean | null }[]> {
+    const { rows } = await tx.query('SELECT code, met FROM dossier_criteria WHERE dossier_id = $1 ORDER BY code', [dossierId]);
     return rows;
   }
 
@@ -85,8 +85,8 @@ export class DossiersRepository {
     await tx.query('UPDATE dossier_criteria SET met = $3, note = $4 WHERE dossier_id = $1 AND code = $2', [dossierId, code, met, note]);
   }
 
-  async insertAttachment(a: { id: string; dossierId: string; kind: string; fileName: string; size: number; sha256: string; mimeType: string; uploadedBy: string }) {
-    await this.pool.query(
+  async insertAttachment(a: { id: string; dossierId: string; kind: string; fileName: string; size: number; sha256: string; mimeType: string; uploadedBy: string }, tx: pg.PoolClient | pg.Pool = this.pool) {
+    await tx.query(
       `INSERT INTO attachments (id, dossier_id, kind, file_name, size, sha256, mime_type, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [a.id, a.dossierId, a.kind, a.fileName, a.size, a.sha256, a.mimeType, a.uploadedBy],
     );

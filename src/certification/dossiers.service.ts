@@ -2,6 +2,7 @@ import { BadRequestException, ForbiddenException, Inject, Injectable } from '@ne
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { conflict, notFound } from '../common/http-errors.js';
@@ -137,16 +138,20 @@ export class DossiersService {
     }
     // Jurisdiction (404) and the actor's role and unit (403) are the engine's to check, in its transaction.
     const event: Record<string, unknown> & { type: string } = { ...(payload as Record<string, unknown>), type: type! };
-    if (type === 'OPEN_CONSULTATION') {
-      const criteria = await this.dossiers.selfAssessment(id);
-      event.facts = {
-        unassessed: criteria.filter((c) => c.met === null).map((c) => c.code),
-        notMet: criteria.filter((c) => c.met === false).map((c) => c.code),
-      } satisfies DossierFacts;
-    } else if (type === 'SUBMIT') {
-      event.facts = { meetingMinutes: await this.dossiers.hasAttachment(id, 'meeting_minutes') } satisfies DossierFacts;
-    }
-    await this.engine.send({ type: DOSSIER, id }, event, engineActor(actor), { idempotencyKey });
+    // Read under the instance's lock: a criterion edit or an upload (which take the same lock) cannot slip in.
+    const facts =
+      type === 'OPEN_CONSULTATION'
+        ? async (tx: PoolClient): Promise<DossierFacts> => {
+            const criteria = await this.dossiers.selfAssessment(id, tx);
+            return {
+              unassessed: criteria.filter((c) => c.met === null).map((c) => c.code),
+              notMet: criteria.filter((c) => c.met === false).map((c) => c.code),
+            };
+          }
+        : type === 'SUBMIT'
+          ? async (tx: PoolClient): Promise<DossierFacts> => ({ meetingMinutes: await this.dossiers.hasAttachment(id, 'meeting_minutes', tx) })
+          : undefined;
+    await this.engine.send({ type: DOSSIER, id }, event, engineActor(actor), { idempotencyKey, facts });
     return this.get(actor, id);
   }
 

@@ -26,6 +26,11 @@ export interface SendOptions {
   /** Set by the deadline worker: the timer row this event comes from; ignored unless still pending. */
   timerId?: string;
   inTransaction?: InTransaction;
+  /**
+   * Facts the domain reads from its own tables for the machine's guards, merged into the event after the
+   * instance is locked, so nothing the facts depend on can change (under the same lock) before the transition.
+   */
+  facts?: (tx: pg.PoolClient) => Promise<object>;
   /** An open transaction to run in (the caller commits); otherwise the engine opens and commits its own. */
   tx?: pg.PoolClient;
 }
@@ -214,6 +219,7 @@ export class EngineService {
     if (!def) throw new Error(`workflow ${inst.workflow_key} v${inst.workflow_version} is not registered`);
 
     this.authorise(def, event.type, actor, inst.unit_path);
+    if (options.facts) event = { ...event, facts: await options.facts(client) };
     const snapshot = def.machine.resolveState({ value: snapshotData.value, context: snapshotData.context } as never) as AnyMachineSnapshot;
     const allowed = this.eventsOf(snapshot);
     if (!allowed.includes(event.type) || snapshot.status !== 'active') {

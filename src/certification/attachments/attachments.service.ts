@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../auth/actor.js';
 import { conflict, notFound } from '../../common/http-errors.js';
 import { DossiersRepository } from '../dossiers.repository.js';
-import { DossiersService } from '../dossiers.service.js';
+import { DOSSIER, DossiersService } from '../dossiers.service.js';
+import { EngineService } from '../../engine/engine.service.js';
 import { ContentAddressedStore, type UploadedFileInfo } from './file-store.js';
 
 /** States in which the commune may still add documents; a province officer may attach its decision later. */
@@ -16,6 +17,7 @@ export class AttachmentsService {
     private readonly dossiers: DossiersService,
     private readonly repository: DossiersRepository,
     private readonly store: ContentAddressedStore,
+    private readonly engine: EngineService,
   ) {}
 
   async add(actor: Actor, dossierId: string, file: UploadedFileInfo, kind: string) {
@@ -23,11 +25,18 @@ export class AttachmentsService {
     const commune = actor.role === 'COMMUNE_STAFF' && actor.unitId === dossier.commune_id;
     if (actor.role === 'COMMUNE_STAFF' && !commune) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: 'only the village\'s commune staff may attach files' });
     const states = commune ? COMMUNE_STATES : PROVINCE_STATES;
-    if (!states.includes(dossier.state)) throw conflict(`files cannot be attached in state ${dossier.state}`);
     const fileName = Buffer.from(file.originalname, 'latin1').toString('utf8').normalize('NFC');
     const id = randomUUID();
-    await this.store.keep(file);
-    await this.repository.insertAttachment({ id, dossierId, kind, fileName, size: file.size, sha256: file.sha256, mimeType: file.mimeType, uploadedBy: actor.id });
+    // The state is checked under the instance's lock, so an upload cannot land after a SUBMIT it raced.
+    await this.engine.transaction(async (tx) => {
+      const locked = await this.engine.lockState(tx, { type: DOSSIER, id: dossierId });
+      if (!locked || !states.includes(locked.state)) throw conflict(`files cannot be attached in state ${locked?.state ?? dossier.state}`);
+      await this.store.keep(file);
+      await this.repository.insertAttachment(
+        { id, dossierId, kind, fileName, size: file.size, sha256: file.sha256, mimeType: file.mimeType, uploadedBy: actor.id },
+        tx,
+      );
+    });
     return { id, fileName, size: file.size, sha256: file.sha256, mimeType: file.mimeType, kind };
   }
 
