@@ -17,6 +17,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
 import { JobsModule, WorkerModule } from './queues/worker.module.js';
 import { CertificationModule } from './certification/certification.module.js';
+import { FundingModule } from './funding/funding.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 
@@ -43,6 +44,7 @@ export class AppModule {
         AuditModule,
         NotificationsModule,
         CertificationModule,
+        FundingModule,
         TasksModule,
         ...(config.processRole === 'api' ? [] : [WorkerModule]),
       ],

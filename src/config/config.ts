@@ -79,6 +79,9 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(100)
   MIN_AGREEMENT_PERCENT?: number;
 
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)
+  SPECIAL_MECHANISM_CAP_VND?: number;
+
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100000)
   LOGIN_MAX_FAILURES_PER_ADDRESS?: number;
 
@@ -107,6 +110,8 @@ export interface AppConfig {
   login: { maxFailures: number; maxFailuresPerAddress: number; lockSeconds: number };
   /** The village meeting's agreement SUBMIT needs (percent). */
   minAgreementPercent: number;
+  /** A project's estimated cost must stay below this under the special mechanism (VND). */
+  specialMechanismCapVnd: number;
 }
 
 const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
@@ -168,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       lockSeconds: vars.LOGIN_LOCK_SECONDS ?? 900,
     },
     minAgreementPercent: vars.MIN_AGREEMENT_PERCENT ?? 90,
+    specialMechanismCapVnd: vars.SPECIAL_MECHANISM_CAP_VND ?? 5_000_000_000,
   };
 }
 
