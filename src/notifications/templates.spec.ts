@@ -97,6 +97,10 @@ const SUBJECTS: Record<TemplateName, { vi: string; en: string }> = {
     vi: 'Công trình đã bị hủy: Đường bê tông thôn Pò Háng – thôn Pò Háng, xã Bính Xá',
     en: 'Work cancelled: Concrete road in Pò Háng – Pò Háng village, Bính Xá commune',
   },
+  project_rejected: {
+    vi: 'Công trình không được phê duyệt: Đường bê tông thôn Pò Háng – thôn Pò Háng, xã Bính Xá',
+    en: 'Work not approved: Concrete road in Pò Háng – Pò Háng village, Bính Xá commune',
+  },
   reminder: {
     vi: 'Nhắc việc: sắp đến hạn xử lý – hồ sơ công nhận thôn Pò Háng năm 2026 (thôn Pò Háng, xã Bính Xá)',
     en: 'Reminder: due soon – the certification dossier of Pò Háng, 2026 (Pò Háng village, Bính Xá commune)',
@@ -130,6 +134,7 @@ const ASKS: Record<TemplateName, { vi: string; en: string }> = {
   acceptance_requested: { vi: 'Đề nghị tổ chức nghiệm thu', en: 'Please inspect the work' },
   project_settled: { vi: 'không cần thao tác', en: 'no action is needed' },
   project_cancelled: { vi: 'không cần thao tác', en: 'no action is needed' },
+  project_rejected: { vi: 'không cần thao tác', en: 'no action is needed' },
   reminder: { vi: 'Đề nghị xử lý trước hạn', en: 'Please deal with it before the due date' },
   overdue: { vi: 'Đề nghị xử lý ngay và báo cáo lý do chậm trễ', en: 'Please deal with it now' },
 };

@@ -472,6 +472,21 @@ export const TEMPLATES = {
     },
   },
 
+  project_rejected: {
+    kind: 'project',
+    due: 'none',
+    vi: {
+      subject: (v) => `Công trình không được phê duyệt: ${v.title} – ${v.place}`,
+      lead: (v) => `Tỉnh đã không phê duyệt công trình «${v.title}» tại ${v.village}, ${v.commune}.${reasonVi(v.details)}`,
+      ask: () => NO_ACTION_VI,
+    },
+    en: {
+      subject: (v) => `Work not approved: ${v.title} – ${v.place}`,
+      lead: (v) => `The province did not approve the work "${v.title}" in ${v.village}, ${v.commune}.${reasonEn(v.details)}`,
+      ask: () => NO_ACTION_EN,
+    },
+  },
+
   // ---- generic reminders and escalations (any workflow's deadlines) ----------------------------------
   reminder: {
     kind: 'any',

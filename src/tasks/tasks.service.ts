@@ -22,6 +22,13 @@ const DOSSIER_ACTIONS: Record<string, Record<string, string>> = {
   PROVINCE_OFFICER: { province_review: 'sign_off' },
 };
 
+/** What each role does next in each state of a project (workflow `funding`). */
+const PROJECT_ACTIONS: Record<string, Record<string, string>> = {
+  COMMUNE_STAFF: { draft: 'submit', approved: 'start', in_progress: 'report_progress' },
+  REVIEWER: { review: 'review_project', acceptance: 'accept' },
+  PROVINCE_OFFICER: { province_review: 'allocate', accepted: 'settle' },
+};
+
 /**
  * The caller's inbox: open dossiers in the states that wait for its role, inside its unit, most urgent
  * first (due soonest; overdue ones first of all). A reviewer sees a dossier in review of a commune directly
@@ -33,6 +40,48 @@ export class TasksService {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
 
   async inbox(actor: Actor): Promise<Task[]> {
+    const tasks = [...(await this.dossierTasks(actor)), ...(await this.projectTasks(actor))];
+    // Overdue first, then due soonest, undated last.
+    return tasks.sort(
+      (a, b) => Number(b.overdue) - Number(a.overdue)
+        || (a.dueAt ?? '\uffff').localeCompare(b.dueAt ?? '\uffff')
+        || a.subjectId.localeCompare(b.subjectId),
+    );
+  }
+
+  /** Open projects waiting for the caller's role inside its unit (a reviewer: communes directly under its unit). */
+  private async projectTasks(actor: Actor): Promise<Task[]> {
+    const actions = PROJECT_ACTIONS[actor.role];
+    if (!actions) return [];
+    const { rows } = await this.pool.query<{ id: string; state: string; village_id: string; title: string; village_name: string; due_at: Date | null; overdue: boolean | null }>(
+      `SELECT p.id, i.state, p.village_id, p.title, v.name AS village_name, t.due_at,
+              (i.snapshot->'context'->>'overdue')::boolean AS overdue
+         FROM workflow_instances i
+         JOIN projects p ON p.id = i.subject_id
+         JOIN units v ON v.id = p.village_id
+         JOIN units c ON c.id = p.commune_id
+         LEFT JOIN LATERAL (SELECT min(due_at) AS due_at FROM workflow_timers t
+                             WHERE t.instance_id = i.id AND t.status = 'pending' AND t.kind = 'due') t ON true
+        WHERE i.workflow_key = 'funding' AND i.open AND i.state = ANY($1) AND i.subject_type = 'project'
+          AND i.unit_path LIKE $2 || '%' AND ($3::boolean IS NOT TRUE OR c.parent_id = $4)
+        ORDER BY t.due_at ASC NULLS LAST, p.id
+        LIMIT 500`,
+      [Object.keys(actions), scopePath(actor), actor.role === 'REVIEWER', actor.unitId],
+    );
+    const now = Date.now();
+    return rows.map((r) => ({
+      subjectType: 'project' as const,
+      subjectId: r.id,
+      state: r.state,
+      action: actions[r.state],
+      unitId: r.village_id,
+      title: `${r.title} (${r.village_name})`,
+      dueAt: r.due_at ? r.due_at.toISOString() : null,
+      overdue: Boolean(r.overdue) || (r.due_at !== null && r.due_at.getTime() < now),
+    }));
+  }
+
+  private async dossierTasks(actor: Actor): Promise<Task[]> {
     const actions = DOSSIER_ACTIONS[actor.role];
     if (!actions) return [];
     const { rows } = await this.pool.query<{ id: string; state: string; village_id: string; village_name: string; commune_name: string; year: number; due_at: Date | null; overdue: boolean | null }>(

@@ -1,0 +1,67 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
+import { CreateProjectDto, EventTypeDto, ListProjectsQuery, ReceiptDto } from './projects.dto.js';
+import { ProjectsService } from './projects.service.js';
+
+@ApiTags('funds')
+@ApiBearerAuth()
+@Controller('funds')
+export class FundsController {
+  constructor(private readonly projects: ProjectsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The plan\'s funds: planned, allocated (reserved, not yet disbursed), disbursed and available (planned − allocated − disbursed) VND' })
+  list() {
+    return this.projects.listFunds();
+  }
+}
+
+@ApiTags('projects')
+@ApiBearerAuth()
+@Controller('projects')
+export class ProjectsController {
+  constructor(private readonly projects: ProjectsService) {}
+
+  @Post()
+  @Roles('COMMUNE_STAFF')
+  @ApiOperation({ summary: 'Propose a work under the special mechanism for a village of the caller\'s commune' })
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateProjectDto) {
+    return this.projects.create(actor, dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Projects inside the caller\'s unit' })
+  list(@CurrentActor() actor: Actor, @Query() query: ListProjectsQuery) {
+    return this.projects.list(actor, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A project with its funding lines, contributions pledged and received, deadlines and the events the caller may send' })
+  get(@CurrentActor() actor: Actor, @Param('id') id: string) {
+    return this.projects.get(actor, id);
+  }
+
+  @Post(':id/events')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send an event: SUBMIT, RETURN {comment}, APPROVE {funding?}, ALLOCATE, REJECT {reason}, START, REPORT_PROGRESS {percent, note}, REQUEST_ACCEPTANCE, ACCEPT {acceptedValueVnd}, SETTLE {settledVnd}, CANCEL {reason}',
+  })
+  @ApiBody({ type: EventTypeDto, description: '{ type, ...payload }' })
+  send(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: Record<string, unknown>, @Headers('idempotency-key') key?: string) {
+    return this.projects.send(actor, id, body, key);
+  }
+
+  @Get(':id/history')
+  @ApiOperation({ summary: 'The project\'s hash-chained history' })
+  history(@CurrentActor() actor: Actor, @Param('id') id: string) {
+    return this.projects.history(actor, id);
+  }
+
+  @Post(':id/contributions/:contributionId/receipts')
+  @Roles('COMMUNE_STAFF')
+  @ApiOperation({ summary: 'Record what was received of a pledged contribution' })
+  receipt(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('contributionId') contributionId: string, @Body() dto: ReceiptDto) {
+    return this.projects.addReceipt(actor, id, contributionId, dto);
+  }
+}

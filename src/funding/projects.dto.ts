@@ -1,0 +1,108 @@
+import { PageQuery } from '../common/pagination.js';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Length, Matches, Max, MaxLength, Min, ValidateBy, ValidateNested,
+} from 'class-validator';
+import { Nfc } from '../common/validation.js';
+
+export const PROJECT_STATES = [
+  'draft', 'review', 'province_review', 'approved', 'in_progress', 'acceptance', 'accepted', 'settled', 'rejected', 'cancelled',
+] as const;
+export const CONTRIBUTION_KINDS = ['land', 'labor', 'cash', 'materials'] as const;
+
+/** A positive whole number of đồng: a JSON number that is a safe integer, or a string of digits (up to 18). */
+export function isVnd(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0;
+  return typeof value === 'string' && /^[1-9]\d{0,17}$/.test(value);
+}
+
+export function IsVnd(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isVnd',
+    validator: { validate: isVnd, defaultMessage: (a) => `${a?.property} must be a positive whole number of đồng (an integer or a string of digits)` },
+  });
+}
+
+export const toBig = (value: number | string): bigint => BigInt(value);
+
+export class FundingLineDto {
+  @ApiProperty({ example: 'LOCAL_BUDGET' }) @IsString() @Length(1, 64) fundCode: string;
+  @ApiProperty({ example: 300_000_000, description: 'VND, a positive integer (or a string of digits)' }) @IsVnd() amountVnd: number | string;
+}
+
+export class ContributionDto {
+  @ApiProperty({ enum: CONTRIBUTION_KINDS }) @IsIn(CONTRIBUTION_KINDS) kind: string;
+  @ApiProperty({ example: 120 }) @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() quantity: number;
+  @ApiProperty({ example: 'm2' }) @Nfc() @IsString() @Length(1, 32) unit: string;
+  @ApiProperty({ example: 60_000_000 }) @IsVnd() valueVnd: number | string;
+  @ApiProperty({ example: 'Hộ ông Hoàng Văn Páo' }) @Nfc() @IsString() @Length(1, 200) pledgedBy: string;
+}
+
+export class CreateProjectDto {
+  @ApiProperty() @IsString() villageId: string;
+  @ApiProperty({ example: 'Bê tông hóa đường trục thôn' }) @Nfc() @IsString() @Length(1, 300) title: string;
+  @ApiProperty({ minimum: 1, maximum: 16 }) @IsInt() @Min(1) @Max(16) criterionCode: number;
+  @ApiProperty({ example: 900_000_000 }) @IsVnd() estimatedCostVnd: number | string;
+  @ApiProperty({ type: [FundingLineDto] }) @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => FundingLineDto) funding: FundingLineDto[];
+  @ApiProperty({ type: [ContributionDto] }) @IsArray() @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => ContributionDto) contributions: ContributionDto[];
+}
+
+export class ListProjectsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: PROJECT_STATES }) @IsOptional() @IsIn(PROJECT_STATES) state?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() unitId?: string;
+}
+
+export class ReceiptDto {
+  @ApiProperty({ example: 50 }) @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() quantity: number;
+  @ApiProperty({ example: 25_000_000 }) @IsVnd() valueVnd: number | string;
+  @ApiProperty({ example: '2026-12-01' }) @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'receivedAt must be a date YYYY-MM-DD' }) receivedAt: string;
+}
+
+// ---- event payloads, one class per event type ----
+
+export class EventTypeDto {
+  @ApiProperty({ example: 'SUBMIT' }) @IsString() type: string;
+}
+export class NoPayloadEvent {
+  @IsString() type: string;
+}
+export class CommentEvent {
+  @IsString() type: string;
+  @Nfc() @IsString() @Length(1, 4000) comment: string;
+}
+export class ReasonEvent {
+  @IsString() type: string;
+  @Nfc() @IsString() @Length(1, 4000) reason: string;
+}
+export class ApproveEvent {
+  @IsString() type: string;
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => FundingLineDto) funding?: FundingLineDto[];
+}
+export class ProgressEvent {
+  @IsString() type: string;
+  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(100) percent: number;
+  @IsOptional() @Nfc() @IsString() @MaxLength(4000) note?: string;
+}
+export class AcceptEvent {
+  @IsString() type: string;
+  @IsVnd() acceptedValueVnd: number | string;
+}
+export class SettleEvent {
+  @IsString() type: string;
+  @IsVnd() settledVnd: number | string;
+}
+
+export const PROJECT_EVENTS: Record<string, new () => object> = {
+  SUBMIT: NoPayloadEvent,
+  RETURN: CommentEvent,
+  APPROVE: ApproveEvent,
+  ALLOCATE: NoPayloadEvent,
+  REJECT: ReasonEvent,
+  START: NoPayloadEvent,
+  REPORT_PROGRESS: ProgressEvent,
+  REQUEST_ACCEPTANCE: NoPayloadEvent,
+  ACCEPT: AcceptEvent,
+  SETTLE: SettleEvent,
+  CANCEL: ReasonEvent,
+};

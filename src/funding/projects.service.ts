@@ -1,0 +1,263 @@
+import { BadRequestException, ForbiddenException, Inject, Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Actor } from '../auth/actor.js';
+import { scopePath } from '../auth/jurisdiction.js';
+import { decodeCursor, toPage } from '../common/pagination.js';
+import { conflict, notFound, ruleViolation } from '../common/http-errors.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { EngineService } from '../engine/engine.service.js';
+import { SYSTEM_ACTOR, type EngineActor } from '../engine/engine.types.js';
+import { UnitsRepository } from '../units/units.repository.js';
+import { BEFORE_APPROVAL } from '../../workflows/funding/v1.js';
+import { FundsRepository, type FundRow } from './funds.repository.js';
+import { PROJECT_EVENTS, toBig, type CreateProjectDto, type FundingLineDto, type ListProjectsQuery, type ReceiptDto } from './projects.dto.js';
+import { ProjectsRepository, type ProjectRow } from './projects.repository.js';
+
+export const PROJECT = 'project';
+const CLOSED = ['settled', 'rejected', 'cancelled'];
+
+const bad = (message: string) => new BadRequestException({ statusCode: 400, error: 'Bad Request', message });
+const num = (v: string | null | undefined) => (v == null ? 0 : Number(v));
+
+function engineActor(actor: Actor): EngineActor {
+  return { id: actor.id, role: actor.role, unitId: actor.unitId, unitPath: actor.unitPath };
+}
+
+/** Funding lines as fund code → amount; 400 on a fund named twice. */
+function linesOf(funding: FundingLineDto[]): Map<string, bigint> {
+  const lines = new Map<string, bigint>();
+  for (const l of funding) {
+    if (lines.has(l.fundCode)) throw bad(`fund ${l.fundCode} appears in more than one funding line`);
+    lines.set(l.fundCode, toBig(l.amountVnd));
+  }
+  return lines;
+}
+
+/** The funds and the special-mechanism projects drawing on them (API.md "Funds and projects"). */
+@Injectable()
+export class ProjectsService {
+  private readonly logger = new Logger(ProjectsService.name);
+
+  constructor(
+    private readonly projects: ProjectsRepository,
+    private readonly funds: FundsRepository,
+    private readonly units: UnitsRepository,
+    private readonly engine: EngineService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async listFunds() {
+    return (await this.funds.list()).map((f) => fundView(f));
+  }
+
+  /** The rules every set of funding lines obeys, at creation and when reviewers adjust them. */
+  private checkRules(lines: Map<string, bigint>, funds: Map<string, FundRow>, cost: bigint, pledges: number, pledgedVnd: bigint) {
+    if (pledges === 0 && [...lines.keys()].some((c) => funds.get(c)?.central_budget)) {
+      throw ruleViolation('community_contribution_required', 'a funding line on a central-budget fund needs at least one pledged community contribution');
+    }
+    const funded = [...lines.values()].reduce((a, b) => a + b, 0n);
+    if (funded + pledgedVnd > cost) {
+      throw ruleViolation('funding_exceeds_cost', `funding (${funded}) plus contributions (${pledgedVnd}) exceed the estimated cost (${cost})`);
+    }
+  }
+
+  async create(actor: Actor, dto: CreateProjectDto) {
+    const village = await this.units.findById(dto.villageId, scopePath(actor));
+    if (!village || village.level !== 'VILLAGE') throw notFound('village');
+    if (village.parentId !== actor.unitId) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: 'only the village\'s commune staff may propose its works' });
+    const lines = linesOf(dto.funding);
+    const funds = await this.funds.known([...lines.keys()]);
+    const cost = toBig(dto.estimatedCostVnd);
+    if (cost >= BigInt(this.config.specialMechanismCapVnd)) {
+      throw ruleViolation('special_mechanism_cap', `the estimated cost must stay below the special mechanism's cap of ${this.config.specialMechanismCapVnd} VND`);
+    }
+    const pledgedVnd = dto.contributions.reduce((a, c) => a + toBig(c.valueVnd), 0n);
+    this.checkRules(lines, funds, cost, dto.contributions.length, pledgedVnd);
+    const commune = (await this.units.findById(village.parentId))!;
+    const parent = commune.parentId ? await this.units.findById(commune.parentId) : null;
+    const id = randomUUID();
+    await this.engine.transaction(async (tx) => {
+      await this.projects.insert(tx, {
+        id, villageId: village.id, communeId: commune.id, districtId: parent?.level === 'DISTRICT' ? parent.id : null, unitPath: village.path,
+        title: dto.title, criterionCode: dto.criterionCode, estimatedCostVnd: cost, createdBy: actor.id,
+      });
+      await this.projects.replaceFunding(tx, id, lines);
+      for (const [position, c] of dto.contributions.entries()) {
+        await this.projects.insertContribution(tx, { id: randomUUID(), projectId: id, position, kind: c.kind, quantity: c.quantity, unit: c.unit, valueVnd: toBig(c.valueVnd), pledgedBy: c.pledgedBy });
+      }
+      await this.engine.start('funding', { type: PROJECT, id, unitId: village.id, unitPath: village.path }, engineActor(actor), {}, tx);
+    });
+    return this.get(actor, id);
+  }
+
+  async list(actor: Actor, query: ListProjectsQuery) {
+    let unitPath: string | undefined;
+    if (query.unitId) {
+      const unit = await this.units.findById(query.unitId, scopePath(actor));
+      if (!unit) throw notFound('unit');
+      unitPath = unit.path;
+    }
+    const limit = query.limit ?? 50;
+    const rows = await this.projects.list(scopePath(actor), { state: query.state, unitPath }, limit, decodeCursor(query.cursor));
+    return toPage(rows.map((r) => this.view(r, actor)), limit, (p) => p.id);
+  }
+
+  async get(actor: Actor, id: string) {
+    const row = await this.projects.detail(id, scopePath(actor));
+    if (!row) throw notFound('project');
+    return this.view(row, actor);
+  }
+
+  private view(row: ProjectRow, actor: Actor) {
+    const context = row.snapshot.context as { overdue?: boolean; progress?: unknown; acceptedValueVnd?: string | null; settledVnd?: string | null };
+    const contributions = (row.contributions ?? []).map((c) => ({ ...c, valueVnd: num(c.valueVnd), receivedVnd: num(c.receivedVnd) }));
+    const allowed = this.engine.allowedEventsFor(
+      { workflow: row.workflow_key, version: row.workflow_version, snapshot: row.snapshot, unitPath: row.unit_path },
+      engineActor(actor),
+    );
+    return {
+      id: row.id,
+      villageId: row.village_id,
+      villageName: row.village_name,
+      communeId: row.commune_id,
+      districtId: row.district_id,
+      title: row.title,
+      criterionCode: row.criterion_code,
+      state: row.state,
+      version: row.version,
+      estimatedCostVnd: num(row.estimated_cost_vnd),
+      funding: (row.funding ?? []).map((f) => ({ fundCode: f.fundCode, amountVnd: num(f.amountVnd), allocatedVnd: num(f.allocatedVnd), disbursedVnd: num(f.disbursedVnd) })),
+      contributions,
+      pledgedVnd: contributions.reduce((a, c) => a + c.valueVnd, 0),
+      receivedVnd: contributions.reduce((a, c) => a + c.receivedVnd, 0),
+      overdue: context.overdue ?? false,
+      progress: context.progress ?? null,
+      acceptedValueVnd: context.acceptedValueVnd == null ? null : num(context.acceptedValueVnd),
+      settledVnd: context.settledVnd == null ? null : num(context.settledVnd),
+      deadlines: (row.deadlines ?? []).map((d) => ({ ...d, dueAt: new Date(d.dueAt).toISOString() })),
+      allowedEvents: allowed.filter((e) => e !== 'CANCEL' || mayCancel(actor.role, row.state)),
+    };
+  }
+
+  /** Validates an event's payload by its type and asks the engine; money moves in the event's transaction. */
+  async send(actor: Actor, id: string, body: Record<string, unknown>, idempotencyKey?: string) {
+    const type = typeof body?.type === 'string' ? body.type : undefined;
+    const dtoClass = type && Object.hasOwn(PROJECT_EVENTS, type) ? PROJECT_EVENTS[type] : undefined;
+    if (!dtoClass) throw bad(`type must be one of ${Object.keys(PROJECT_EVENTS).join(', ')}`);
+    const payload = plainToInstance(dtoClass, body);
+    const errors = await validate(payload, { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length) {
+      const flat = (es: typeof errors, parent = ''): string[] =>
+        es.flatMap((e) => [...Object.values(e.constraints ?? {}), ...flat(e.children ?? [], `${parent}${e.property}.`)]);
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: flat(errors).join('; ') || 'invalid payload' });
+    }
+    const event: Record<string, unknown> & { type: string } = { ...(payload as Record<string, unknown>), type: type! };
+    let newLines: Map<string, bigint> | undefined;
+    if (type === 'APPROVE' && Array.isArray(event.funding)) {
+      newLines = linesOf(event.funding as FundingLineDto[]);
+      await this.funds.known([...newLines.keys()]);
+      event.funding = [...newLines].map(([fundCode, amount]) => ({ fundCode, amountVnd: amount.toString() }));
+    }
+    const inTransaction = async (tx: pg.PoolClient, { fromState }: { fromState: string }) => {
+      if (type === 'CANCEL' && !mayCancel(actor.role, fromState)) {
+        throw new ForbiddenException({
+          statusCode: 403, error: 'Forbidden',
+          message: BEFORE_APPROVAL.includes(fromState) ? 'before approval only the commune may cancel the work' : 'once funds are allocated only the province may cancel the work',
+        });
+      }
+      if (type === 'APPROVE' && newLines) {
+        const money = await this.projects.money(tx, id);
+        this.checkRules(newLines, await this.funds.known([...newLines.keys()], tx), money.cost, money.pledges, money.pledgedVnd);
+        await this.projects.replaceFunding(tx, id, newLines);
+      } else if (type === 'ALLOCATE') {
+        await this.funds.allocate(tx, id, await this.projects.funding(tx, id), actor.id);
+      } else if (type === 'CANCEL') {
+        await this.funds.releaseAll(tx, id, actor.id);
+      } else if (type === 'SETTLE') {
+        await this.funds.settle(tx, id, toBig(event.settledVnd as string | number), actor.id);
+      }
+    };
+    try {
+      await this.engine.send({ type: PROJECT, id }, event, engineActor(actor), { idempotencyKey, inTransaction });
+    } catch (err) {
+      if (type === 'ALLOCATE' && err instanceof UnprocessableEntityException && (err.getResponse() as { rule?: string }).rule === 'insufficient_funds') {
+        // The refusal rolled everything back; record it (history) and tell the province and the commune.
+        const reason = (err.getResponse() as { message?: string }).message ?? 'insufficient funds';
+        await this.engine.send({ type: PROJECT, id }, { type: 'FUNDS_SHORT', reason }, SYSTEM_ACTOR)
+          .catch((e: Error) => this.logger.warn(`FUNDS_SHORT for project ${id} not recorded: ${e.message}`));
+      }
+      throw err;
+    }
+    return this.get(actor, id);
+  }
+
+  /** The project's hash-chained history (the same shape as a dossier's). */
+  async history(actor: Actor, id: string) {
+    if (!(await this.projects.detail(id, scopePath(actor)))) throw notFound('project');
+    const rows = await this.engine.history({ type: PROJECT, id });
+    return rows.map((r) => ({
+      seq: r.seq,
+      type: r.type,
+      actor: { id: r.actorId, role: r.actorRole, unitId: r.actorUnitId },
+      fromState: r.fromState,
+      toState: r.toState,
+      payload: r.payload,
+      at: new Date(r.at).toISOString(),
+      hash: r.hash,
+      prevHash: r.prevHash,
+    }));
+  }
+
+  /** The commune records what it received of a pledged contribution. */
+  async addReceipt(actor: Actor, id: string, contributionId: string, dto: ReceiptDto) {
+    const row = await this.projects.detail(id, scopePath(actor));
+    if (!row || !(await this.projects.contributionOf(id, contributionId))) throw notFound('contribution');
+    if (actor.unitId !== row.commune_id) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: 'only the village\'s commune staff may record receipts' });
+    const day = new Date(`${dto.receivedAt}T00:00:00Z`);
+    if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== dto.receivedAt) throw bad('receivedAt must be a real date YYYY-MM-DD');
+    const receiptId = randomUUID();
+    await this.engine.transaction(async (tx) => {
+      const locked = await this.engine.lockState(tx, { type: PROJECT, id });
+      if (!locked || CLOSED.includes(locked.state)) throw conflict(`receipts cannot be recorded once the work is ${locked?.state}`);
+      await this.projects.insertReceipt(tx, { id: receiptId, contributionId, quantity: dto.quantity, valueVnd: toBig(dto.valueVnd), receivedAt: dto.receivedAt, recordedBy: actor.id });
+    });
+    const project = await this.get(actor, id);
+    return { id: receiptId, contributionId, quantity: dto.quantity, valueVnd: Number(dto.valueVnd), receivedAt: dto.receivedAt, contribution: project.contributions.find((c) => c.id === contributionId) };
+  }
+
+  async describe(id: string) {
+    const d = await this.projects.detail(id, '');
+    if (!d) return null;
+    return {
+      title: { vi: d.title, en: d.title },
+      villageName: d.village_name,
+      communeName: d.commune_name,
+      unitPath: d.unit_path,
+      link: `/projects/${d.id}`,
+    };
+  }
+}
+
+function mayCancel(role: string, state: string): boolean {
+  return BEFORE_APPROVAL.includes(state) ? role === 'COMMUNE_STAFF' : role === 'PROVINCE_OFFICER';
+}
+
+export function fundView(f: FundRow) {
+  const planned = BigInt(f.planned_vnd);
+  const allocated = BigInt(f.allocated_vnd);
+  const disbursed = BigInt(f.disbursed_vnd);
+  return {
+    code: f.code,
+    group: f.group,
+    name: f.name_vi,
+    nameEn: f.name_en,
+    centralBudget: f.central_budget,
+    plannedVnd: Number(planned),
+    allocatedVnd: Number(allocated),
+    disbursedVnd: Number(disbursed),
+    availableVnd: Number(planned - allocated - disbursed),
+  };
+}
