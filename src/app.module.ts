@@ -20,6 +20,7 @@ import { CertificationModule } from './certification/certification.module.js';
 import { FundingModule } from './funding/funding.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 
 @Module({})
 export class AppModule {
@@ -46,6 +47,7 @@ export class AppModule {
         CertificationModule,
         FundingModule,
         TasksModule,
+        ReportsModule,
         ...(config.processRole === 'api' ? [] : [WorkerModule]),
       ],
       providers: [

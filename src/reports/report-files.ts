@@ -1,0 +1,97 @@
+import ExcelJS from 'exceljs';
+import type { FundingReport, ProgressReport } from './reports.service.js';
+
+/** Vietnamese labels for the level enum. */
+const LEVEL_VI: Record<string, string> = { PROVINCE: 'Tỉnh', DISTRICT: 'Huyện', COMMUNE: 'Xã', VILLAGE: 'Thôn' };
+const KIND_VI: Record<string, string> = { land: 'Hiến đất', labor: 'Ngày công', cash: 'Tiền mặt', materials: 'Vật liệu' };
+
+type Sheet = { name: string; headers: string[]; rows: (string | number | boolean)[][] };
+
+function progressSheets(r: ProgressReport): Sheet[] {
+  return [
+    {
+      name: 'Tổng hợp',
+      headers: ['Chỉ tiêu', 'Giá trị'],
+      rows: [
+        ['Tổng số thôn', r.villages.total],
+        ['Số thôn đạt chuẩn', r.villages.certified],
+        ...Object.entries(r.villages.certifiedByYear).map(([y, n]) => [`Số thôn đạt chuẩn năm ${y}`, n] as [string, number]),
+        ['Bình quân tiêu chí đạt/thôn', r.averageCriteriaMet],
+      ],
+    },
+    {
+      name: 'Tiêu chí',
+      headers: ['Mã tiêu chí', 'Tên tiêu chí', 'Số thôn đạt (đầu kỳ)', 'Số thôn đạt (hiện tại)', 'Mục tiêu 2020'],
+      rows: r.criteria.map((c) => [c.code, c.name, c.baseline, c.met, c.target]),
+    },
+    {
+      name: 'Theo đơn vị',
+      headers: ['Đơn vị', 'Cấp', 'Số thôn', 'Số thôn đạt chuẩn', 'Bình quân tiêu chí đạt'],
+      rows: r.byUnit.map((u) => [u.name, LEVEL_VI[u.level] ?? u.level, u.villages, u.certified, u.averageCriteriaMet]),
+    },
+    {
+      name: 'Phân bố',
+      headers: ['Số tiêu chí đạt', 'Số thôn'],
+      rows: r.distribution.map((d) => [d.criteriaMet, d.villages]),
+    },
+  ];
+}
+
+function fundingSheets(r: FundingReport): Sheet[] {
+  return [
+    {
+      name: 'Nguồn vốn',
+      headers: ['Mã nguồn', 'Tên nguồn vốn', 'Ngân sách trung ương', 'Kế hoạch (VNĐ)', 'Đã phân bổ (VNĐ)', 'Đã giải ngân (VNĐ)', 'Còn lại (VNĐ)'],
+      rows: [
+        ...r.funds.map((f) => [f.code, f.name, f.centralBudget ? 'Có' : 'Không', f.plannedVnd, f.allocatedVnd, f.disbursedVnd, f.availableVnd]),
+        ['', 'Tổng cộng', '', r.totals.plannedVnd, r.totals.allocatedVnd, r.totals.disbursedVnd, r.totals.availableVnd],
+      ],
+    },
+    {
+      name: 'Đóng góp cộng đồng',
+      headers: ['Hình thức', 'Số lượng cam kết', 'Giá trị cam kết (VNĐ)', 'Số lượng đã nhận', 'Giá trị đã nhận (VNĐ)'],
+      rows: r.contributions.map((c) => [KIND_VI[c.kind] ?? c.kind, c.pledgedQuantity, c.pledgedVnd, c.receivedQuantity, c.receivedVnd]),
+    },
+    {
+      name: 'Theo đơn vị',
+      headers: ['Đơn vị', 'Cấp', 'Đóng góp cam kết (VNĐ)', 'Đóng góp đã nhận (VNĐ)', 'Vốn đã phân bổ (VNĐ)'],
+      rows: r.byUnit.map((u) => [u.name, LEVEL_VI[u.level] ?? u.level, u.pledgedVnd, u.receivedVnd, u.allocatedVnd]),
+    },
+  ];
+}
+
+async function workbook(sheets: Sheet[]): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'NTM Workflow';
+  for (const s of sheets) {
+    const ws = wb.addWorksheet(s.name);
+    ws.addRow(s.headers).font = { bold: true };
+    for (const row of s.rows) ws.addRow(row);
+    ws.columns.forEach((col, i) => {
+      col.width = Math.max(12, s.headers[i].length + 2);
+      if (s.headers[i].includes('VNĐ')) col.numFmt = '#,##0';
+    });
+    ws.views = [{ state: 'frozen', ySplit: 1 }];
+  }
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+export function progressXlsx(r: ProgressReport): Promise<Buffer> {
+  return workbook(progressSheets(r));
+}
+
+export function fundingXlsx(r: FundingReport): Promise<Buffer> {
+  return workbook(fundingSheets(r));
+}
+
+function csvField(v: string | number | boolean): string {
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The per-criterion view as CSV, UTF-8 with a byte-order mark so that Excel shows the diacritics. */
+export function progressCsv(r: ProgressReport): Buffer {
+  const sheet = progressSheets(r)[1];
+  const lines = [sheet.headers, ...sheet.rows].map((row) => row.map(csvField).join(','));
+  return Buffer.from('\uFEFF' + lines.join('\r\n') + '\r\n', 'utf8');
+}

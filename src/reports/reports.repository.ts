@@ -1,0 +1,181 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type pg from 'pg';
+import { PG_POOL } from '../database/pg-pool.js';
+
+/** BIGINT/NUMERIC from pg arrive as strings; the plan's figures are far below 2^53. */
+export function toSafeNumber(v: string | number | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isSafeInteger(Math.trunc(n))) throw new Error(`value ${v} is beyond the safe integer range`);
+  return n;
+}
+
+/**
+ * Aggregate queries behind GET /reports/*. `scope` is a unit path prefix (paths end with "/"), so
+ * `path LIKE scope || '%'` is the unit and everything under it.
+ */
+@Injectable()
+export class ReportsRepository {
+  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+
+  async unitInScope(id: string, scope: string): Promise<{ id: string; path: string } | null> {
+    const { rows } = await this.pool.query<{ id: string; path: string }>(
+      `SELECT id, path FROM units WHERE id = $1 AND path LIKE $2 || '%'`, [id, scope],
+    );
+    return rows[0] ?? null;
+  }
+
+  async planTargets(): Promise<Record<string, unknown>> {
+    const { rows } = await this.pool.query<{ targets: Record<string, unknown> }>(`SELECT targets FROM plans WHERE id = 'plan-136-2019'`);
+    return rows[0]?.targets ?? {};
+  }
+
+  /** Villages in scope with the number of criteria met, summarised: total, sum of met and the 0..16 distribution. */
+  async villageSummary(scope: string): Promise<{ total: number; metSum: number; distribution: Map<number, number> }> {
+    const { rows } = await this.pool.query<{ met: number; villages: number }>(
+      `SELECT coalesce(m.met, 0)::int AS met, count(*)::int AS villages
+         FROM units v
+         LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE vc.met) AS met FROM village_criteria vc WHERE vc.village_id = v.id) m ON true
+        WHERE v.level = 'VILLAGE' AND v.path LIKE $1 || '%'
+        GROUP BY 1`,
+      [scope],
+    );
+    const distribution = new Map<number, number>();
+    let total = 0;
+    let metSum = 0;
+    for (const r of rows) {
+      distribution.set(r.met, r.villages);
+      total += r.villages;
+      metSum += r.met * r.villages;
+    }
+    return { total, metSum, distribution };
+  }
+
+  /** Each criterion with the number of villages in scope meeting it now. */
+  async criteria(scope: string): Promise<{ code: number; name: string; baseline: number; target: number; met: number }[]> {
+    const { rows } = await this.pool.query(
+      `SELECT c.code::int AS code, c.name_vi AS name, c.baseline, c.target,
+              (SELECT count(*)::int FROM village_criteria vc JOIN units v ON v.id = vc.village_id
+                WHERE vc.criterion_code = c.code AND vc.met AND v.level = 'VILLAGE' AND v.path LIKE $1 || '%') AS met
+         FROM criteria c ORDER BY c.code`,
+      [scope],
+    );
+    return rows;
+  }
+
+  /** Villages in scope currently certified (a dossier in state certified), by the dossier's year. */
+  async certifiedByYear(scope: string, year: number | null): Promise<{ byYear: Record<string, number>; total: number }> {
+    const { rows } = await this.pool.query<{ year: number; villages: number }>(
+      `SELECT d.year, count(DISTINCT d.village_id)::int AS villages
+         FROM dossiers d
+         JOIN workflow_instances i ON i.subject_type = 'dossier' AND i.subject_id = d.id
+         JOIN units v ON v.id = d.village_id
+        WHERE i.state = 'certified' AND v.path LIKE $1 || '%' AND ($2::int IS NULL OR d.year = $2)
+        GROUP BY d.year ORDER BY d.year`,
+      [scope, year],
+    );
+    const { rows: [all] } = await this.pool.query<{ n: number }>(
+      `SELECT count(DISTINCT d.village_id)::int AS n
+         FROM dossiers d
+         JOIN workflow_instances i ON i.subject_type = 'dossier' AND i.subject_id = d.id
+         JOIN units v ON v.id = d.village_id
+        WHERE i.state = 'certified' AND v.path LIKE $1 || '%' AND ($2::int IS NULL OR d.year = $2)`,
+      [scope, year],
+    );
+    return { byYear: Object.fromEntries(rows.map((r) => [String(r.year), r.villages])), total: all.n };
+  }
+
+  /**
+   * Districts and communes in scope: villages, certified villages, average criteria met. Each village counts
+   * towards every ancestor named in its path (one pass over the villages, not units × villages).
+   */
+  async progressByUnit(scope: string, year: number | null) {
+    const { rows } = await this.pool.query<{ unit_id: string; name: string; level: string; villages: number; certified: number; avg: string | null }>(
+      `WITH c AS (
+         SELECT DISTINCT d.village_id
+           FROM dossiers d JOIN workflow_instances i ON i.subject_type = 'dossier' AND i.subject_id = d.id
+          WHERE i.state = 'certified' AND d.unit_path LIKE $1 || '%' AND ($2::int IS NULL OR d.year = $2)
+       ), v AS (
+         SELECT u.path, (c.village_id IS NOT NULL) AS certified,
+                (SELECT count(*) FILTER (WHERE vc.met) FROM village_criteria vc WHERE vc.village_id = u.id) AS met
+           FROM units u LEFT JOIN c ON c.village_id = u.id
+          WHERE u.level = 'VILLAGE' AND u.path LIKE $1 || '%'
+       ), s AS (
+         SELECT a.unit_id, count(*)::int AS villages, count(*) FILTER (WHERE v.certified)::int AS certified, round(avg(v.met), 2)::text AS avg
+           FROM v CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from v.path), '/')) AS a(unit_id)
+          GROUP BY a.unit_id
+       )
+       SELECT u.id AS unit_id, u.name, u.level::text AS level, coalesce(s.villages, 0) AS villages, coalesce(s.certified, 0) AS certified, s.avg
+         FROM units u LEFT JOIN s ON s.unit_id = u.id
+        WHERE u.level IN ('DISTRICT', 'COMMUNE') AND u.path LIKE $1 || '%'
+        ORDER BY u.path`,
+      [scope, year],
+    );
+    return rows.map((r) => ({
+      unitId: r.unit_id, name: r.name, level: r.level, villages: r.villages, certified: r.certified,
+      averageCriteriaMet: r.avg === null ? 0 : Number(r.avg),
+    }));
+  }
+
+  async funds() {
+    const { rows } = await this.pool.query<{ code: string; name: string; central_budget: boolean; planned: string; allocated: string; disbursed: string }>(
+      `SELECT code, name_vi AS name, central_budget, planned_vnd::text AS planned, allocated_vnd::text AS allocated, disbursed_vnd::text AS disbursed
+         FROM funds ORDER BY planned_vnd DESC, code`,
+    );
+    return rows.map((r) => {
+      const plannedVnd = toSafeNumber(r.planned);
+      const allocatedVnd = toSafeNumber(r.allocated);
+      const disbursedVnd = toSafeNumber(r.disbursed);
+      return { code: r.code, name: r.name, centralBudget: r.central_budget, plannedVnd, allocatedVnd, disbursedVnd, availableVnd: plannedVnd - allocatedVnd - disbursedVnd };
+    });
+  }
+
+  /** Community contributions on projects in scope, pledged and received, by kind. */
+  async contributions(scope: string) {
+    const { rows } = await this.pool.query<{ kind: string; pq: number | null; pv: string; rq: number | null; rv: string }>(
+      `SELECT x.kind, sum(x.quantity)::float8 AS pq, sum(x.value_vnd)::text AS pv,
+              coalesce(sum(r.q), 0)::float8 AS rq, coalesce(sum(r.v), 0)::text AS rv
+         FROM project_contributions x
+         JOIN projects p ON p.id = x.project_id
+         LEFT JOIN LATERAL (SELECT sum(cr.quantity) AS q, sum(cr.value_vnd) AS v FROM contribution_receipts cr WHERE cr.contribution_id = x.id) r ON true
+        WHERE p.unit_path LIKE $1 || '%'
+        GROUP BY x.kind ORDER BY x.kind`,
+      [scope],
+    );
+    return rows.map((r) => ({
+      kind: r.kind, pledgedQuantity: Number(r.pq ?? 0), pledgedVnd: toSafeNumber(r.pv), receivedQuantity: Number(r.rq ?? 0), receivedVnd: toSafeNumber(r.rv),
+    }));
+  }
+
+  /**
+   * Districts and communes in scope: contributions pledged and received, funds allocated (net of releases and
+   * disbursements), each project counted towards every ancestor named in its unit path.
+   */
+  async fundingByUnit(scope: string) {
+    const { rows } = await this.pool.query<{ unit_id: string; name: string; level: string; pledged: string; received: string; allocated: string }>(
+      `WITH per_project AS (
+         SELECT p.unit_path,
+                coalesce((SELECT sum(x.value_vnd) FROM project_contributions x WHERE x.project_id = p.id), 0) AS pledged,
+                coalesce((SELECT sum(cr.value_vnd) FROM project_contributions x JOIN contribution_receipts cr ON cr.contribution_id = x.id
+                           WHERE x.project_id = p.id), 0) AS received,
+                coalesce((SELECT sum(CASE l.kind WHEN 'allocate' THEN l.amount_vnd ELSE -l.amount_vnd END) FROM fund_ledger l
+                           WHERE l.project_id = p.id), 0) AS allocated
+           FROM projects p WHERE p.unit_path LIKE $1 || '%'
+       ), s AS (
+         SELECT a.unit_id, sum(pp.pledged) AS pledged, sum(pp.received) AS received, sum(pp.allocated) AS allocated
+           FROM per_project pp CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from pp.unit_path), '/')) AS a(unit_id)
+          GROUP BY a.unit_id
+       )
+       SELECT u.id AS unit_id, u.name, u.level::text AS level,
+              coalesce(s.pledged, 0)::text AS pledged, coalesce(s.received, 0)::text AS received, coalesce(s.allocated, 0)::text AS allocated
+         FROM units u LEFT JOIN s ON s.unit_id = u.id
+        WHERE u.level IN ('DISTRICT', 'COMMUNE') AND u.path LIKE $1 || '%'
+        ORDER BY u.path`,
+      [scope],
+    );
+    return rows.map((r) => ({
+      unitId: r.unit_id, name: r.name, level: r.level,
+      pledgedVnd: toSafeNumber(r.pledged), receivedVnd: toSafeNumber(r.received), allocatedVnd: toSafeNumber(r.allocated),
+    }));
+  }
+}
