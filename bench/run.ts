@@ -5,6 +5,8 @@
  *      and outbox), and their ratio.
  *   2. REVIEW_CRITERION events/s over HTTP (JWT, validation, engine, the dossier read back), 16 clients on
  *      16 dossiers, beside the raw SQL figure of the same run.
+ *   3. emails/s from the outbox into a local SMTP server.
+ *   4. the reports' p50/p95 over a national-size database (about 100,000 villages, ten years of dossiers).
  */
 import 'reflect-metadata';
 import os from 'node:os';
@@ -21,6 +23,8 @@ import { WorkflowRegistry } from '../src/engine/registry.js';
 import { benchWorkflow } from './bench-workflow.js';
 import { dossiersInReview, request } from './http-review.js';
 import { benchNotifications } from './notifications.js';
+import { benchReports } from './reports.js';
+import { seedNational } from './seed-national.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -178,6 +182,10 @@ async function main() {
   // Row 3: emails per second from the outbox into a local SMTP server (its own database and app).
   const notifications = await benchNotifications({ runs: RUNS });
 
+  // Row 4: the reports over a national-size database (npm run seed:national fills it; done here each run).
+  await seedNational();
+  const reports = await benchReports();
+
   const engineRate = median(engineRates);
   const httpRate = median(httpRates);
   const httpRawRate = median(httpRawRates);
@@ -201,6 +209,7 @@ async function main() {
       goal: '>= 1000/s and ratio >= 0.50',
     },
     notifications.row,
+    reports.row,
   ]);
   if (failures) console.log(`${failures} HTTP events were refused during the run`);
 }

@@ -20,7 +20,9 @@ class PoolCloser implements OnApplicationShutdown {
       provide: PG_POOL,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => {
-        const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 20 });
+        // No JIT: it compiled the national-size report queries for 100-300 ms on top of a 50-300 ms run
+        // (bench/reports.ts); none of this service's statements runs long enough to repay it.
+        const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 20, options: '-c jit=off' });
         pool.on('error', () => undefined); // an idle client lost its connection; the pool replaces it
         return pool;
       },

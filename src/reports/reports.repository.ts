@@ -32,12 +32,15 @@ export class ReportsRepository {
 
   /** Villages in scope with the number of criteria met, summarised: total, sum of met and the 0..16 distribution. */
   async villageSummary(scope: string): Promise<{ total: number; metSum: number; distribution: Map<number, number> }> {
+    // Per village first (an index-only scan of village_criteria), then the distribution.
     const { rows } = await this.pool.query<{ met: number; villages: number }>(
-      `SELECT coalesce(m.met, 0)::int AS met, count(*)::int AS villages
-         FROM units v
-         LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE vc.met) AS met FROM village_criteria vc WHERE vc.village_id = v.id) m ON true
-        WHERE v.level = 'VILLAGE' AND v.path LIKE $1 || '%'
-        GROUP BY 1`,
+      `WITH m AS MATERIALIZED (
+         SELECT v.id, count(vc.village_id) FILTER (WHERE vc.met)::int AS met
+           FROM units v LEFT JOIN village_criteria vc ON vc.village_id = v.id
+          WHERE v.level = 'VILLAGE' AND v.path LIKE $1 || '%'
+          GROUP BY v.id
+       )
+       SELECT met, count(*)::int AS villages FROM m GROUP BY 1`,
       [scope],
     );
     const distribution = new Map<number, number>();
@@ -53,11 +56,15 @@ export class ReportsRepository {
 
   /** Each criterion with the number of villages in scope meeting it now. */
   async criteria(scope: string): Promise<{ code: number; name: string; baseline: number; target: number; met: number }[]> {
+    // One pass over the villages in scope, not one per criterion.
     const { rows } = await this.pool.query(
-      `SELECT c.code::int AS code, c.name_vi AS name, c.baseline, c.target,
-              (SELECT count(*)::int FROM village_criteria vc JOIN units v ON v.id = vc.village_id
-                WHERE vc.criterion_code = c.code AND vc.met AND v.level = 'VILLAGE' AND v.path LIKE $1 || '%') AS met
-         FROM criteria c ORDER BY c.code`,
+      `SELECT c.code::int AS code, c.name_vi AS name, c.baseline, c.target, coalesce(m.met, 0)::int AS met
+         FROM criteria c
+         LEFT JOIN (SELECT vc.criterion_code, count(*) AS met
+                      FROM units v JOIN village_criteria vc ON vc.village_id = v.id
+                     WHERE vc.met AND v.level = 'VILLAGE' AND v.path LIKE $1 || '%'
+                     GROUP BY vc.criterion_code) m ON m.criterion_code = c.code
+        ORDER BY c.code`,
       [scope],
     );
     return rows;
@@ -65,24 +72,19 @@ export class ReportsRepository {
 
   /** Villages in scope currently certified (a dossier in state certified), by the dossier's year. */
   async certifiedByYear(scope: string, year: number | null): Promise<{ byYear: Record<string, number>; total: number }> {
-    const { rows } = await this.pool.query<{ year: number; villages: number }>(
+    // One query: by year and overall (the row whose year is NULL); dossiers carry their village's path.
+    const { rows } = await this.pool.query<{ year: number | null; villages: number }>(
       `SELECT d.year, count(DISTINCT d.village_id)::int AS villages
          FROM dossiers d
          JOIN workflow_instances i ON i.subject_type = 'dossier' AND i.subject_id = d.id
-         JOIN units v ON v.id = d.village_id
-        WHERE i.state = 'certified' AND v.path LIKE $1 || '%' AND ($2::int IS NULL OR d.year = $2)
-        GROUP BY d.year ORDER BY d.year`,
+        WHERE i.state = 'certified' AND d.unit_path LIKE $1 || '%' AND ($2::int IS NULL OR d.year = $2)
+        GROUP BY GROUPING SETS ((d.year), ())
+        ORDER BY d.year`,
       [scope, year],
     );
-    const { rows: [all] } = await this.pool.query<{ n: number }>(
-      `SELECT count(DISTINCT d.village_id)::int AS n
-         FROM dossiers d
-         JOIN workflow_instances i ON i.subject_type = 'dossier' AND i.subject_id = d.id
-         JOIN units v ON v.id = d.village_id
-        WHERE i.state = 'certified' AND v.path LIKE $1 || '%' AND ($2::int IS NULL OR d.year = $2)`,
-      [scope, year],
-    );
-    return { byYear: Object.fromEntries(rows.map((r) => [String(r.year), r.villages])), total: all.n };
+    const byYear = rows.filter((r) => r.year !== null);
+    const total = rows.find((r) => r.year === null)?.villages ?? 0;
+    return { byYear: Object.fromEntries(byYear.map((r) => [String(r.year), r.villages])), total };
   }
 
   /**
@@ -95,11 +97,14 @@ export class ReportsRepository {
          SELECT DISTINCT d.village_id
            FROM dossiers d JOIN workflow_instances i ON i.subject_type = 'dossier' AND i.subject_id = d.id
           WHERE i.state = 'certified' AND d.unit_path LIKE $1 || '%' AND ($2::int IS NULL OR d.year = $2)
-       ), v AS (
-         SELECT u.path, (c.village_id IS NOT NULL) AS certified,
-                (SELECT count(*) FILTER (WHERE vc.met) FROM village_criteria vc WHERE vc.village_id = u.id) AS met
-           FROM units u LEFT JOIN c ON c.village_id = u.id
-          WHERE u.level = 'VILLAGE' AND u.path LIKE $1 || '%'
+       ), m AS (
+         SELECT v.id, v.path, count(vc.village_id) FILTER (WHERE vc.met) AS met
+           FROM units v LEFT JOIN village_criteria vc ON vc.village_id = v.id
+          WHERE v.level = 'VILLAGE' AND v.path LIKE $1 || '%'
+          GROUP BY v.id
+       ), v AS MATERIALIZED (
+         SELECT m.path, (c.village_id IS NOT NULL) AS certified, m.met
+           FROM m LEFT JOIN c ON c.village_id = m.id
        ), s AS (
          SELECT a.unit_id, count(*)::int AS villages, count(*) FILTER (WHERE v.certified)::int AS certified, round(avg(v.met), 2)::text AS avg
            FROM v CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from v.path), '/')) AS a(unit_id)
@@ -132,13 +137,20 @@ export class ReportsRepository {
 
   /** Community contributions on projects in scope, pledged and received, by kind. */
   async contributions(scope: string) {
+    // The receipts of the contributions in scope only, summed per contribution before the join.
     const { rows } = await this.pool.query<{ kind: string; pq: number | null; pv: string; rq: number | null; rv: string }>(
-      `SELECT x.kind, sum(x.quantity)::float8 AS pq, sum(x.value_vnd)::text AS pv,
+      `WITH x AS MATERIALIZED (
+         SELECT x.id, x.kind, x.quantity, x.value_vnd
+           FROM project_contributions x JOIN projects p ON p.id = x.project_id
+          WHERE p.unit_path LIKE $1 || '%'
+       ), r AS (
+         SELECT cr.contribution_id, sum(cr.quantity) AS q, sum(cr.value_vnd) AS v
+           FROM contribution_receipts cr JOIN x ON x.id = cr.contribution_id
+          GROUP BY cr.contribution_id
+       )
+       SELECT x.kind, sum(x.quantity)::float8 AS pq, sum(x.value_vnd)::text AS pv,
               coalesce(sum(r.q), 0)::float8 AS rq, coalesce(sum(r.v), 0)::text AS rv
-         FROM project_contributions x
-         JOIN projects p ON p.id = x.project_id
-         LEFT JOIN LATERAL (SELECT sum(cr.quantity) AS q, sum(cr.value_vnd) AS v FROM contribution_receipts cr WHERE cr.contribution_id = x.id) r ON true
-        WHERE p.unit_path LIKE $1 || '%'
+         FROM x LEFT JOIN r ON r.contribution_id = x.id
         GROUP BY x.kind ORDER BY x.kind`,
       [scope],
     );
@@ -153,14 +165,22 @@ export class ReportsRepository {
    */
   async fundingByUnit(scope: string) {
     const { rows } = await this.pool.query<{ unit_id: string; name: string; level: string; pledged: string; received: string; allocated: string }>(
-      `WITH per_project AS (
-         SELECT p.unit_path,
-                coalesce((SELECT sum(x.value_vnd) FROM project_contributions x WHERE x.project_id = p.id), 0) AS pledged,
-                coalesce((SELECT sum(cr.value_vnd) FROM project_contributions x JOIN contribution_receipts cr ON cr.contribution_id = x.id
-                           WHERE x.project_id = p.id), 0) AS received,
-                coalesce((SELECT sum(CASE l.kind WHEN 'allocate' THEN l.amount_vnd ELSE -l.amount_vnd END) FROM fund_ledger l
-                           WHERE l.project_id = p.id), 0) AS allocated
-           FROM projects p WHERE p.unit_path LIKE $1 || '%'
+      `WITH p AS MATERIALIZED (
+         SELECT id, unit_path FROM projects WHERE unit_path LIKE $1 || '%'
+       ), amounts AS (
+         SELECT p.unit_path, x.value_vnd::numeric AS pledged, 0::numeric AS received, 0::numeric AS allocated
+           FROM project_contributions x JOIN p ON p.id = x.project_id
+         UNION ALL
+         SELECT p.unit_path, 0, cr.value_vnd, 0
+           FROM project_contributions x JOIN p ON p.id = x.project_id JOIN contribution_receipts cr ON cr.contribution_id = x.id
+         UNION ALL
+         SELECT p.unit_path, 0, 0, CASE l.kind WHEN 'allocate' THEN l.amount_vnd ELSE -l.amount_vnd END
+           FROM fund_ledger l JOIN p ON p.id = l.project_id
+       ), per_project AS MATERIALIZED (
+         -- per village path first, so each path is split once
+         SELECT a.unit_path, sum(a.pledged) AS pledged, sum(a.received) AS received, sum(a.allocated) AS allocated
+           FROM amounts a
+          GROUP BY a.unit_path
        ), s AS (
          SELECT a.unit_id, sum(pp.pledged) AS pledged, sum(pp.received) AS received, sum(pp.allocated) AS allocated
            FROM per_project pp CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from pp.unit_path), '/')) AS a(unit_id)
