@@ -157,18 +157,7 @@ export class DossiersService {
 
   async history(actor: Actor, id: string): Promise<HistoryEntryView[]> {
     if (!(await this.dossiers.detail(id, scopePath(actor)))) throw notFound('dossier');
-    const rows = await this.engine.history({ type: DOSSIER, id });
-    return rows.map((r) => ({
-      seq: r.seq,
-      type: r.type,
-      actor: { id: r.actorId, role: r.actorRole, unitId: r.actorUnitId },
-      fromState: r.fromState,
-      toState: r.toState,
-      payload: r.payload,
-      at: new Date(r.at).toISOString(),
-      hash: r.hash,
-      prevHash: r.prevHash,
-    }));
+    return this.engine.history({ type: DOSSIER, id });
   }
 
   /** The dossier if the caller may see it; for attachments. */

@@ -8,7 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PG_POOL } from '../database/pg-pool.js';
 import { DeadlineClock } from './deadlines.js';
 import type { PersistedSnapshot, WorkflowDefinition } from './definition.js';
-import type { EngineActor, EngineEvent, InstanceState, SendResult, SubjectRef } from './engine.types.js';
+import type { EngineActor, EngineEvent, HistoryEntry, InstanceState, SendResult, SubjectRef } from './engine.types.js';
 import { canonicalJson, eventHash } from './history-hash.js';
 import { WorkflowRegistry } from './registry.js';
 
@@ -460,16 +460,25 @@ export class EngineService {
     };
   }
 
-  /** The history of a subject's instance, oldest first. */
-  async history(subject: SubjectRef) {
+  /** The history of a subject's instance, oldest first, as the API shows it (`GET /<subjects>/:id/history`). */
+  async history(subject: SubjectRef): Promise<HistoryEntry[]> {
     const { rows } = await this.pool.query(
-      `SELECT e.seq, e.type, e.actor_id AS "actorId", e.actor_role AS "actorRole", e.actor_unit_id AS "actorUnitId",
-              e.from_state AS "fromState", e.to_state AS "toState", e.payload, e.at, e.hash, e.prev_hash AS "prevHash"
+      `SELECT e.seq, e.type, e.actor_id, e.actor_role, e.actor_unit_id, e.from_state, e.to_state, e.payload, e.at, e.hash, e.prev_hash
          FROM workflow_events e JOIN workflow_instances i ON i.id = e.instance_id
         WHERE i.subject_type = $1 AND i.subject_id = $2 ORDER BY e.seq`,
       [subject.type, subject.id],
     );
-    return rows;
+    return rows.map((r) => ({
+      seq: r.seq,
+      type: r.type,
+      actor: { id: r.actor_id, role: r.actor_role, unitId: r.actor_unit_id },
+      fromState: r.from_state,
+      toState: r.to_state,
+      payload: r.payload,
+      at: new Date(r.at).toISOString(),
+      hash: r.hash,
+      prevHash: r.prev_hash,
+    }));
   }
 }
 

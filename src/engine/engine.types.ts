@@ -37,3 +37,16 @@ export interface SendResult extends InstanceState {
   fromState?: string;
   seq?: number;
 }
+
+/** One history row as the API shows it. */
+export interface HistoryEntry {
+  seq: number;
+  type: string;
+  actor: { id: string | null; role: string; unitId: string | null };
+  fromState: string;
+  toState: string;
+  payload: Record<string, unknown>;
+  at: string;
+  hash: string;
+  prevHash: string;
+}

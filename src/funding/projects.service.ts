@@ -197,18 +197,7 @@ export class ProjectsService {
   /** The project's hash-chained history (the same shape as a dossier's). */
   async history(actor: Actor, id: string) {
     if (!(await this.projects.detail(id, scopePath(actor)))) throw notFound('project');
-    const rows = await this.engine.history({ type: PROJECT, id });
-    return rows.map((r) => ({
-      seq: r.seq,
-      type: r.type,
-      actor: { id: r.actorId, role: r.actorRole, unitId: r.actorUnitId },
-      fromState: r.fromState,
-      toState: r.toState,
-      payload: r.payload,
-      at: new Date(r.at).toISOString(),
-      hash: r.hash,
-      prevHash: r.prevHash,
-    }));
+    return this.engine.history({ type: PROJECT, id });
   }
 
   /** The commune records what it received of a pledged contribution. */
