@@ -34,6 +34,8 @@ import { fileURLToPath } from 'node:url';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = 16;
+/** Which rows to run, e.g. BENCH_ROWS=2 while working on one figure; all four by default. */
+const ROWS = new Set((process.env.BENCH_ROWS ?? '1,2,3,4').split(',').map((r) => Number(r.trim())));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -115,7 +117,7 @@ async function main() {
 
   const engineRates: number[] = [];
   const rawRates: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
+  for (let run = 0; ROWS.has(1) && run < RUNS; run++) {
     let n = 0;
     engineRates.push(await forSeconds(CONCURRENCY, (w) =>
       engine.send(subjects[w], { type: 'REVIEW', code: (n++ % 16) + 1, decision: 'approve' }, reviewer).then(() => undefined)));
@@ -154,23 +156,25 @@ async function main() {
     };
     return { base: `http://127.0.0.1:${port}`, stop };
   };
-  const setup = await startServer('all');
-  const prepared = await dossiersInReview(app, setup.base, pool, ADMIN, CONCURRENCY);
-  await setup.stop();
-  const server = await startServer('api');
-  const base = server.base;
   const httpRates: number[] = [];
   const httpRawRates: number[] = [];
   let failures = 0;
-  for (let run = 0; run < RUNS; run++) {
-    let n = 0;
-    httpRates.push(await forSeconds(CONCURRENCY, async (w) => {
-      const res = await request(base, 'POST', `/dossiers/${prepared.ids[w]}/events`, { type: 'REVIEW_CRITERION', code: (n++ % 16) + 1, decision: 'approve' }, prepared.reviewer);
-      if (res.status !== 200) failures++;
-    }));
-    httpRawRates.push(await forSeconds(CONCURRENCY, (w) => rawEvent(pool, prepared.instanceIds[w], reviewer)));
+  if (ROWS.has(2)) {
+    const setup = await startServer('all');
+    const prepared = await dossiersInReview(app, setup.base, pool, ADMIN, CONCURRENCY);
+    await setup.stop();
+    const server = await startServer('api');
+    const base = server.base;
+    for (let run = 0; run < RUNS; run++) {
+      let n = 0;
+      httpRates.push(await forSeconds(CONCURRENCY, async (w) => {
+        const res = await request(base, 'POST', `/dossiers/${prepared.ids[w]}/events`, { type: 'REVIEW_CRITERION', code: (n++ % 16) + 1, decision: 'approve' }, prepared.reviewer);
+        if (res.status !== 200) failures++;
+      }));
+      httpRawRates.push(await forSeconds(CONCURRENCY, (w) => rawEvent(pool, prepared.instanceIds[w], reviewer)));
+    }
+    await server.stop();
   }
-  await server.stop();
 
   const pgVersion = (await pool.query('SHOW server_version')).rows[0].server_version;
   const redis = new Redis(config.redisUrl);
@@ -180,11 +184,11 @@ async function main() {
   await app.close();
 
   // Row 3: emails per second from the outbox into a local SMTP server (its own database and app).
-  const notifications = await benchNotifications({ runs: RUNS });
+  const notifications = ROWS.has(3) ? await benchNotifications({ runs: RUNS }) : undefined;
 
   // Row 4: the reports over a national-size database (npm run seed:national fills it; done here each run).
-  await seedNational();
-  const reports = await benchReports();
+  if (ROWS.has(4)) await seedNational();
+  const reports = ROWS.has(4) ? await benchReports() : undefined;
 
   const engineRate = median(engineRates);
   const httpRate = median(httpRates);
@@ -193,24 +197,25 @@ async function main() {
   const cpu = os.cpus();
   console.log(`\nNTM Workflow benchmark: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, PostgreSQL ${pgVersion}, Redis ${redisVersion}`);
   console.log(`each figure the median of ${RUNS} runs of ${SECONDS} s\n`);
-  console.table([
-    {
+  const table = [
+    ROWS.has(1) && {
       measure: `send() events/s, ${CONCURRENCY} concurrent instances`,
       engine: Math.round(engineRate),
       'raw SQL': Math.round(rawRate),
       ratio: (engineRate / rawRate).toFixed(2),
       goal: 'ratio >= 0.50',
     },
-    {
+    ROWS.has(2) && {
       measure: `REVIEW_CRITERION over HTTP, ${CONCURRENCY} clients on ${CONCURRENCY} dossiers`,
       engine: Math.round(httpRate),
       'raw SQL': Math.round(httpRawRate),
       ratio: (httpRate / httpRawRate).toFixed(2),
       goal: '>= 1000/s and ratio >= 0.50',
     },
-    notifications.row,
-    reports.row,
-  ]);
+    notifications?.row,
+    reports?.row,
+  ].filter(Boolean);
+  console.table(table);
   if (failures) console.log(`${failures} HTTP events were refused during the run`);
 }
 

@@ -1,5 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EngineService } from '../engine/engine.service.js';
+import { DOSSIER_DETAIL } from './dossiers.repository.js';
+
+const REVIEW_CRITERION = 'certification.review-criterion';
 
 /**
  * The dossier's read model and the village's criteria, kept in the engine's transaction for every applied
@@ -11,14 +14,14 @@ export class CertificationHooks implements OnModuleInit {
   constructor(private readonly engine: EngineService) {}
 
   onModuleInit(): void {
-    this.engine.onTransition('certification', async (tx, { subject, event, actor, fromState, toState, open }) => {
+    this.engine.statement(REVIEW_CRITERION,
+      `UPDATE dossier_criteria SET review_status = $3, review_comment = $4, reviewed_by = $5, reviewed_at = now() WHERE dossier_id = $1 AND code = $2`);
+    this.engine.statement(DOSSIER_DETAIL.name, DOSSIER_DETAIL.text);
+    this.engine.onTransition('certification', async (tx, { subject, event, actor, fromState, toState, open, defer }) => {
       const id = subject.id;
       if (event.type === 'REVIEW_CRITERION') {
-        await tx.query({
-          name: 'certification-review-criterion',
-          text: `UPDATE dossier_criteria SET review_status = $3, review_comment = $4, reviewed_by = $5, reviewed_at = now() WHERE dossier_id = $1 AND code = $2`,
-          values: [id, event.code, event.decision === 'approve' ? 'approved' : 'revision_requested', event.comment ?? null, actor.id],
-        });
+        // The hot path (parallel reviewers): sent with the commit rather than in a round trip of its own.
+        defer(REVIEW_CRITERION, [id, event.code, event.decision === 'approve' ? 'approved' : 'revision_requested', event.comment ?? null, actor.id]);
       } else if (event.type === 'RESUBMIT') {
         await tx.query(
           `UPDATE dossier_criteria SET review_status = 'pending', assignee_id = NULL WHERE dossier_id = $1 AND review_status = 'revision_requested'`,

@@ -38,13 +38,16 @@ const DETAIL = `
     JOIN units c ON c.id = d.commune_id
     JOIN workflow_instances i ON i.subject_type = 'dossier' AND i.subject_id = d.id`;
 
+/** The dossier as the API shows it, by id within a scope: also read back in an event's transaction (EngineService readBack). */
+export const DOSSIER_DETAIL = { name: 'certification.dossier-detail', text: `${DETAIL} WHERE d.id = $1 AND d.unit_path LIKE $2 || '%'` };
+
 /** Queries of dossiers (reads join the engine's instance for state; writes touch only the dossier tables). */
 @Injectable()
 export class DossiersRepository {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
 
   async detail(id: string, scope: string): Promise<DossierRow | null> {
-    const { rows } = await this.pool.query<DossierRow>({ name: 'dossier-detail', text: `${DETAIL} WHERE d.id = $1 AND d.unit_path LIKE $2 || '%'`, values: [id, scope] });
+    const { rows } = await this.pool.query<DossierRow>({ name: DOSSIER_DETAIL.name, text: DOSSIER_DETAIL.text, values: [id, scope] });
     return rows[0] ?? null;
   }
 

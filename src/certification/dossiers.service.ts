@@ -15,7 +15,7 @@ import type { DossierFacts } from '../../workflows/certification/v1.js';
 import {
   DOSSIER_EVENTS, type CreateDossierDto, type DossierSummaryView, type DossierView, type HistoryEntryView, type ListDossiersQuery, type UpdateCriterionDto,
 } from './dossiers.dto.js';
-import { DossiersRepository, type DossierRow } from './dossiers.repository.js';
+import { DOSSIER_DETAIL, DossiersRepository, type DossierRow } from './dossiers.repository.js';
 
 export const DOSSIER = 'dossier';
 const EDITABLE_STATES = ['draft', 'revision_requested'];
@@ -151,8 +151,11 @@ export class DossiersService {
         : type === 'SUBMIT'
           ? async (tx: PoolClient): Promise<DossierFacts> => ({ meetingMinutes: await this.dossiers.hasAttachment(id, 'meeting_minutes', tx) })
           : undefined;
-    await this.engine.send({ type: DOSSIER, id }, event, engineActor(actor), { idempotencyKey, facts });
-    return this.get(actor, id);
+    const result = await this.engine.send({ type: DOSSIER, id }, event, engineActor(actor), {
+      idempotencyKey, facts, readBack: { statement: DOSSIER_DETAIL.name, values: [id, scopePath(actor)] },
+    });
+    const row = result.readBack?.[0] as DossierRow | undefined;
+    return row ? this.view(row, actor) : this.get(actor, id);
   }
 
   async history(actor: Actor, id: string): Promise<HistoryEntryView[]> {

@@ -6,6 +6,7 @@ import { WorkingCalendar } from '../calendar/working-calendar.js';
 import { conflict, notFound, ruleViolation } from '../common/http-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PG_POOL } from '../database/pg-pool.js';
+import { PreparedStatements, runBatch, StatementBatch } from '../database/statement-batch.js';
 import { DeadlineClock } from './deadlines.js';
 import type { PersistedSnapshot, WorkflowDefinition } from './definition.js';
 import type { EngineActor, EngineEvent, HistoryEntry, InstanceState, SendResult, SubjectRef } from './engine.types.js';
@@ -15,10 +16,23 @@ import { WorkflowRegistry } from './registry.js';
 /** Work a domain module does inside the event's transaction (its own tables only), after the transition. */
 export type InTransaction = (tx: pg.PoolClient, result: { fromState: string; toState: string; seq: number; context: Record<string, unknown> }) => Promise<void>;
 
-/** A domain module's work inside every applied event of one workflow, the system's included (e.g. a read model). */
+/**
+ * A domain module's work inside every applied event of one workflow, the system's included (e.g. a read model).
+ * `tx` runs statements now; `defer` queues a statement defined with `EngineService.statement()` to be sent with
+ * the commit (same transaction, same order, one round trip fewer).
+ */
 export type TransitionHook = (
   tx: pg.PoolClient,
-  change: { subject: SubjectRef; event: EngineEvent; actor: EngineActor; fromState: string; toState: string; open: boolean; context: Record<string, unknown> },
+  change: {
+    subject: SubjectRef;
+    event: EngineEvent;
+    actor: EngineActor;
+    fromState: string;
+    toState: string;
+    open: boolean;
+    context: Record<string, unknown>;
+    defer: (statement: string, values: readonly unknown[]) => void;
+  },
 ) => Promise<void>;
 
 export interface SendOptions {
@@ -33,6 +47,12 @@ export interface SendOptions {
   facts?: (tx: pg.PoolClient) => Promise<object>;
   /** An open transaction to run in (the caller commits); otherwise the engine opens and commits its own. */
   tx?: pg.PoolClient;
+  /**
+   * A statement defined with `EngineService.statement()` to run last in the event's transaction, after every
+   * write, when the event was applied: its rows come back as `SendResult.readBack`. For the response's read
+   * model without a round trip of its own.
+   */
+  readBack?: { statement: string; values: readonly unknown[] };
 }
 
 interface InstanceRow {
@@ -73,6 +93,7 @@ function persisted(snapshot: AnyMachineSnapshot): PersistedSnapshot {
 export class EngineService {
   private readonly clock: DeadlineClock;
   private readonly hooks = new Map<string, TransitionHook[]>();
+  private readonly statements = new PreparedStatements();
 
   constructor(
     @Inject(PG_POOL) private readonly pool: pg.Pool,
@@ -81,6 +102,15 @@ export class EngineService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.clock = new DeadlineClock(calendar, config.deadlineOverrides);
+    for (const [name, text] of Object.entries(ENGINE_STATEMENTS)) this.statements.define(name, text);
+  }
+
+  /**
+   * Defines a statement ($1, $2... parameters) that hooks may `defer` and `readBack` may name: prepared on each
+   * connection once, sent with the event's commit. Names are global; prefix them with the module's.
+   */
+  statement(name: string, text: string): void {
+    this.statements.define(name, text);
   }
 
   /** Registers work to run inside the transaction of every applied event of `workflow`. */
@@ -145,7 +175,10 @@ export class EngineService {
       );
       if (!inserted.rowCount) throw conflict(`${subject.type} ${subject.id} already has a workflow`);
       await this.appendHistory(client, row, hash, null);
-      await this.applyActions(client, def, id, 1, actions as Action[], now, { subject, eventType: 'START', state });
+      await this.statements.prepare(client);
+      const batch = new StatementBatch(client, this.statements);
+      this.applyActions(batch, def, id, 1, actions as Action[], now, { subject, eventType: 'START', state });
+      await batch.flush();
       return {
         instanceId: id,
         workflow: def.key,
@@ -164,27 +197,51 @@ export class EngineService {
    * (with the rule) when a guard refuses it. All or nothing.
    */
   async send(subject: SubjectRef, event: EngineEvent, actor: EngineActor, options: SendOptions = {}): Promise<SendResult> {
-    return this.within(options.tx, async (client) => {
-      // Named statements: PostgreSQL plans them once per connection (the hot path's planning time adds up).
-      const found = await client.query<InstanceRow>({
-        name: 'engine-lock-instance',
-        text: `SELECT id, workflow_key, workflow_version, subject_type, subject_id, unit_path, state, snapshot, version, open, last_seq, last_hash
-                 FROM workflow_instances WHERE subject_type = $1 AND subject_id = $2 FOR UPDATE`,
-        values: [subject.type, subject.id],
-      });
-      const inst = found.rows[0];
+    const idempotencyKey = options.idempotencyKey ? `${actor.id ?? 'system'}:${options.idempotencyKey}` : null;
+    // Lock (and the idempotency check) in one round trip; every write, the hooks' and the read-back in one more.
+    const lock = [this.statements.execute('engine.lock-instance', [subject.type, subject.id])];
+    if (idempotencyKey) lock.push(this.statements.execute('engine.seen-key', [subject.type, subject.id, idempotencyKey]));
+    const run = async (client: pg.PoolClient, own: boolean): Promise<SendResult> => {
+      const [found, seen] = (await runBatch(client, own ? ['BEGIN', ...lock] : lock)).slice(own ? 1 : 0);
+      const inst = found.rows[0] as InstanceRow | undefined;
       if (!inst || !inst.unit_path.startsWith(actor.role === 'ADMIN' ? '' : actor.unitPath)) throw notFound(subject.type);
-      return this.applyEvent(client, inst, event, actor, options);
-    });
+      const batch = new StatementBatch(client, this.statements);
+      const result = await this.applyEvent(batch, inst, event, actor, options, idempotencyKey, Boolean(seen?.rowCount));
+      const readBack = result.applied && options.readBack ? [this.statements.execute(options.readBack.statement, options.readBack.values)] : [];
+      const [back] = await batch.flush(...readBack, ...(own ? ['COMMIT'] : []));
+      return readBack.length ? { ...result, readBack: back.rows } : result;
+    };
+    if (options.tx) {
+      await this.statements.prepare(options.tx);
+      return run(options.tx, false);
+    }
+    const client = await this.pool.connect();
+    try {
+      await this.statements.prepare(client);
+    } catch (err) {
+      client.release(err as Error); // its prepared statements are unknown now: the pool discards it
+      throw err;
+    }
+    try {
+      return await run(client, true);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   private async applyEvent(
-    client: pg.PoolClient,
+    batch: StatementBatch,
     inst: InstanceRow,
     event: EngineEvent,
     actor: EngineActor,
     options: SendOptions,
+    idempotencyKey: string | null,
+    duplicate: boolean,
   ): Promise<SendResult> {
+    const client = batch.tx;
     const current = (): SendResult => ({
       instanceId: inst.id,
       workflow: inst.workflow_key,
@@ -195,11 +252,7 @@ export class EngineService {
       context: inst.snapshot.context,
       applied: false,
     });
-    const idempotencyKey = options.idempotencyKey ? `${actor.id ?? 'system'}:${options.idempotencyKey}` : null;
-    if (idempotencyKey) {
-      const seen = await client.query('SELECT 1 FROM workflow_events WHERE instance_id = $1 AND idempotency_key = $2', [inst.id, idempotencyKey]);
-      if (seen.rowCount) return { ...current(), reason: 'duplicate' };
-    }
+    if (duplicate) return { ...current(), reason: 'duplicate' };
     if (options.timerId) {
       const timer = await client.query(
         `UPDATE workflow_timers SET status = 'fired', settled_at = now() WHERE id = $1 AND instance_id = $2 AND status = 'pending' RETURNING id`,
@@ -253,25 +306,18 @@ export class EngineService {
     };
     const hash = eventHash(row);
     const open = next.status === 'active';
-    // One round trip: the new snapshot and the history row.
-    await client.query({
-      name: 'engine-apply-event',
-      text: `WITH updated AS (
-         UPDATE workflow_instances SET state = $2, snapshot = $3, version = version + 1, open = $4, last_seq = $5, last_hash = $6,
-                workflow_version = $7, updated_at = $8 WHERE id = $1 RETURNING id)
-       INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, idempotency_key, prev_hash, hash)
-       SELECT id, $5, $9, $10, $11, $12, $13, $14, $2, $8, $15, $16, $6 FROM updated`,
-      values: [inst.id, toState, persisted(next), open, seq, hash, def.version, now, row.type, row.actorId, row.actorRole, row.actorUnitId,
-        canonicalJson(row.payload), row.fromState, idempotencyKey, row.prevHash],
-    });
-    await this.applyActions(client, def, inst.id, seq, actions as Action[], now, {
+    // The new snapshot and the history row in one statement, queued for the commit's round trip.
+    batch.defer('engine.apply-event', [inst.id, toState, persisted(next), open, seq, hash, def.version, now, row.type, row.actorId, row.actorRole,
+      row.actorUnitId, canonicalJson(row.payload), row.fromState, idempotencyKey, row.prevHash]);
+    this.applyActions(batch, def, inst.id, seq, actions as Action[], now, {
       subject: { type: inst.subject_type, id: inst.subject_id },
       eventType: type,
       state: toState,
     });
     const context = next.context as Record<string, unknown>;
+    const defer = (statement: string, values: readonly unknown[]) => batch.defer(statement, values);
     for (const hook of this.hooks.get(def.key) ?? []) {
-      await hook(client, { subject: { type: inst.subject_type, id: inst.subject_id }, event, actor, fromState: inst.state, toState, open, context });
+      await hook(client, { subject: { type: inst.subject_type, id: inst.subject_id }, event, actor, fromState: inst.state, toState, open, context, defer });
     }
     await options.inTransaction?.(client, { fromState: inst.state, toState, seq, context });
     return {
@@ -301,16 +347,16 @@ export class EngineService {
     );
   }
 
-  /** Delayed raises become timer rows, cancels cancel them, effects become outbox rows. */
-  private async applyActions(
-    client: pg.PoolClient,
+  /** Delayed raises become timer rows, cancels cancel them, effects become outbox rows (queued in `batch`). */
+  private applyActions(
+    batch: StatementBatch,
     def: WorkflowDefinition,
     instanceId: string,
     seq: number,
     actions: Action[],
     now: Date,
     meta: { subject: SubjectRef; eventType: string; state: string },
-  ): Promise<void> {
+  ): void {
     const cancels: string[] = [];
     const timers: unknown[][] = [];
     const effects: unknown[][] = [];
@@ -333,26 +379,9 @@ export class EngineService {
         throw new Error(`workflow ${def.key}: action ${action.type} is neither an effect nor implemented`);
       }
     }
-    if (cancels.length) {
-      await client.query(
-        `UPDATE workflow_timers SET status = 'cancelled', settled_at = now() WHERE instance_id = $1 AND send_id = ANY($2) AND status = 'pending'`,
-        [instanceId, cancels],
-      );
-    }
-    if (timers.length) {
-      await client.query(
-        `INSERT INTO workflow_timers (id, instance_id, send_id, deadline_id, kind, event, due_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])`,
-        columns(timers, 7),
-      );
-    }
-    if (effects.length) {
-      await client.query(
-        `INSERT INTO outbox (id, instance_id, seq, queue, job, payload)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[])`,
-        columns(effects, 6),
-      );
-    }
+    if (cancels.length) batch.defer('engine.cancel-timers', [instanceId, cancels]);
+    if (timers.length) batch.defer('engine.insert-timers', columns(timers, 7));
+    if (effects.length) batch.defer('engine.insert-outbox', columns(effects, 6));
   }
 
   private authorise(def: WorkflowDefinition, eventType: string, actor: EngineActor, unitPath: string): void {
@@ -491,6 +520,25 @@ export function relationHolds(relation: string, actor: EngineActor, unitPath: st
   if (m) return actor.unitId === ids[ids.length - 1 - Number(m[1])];
   return false;
 }
+
+/** The engine's hot-path statements (see PreparedStatements). */
+const ENGINE_STATEMENTS: Record<string, string> = {
+  'engine.lock-instance': `SELECT id, workflow_key, workflow_version, subject_type, subject_id, unit_path, state, snapshot, version, open, last_seq, last_hash
+      FROM workflow_instances WHERE subject_type = $1::text AND subject_id = $2::text FOR UPDATE`,
+  'engine.seen-key': `SELECT 1 FROM workflow_events e JOIN workflow_instances i ON i.id = e.instance_id
+      WHERE i.subject_type = $1::text AND i.subject_id = $2::text AND e.idempotency_key = $3::text`,
+  'engine.apply-event': `WITH updated AS (
+         UPDATE workflow_instances SET state = $2, snapshot = $3, version = version + 1, open = $4, last_seq = $5, last_hash = $6,
+                workflow_version = $7, updated_at = $8 WHERE id = $1 RETURNING id)
+       INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, idempotency_key, prev_hash, hash)
+       SELECT id, $5, $9, $10, $11, $12, $13, $14, $2, $8, $15, $16, $6 FROM updated`,
+  'engine.cancel-timers': `UPDATE workflow_timers SET status = 'cancelled', settled_at = now()
+      WHERE instance_id = $1::text AND send_id = ANY($2::text[]) AND status = 'pending'`,
+  'engine.insert-timers': `INSERT INTO workflow_timers (id, instance_id, send_id, deadline_id, kind, event, due_at)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])`,
+  'engine.insert-outbox': `INSERT INTO outbox (id, instance_id, seq, queue, job, payload)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[])`,
+};
 
 function columns(rows: unknown[][], width: number): unknown[][] {
   return Array.from({ length: width }, (_, i) => rows.map((r) => r[i]));

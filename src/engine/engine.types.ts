@@ -36,6 +36,8 @@ export interface SendResult extends InstanceState {
   reason?: 'duplicate' | 'timer_not_pending' | 'timer_stale';
   fromState?: string;
   seq?: number;
+  /** The rows of `SendOptions.readBack`, read in the event's transaction after its writes (applied events only). */
+  readBack?: unknown[];
 }
 
 /** One history row as the API shows it. */
