@@ -34,14 +34,16 @@ import { fileURLToPath } from 'node:url';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = 16;
+/** Load before the HTTP row's first measured run, not counted: a fresh process compiles and opens its pool first. */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 /** Which rows to run, e.g. BENCH_ROWS=2 while working on one figure; all four by default. */
 const ROWS = new Set((process.env.BENCH_ROWS ?? '1,2,3,4').split(',').map((r) => Number(r.trim())));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function forSeconds(workers: number, once: (worker: number) => Promise<void>): Promise<number> {
+async function forSeconds(workers: number, once: (worker: number) => Promise<void>, seconds = SECONDS): Promise<number> {
   let count = 0;
-  const end = Date.now() + SECONDS * 1000;
+  const end = Date.now() + seconds * 1000;
   const started = Date.now();
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
@@ -165,13 +167,19 @@ async function main() {
     await setup.stop();
     const server = await startServer('api');
     const base = server.base;
+    const review = (w: number, n: number) =>
+      request(base, 'POST', `/dossiers/${prepared.ids[w]}/events`, { type: 'REVIEW_CRITERION', code: (n % 16) + 1, decision: 'approve' }, prepared.reviewer);
+    let warm = 0;
+    await forSeconds(CONCURRENCY, async (w) => void (await review(w, warm++)), WARMUP_SECONDS);
+    await forSeconds(CONCURRENCY, (w) => rawEvent(pool, prepared.instanceIds[w], reviewer), WARMUP_SECONDS);
     for (let run = 0; run < RUNS; run++) {
       let n = 0;
       httpRates.push(await forSeconds(CONCURRENCY, async (w) => {
-        const res = await request(base, 'POST', `/dossiers/${prepared.ids[w]}/events`, { type: 'REVIEW_CRITERION', code: (n++ % 16) + 1, decision: 'approve' }, prepared.reviewer);
+        const res = await review(w, n++);
         if (res.status !== 200) failures++;
       }));
       httpRawRates.push(await forSeconds(CONCURRENCY, (w) => rawEvent(pool, prepared.instanceIds[w], reviewer)));
+      console.error(`REVIEW_CRITERION run ${run + 1}/${RUNS}: HTTP ${Math.round(httpRates[run])}/s, raw SQL ${Math.round(httpRawRates[run])}/s`);
     }
     await server.stop();
   }

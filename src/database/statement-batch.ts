@@ -78,17 +78,23 @@ export async function runBatch(client: pg.ClientBase, sql: readonly string[]): P
  * queued first, so statements still reach the server in the order they were issued.
  */
 export class StatementBatch {
-  private readonly queued: string[] = [];
+  private readonly queued: string[];
   readonly tx: pg.PoolClient;
+  /** Whether anything has been sent to the server yet. */
+  sent = false;
 
+  /** `first`: SQL to send ahead of everything queued (e.g. BEGIN). */
   constructor(
     private readonly client: pg.PoolClient,
     private readonly statements: PreparedStatements,
+    first: string[] = [],
   ) {
-    const query = (...args: unknown[]) =>
-      this.queued.length
-        ? this.flush().then(() => (client.query as (...a: unknown[]) => unknown)(...args))
-        : (client.query as (...a: unknown[]) => unknown)(...args);
+    this.queued = [...first];
+    const query = (...args: unknown[]) => {
+      if (this.queued.length) return this.flush().then(() => (client.query as (...a: unknown[]) => unknown)(...args));
+      this.sent = true;
+      return (client.query as (...a: unknown[]) => unknown)(...args);
+    };
     this.tx = new Proxy(client, {
       get(target, prop) {
         if (prop === 'query') return query;
@@ -106,6 +112,7 @@ export class StatementBatch {
   /** Sends the queued statements followed by `then`; resolves with the results of `then`'s statements. */
   async flush(...then: string[]): Promise<pg.QueryResult[]> {
     const queued = this.queued.splice(0);
+    this.sent = true;
     const results = await runBatch(this.client, [...queued, ...then]);
     return results.slice(queued.length);
   }

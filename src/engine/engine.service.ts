@@ -1,4 +1,4 @@
-import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { ForbiddenException, HttpException, Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
@@ -94,6 +94,8 @@ export class EngineService {
   private readonly clock: DeadlineClock;
   private readonly hooks = new Map<string, TransitionHook[]>();
   private readonly statements = new PreparedStatements();
+  /** Rows this process wrote last, for the one-round-trip path (checked against the version on the server). */
+  private readonly recent = new Map<string, InstanceRow>();
 
   constructor(
     @Inject(PG_POOL) private readonly pool: pg.Pool,
@@ -198,22 +200,10 @@ export class EngineService {
    */
   async send(subject: SubjectRef, event: EngineEvent, actor: EngineActor, options: SendOptions = {}): Promise<SendResult> {
     const idempotencyKey = options.idempotencyKey ? `${actor.id ?? 'system'}:${options.idempotencyKey}` : null;
-    // Lock (and the idempotency check) in one round trip; every write, the hooks' and the read-back in one more.
-    const lock = [this.statements.execute('engine.lock-instance', [subject.type, subject.id])];
-    if (idempotencyKey) lock.push(this.statements.execute('engine.seen-key', [subject.type, subject.id, idempotencyKey]));
-    const run = async (client: pg.PoolClient, own: boolean): Promise<SendResult> => {
-      const [found, seen] = (await runBatch(client, own ? ['BEGIN', ...lock] : lock)).slice(own ? 1 : 0);
-      const inst = found.rows[0] as InstanceRow | undefined;
-      if (!inst || !inst.unit_path.startsWith(actor.role === 'ADMIN' ? '' : actor.unitPath)) throw notFound(subject.type);
-      const batch = new StatementBatch(client, this.statements);
-      const result = await this.applyEvent(batch, inst, event, actor, options, idempotencyKey, Boolean(seen?.rowCount));
-      const readBack = result.applied && options.readBack ? [this.statements.execute(options.readBack.statement, options.readBack.values)] : [];
-      const [back] = await batch.flush(...readBack, ...(own ? ['COMMIT'] : []));
-      return readBack.length ? { ...result, readBack: back.rows } : result;
-    };
+    const key = `${subject.type}\u0000${subject.id}`;
     if (options.tx) {
       await this.statements.prepare(options.tx);
-      return run(options.tx, false);
+      return this.sendLocked(options.tx, false, key, subject, event, actor, options, idempotencyKey);
     }
     const client = await this.pool.connect();
     try {
@@ -223,13 +213,77 @@ export class EngineService {
       throw err;
     }
     try {
-      return await run(client, true);
+      // Events that read facts, fire timers or carry a key need the locked row first: no shortcut for them.
+      const known = options.facts || options.timerId || idempotencyKey ? undefined : this.recent.get(key);
+      if (known) {
+        const result = await this.sendOptimistic(client, key, known, event, actor, options);
+        if (result) return result;
+      }
+      return await this.sendLocked(client, true, key, subject, event, actor, options, idempotencyKey);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * The usual way: lock and read the instance (with the idempotency check) in one round trip, then every write,
+   * the hooks' and the read-back, with COMMIT when the transaction is the engine's own, in one more.
+   */
+  private async sendLocked(
+    client: pg.PoolClient, own: boolean, key: string, subject: SubjectRef, event: EngineEvent, actor: EngineActor, options: SendOptions, idempotencyKey: string | null,
+  ): Promise<SendResult> {
+    const lock = [this.statements.execute('engine.lock-instance', [subject.type, subject.id])];
+    if (idempotencyKey) lock.push(this.statements.execute('engine.seen-key', [subject.type, subject.id, idempotencyKey]));
+    const [found, seen] = (await runBatch(client, own ? ['BEGIN', ...lock] : lock)).slice(own ? 1 : 0);
+    const inst = found.rows[0] as InstanceRow | undefined;
+    if (!inst || !inst.unit_path.startsWith(actor.role === 'ADMIN' ? '' : actor.unitPath)) throw notFound(subject.type);
+    if (own) this.remember(key, inst); // read under the lock: true whatever happens next
+    const batch = new StatementBatch(client, this.statements);
+    const { result, after } = await this.applyEvent(batch, inst, event, actor, options, idempotencyKey, Boolean(seen?.rowCount));
+    const readBack = result.applied && options.readBack ? [this.statements.execute(options.readBack.statement, options.readBack.values)] : [];
+    const [back] = await batch.flush(...readBack, ...(own ? ['COMMIT'] : []));
+    if (own && after) this.remember(key, after);
+    return readBack.length ? { ...result, readBack: back.rows } : result;
+  }
+
+  /**
+   * One round trip when this process wrote the instance last: the event is applied to the row it wrote, and
+   * the writes go to the server headed by a check that the instance is still at that version (locking it).
+   * Resolves undefined (nothing written) when the row was stale or the event was refused on it: the caller
+   * then takes the usual way, so a refusal is always judged on the locked row.
+   */
+  private async sendOptimistic(
+    client: pg.PoolClient, key: string, known: InstanceRow, event: EngineEvent, actor: EngineActor, options: SendOptions,
+  ): Promise<SendResult | undefined> {
+    if (!known.unit_path.startsWith(actor.role === 'ADMIN' ? '' : actor.unitPath)) return undefined;
+    const batch = new StatementBatch(client, this.statements, ['BEGIN']);
+    batch.defer('engine.expect-version', [known.id, known.version]);
+    try {
+      const { result, after } = await this.applyEvent(batch, known, event, actor, options, null, false);
+      const readBack = result.applied && options.readBack ? [this.statements.execute(options.readBack.statement, options.readBack.values)] : [];
+      const [back] = await batch.flush(...readBack, 'COMMIT');
+      if (after) this.remember(key, after);
+      return readBack.length ? { ...result, readBack: back.rows } : result;
+    } catch (err) {
+      const status = err instanceof HttpException ? err.getStatus() : undefined;
+      if ((err as { code?: string }).code !== STALE && status !== 409 && status !== 422) throw err;
+      this.recent.delete(key);
+      if (batch.sent) await client.query('ROLLBACK');
+      return undefined;
+    }
+  }
+
+  /** The instance rows this process wrote or read last, most recent last (a bounded map). */
+  private remember(key: string, row: InstanceRow): void {
+    const known = this.recent.get(key);
+    if (known && known.id === row.id && known.version > row.version) return; // a later write finished first
+    this.recent.delete(key);
+    if (!row.open) return;
+    this.recent.set(key, row);
+    if (this.recent.size > RECENT_INSTANCES) this.recent.delete(this.recent.keys().next().value!);
   }
 
   private async applyEvent(
@@ -240,9 +294,9 @@ export class EngineService {
     options: SendOptions,
     idempotencyKey: string | null,
     duplicate: boolean,
-  ): Promise<SendResult> {
+  ): Promise<{ result: SendResult; after?: InstanceRow }> {
     const client = batch.tx;
-    const current = (): SendResult => ({
+    const current = (): { result: SendResult } => ({ result: {
       instanceId: inst.id,
       workflow: inst.workflow_key,
       workflowVersion: inst.workflow_version,
@@ -251,14 +305,15 @@ export class EngineService {
       open: inst.open,
       context: inst.snapshot.context,
       applied: false,
-    });
-    if (duplicate) return { ...current(), reason: 'duplicate' };
+    } });
+    const unchanged = (reason: SendResult['reason']) => ({ result: { ...current().result, reason } });
+    if (duplicate) return unchanged('duplicate');
     if (options.timerId) {
       const timer = await client.query(
         `UPDATE workflow_timers SET status = 'fired', settled_at = now() WHERE id = $1 AND instance_id = $2 AND status = 'pending' RETURNING id`,
         [options.timerId, inst.id],
       );
-      if (!timer.rowCount) return { ...current(), reason: 'timer_not_pending' };
+      if (!timer.rowCount) return unchanged('timer_not_pending');
     }
 
     let def = this.registry.get(inst.workflow_key, inst.workflow_version);
@@ -276,12 +331,12 @@ export class EngineService {
     const snapshot = def.machine.resolveState({ value: snapshotData.value, context: snapshotData.context } as never) as AnyMachineSnapshot;
     const allowed = this.eventsOf(snapshot);
     if (!allowed.includes(event.type) || snapshot.status !== 'active') {
-      if (options.timerId) return { ...current(), reason: 'timer_stale' };
+      if (options.timerId) return unchanged('timer_stale');
       throw conflict(`${event.type} is not allowed in state ${inst.state}`, { allowedEvents: this.userEvents(snapshot) });
     }
     if (!snapshot.can(event as never)) {
       // A deadline whose guarded transition is refused now is spent, like a stale one: nothing to retry.
-      if (options.timerId) return { ...current(), reason: 'timer_stale' };
+      if (options.timerId) return unchanged('timer_stale');
       const guard = this.refusingGuard(snapshot, event);
       const spec = def.rules?.[guard] ?? { rule: guard, message: `${event.type} refused by rule ${guard}` };
       throw ruleViolation(spec.rule, spec.message);
@@ -320,7 +375,7 @@ export class EngineService {
       await hook(client, { subject: { type: inst.subject_type, id: inst.subject_id }, event, actor, fromState: inst.state, toState, open, context, defer });
     }
     await options.inTransaction?.(client, { fromState: inst.state, toState, seq, context });
-    return {
+    const result: SendResult = {
       instanceId: inst.id,
       workflow: def.key,
       workflowVersion: def.version,
@@ -332,6 +387,12 @@ export class EngineService {
       fromState: inst.state,
       seq,
     };
+    // The row as the server will hold it after commit (the snapshot as it comes back from jsonb).
+    const after: InstanceRow = {
+      ...inst, workflow_version: def.version, state: toState, snapshot: JSON.parse(JSON.stringify(persisted(next))) as PersistedSnapshot,
+      version: inst.version + 1, open, last_seq: seq, last_hash: hash,
+    };
+    return { result, after };
   }
 
   private async appendHistory(
@@ -521,8 +582,14 @@ export function relationHolds(relation: string, actor: EngineActor, unitPath: st
   return false;
 }
 
+/** SQLSTATE of engine_expect_version (migration 20261129070000): the instance moved on since this process saw it. */
+const STALE = 'NT001';
+/** How many instances' last rows a process keeps for the one-round-trip path (about 1 KB each). */
+const RECENT_INSTANCES = 10_000;
+
 /** The engine's hot-path statements (see PreparedStatements). */
 const ENGINE_STATEMENTS: Record<string, string> = {
+  'engine.expect-version': `SELECT engine_expect_version($1::text, $2::int)`,
   'engine.lock-instance': `SELECT id, workflow_key, workflow_version, subject_type, subject_id, unit_path, state, snapshot, version, open, last_seq, last_hash
       FROM workflow_instances WHERE subject_type = $1::text AND subject_id = $2::text FOR UPDATE`,
   'engine.seen-key': `SELECT 1 FROM workflow_events e JOIN workflow_instances i ON i.id = e.instance_id
