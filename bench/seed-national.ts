@@ -129,6 +129,12 @@ export async function seedNational(databaseUrl: string = NATIONAL_DATABASE_URL, 
              LATERAL (SELECT ${rnd(`'s' || p.id`)} AS r) h,
              LATERAL (SELECT CASE WHEN h.r < 0.75 THEN 'settled' WHEN h.r < 0.85 THEN 'in_progress' WHEN h.r < 0.9 THEN 'approved'
                                   WHEN h.r < 0.95 THEN 'rejected' ELSE 'cancelled' END AS state) s`);
+    // What the funding module marks in the event's transaction when a work is rejected or cancelled: its
+    // pledges no longer count (set before the pledges are inserted, so the totals' triggers leave them out).
+    await step('projects: pledges void', `
+      UPDATE projects p SET pledges_void = true
+        FROM workflow_instances i
+       WHERE i.subject_type = 'project' AND i.subject_id = p.id AND i.state IN ('rejected', 'cancelled')`);
     // Funding: 40 % central (NTM_ANNUAL), 20 % local budget, the rest from the community (contributions below).
     await step('project_funding', `
       INSERT INTO project_funding (project_id, fund_code, amount_vnd)

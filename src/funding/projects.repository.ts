@@ -105,11 +105,30 @@ export class ProjectsRepository {
     return { cost: BigInt(rows[0].cost), pledges: rows[0].pledges, pledgedVnd: BigInt(rows[0].pledged) };
   }
 
-  async insertContribution(tx: pg.PoolClient, c: { id: string; projectId: string; position: number; kind: string; quantity: number; unit: string; valueVnd: bigint; pledgedBy: string }) {
+  /**
+   * A project's pledges in one statement: the trigger that keeps the funding totals (migration
+   * 20261129060000_funding_totals) then updates the commune's rows of every kind at once, in key order, so two
+   * proposals in one commune cannot deadlock on them.
+   */
+  async insertContributions(
+    tx: pg.PoolClient,
+    projectId: string,
+    cs: { id: string; position: number; kind: string; quantity: number; unit: string; valueVnd: bigint; pledgedBy: string }[],
+  ) {
+    if (!cs.length) return;
     await tx.query(
-      `INSERT INTO project_contributions (id, project_id, position, kind, quantity, unit, value_vnd, pledged_by) VALUES ($1, $2, $8, $3, $4, $5, $6::bigint, $7)`,
-      [c.id, c.projectId, c.kind, c.quantity, c.unit, c.valueVnd.toString(), c.pledgedBy, c.position],
+      `INSERT INTO project_contributions (id, project_id, position, kind, quantity, unit, value_vnd, pledged_by)
+       SELECT id, $1, position, kind, quantity, unit, value_vnd, pledged_by
+         FROM unnest($2::text[], $3::int[], $4::text[], $5::float8[], $6::text[], $7::bigint[], $8::text[])
+              AS c(id, position, kind, quantity, unit, value_vnd, pledged_by)`,
+      [projectId, cs.map((c) => c.id), cs.map((c) => c.position), cs.map((c) => c.kind), cs.map((c) => c.quantity), cs.map((c) => c.unit),
+        cs.map((c) => c.valueVnd.toString()), cs.map((c) => c.pledgedBy)],
     );
+  }
+
+  /** The project ended without being carried out: its pledges stop counting as pledged (a trigger moves the totals). */
+  async voidPledges(tx: pg.PoolClient, projectId: string) {
+    await tx.query('UPDATE projects SET pledges_void = true WHERE id = $1 AND NOT pledges_void', [projectId]);
   }
 
   async contributionOf(projectId: string, contributionId: string): Promise<boolean> {

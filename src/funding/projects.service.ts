@@ -11,7 +11,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EngineService } from '../engine/engine.service.js';
 import { SYSTEM_ACTOR, type EngineActor } from '../engine/engine.types.js';
 import { UnitsRepository } from '../units/units.repository.js';
-import { BEFORE_APPROVAL } from '../../workflows/funding/v1.js';
+import { BEFORE_APPROVAL, NOT_CARRIED_OUT } from '../../workflows/funding/v1.js';
 import { FundsRepository, type FundRow } from './funds.repository.js';
 import { PROJECT_EVENTS, toBig, type CreateProjectDto, type FundingLineDto, type ListProjectsQuery, type ReceiptDto } from './projects.dto.js';
 import { ProjectsRepository, type ProjectRow } from './projects.repository.js';
@@ -85,9 +85,9 @@ export class ProjectsService {
         title: dto.title, criterionCode: dto.criterionCode, estimatedCostVnd: cost, createdBy: actor.id,
       });
       await this.projects.replaceFunding(tx, id, lines);
-      for (const [position, c] of dto.contributions.entries()) {
-        await this.projects.insertContribution(tx, { id: randomUUID(), projectId: id, position, kind: c.kind, quantity: c.quantity, unit: c.unit, valueVnd: toBig(c.valueVnd), pledgedBy: c.pledgedBy });
-      }
+      await this.projects.insertContributions(tx, id, dto.contributions.map((c, position) => ({
+        id: randomUUID(), position, kind: c.kind, quantity: c.quantity, unit: c.unit, valueVnd: toBig(c.valueVnd), pledgedBy: c.pledgedBy,
+      })));
       await this.engine.start('funding', { type: PROJECT, id, unitId: village.id, unitPath: village.path }, engineActor(actor), {}, tx);
     });
     return this.get(actor, id);
@@ -161,7 +161,7 @@ export class ProjectsService {
       await this.funds.known([...newLines.keys()]);
       event.funding = [...newLines].map(([fundCode, amount]) => ({ fundCode, amountVnd: amount.toString() }));
     }
-    const inTransaction = async (tx: pg.PoolClient, { fromState }: { fromState: string }) => {
+    const inTransaction = async (tx: pg.PoolClient, { fromState, toState }: { fromState: string; toState: string }) => {
       if (type === 'CANCEL' && !mayCancel(actor.role, fromState)) {
         throw new ForbiddenException({
           statusCode: 403, error: 'Forbidden',
@@ -179,6 +179,8 @@ export class ProjectsService {
       } else if (type === 'SETTLE') {
         await this.funds.settle(tx, id, toBig(event.settledVnd as string | number), actor.id);
       }
+      // By the state reached, not the event: CANCEL (from any open state) and REJECT (province_review) end here.
+      if (NOT_CARRIED_OUT.includes(toState)) await this.projects.voidPledges(tx, id);
     };
     try {
       await this.engine.send({ type: PROJECT, id }, event, engineActor(actor), { idempotencyKey, inTransaction });

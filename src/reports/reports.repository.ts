@@ -18,9 +18,9 @@ export function toSafeNumber(v: string | number | null | undefined): number {
 export class ReportsRepository {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
 
-  async unitInScope(id: string, scope: string): Promise<{ id: string; path: string } | null> {
-    const { rows } = await this.pool.query<{ id: string; path: string }>(
-      `SELECT id, path FROM units WHERE id = $1 AND path LIKE $2 || '%'`, [id, scope],
+  async unitInScope(id: string, scope: string): Promise<{ id: string; path: string; level: string } | null> {
+    const { rows } = await this.pool.query<{ id: string; path: string; level: string }>(
+      `SELECT id, path, level::text AS level FROM units WHERE id = $1 AND path LIKE $2 || '%'`, [id, scope],
     );
     return rows[0] ?? null;
   }
@@ -135,23 +135,37 @@ export class ReportsRepository {
     });
   }
 
-  /** Community contributions on projects in scope, pledged and received, by kind. */
-  async contributions(scope: string) {
-    // The receipts of the contributions in scope only, summed per contribution before the join.
+  /**
+   * Community contributions on projects in scope, pledged and received, by kind (every kind pledged in scope,
+   * void pledges included, is listed). Pledges of projects that ended without being carried out
+   * (`projects.pledges_void`: rejected or cancelled) are not counted as pledged; their receipts still count.
+   * At or above a commune this reads the per-commune totals the triggers of migration
+   * 20261129060000_funding_totals keep; a village's scope (below the totals' grain) is computed from its few
+   * projects, with the same rules and sums, so the two agree.
+   */
+  async contributions(scope: string, village = false) {
     const { rows } = await this.pool.query<{ kind: string; pq: number | null; pv: string; rq: number | null; rv: string }>(
-      `WITH x AS MATERIALIZED (
-         SELECT x.id, x.kind, x.quantity, x.value_vnd
-           FROM project_contributions x JOIN projects p ON p.id = x.project_id
-          WHERE p.unit_path LIKE $1 || '%'
-       ), r AS (
-         SELECT cr.contribution_id, sum(cr.quantity) AS q, sum(cr.value_vnd) AS v
-           FROM contribution_receipts cr JOIN x ON x.id = cr.contribution_id
-          GROUP BY cr.contribution_id
-       )
-       SELECT x.kind, sum(x.quantity)::float8 AS pq, sum(x.value_vnd)::text AS pv,
-              coalesce(sum(r.q), 0)::float8 AS rq, coalesce(sum(r.v), 0)::text AS rv
-         FROM x LEFT JOIN r ON r.contribution_id = x.id
-        GROUP BY x.kind ORDER BY x.kind`,
+      village
+        ? `WITH x AS MATERIALIZED (
+             SELECT x.id, x.kind, x.quantity, x.value_vnd, p.pledges_void
+               FROM project_contributions x JOIN projects p ON p.id = x.project_id
+              WHERE p.unit_path LIKE $1 || '%'
+           ), r AS (
+             SELECT cr.contribution_id, sum(cr.quantity::numeric) AS q, sum(cr.value_vnd) AS v
+               FROM contribution_receipts cr JOIN x ON x.id = cr.contribution_id
+              GROUP BY cr.contribution_id
+           )
+           SELECT x.kind,
+                  coalesce(sum(x.quantity::numeric) FILTER (WHERE NOT x.pledges_void), 0)::float8 AS pq,
+                  coalesce(sum(x.value_vnd) FILTER (WHERE NOT x.pledges_void), 0)::text AS pv,
+                  coalesce(sum(r.q), 0)::float8 AS rq, coalesce(sum(r.v), 0)::text AS rv
+             FROM x LEFT JOIN r ON r.contribution_id = x.id
+            GROUP BY x.kind ORDER BY x.kind`
+        : `SELECT kind, sum(pledged_quantity)::float8 AS pq, sum(pledged_vnd)::text AS pv,
+                  sum(received_quantity)::float8 AS rq, sum(received_vnd)::text AS rv
+             FROM commune_contribution_totals
+            WHERE commune_path LIKE $1 || '%'
+            GROUP BY kind HAVING sum(contributions) > 0 ORDER BY kind`,
       [scope],
     );
     return rows.map((r) => ({
@@ -160,30 +174,22 @@ export class ReportsRepository {
   }
 
   /**
-   * Districts and communes in scope: contributions pledged and received, funds allocated (net of releases and
-   * disbursements), each project counted towards every ancestor named in its unit path.
+   * Districts and communes in scope: contributions pledged (void pledges left out, as above) and received,
+   * funds allocated (net of releases and disbursements), from the per-commune totals; a commune's row is its
+   * own, every ancestor named in its path gets the sum of its communes. A village's scope has no district or
+   * commune in it: no rows.
    */
   async fundingByUnit(scope: string) {
     const { rows } = await this.pool.query<{ unit_id: string; name: string; level: string; pledged: string; received: string; allocated: string }>(
-      `WITH p AS MATERIALIZED (
-         SELECT id, unit_path FROM projects WHERE unit_path LIKE $1 || '%'
-       ), amounts AS (
-         SELECT p.unit_path, x.value_vnd::numeric AS pledged, 0::numeric AS received, 0::numeric AS allocated
-           FROM project_contributions x JOIN p ON p.id = x.project_id
-         UNION ALL
-         SELECT p.unit_path, 0, cr.value_vnd, 0
-           FROM project_contributions x JOIN p ON p.id = x.project_id JOIN contribution_receipts cr ON cr.contribution_id = x.id
-         UNION ALL
-         SELECT p.unit_path, 0, 0, CASE l.kind WHEN 'allocate' THEN l.amount_vnd ELSE -l.amount_vnd END
-           FROM fund_ledger l JOIN p ON p.id = l.project_id
-       ), per_project AS MATERIALIZED (
-         -- per village path first, so each path is split once
-         SELECT a.unit_path, sum(a.pledged) AS pledged, sum(a.received) AS received, sum(a.allocated) AS allocated
-           FROM amounts a
-          GROUP BY a.unit_path
+      `WITH c AS MATERIALIZED (
+         SELECT commune_id, commune_path, pledged_vnd, received_vnd, allocated_vnd
+           FROM commune_funding_totals WHERE commune_path LIKE $1 || '%'
        ), s AS (
-         SELECT a.unit_id, sum(pp.pledged) AS pledged, sum(pp.received) AS received, sum(pp.allocated) AS allocated
-           FROM per_project pp CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from pp.unit_path), '/')) AS a(unit_id)
+         SELECT commune_id AS unit_id, pledged_vnd AS pledged, received_vnd AS received, allocated_vnd AS allocated FROM c
+         UNION ALL
+         SELECT a.unit_id, sum(c.pledged_vnd)::bigint, sum(c.received_vnd)::bigint, sum(c.allocated_vnd)::bigint
+           FROM c CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from c.commune_path), '/')) AS a(unit_id)
+          WHERE a.unit_id <> c.commune_id
           GROUP BY a.unit_id
        )
        SELECT u.id AS unit_id, u.name, u.level::text AS level,

@@ -27,13 +27,16 @@ export const CRITERIA_COUNT = 16;
 export class ReportsService {
   constructor(private readonly repo: ReportsRepository) {}
 
-  /** The path prefix the report covers: the caller's scope, narrowed to `unitId` when given (404 outside). */
-  private async scope(actor: Actor, unitId?: string): Promise<string> {
+  /**
+   * The path prefix the report covers: the caller's scope, narrowed to `unitId` when given (404 outside), and
+   * whether it is a village's (no role works at a village, so only `unitId` gives one).
+   */
+  private async scope(actor: Actor, unitId?: string): Promise<{ path: string; village: boolean }> {
     const own = scopePath(actor);
-    if (!unitId) return own;
+    if (!unitId) return { path: own, village: false };
     const unit = await this.repo.unitInScope(unitId, own);
     if (!unit) throw notFound('unit');
-    return unit.path;
+    return { path: unit.path, village: unit.level === 'VILLAGE' };
   }
 
   static parseYear(year?: string): number | null {
@@ -46,7 +49,7 @@ export class ReportsService {
 
   async progress(actor: Actor, query: { year?: string; unitId?: string }): Promise<ProgressReport> {
     const year = ReportsService.parseYear(query.year);
-    const scope = await this.scope(actor, query.unitId);
+    const { path: scope } = await this.scope(actor, query.unitId);
     const [summary, criteria, certified, byUnit, targets] = await Promise.all([
       this.repo.villageSummary(scope),
       this.repo.criteria(scope),
@@ -66,7 +69,9 @@ export class ReportsService {
 
   async funding(actor: Actor, query: { unitId?: string } = {}): Promise<FundingReport> {
     const scope = await this.scope(actor, query.unitId);
-    const [funds, contributions, byUnit] = await Promise.all([this.repo.funds(), this.repo.contributions(scope), this.repo.fundingByUnit(scope)]);
+    const [funds, contributions, byUnit] = await Promise.all([
+      this.repo.funds(), this.repo.contributions(scope.path, scope.village), this.repo.fundingByUnit(scope.path),
+    ]);
     const sum = (f: (x: (typeof funds)[number]) => number) => funds.reduce((s, x) => s + f(x), 0);
     return {
       funds,

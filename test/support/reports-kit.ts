@@ -11,8 +11,8 @@ export async function progress(k: Kit, auth: string, query: Record<string, strin
   return res.body;
 }
 
-export async function funding(k: Kit, auth: string): Promise<Record<string, any>> {
-  const res = await k.t.http.get('/reports/funding').set('Authorization', auth);
+export async function funding(k: Kit, auth: string, query: Record<string, string> = {}): Promise<Record<string, any>> {
+  const res = await k.t.http.get('/reports/funding').query(query).set('Authorization', auth);
   if (res.status !== 200) throw new Error(`GET /reports/funding: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }

@@ -138,6 +138,9 @@ export const fundingMachine = setup({
 /** States before the province allocates: the commune may cancel; from `approved` on only the province may. */
 export const BEFORE_APPROVAL = ['draft', 'review', 'province_review'];
 
+/** Final states in which the work was not carried out: its pledges no longer count as pledged (the reports). */
+export const NOT_CARRIED_OUT = ['rejected', 'cancelled'];
+
 const COMMUNE = { roles: ['COMMUNE_STAFF'], unit: 'ancestor:1' } as const;
 const REVIEWERS = { roles: ['REVIEWER'], unit: 'ancestor:2' } as const;
 const PROVINCE = { roles: ['PROVINCE_OFFICER'], unit: 'root' } as const;
