@@ -23,6 +23,9 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger });
   app.use(requestLogging(logger));
   app.set('trust proxy', 'loopback');
+  // Express would hash every response body for a weak ETag that no client of this API uses; versioned
+  // resources carry their own (the dossier's and project's `version`, checked by If-Match).
+  app.set('etag', false);
   app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"] } } }));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
