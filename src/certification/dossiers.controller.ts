@@ -1,6 +1,7 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
+import { parseIfMatch, VersionETagInterceptor } from '../common/if-match.js';
 import {
   CreateDossierDto, DossierPage, DossierView, EventTypeDto, HistoryEntryView, ListDossiersQuery, UpdateCriterionDto,
 } from './dossiers.dto.js';
@@ -11,6 +12,7 @@ const badCode = () => new BadRequestException({ statusCode: 400, error: 'Bad Req
 @ApiTags('dossiers')
 @ApiBearerAuth()
 @Controller('dossiers')
+@UseInterceptors(VersionETagInterceptor)
 export class DossiersController {
   constructor(private readonly dossiers: DossiersService) {}
 
@@ -43,8 +45,10 @@ export class DossiersController {
   @ApiParam({ name: 'code', type: Number, description: 'the criterion code, 1 to 16' })
   // The raw string, checked here: a `number` parameter would be converted by the global ValidationPipe first
   // (Number('1e1') is 10, Number('0x10') is 16), so ParseIntPipe would never see what the client sent.
-  updateCriterion(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('code') code: string, @Body() dto: UpdateCriterionDto) {
-    return this.dossiers.updateCriterion(actor, id, validCode(code), dto);
+  updateCriterion(
+    @CurrentActor() actor: Actor, @Param('id') id: string, @Param('code') code: string, @Body() dto: UpdateCriterionDto, @Headers('if-match') ifMatch?: string,
+  ) {
+    return this.dossiers.updateCriterion(actor, id, validCode(code), dto, parseIfMatch(ifMatch));
   }
 
   @Post(':id/events')
@@ -54,8 +58,11 @@ export class DossiersController {
   })
   @ApiBody({ type: EventTypeDto, description: '{ type, ...payload }' })
   @ApiOkResponse({ type: DossierView, description: 'the dossier after the event; 409 with allowedEvents, 422 with rule' })
-  send(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: Record<string, unknown>, @Headers('idempotency-key') key?: string) {
-    return this.dossiers.send(actor, id, body, key);
+  send(
+    @CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: Record<string, unknown>,
+    @Headers('idempotency-key') key?: string, @Headers('if-match') ifMatch?: string,
+  ) {
+    return this.dossiers.send(actor, id, body, { idempotencyKey: key, ifVersion: parseIfMatch(ifMatch) });
   }
 
   @Get(':id/history')

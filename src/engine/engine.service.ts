@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { WorkingCalendar } from '../calendar/working-calendar.js';
 import { conflict, notFound, ruleViolation } from '../common/http-errors.js';
+import { staleVersion } from '../common/if-match.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PG_POOL } from '../database/pg-pool.js';
 import { PreparedStatements, runBatch, StatementBatch } from '../database/statement-batch.js';
@@ -53,6 +54,8 @@ export interface SendOptions {
    * model without a round trip of its own.
    */
   readBack?: { statement: string; values: readonly unknown[] };
+  /** The version the caller read (HTTP If-Match): the event is refused with 409 if the instance is at another. */
+  ifVersion?: number;
 }
 
 interface InstanceRow {
@@ -308,6 +311,7 @@ export class EngineService {
     } });
     const unchanged = (reason: SendResult['reason']) => ({ result: { ...current().result, reason } });
     if (duplicate) return unchanged('duplicate');
+    if (options.ifVersion !== undefined && options.ifVersion !== inst.version) throw staleVersion(inst.subject_type, inst.version, options.ifVersion);
     if (options.timerId) {
       const timer = await client.query(
         `UPDATE workflow_timers SET status = 'fired', settled_at = now() WHERE id = $1 AND instance_id = $2 AND status = 'pending' RETURNING id`,
@@ -537,15 +541,16 @@ export class EngineService {
   }
 
   /** Locks a subject's instance for the rest of `tx` (shared: events wait) and returns its state. */
-  async lockState(tx: pg.PoolClient, subject: SubjectRef): Promise<{ state: string; allowedEvents: (actor: EngineActor) => string[] } | null> {
+  async lockState(tx: pg.PoolClient, subject: SubjectRef): Promise<{ state: string; version: number; allowedEvents: (actor: EngineActor) => string[] } | null> {
     const { rows } = await tx.query<InstanceRow>(
-      `SELECT workflow_key, workflow_version, unit_path, state, snapshot FROM workflow_instances WHERE subject_type = $1 AND subject_id = $2 FOR SHARE`,
+      `SELECT workflow_key, workflow_version, unit_path, state, version, snapshot FROM workflow_instances WHERE subject_type = $1 AND subject_id = $2 FOR SHARE`,
       [subject.type, subject.id],
     );
     const row = rows[0];
     if (!row) return null;
     return {
       state: row.state,
+      version: row.version,
       allowedEvents: (actor) => this.allowedEventsFor({ workflow: row.workflow_key, version: row.workflow_version, snapshot: row.snapshot, unitPath: row.unit_path }, actor),
     };
   }

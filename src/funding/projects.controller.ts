@@ -1,6 +1,7 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
+import { parseIfMatch, VersionETagInterceptor } from '../common/if-match.js';
 import { CreateProjectDto, EventTypeDto, ListProjectsQuery, ReceiptDto } from './projects.dto.js';
 import { ProjectsService } from './projects.service.js';
 
@@ -20,6 +21,7 @@ export class FundsController {
 @ApiTags('projects')
 @ApiBearerAuth()
 @Controller('projects')
+@UseInterceptors(VersionETagInterceptor)
 export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 
@@ -48,8 +50,11 @@ export class ProjectsController {
     summary: 'Send an event: SUBMIT, RETURN {comment}, APPROVE {funding?}, ALLOCATE, REJECT {reason}, START, REPORT_PROGRESS {percent, note}, REQUEST_ACCEPTANCE, ACCEPT {acceptedValueVnd}, SETTLE {settledVnd}, CANCEL {reason}',
   })
   @ApiBody({ type: EventTypeDto, description: '{ type, ...payload }' })
-  send(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: Record<string, unknown>, @Headers('idempotency-key') key?: string) {
-    return this.projects.send(actor, id, body, key);
+  send(
+    @CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: Record<string, unknown>,
+    @Headers('idempotency-key') key?: string, @Headers('if-match') ifMatch?: string,
+  ) {
+    return this.projects.send(actor, id, body, { idempotencyKey: key, ifVersion: parseIfMatch(ifMatch) });
   }
 
   @Get(':id/history')

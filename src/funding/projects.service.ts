@@ -143,7 +143,7 @@ export class ProjectsService {
   }
 
   /** Validates an event's payload by its type and asks the engine; money moves in the event's transaction. */
-  async send(actor: Actor, id: string, body: Record<string, unknown>, idempotencyKey?: string) {
+  async send(actor: Actor, id: string, body: Record<string, unknown>, { idempotencyKey, ifVersion }: { idempotencyKey?: string; ifVersion?: number } = {}) {
     const type = typeof body?.type === 'string' ? body.type : undefined;
     const dtoClass = type && Object.hasOwn(PROJECT_EVENTS, type) ? PROJECT_EVENTS[type] : undefined;
     if (!dtoClass) throw bad(`type must be one of ${Object.keys(PROJECT_EVENTS).join(', ')}`);
@@ -183,7 +183,7 @@ export class ProjectsService {
       if (NOT_CARRIED_OUT.includes(toState)) await this.projects.voidPledges(tx, id);
     };
     try {
-      await this.engine.send({ type: PROJECT, id }, event, engineActor(actor), { idempotencyKey, inTransaction });
+      await this.engine.send({ type: PROJECT, id }, event, engineActor(actor), { idempotencyKey, ifVersion, inTransaction });
     } catch (err) {
       if (type === 'ALLOCATE' && err instanceof UnprocessableEntityException && (err.getResponse() as { rule?: string }).rule === 'insufficient_funds') {
         // The refusal rolled everything back; record it (history) and tell the province and the commune.
