@@ -116,20 +116,25 @@ describe('engine: concurrency, idempotency, refusals', () => {
   });
 
   describe('refusals', () => {
-    it('409 with allowedEvents for an event the state does not take', async () => {
+    it('409 with allowedEvents for an event the state does not take: what the caller may send now', async () => {
       const subject = h.subject();
       const started = await h.engine.start('test', subject, h.actors.commune);
       const before = await h.footprint(started.instanceId);
+      // The draft waits for its commune: nothing for the reviewer, as GET shows it; the system sees the state's.
       const r = await refusal(h.engine.send(subject, { type: 'APPROVE' }, h.actors.reviewer));
       expect(r.status).toBe(409);
-      expect(r.body.allowedEvents).toEqual(['SUBMIT']);
+      expect(r.body.allowedEvents).toEqual([]);
+      expect((await h.engine.inspect(subject, h.actors.reviewer))?.allowedEvents).toEqual([]);
+      expect((await refusal(h.engine.send(subject, { type: 'APPROVE' }, SYSTEM_ACTOR))).body.allowedEvents).toEqual(['SUBMIT']);
       expect(await h.footprint(started.instanceId)).toEqual(before);
 
       const { subject: inReviewSubject, instanceId } = await inReview();
       const before2 = await h.footprint(instanceId);
       const r2 = await refusal(h.engine.send(inReviewSubject, { type: 'SUBMIT' }, h.actors.commune));
       expect(r2.status).toBe(409);
-      expect((r2.body.allowedEvents as string[]).sort()).toEqual(['APPROVE', 'REVIEW']);
+      expect(r2.body.allowedEvents).toEqual([]);
+      const r3 = await refusal(h.engine.send(inReviewSubject, { type: 'SUBMIT' }, SYSTEM_ACTOR));
+      expect((r3.body.allowedEvents as string[]).sort()).toEqual(['APPROVE', 'REVIEW']);
       expect(await h.footprint(instanceId)).toEqual(before2);
     });
 

@@ -1,4 +1,4 @@
-import { draftDossier, footprint, getDossier, inReview, putCriterion, startKit, type Kit } from './support/certification-kit.js';
+import { draftDossier, footprint, getDossier, inReview, startKit, type Kit } from './support/certification-kit.js';
 import { createProject } from './support/funding-kit.js';
 
 /**
@@ -55,10 +55,11 @@ describe('If-Match on dossiers and projects', () => {
   it('a criterion edit with a stale If-Match is 409; with the current one it is applied', async () => {
     const id = await draftDossier(k, commune, 'LS-TD-01-03');
     const read = await getDossier(k, commune, id);
-    const stale = await putCriterion(k, commune, id, 5, { met: true }).set('If-Match', `"${read.body.version + 3}"`);
+    const put = (ifMatch: string) => k.t.http.put(`/dossiers/${id}/criteria/5`).set('Authorization', commune).set('If-Match', ifMatch).send({ met: true });
+    const stale = await put(`"${read.body.version + 3}"`);
     expect(stale.status).toBe(409);
     expect((await getDossier(k, commune, id)).body.criteria.find((c: { code: number }) => c.code === 5).met).toBeNull();
-    const ok = await putCriterion(k, commune, id, 5, { met: true }).set('If-Match', read.headers.etag);
+    const ok = await put(read.headers.etag);
     expect(ok.status).toBe(200);
     expect(ok.body.criteria.find((c: { code: number }) => c.code === 5).met).toBe(true);
   });

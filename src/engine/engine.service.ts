@@ -336,7 +336,9 @@ export class EngineService {
     const allowed = this.eventsOf(snapshot);
     if (!allowed.includes(event.type) || snapshot.status !== 'active') {
       if (options.timerId) return unchanged('timer_stale');
-      throw conflict(`${event.type} is not allowed in state ${inst.state}`, { allowedEvents: this.userEvents(snapshot) });
+      // What this caller may send now, as GET shows it (the system's deadlines see all the state takes).
+      const allowedEvents = actor.role === 'SYSTEM' ? this.userEvents(snapshot) : this.permittedEvents(def, snapshot, actor, inst.unit_path);
+      throw conflict(`${event.type} is not allowed in state ${inst.state}`, { allowedEvents });
     }
     if (!snapshot.can(event as never)) {
       // A deadline whose guarded transition is refused now is spent, like a stale one: nothing to retry.
@@ -534,9 +536,14 @@ export class EngineService {
     const snapshot = def.machine.resolveState({ value: instance.snapshot.value, context: instance.snapshot.context } as never) as AnyMachineSnapshot;
     if (snapshot.status !== 'active') return [];
     if (!actor) return this.userEvents(snapshot);
+    return this.permittedEvents(def, snapshot, actor, instance.unitPath);
+  }
+
+  /** The state's events that `actor`'s role and unit may send to an instance at `unitPath`. */
+  private permittedEvents(def: WorkflowDefinition, snapshot: AnyMachineSnapshot, actor: EngineActor, unitPath: string): string[] {
     return this.userEvents(snapshot).filter((e) => {
       const p = def.permissions[e];
-      return p && p.roles.includes(actor.role) && relationHolds(p.unit, actor, instance.unitPath);
+      return p && p.roles.includes(actor.role) && relationHolds(p.unit, actor, unitPath);
     });
   }
 
