@@ -112,6 +112,9 @@ export async function seedNational(databaseUrl: string = NATIONAL_DATABASE_URL, 
         FROM dossiers d,
              LATERAL (SELECT ${rnd(`'s' || d.id`)} AS r) h,
              LATERAL (SELECT CASE WHEN h.r < 0.8 THEN 'certified' WHEN h.r < 0.92 THEN 'rejected' ELSE 'lapsed' END AS state) s`);
+    await step('dossiers: certified', `
+      UPDATE dossiers d SET certified = true FROM workflow_instances i
+       WHERE i.subject_type = 'dossier' AND i.subject_id = d.id AND i.state = 'certified'`);
 
     // Projects: each year a share of villages builds one; the village's criterion decides the title.
     await step('projects', `

@@ -29,11 +29,13 @@ export class CertificationHooks implements OnModuleInit {
         );
       }
       if (toState === 'certified' && fromState !== 'certified') {
+        await tx.query('UPDATE dossiers SET certified = true WHERE id = $1', [id]);
         await tx.query(
           `UPDATE village_criteria SET met = true, updated_at = now() WHERE village_id = (SELECT village_id FROM dossiers WHERE id = $1)`,
           [id],
         );
       }
+      if (fromState === 'certified' && toState !== 'certified') await tx.query('UPDATE dossiers SET certified = false WHERE id = $1', [id]);
       if (toState === 'revoked' && Array.isArray(event.criteriaNoLongerMet)) {
         await tx.query(
           `UPDATE village_criteria SET met = false, updated_at = now()

@@ -76,8 +76,7 @@ export class ReportsRepository {
     const { rows } = await this.pool.query<{ year: number | null; villages: number }>(
       `SELECT d.year, count(DISTINCT d.village_id)::int AS villages
          FROM dossiers d
-         JOIN workflow_instances i ON i.subject_type = 'dossier' AND i.subject_id = d.id
-        WHERE i.state = 'certified' AND d.unit_path LIKE $1 || '%' AND ($2::int IS NULL OR d.year = $2)
+        WHERE d.certified AND d.unit_path LIKE $1 || '%' AND ($2::int IS NULL OR d.year = $2)
         GROUP BY GROUPING SETS ((d.year), ())
         ORDER BY d.year`,
       [scope, year],
@@ -95,8 +94,8 @@ export class ReportsRepository {
     const { rows } = await this.pool.query<{ unit_id: string; name: string; level: string; villages: number; certified: number; avg: string | null }>(
       `WITH c AS (
          SELECT DISTINCT d.village_id
-           FROM dossiers d JOIN workflow_instances i ON i.subject_type = 'dossier' AND i.subject_id = d.id
-          WHERE i.state = 'certified' AND d.unit_path LIKE $1 || '%' AND ($2::int IS NULL OR d.year = $2)
+           FROM dossiers d
+          WHERE d.certified AND d.unit_path LIKE $1 || '%' AND ($2::int IS NULL OR d.year = $2)
        ), m AS (
          SELECT v.id, v.path, count(vc.village_id) FILTER (WHERE vc.met) AS met
            FROM units v LEFT JOIN village_criteria vc ON vc.village_id = v.id
