@@ -1,4 +1,4 @@
-import { HttpException } from '@nestjs/common';
+import { ForbiddenException, HttpException } from '@nestjs/common';
 import { AuditService } from '../src/audit/audit.service.js';
 import type { Actor } from '../src/auth/actor.js';
 import { startTestApp, type TestApp } from './support/app.js';
@@ -80,6 +80,19 @@ describe('engine: events applied to the row a process wrote last', () => {
     const after = await ha.instance(instanceId);
     expect(after).toMatchObject({ version: before.version, last_seq: before.last_seq, state: 'approved' });
     expect((await ha.history(instanceId)).map((e) => e.type)).toEqual(['START', 'SUBMIT', 'REVIEW', 'APPROVE']);
+  });
+
+  it('a domain check refusing (403) on a stale row is judged again on the locked one', async () => {
+    const { subject } = await inReview(100);
+    await ha.engine.send(subject, { type: 'REVIEW' }, ha.actors.reviewer); // a remembers 1 review
+    await hb.engine.send(subject, { type: 'REVIEW' }, hb.actors.reviewer); // the instance has 2
+    // A domain rule in the event's transaction (as the funding module's who-may-cancel): on a's row it refuses.
+    const onlyAfterTwo = async (_tx: unknown, { context }: { context: Record<string, unknown> }) => {
+      if ((context.reviews as number) < 3) throw new ForbiddenException('too early');
+    };
+    const sent = await ha.engine.send(subject, { type: 'REVIEW' }, ha.actors.reviewer, { inTransaction: onlyAfterTwo });
+    expect(sent).toMatchObject({ applied: true, version: 5 });
+    expect(sent.context.reviews).toBe(3);
   });
 
   it('both processes at once on one instance: the accepted events are exactly the versions added', async () => {

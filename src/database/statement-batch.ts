@@ -27,6 +27,7 @@ export class PreparedStatements {
   private readonly order: string[] = [];
   /** How many of `order` each connection has prepared. */
   private readonly preparedCount = new WeakMap<object, number>();
+  private readonly broken = new WeakSet<object>();
 
   /** Defines a statement by name ($1, $2... as with node-postgres). Defining the same text twice is harmless. */
   define(name: string, text: string): void {
@@ -48,8 +49,18 @@ export class PreparedStatements {
     const done = this.preparedCount.get(client) ?? 0;
     if (done === this.order.length) return;
     const missing = this.order.slice(done);
-    await client.query(missing.map((name) => `PREPARE ${this.serverName(name)} AS ${this.texts.get(name)}`).join(';\n'));
+    try {
+      await client.query(missing.map((name) => `PREPARE ${this.serverName(name)} AS ${this.texts.get(name)}`).join(';\n'));
+    } catch (err) {
+      this.broken.add(client);
+      throw err;
+    }
     this.preparedCount.set(client, this.order.length);
+  }
+
+  /** Whether a PREPARE failed part-way on this connection: what it has is unknown, so it must be discarded. */
+  isBroken(client: pg.ClientBase): boolean {
+    return this.broken.has(client);
   }
 
   /** `EXECUTE name(literals)` for a batch. */
@@ -82,6 +93,8 @@ export class StatementBatch {
   readonly tx: pg.PoolClient;
   /** Whether anything has been sent to the server yet. */
   sent = false;
+  /** The immediate queries in flight, one after another: a later one never overtakes an earlier one's flush. */
+  private chain: Promise<unknown> = Promise.resolve();
 
   /** `first`: SQL to send ahead of everything queued (e.g. BEGIN). */
   constructor(
@@ -90,10 +103,14 @@ export class StatementBatch {
     first: string[] = [],
   ) {
     this.queued = [...first];
-    const query = (...args: unknown[]) => {
-      if (this.queued.length) return this.flush().then(() => (client.query as (...a: unknown[]) => unknown)(...args));
+    const run = (args: unknown[]) => {
       this.sent = true;
       return (client.query as (...a: unknown[]) => unknown)(...args);
+    };
+    const query = (...args: unknown[]) => {
+      const result = this.chain.then(() => (this.queued.length ? this.send([]).then(() => run(args)) : run(args)));
+      this.chain = result.catch(() => undefined);
+      return result;
     };
     this.tx = new Proxy(client, {
       get(target, prop) {
@@ -109,8 +126,16 @@ export class StatementBatch {
     this.queued.push(this.statements.execute(name, values));
   }
 
-  /** Sends the queued statements followed by `then`; resolves with the results of `then`'s statements. */
+  /**
+   * Sends the queued statements followed by `then`, after any immediate query in flight; resolves with the
+   * results of `then`'s statements.
+   */
   async flush(...then: string[]): Promise<pg.QueryResult[]> {
+    await this.chain;
+    return this.send(then);
+  }
+
+  private async send(then: string[]): Promise<pg.QueryResult[]> {
     const queued = this.queued.splice(0);
     this.sent = true;
     const results = await runBatch(this.client, [...queued, ...then]);

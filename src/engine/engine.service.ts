@@ -135,7 +135,7 @@ export class EngineService {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.release(this.statements.isBroken(client) || undefined);
     }
   }
 
@@ -271,8 +271,8 @@ export class EngineService {
       if (after) this.remember(key, after);
       return readBack.length ? { ...result, readBack: back.rows } : result;
     } catch (err) {
-      const status = err instanceof HttpException ? err.getStatus() : undefined;
-      if ((err as { code?: string }).code !== STALE && status !== 409 && status !== 422) throw err;
+      // Any refusal (403 from a domain check on the state, 409, 422) is judged again on the locked row.
+      if ((err as { code?: string }).code !== STALE && !(err instanceof HttpException)) throw err;
       this.recent.delete(key);
       if (batch.sent) await client.query('ROLLBACK');
       return undefined;
