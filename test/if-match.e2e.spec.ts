@@ -2,10 +2,11 @@ import { draftDossier, footprint, getDossier, inReview, startKit, type Kit } fro
 import { createProject } from './support/funding-kit.js';
 
 /**
- * Optimistic concurrency over HTTP (API.md: 409 for a stale If-Match): dossiers and projects carry their
- * version as an ETag; a write sent with If-Match of another version is refused and writes nothing.
+ * Optimistic concurrency over HTTP (API.md: 409 for a stale If-Match): dossiers and projects carry an ETag
+ * that changes with anything the caller would see change; a write sent with If-Match of an older one is
+ * refused and writes nothing; a GET with If-None-Match of an older one is answered in full.
  */
-describe('If-Match on dossiers and projects', () => {
+describe('If-Match and ETags on dossiers and projects', () => {
   let k: Kit;
   let commune: string;
   let reviewer: string;
@@ -22,52 +23,69 @@ describe('If-Match on dossiers and projects', () => {
     if (ifMatch !== undefined) req.set('If-Match', ifMatch);
     return req.send({ type: 'REVIEW_CRITERION', code, decision: 'approve' });
   };
+  const putCriterion = (id: string, code: number, met: boolean, ifMatch?: string) => {
+    const req = k.t.http.put(`/dossiers/${id}/criteria/${code}`).set('Authorization', commune);
+    if (ifMatch !== undefined) req.set('If-Match', ifMatch);
+    return req.send({ met });
+  };
 
-  it('a dossier read carries its version as the ETag; a write at that version succeeds and returns the next', async () => {
+  it('reads carry an ETag; a write with it succeeds and answers with the next one', async () => {
     const id = await inReview(k, commune, 'LS-TD-01-01');
     const read = await getDossier(k, reviewer, id);
     expect(read.status).toBe(200);
-    expect(read.headers.etag).toBe(`"${read.body.version}"`);
+    expect(read.headers.etag).toMatch(/^"[\w-]+"$/);
+    expect((await getDossier(k, reviewer, id)).headers.etag).toBe(read.headers.etag); // nothing changed
     const sent = await review(id, read.headers.etag);
     expect(sent.status).toBe(200);
-    expect(sent.body.version).toBe(read.body.version + 1);
-    expect(sent.headers.etag).toBe(`"${read.body.version + 1}"`);
-    // Weak tags and bare numbers name the version too; * matches any.
-    expect((await review(id, `W/"${sent.body.version}"`, 2)).status).toBe(200);
-    expect((await review(id, String(sent.body.version + 1), 3)).status).toBe(200);
-    expect((await review(id, '*', 4)).status).toBe(200);
+    expect(sent.headers.etag).not.toBe(read.headers.etag);
+    expect((await getDossier(k, reviewer, id)).headers.etag).toBe(sent.headers.etag);
+    expect((await review(id, sent.headers.etag, 2)).status).toBe(200);
+    expect((await review(id, '*', 3)).status).toBe(200);
   });
 
-  it('a write at a stale version is 409 with the current version, and nothing is written', async () => {
+  it('a write with an older ETag is 409, and nothing is written', async () => {
     const id = await inReview(k, commune, 'LS-TD-01-02');
     const read = await getDossier(k, reviewer, id);
     expect((await review(id, read.headers.etag, 1)).status).toBe(200); // someone else's decision moves it on
     const before = await footprint(k, id);
     const stale = await review(id, read.headers.etag, 2);
     expect(stale.status).toBe(409);
-    expect(stale.body).toMatchObject({ statusCode: 409, version: read.body.version + 1 });
+    expect(stale.body).toMatchObject({ statusCode: 409 });
     expect(stale.body.message).toMatch(/If-Match/);
     expect(await footprint(k, id)).toEqual(before);
-    const criterion2 = (await getDossier(k, reviewer, id)).body.criteria.find((c: { code: number }) => c.code === 2);
-    expect(criterion2.review.status).toBe('pending');
   });
 
-  it('a criterion edit with a stale If-Match is 409; with the current one it is applied', async () => {
+  it('criterion edits: each changes the ETag, so of two edits from the same read the second is 409', async () => {
     const id = await draftDossier(k, commune, 'LS-TD-01-03');
     const read = await getDossier(k, commune, id);
-    const put = (ifMatch: string) => k.t.http.put(`/dossiers/${id}/criteria/5`).set('Authorization', commune).set('If-Match', ifMatch).send({ met: true });
-    const stale = await put(`"${read.body.version + 3}"`);
-    expect(stale.status).toBe(409);
-    expect((await getDossier(k, commune, id)).body.criteria.find((c: { code: number }) => c.code === 5).met).toBeNull();
-    const ok = await put(read.headers.etag);
-    expect(ok.status).toBe(200);
-    expect(ok.body.criteria.find((c: { code: number }) => c.code === 5).met).toBe(true);
+    // Two staff read the dossier, then each edits from what they read: the second must not overwrite blindly.
+    const first = await putCriterion(id, 5, true, read.headers.etag);
+    expect(first.status).toBe(200);
+    expect(first.headers.etag).not.toBe(read.headers.etag);
+    const second = await putCriterion(id, 5, false, read.headers.etag);
+    expect(second.status).toBe(409);
+    expect((await getDossier(k, commune, id)).body.criteria.find((c: { code: number }) => c.code === 5).met).toBe(true);
+    // Concurrent edits from one read: exactly one is applied.
+    const again = await getDossier(k, commune, id);
+    const racing = await Promise.all([putCriterion(id, 6, true, again.headers.etag), putCriterion(id, 7, true, again.headers.etag)]);
+    expect(racing.map((r) => r.status).sort()).toEqual([200, 409]);
+  });
+
+  it('a GET with If-None-Match of an older ETag is answered in full, with the current one 304', async () => {
+    const id = await draftDossier(k, commune, 'LS-TD-01-04');
+    const read = await getDossier(k, commune, id);
+    expect((await putCriterion(id, 3, true)).status).toBe(200); // changes no workflow state, only a criterion
+    const after = await k.t.http.get(`/dossiers/${id}`).set('Authorization', commune).set('If-None-Match', read.headers.etag);
+    expect(after.status).toBe(200);
+    expect(after.body.criteria.find((c: { code: number }) => c.code === 3).met).toBe(true);
+    const same = await k.t.http.get(`/dossiers/${id}`).set('Authorization', commune).set('If-None-Match', after.headers.etag);
+    expect(same.status).toBe(304);
   });
 
   it('a malformed If-Match is 400 and writes nothing', async () => {
-    const id = await inReview(k, commune, 'LS-TD-01-04');
+    const id = await inReview(k, commune, 'LS-TD-01-05');
     const before = await footprint(k, id);
-    for (const bad of ['"abc"', 'W/', '"1", "2"', '-1', '"99999999999"']) {
+    for (const bad of ['abc', 'W/"abc"', '"a", "b"', '""', '"a b"']) {
       const res = await review(id, bad);
       expect(res.status).toBe(400);
       expect(res.body.message).toMatch(/If-Match/);
@@ -75,7 +93,7 @@ describe('If-Match on dossiers and projects', () => {
     expect(await footprint(k, id)).toEqual(before);
   });
 
-  it('projects too: ETag on read, 409 on a stale If-Match', async () => {
+  it('projects too: ETag on read, 409 with an older one, applied with the current one', async () => {
     const created = await createProject(k, commune, {
       villageId: k.unit('LS-TD-01-01').id,
       estimatedCostVnd: 1_000_000_000,
@@ -83,14 +101,19 @@ describe('If-Match on dossiers and projects', () => {
       contributions: [{ kind: 'labor', quantity: 100, unit: 'ngày công', valueVnd: 30_000_000, pledgedBy: 'Thôn Nà Lầy' }],
     });
     expect(created.status).toBe(201);
-    const read = await k.t.http.get(`/projects/${created.body.id}`).set('Authorization', commune);
-    expect(read.headers.etag).toBe(`"${read.body.version}"`);
-    const stale = await k.t.http.post(`/projects/${created.body.id}/events`).set('Authorization', commune)
-      .set('If-Match', `"${read.body.version + 1}"`).send({ type: 'SUBMIT' });
+    const id = created.body.id as string;
+    const read = await k.t.http.get(`/projects/${id}`).set('Authorization', commune);
+    expect(read.headers.etag).toMatch(/^"[\w-]+"$/);
+    // A receipt changes what the project reads (received quantity) without an event.
+    const labour = created.body.contributions[0].id as string;
+    const receipt = await k.t.http.post(`/projects/${id}/contributions/${labour}/receipts`).set('Authorization', commune)
+      .send({ quantity: 10, valueVnd: 3_000_000, receivedAt: '2026-11-20' });
+    expect(receipt.status).toBe(201);
+    const stale = await k.t.http.post(`/projects/${id}/events`).set('Authorization', commune).set('If-Match', read.headers.etag).send({ type: 'SUBMIT' });
     expect(stale.status).toBe(409);
-    expect((await k.t.http.get(`/projects/${created.body.id}`).set('Authorization', commune)).body.state).toBe('draft');
-    const ok = await k.t.http.post(`/projects/${created.body.id}/events`).set('Authorization', commune)
-      .set('If-Match', read.headers.etag).send({ type: 'SUBMIT' });
+    const now = await k.t.http.get(`/projects/${id}`).set('Authorization', commune);
+    expect(now.body.state).toBe('draft');
+    const ok = await k.t.http.post(`/projects/${id}/events`).set('Authorization', commune).set('If-Match', now.headers.etag).send({ type: 'SUBMIT' });
     expect(ok.status).toBe(200);
     expect(ok.body.state).toBe('review');
   });

@@ -1,7 +1,7 @@
 import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
-import { parseIfMatch, VersionETagInterceptor } from '../common/if-match.js';
+import { ETagInterceptor, parseIfMatch } from '../common/if-match.js';
 import {
   CreateDossierDto, DossierPage, DossierView, EventTypeDto, HistoryEntryView, ListDossiersQuery, UpdateCriterionDto,
 } from './dossiers.dto.js';
@@ -12,7 +12,7 @@ const badCode = () => new BadRequestException({ statusCode: 400, error: 'Bad Req
 @ApiTags('dossiers')
 @ApiBearerAuth()
 @Controller('dossiers')
-@UseInterceptors(VersionETagInterceptor)
+@UseInterceptors(ETagInterceptor)
 export class DossiersController {
   constructor(private readonly dossiers: DossiersService) {}
 
@@ -62,7 +62,7 @@ export class DossiersController {
     @CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: Record<string, unknown>,
     @Headers('idempotency-key') key?: string, @Headers('if-match') ifMatch?: string,
   ) {
-    return this.dossiers.send(actor, id, body, { idempotencyKey: key, ifVersion: parseIfMatch(ifMatch) });
+    return this.dossiers.send(actor, id, body, { idempotencyKey: key, ifMatch: parseIfMatch(ifMatch) });
   }
 
   @Get(':id/history')

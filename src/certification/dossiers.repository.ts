@@ -46,8 +46,8 @@ export const DOSSIER_DETAIL = { name: 'certification.dossier-detail', text: `${D
 export class DossiersRepository {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
 
-  async detail(id: string, scope: string): Promise<DossierRow | null> {
-    const { rows } = await this.pool.query<DossierRow>({ name: DOSSIER_DETAIL.name, text: DOSSIER_DETAIL.text, values: [id, scope] });
+  async detail(id: string, scope: string, tx: pg.PoolClient | pg.Pool = this.pool): Promise<DossierRow | null> {
+    const { rows } = await tx.query<DossierRow>({ name: DOSSIER_DETAIL.name, text: DOSSIER_DETAIL.text, values: [id, scope] });
     return rows[0] ?? null;
   }
 

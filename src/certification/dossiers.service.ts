@@ -6,7 +6,7 @@ import type { PoolClient } from 'pg';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { conflict, notFound } from '../common/http-errors.js';
-import { staleVersion } from '../common/if-match.js';
+import { changedSinceRead, etagOf } from '../common/if-match.js';
 import { decodeCursor, toPage, type Page } from '../common/pagination.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EngineService } from '../engine/engine.service.js';
@@ -109,13 +109,17 @@ export class DossiersService {
   }
 
   /** The commune edits its self-assessment of one criterion while the dossier is with it. */
-  async updateCriterion(actor: Actor, id: string, code: number, dto: UpdateCriterionDto, ifVersion?: number): Promise<DossierView> {
+  async updateCriterion(actor: Actor, id: string, code: number, dto: UpdateCriterionDto, ifMatch?: string): Promise<DossierView> {
     const row = await this.dossiers.detail(id, scopePath(actor));
     if (!row) throw notFound('dossier');
     if (actor.unitId !== row.commune_id) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: 'only the village\'s commune staff may edit its criteria' });
     await this.engine.transaction(async (tx) => {
       const locked = await this.engine.lockState(tx, { type: DOSSIER, id });
-      if (locked && ifVersion !== undefined && locked.version !== ifVersion) throw staleVersion(DOSSIER, locked.version, ifVersion);
+      if (locked && ifMatch !== undefined) {
+        // Edits take the instance's lock shared: the dossier's row, locked here, orders edits with If-Match.
+        await tx.query('SELECT 1 FROM dossiers WHERE id = $1 FOR UPDATE', [id]);
+        await this.requireMatch(tx, actor, id, ifMatch);
+      }
       if (!locked || !EDITABLE_STATES.includes(locked.state)) {
         throw conflict(`criteria can be edited in ${EDITABLE_STATES.join(' or ')}, not in ${locked?.state}`, { allowedEvents: locked?.allowedEvents(engineActor(actor)) ?? [] });
       }
@@ -125,7 +129,7 @@ export class DossiersService {
   }
 
   /** Validates an event's payload by its type, adds the facts the machine's rules need, and asks the engine. */
-  async send(actor: Actor, id: string, body: Record<string, unknown>, { idempotencyKey, ifVersion }: { idempotencyKey?: string; ifVersion?: number } = {}): Promise<DossierView> {
+  async send(actor: Actor, id: string, body: Record<string, unknown>, { idempotencyKey, ifMatch }: { idempotencyKey?: string; ifMatch?: string } = {}): Promise<DossierView> {
     const type = typeof body?.type === 'string' ? body.type : undefined;
     // Own keys only: 'toString', 'constructor' and the like are unknown types, not Object.prototype's members.
     const dtoClass = type && Object.hasOwn(DOSSIER_EVENTS, type) ? DOSSIER_EVENTS[type] : undefined;
@@ -154,10 +158,17 @@ export class DossiersService {
           ? async (tx: PoolClient): Promise<DossierFacts> => ({ meetingMinutes: await this.dossiers.hasAttachment(id, 'meeting_minutes', tx) })
           : undefined;
     const result = await this.engine.send({ type: DOSSIER, id }, event, engineActor(actor), {
-      idempotencyKey, ifVersion, facts, readBack: { statement: DOSSIER_DETAIL.name, values: [id, scopePath(actor)] },
+      idempotencyKey, facts, precondition: ifMatch === undefined ? undefined : (tx) => this.requireMatch(tx, actor, id, ifMatch), readBack: { statement: DOSSIER_DETAIL.name, values: [id, scopePath(actor)] },
     });
     const row = result.readBack?.[0] as DossierRow | undefined;
     return row ? this.view(row, actor) : this.get(actor, id);
+  }
+
+  /** If-Match: the dossier must read, in `tx` and to this caller, as it did when the tag was given. */
+  private async requireMatch(tx: PoolClient, actor: Actor, id: string, ifMatch: string): Promise<void> {
+    const row = await this.dossiers.detail(id, scopePath(actor), tx);
+    if (!row) throw notFound('dossier');
+    if (etagOf(this.view(row, actor)) !== ifMatch) throw changedSinceRead(DOSSIER);
   }
 
   async history(actor: Actor, id: string): Promise<HistoryEntryView[]> {

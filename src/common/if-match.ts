@@ -1,40 +1,47 @@
 import { BadRequestException, type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { Response } from 'express';
+import { createHash } from 'node:crypto';
 import { map, type Observable } from 'rxjs';
 import { conflict } from './http-errors.js';
 
 /**
  * Optimistic concurrency over HTTP (API.md: 409 for a stale If-Match). A dossier's or project's entity tag is
- * its workflow `version` ("7"); a write sent with `If-Match: "7"` is refused with 409 unless the resource is
- * still at version 7 when it is applied. `*` (or no header) matches any version.
+ * a hash of its representation as the caller reads it, so it changes with anything the caller would see
+ * change: a state, a criterion edit, a review decision, an assignment, an attachment, a receipt. A write sent
+ * with `If-Match: <that tag>` is refused with 409 unless the resource still reads the same when the write is
+ * applied (checked under the write's lock). `*` (or no header) matches anything.
  */
-export function parseIfMatch(header: string | undefined): number | undefined {
+export function parseIfMatch(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const value = header.trim();
   if (value === '*') return undefined;
-  const m = /^(?:W\/)?"(\d{1,9})"$/.exec(value) ?? /^(\d{1,9})$/.exec(value);
-  if (!m) {
+  if (!/^"[\x21\x23-\x7e]{1,64}"$/.test(value)) {
     throw new BadRequestException({
-      statusCode: 400, error: 'Bad Request', message: 'If-Match must be the version the resource was read at, as an entity tag such as "7"',
+      statusCode: 400, error: 'Bad Request',
+      message: 'If-Match must be the ETag the resource was read with (one strong entity tag, such as "Xk3…"), or *',
     });
   }
-  return Number(m[1]);
+  return value;
 }
 
-/** The 409 for a write whose If-Match names another version than the resource's. */
-export function staleVersion(what: string, version: number, expected: number) {
-  return conflict(`the ${what} is at version ${version}, not ${expected} (If-Match): read it again`, { version });
+/** The entity tag of a representation: the same body gives the same tag. */
+export function etagOf(body: unknown): string {
+  return `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
 }
 
-/** Sets `ETag: "<version>"` on responses that are one versioned resource. */
+/** The 409 for a write whose If-Match no longer matches the resource. */
+export function changedSinceRead(what: string) {
+  return conflict(`the ${what} has changed since it was read (If-Match): read it again`);
+}
+
+/** Sets `ETag` on responses that are one versioned resource (a body with a `version`). */
 @Injectable()
-export class VersionETagInterceptor implements NestInterceptor {
+export class ETagInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const res = context.switchToHttp().getResponse<Response>();
     return next.handle().pipe(
       map((body: unknown) => {
-        const version = (body as { version?: unknown } | null)?.version;
-        if (typeof version === 'number' && !res.headersSent) res.setHeader('ETag', `"${version}"`);
+        if (typeof (body as { version?: unknown } | null)?.version === 'number' && !res.headersSent) res.setHeader('ETag', etagOf(body));
         return body;
       }),
     );

@@ -4,7 +4,6 @@ import type pg from 'pg';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { WorkingCalendar } from '../calendar/working-calendar.js';
 import { conflict, notFound, ruleViolation } from '../common/http-errors.js';
-import { staleVersion } from '../common/if-match.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PG_POOL } from '../database/pg-pool.js';
 import { PreparedStatements, runBatch, StatementBatch } from '../database/statement-batch.js';
@@ -54,8 +53,11 @@ export interface SendOptions {
    * model without a round trip of its own.
    */
   readBack?: { statement: string; values: readonly unknown[] };
-  /** The version the caller read (HTTP If-Match): the event is refused with 409 if the instance is at another. */
-  ifVersion?: number;
+  /**
+   * A check the domain makes on the locked instance before the transition (HTTP If-Match: the subject must
+   * still read as the caller read it); it throws to refuse. Events with one take the locking way.
+   */
+  precondition?: (tx: pg.PoolClient) => Promise<void>;
 }
 
 interface InstanceRow {
@@ -216,8 +218,8 @@ export class EngineService {
       throw err;
     }
     try {
-      // Events that read facts, fire timers or carry a key need the locked row first: no shortcut for them.
-      const known = options.facts || options.timerId || idempotencyKey ? undefined : this.recent.get(key);
+      // Events that read facts or check preconditions, fire timers or carry a key need the locked row first.
+      const known = options.facts || options.precondition || options.timerId || idempotencyKey ? undefined : this.recent.get(key);
       if (known) {
         const result = await this.sendOptimistic(client, key, known, event, actor, options);
         if (result) return result;
@@ -311,7 +313,7 @@ export class EngineService {
     } });
     const unchanged = (reason: SendResult['reason']) => ({ result: { ...current().result, reason } });
     if (duplicate) return unchanged('duplicate');
-    if (options.ifVersion !== undefined && options.ifVersion !== inst.version) throw staleVersion(inst.subject_type, inst.version, options.ifVersion);
+    if (options.precondition) await options.precondition(client);
     if (options.timerId) {
       const timer = await client.query(
         `UPDATE workflow_timers SET status = 'fired', settled_at = now() WHERE id = $1 AND instance_id = $2 AND status = 'pending' RETURNING id`,

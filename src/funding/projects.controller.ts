@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
-import { parseIfMatch, VersionETagInterceptor } from '../common/if-match.js';
+import { ETagInterceptor, parseIfMatch } from '../common/if-match.js';
 import { CreateProjectDto, EventTypeDto, ListProjectsQuery, ReceiptDto } from './projects.dto.js';
 import { ProjectsService } from './projects.service.js';
 
@@ -21,7 +21,7 @@ export class FundsController {
 @ApiTags('projects')
 @ApiBearerAuth()
 @Controller('projects')
-@UseInterceptors(VersionETagInterceptor)
+@UseInterceptors(ETagInterceptor)
 export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 
@@ -54,7 +54,7 @@ export class ProjectsController {
     @CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: Record<string, unknown>,
     @Headers('idempotency-key') key?: string, @Headers('if-match') ifMatch?: string,
   ) {
-    return this.projects.send(actor, id, body, { idempotencyKey: key, ifVersion: parseIfMatch(ifMatch) });
+    return this.projects.send(actor, id, body, { idempotencyKey: key, ifMatch: parseIfMatch(ifMatch) });
   }
 
   @Get(':id/history')

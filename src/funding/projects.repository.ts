@@ -52,8 +52,8 @@ const DETAIL = `
 export class ProjectsRepository {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
 
-  async detail(id: string, scope: string): Promise<ProjectRow | null> {
-    const { rows } = await this.pool.query<ProjectRow>({ name: 'project-detail', text: `${DETAIL} WHERE p.id = $1 AND p.unit_path LIKE $2 || '%'`, values: [id, scope] });
+  async detail(id: string, scope: string, tx: pg.PoolClient | pg.Pool = this.pool): Promise<ProjectRow | null> {
+    const { rows } = await tx.query<ProjectRow>({ name: 'project-detail', text: `${DETAIL} WHERE p.id = $1 AND p.unit_path LIKE $2 || '%'`, values: [id, scope] });
     return rows[0] ?? null;
   }
 

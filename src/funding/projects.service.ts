@@ -7,6 +7,7 @@ import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { conflict, notFound, ruleViolation } from '../common/http-errors.js';
+import { changedSinceRead, etagOf } from '../common/if-match.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EngineService } from '../engine/engine.service.js';
 import { SYSTEM_ACTOR, type EngineActor } from '../engine/engine.types.js';
@@ -143,7 +144,7 @@ export class ProjectsService {
   }
 
   /** Validates an event's payload by its type and asks the engine; money moves in the event's transaction. */
-  async send(actor: Actor, id: string, body: Record<string, unknown>, { idempotencyKey, ifVersion }: { idempotencyKey?: string; ifVersion?: number } = {}) {
+  async send(actor: Actor, id: string, body: Record<string, unknown>, { idempotencyKey, ifMatch }: { idempotencyKey?: string; ifMatch?: string } = {}) {
     const type = typeof body?.type === 'string' ? body.type : undefined;
     const dtoClass = type && Object.hasOwn(PROJECT_EVENTS, type) ? PROJECT_EVENTS[type] : undefined;
     if (!dtoClass) throw bad(`type must be one of ${Object.keys(PROJECT_EVENTS).join(', ')}`);
@@ -183,7 +184,15 @@ export class ProjectsService {
       if (NOT_CARRIED_OUT.includes(toState)) await this.projects.voidPledges(tx, id);
     };
     try {
-      await this.engine.send({ type: PROJECT, id }, event, engineActor(actor), { idempotencyKey, ifVersion, inTransaction });
+      await this.engine.send({ type: PROJECT, id }, event, engineActor(actor), {
+        idempotencyKey, inTransaction,
+        // If-Match: the project must read, under the event's lock and to this caller, as it did when the tag was given.
+        precondition: ifMatch === undefined ? undefined : async (tx) => {
+          const row = await this.projects.detail(id, scopePath(actor), tx);
+          if (!row) throw notFound('project');
+          if (etagOf(this.view(row, actor)) !== ifMatch) throw changedSinceRead(PROJECT);
+        },
+      });
     } catch (err) {
       if (type === 'ALLOCATE' && err instanceof UnprocessableEntityException && (err.getResponse() as { rule?: string }).rule === 'insufficient_funds') {
         // The refusal rolled everything back; record it (history) and tell the province and the commune.
