@@ -24,6 +24,19 @@ describe('statement batches', () => {
     await dropDatabase(url);
   });
 
+  /** Runs `work` on a pooled connection with `statements` defined ({name: text}) and prepared on it. */
+  async function withStatements(defs: Record<string, string>, work: (client: pg.PoolClient, statements: PreparedStatements) => Promise<void>) {
+    const statements = new PreparedStatements();
+    for (const [name, text] of Object.entries(defs)) statements.define(name, text);
+    const client = await pool.connect();
+    try {
+      await statements.prepare(client);
+      await work(client, statements);
+    } finally {
+      client.release();
+    }
+  }
+
   const awkward = [
     'Nà Lầy, Đào Viên', // NFC Vietnamese
     'Na\u0300 La\u0302\u0300y', // NFD: kept as given, not normalised here
@@ -34,11 +47,7 @@ describe('statement batches', () => {
   ];
 
   it('inlines values so the server receives what node-postgres would send', async () => {
-    const statements = new PreparedStatements();
-    statements.define('insert', 'INSERT INTO t (id, name, doc, tags, docs, at, n, ok) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)');
-    const client = await pool.connect();
-    try {
-      await statements.prepare(client);
+    await withStatements({ insert: 'INSERT INTO t (id, name, doc, tags, docs, at, n, ok) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)' }, async (client, statements) => {
       const at = new Date('2026-02-14T01:02:03.456Z');
       const doc = { name: awkward[0], nested: { quote: awkward[2], list: [1, null, 'x'] } };
       const batch = new StatementBatch(client, statements);
@@ -49,11 +58,9 @@ describe('statement batches', () => {
       expect(rows).toHaveLength(awkward.length + 1);
       awkward.forEach((name, i) => {
         expect(rows[i]).toEqual({ id: i, name, doc, tags: [name, null, 'b,c'], docs: [doc, { i }], at, n: '9007199254740991', ok: i % 2 === 0 });
-      });
-      expect(rows[awkward.length]).toEqual({ id: 100, name: null, doc: null, tags: null, docs: null, at: null, n: null, ok: null });
-    } finally {
-      client.release();
-    }
+    });
+    expect(rows[awkward.length]).toEqual({ id: 100, name: null, doc: null, tags: null, docs: null, at: null, n: null, ok: null });
+    });
   });
 
   it('quotes what could end the literal', () => {
@@ -64,11 +71,7 @@ describe('statement batches', () => {
   });
 
   it('sends deferred statements before an immediate one, in the order they were issued', async () => {
-    const statements = new PreparedStatements();
-    statements.define('put', 'INSERT INTO t (id, name) VALUES ($1, $2)');
-    const client = await pool.connect();
-    try {
-      await statements.prepare(client);
+    await withStatements({ put: 'INSERT INTO t (id, name) VALUES ($1, $2)' }, async (client, statements) => {
       await client.query('BEGIN');
       const batch = new StatementBatch(client, statements);
       batch.defer('put', [200, 'first']);
@@ -80,17 +83,11 @@ describe('statement batches', () => {
       expect(count.rows).toEqual([{ n: 2 }]);
       const { rows } = await pool.query('SELECT id FROM t WHERE id IN (200, 201) ORDER BY seq');
       expect(rows.map((r) => r.id)).toEqual([200, 201]);
-    } finally {
-      client.release();
-    }
+    });
   });
 
   it('a failing statement in a batch leaves nothing of the transaction written', async () => {
-    const statements = new PreparedStatements();
-    statements.define('put', 'INSERT INTO t (id, name) VALUES ($1, $2)');
-    const client = await pool.connect();
-    try {
-      await statements.prepare(client);
+    await withStatements({ put: 'INSERT INTO t (id, name) VALUES ($1, $2)' }, async (client, statements) => {
       await client.query('BEGIN');
       const batch = new StatementBatch(client, statements);
       batch.defer('put', [300, 'kept?']);
@@ -101,17 +98,11 @@ describe('statement batches', () => {
       // The connection is usable afterwards, its statements still prepared.
       await runBatch(client, ['BEGIN', statements.execute('put', [301, 'after']), 'COMMIT']);
       expect((await pool.query('SELECT name FROM t WHERE id = 301')).rows).toEqual([{ name: 'after' }]);
-    } finally {
-      client.release();
-    }
+    });
   });
 
   it('prepares statements defined later on connections that already have the earlier ones', async () => {
-    const statements = new PreparedStatements();
-    statements.define('one', 'SELECT $1::int + 1 AS n');
-    const client = await pool.connect();
-    try {
-      await statements.prepare(client);
+    await withStatements({ one: 'SELECT $1::int + 1 AS n' }, async (client, statements) => {
       statements.define('two', 'SELECT $1::int + 2 AS n');
       statements.define('one', 'SELECT $1::int + 1 AS n'); // the same text again: harmless
       expect(() => statements.define('one', 'SELECT 0')).toThrow(/another text/);
@@ -119,8 +110,6 @@ describe('statement batches', () => {
       const [a, b] = await runBatch(client, [statements.execute('one', [1]), statements.execute('two', [1])]);
       expect([a.rows[0].n, b.rows[0].n]).toEqual([2, 3]);
       expect(() => statements.execute('three', [])).toThrow(/not defined/);
-    } finally {
-      client.release();
-    }
+    });
   });
 });
