@@ -1,3 +1,4 @@
+import { waitFor } from './support/app.js';
 import { draftDossier, footprint, getDossier, inReview, startKit, type Kit } from './support/certification-kit.js';
 import { createProject } from './support/funding-kit.js';
 
@@ -23,6 +24,15 @@ describe('If-Match and ETags on dossiers and projects', () => {
     if (ifMatch !== undefined) req.set('If-Match', ifMatch);
     return req.send({ type: 'REVIEW_CRITERION', code, decision: 'approve' });
   };
+  /**
+   * A dossier in review once the review-steps job has assigned its criteria: the assignment changes what the
+   * dossier reads (each criterion's assigneeId), hence its ETag, so the tests read after it.
+   */
+  const assignedInReview = async (villageCode: string) => {
+    const id = await inReview(k, commune, villageCode);
+    await waitFor(async () => (await getDossier(k, reviewer, id)).body.criteria.every((c: { review: { assigneeId: string | null } }) => c.review.assigneeId));
+    return id;
+  };
   const putCriterion = (id: string, code: number, met: boolean, ifMatch?: string) => {
     const req = k.t.http.put(`/dossiers/${id}/criteria/${code}`).set('Authorization', commune);
     if (ifMatch !== undefined) req.set('If-Match', ifMatch);
@@ -30,7 +40,7 @@ describe('If-Match and ETags on dossiers and projects', () => {
   };
 
   it('reads carry an ETag; a write with it succeeds and answers with the next one', async () => {
-    const id = await inReview(k, commune, 'LS-TD-01-01');
+    const id = await assignedInReview('LS-TD-01-01');
     const read = await getDossier(k, reviewer, id);
     expect(read.status).toBe(200);
     expect(read.headers.etag).toMatch(/^"[\w-]+"$/);
@@ -44,7 +54,7 @@ describe('If-Match and ETags on dossiers and projects', () => {
   });
 
   it('a write with an older ETag is 409, and nothing is written', async () => {
-    const id = await inReview(k, commune, 'LS-TD-01-02');
+    const id = await assignedInReview('LS-TD-01-02');
     const read = await getDossier(k, reviewer, id);
     expect((await review(id, read.headers.etag, 1)).status).toBe(200); // someone else's decision moves it on
     const before = await footprint(k, id);
@@ -83,7 +93,7 @@ describe('If-Match and ETags on dossiers and projects', () => {
   });
 
   it('a malformed If-Match is 400 and writes nothing', async () => {
-    const id = await inReview(k, commune, 'LS-TD-01-05');
+    const id = await assignedInReview('LS-TD-01-05');
     const before = await footprint(k, id);
     for (const bad of ['abc', 'W/"abc"', '"a", "b"', '""', '"a b"']) {
       const res = await review(id, bad);
