@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { PG_POOL } from '../database/pg-pool.js';
 import type { PersistedSnapshot } from '../engine/definition.js';
+import { engineSql } from '../engine/engine-sql.js';
 
 export interface DossierRow {
   id: string;
@@ -31,12 +32,11 @@ const DETAIL = `
          (SELECT json_agg(json_build_object('id', a.id, 'fileName', a.file_name, 'size', a.size, 'sha256', a.sha256,
                                             'mimeType', a.mime_type, 'kind', a.kind) ORDER BY a.created_at)
             FROM attachments a WHERE a.dossier_id = d.id) AS attachments,
-         (SELECT json_agg(json_build_object('id', t.deadline_id, 'dueAt', t.due_at, 'kind', t.kind) ORDER BY t.due_at)
-            FROM workflow_timers t WHERE t.instance_id = i.id AND t.status = 'pending') AS deadlines
+         ${engineSql.pendingDeadlines('i')} AS deadlines
     FROM dossiers d
     JOIN units v ON v.id = d.village_id
     JOIN units c ON c.id = d.commune_id
-    JOIN workflow_instances i ON i.subject_type = 'dossier' AND i.subject_id = d.id`;
+    ${engineSql.joinInstance('i', 'dossier', 'd.id')}`;
 
 /** The dossier as the API shows it, by id within a scope: also read back in an event's transaction (EngineService readBack). */
 export const DOSSIER_DETAIL = { name: 'certification.dossier-detail', text: `${DETAIL} WHERE d.id = $1 AND d.unit_path LIKE $2 || '%'` };
@@ -56,7 +56,7 @@ export class DossiersRepository {
       `SELECT d.id, d.village_id, v.name AS village_name, d.commune_id, d.district_id, d.year, i.state, i.version
          FROM dossiers d
          JOIN units v ON v.id = d.village_id
-         JOIN workflow_instances i ON i.subject_type = 'dossier' AND i.subject_id = d.id
+         ${engineSql.joinInstance('i', 'dossier', 'd.id')}
         WHERE d.unit_path LIKE $1 || '%' AND ($2::text IS NULL OR i.state = $2) AND ($3::int IS NULL OR d.year = $3)
           AND ($4::text IS NULL OR d.unit_path LIKE $4 || '%') AND ($5::text IS NULL OR d.id > $5)
         ORDER BY d.id LIMIT $6`,

@@ -6,7 +6,7 @@ import type { PoolClient } from 'pg';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { conflict, notFound } from '../common/http-errors.js';
-import { changedSinceRead, etagOf } from '../common/if-match.js';
+import { assertMatches } from '../common/if-match.js';
 import { decodeCursor, toPage, type Page } from '../common/pagination.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EngineService } from '../engine/engine.service.js';
@@ -167,8 +167,7 @@ export class DossiersService {
   /** If-Match: the dossier must read, in `tx` and to this caller, as it did when the tag was given. */
   private async requireMatch(tx: PoolClient, actor: Actor, id: string, ifMatch: string): Promise<void> {
     const row = await this.dossiers.detail(id, scopePath(actor), tx);
-    if (!row) throw notFound('dossier');
-    if (etagOf(this.view(row, actor)) !== ifMatch) throw changedSinceRead(DOSSIER);
+    assertMatches(DOSSIER, row && this.view(row, actor), ifMatch);
   }
 
   async history(actor: Actor, id: string): Promise<HistoryEntryView[]> {

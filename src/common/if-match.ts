@@ -2,7 +2,7 @@ import { BadRequestException, type CallHandler, type ExecutionContext, Injectabl
 import type { Response } from 'express';
 import { createHash } from 'node:crypto';
 import { map, type Observable } from 'rxjs';
-import { conflict } from './http-errors.js';
+import { conflict, notFound } from './http-errors.js';
 
 /**
  * Optimistic concurrency over HTTP (API.md: 409 for a stale If-Match). A dossier's or project's entity tag is
@@ -29,9 +29,13 @@ export function etagOf(body: unknown): string {
   return `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
 }
 
-/** The 409 for a write whose If-Match no longer matches the resource. */
-export function changedSinceRead(what: string) {
-  return conflict(`the ${what} has changed since it was read (If-Match): read it again`);
+/**
+ * If-Match, checked where the write holds its lock: `current` is the subject as the caller reads it now (null
+ * when it is gone or out of scope: 404); another tag than `ifMatch` is 409.
+ */
+export function assertMatches(what: string, current: unknown, ifMatch: string): void {
+  if (current === null || current === undefined) throw notFound(what);
+  if (etagOf(current) !== ifMatch) throw conflict(`the ${what} has changed since it was read (If-Match): read it again`);
 }
 
 /** Sets `ETag` on responses that are one versioned resource (a body with a `version`). */

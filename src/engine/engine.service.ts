@@ -550,16 +550,15 @@ export class EngineService {
   }
 
   /** Locks a subject's instance for the rest of `tx` (shared: events wait) and returns its state. */
-  async lockState(tx: pg.PoolClient, subject: SubjectRef): Promise<{ state: string; version: number; allowedEvents: (actor: EngineActor) => string[] } | null> {
+  async lockState(tx: pg.PoolClient, subject: SubjectRef): Promise<{ state: string; allowedEvents: (actor: EngineActor) => string[] } | null> {
     const { rows } = await tx.query<InstanceRow>(
-      `SELECT workflow_key, workflow_version, unit_path, state, version, snapshot FROM workflow_instances WHERE subject_type = $1 AND subject_id = $2 FOR SHARE`,
+      `SELECT workflow_key, workflow_version, unit_path, state, snapshot FROM workflow_instances WHERE subject_type = $1 AND subject_id = $2 FOR SHARE`,
       [subject.type, subject.id],
     );
     const row = rows[0];
     if (!row) return null;
     return {
       state: row.state,
-      version: row.version,
       allowedEvents: (actor) => this.allowedEventsFor({ workflow: row.workflow_key, version: row.workflow_version, snapshot: row.snapshot, unitPath: row.unit_path }, actor),
     };
   }

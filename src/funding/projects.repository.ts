@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { PG_POOL } from '../database/pg-pool.js';
 import type { PersistedSnapshot } from '../engine/definition.js';
+import { engineSql } from '../engine/engine-sql.js';
 
 export interface ProjectRow {
   id: string;
@@ -40,12 +41,11 @@ const DETAIL = `
                    'receivedVnd', (SELECT coalesce(sum(r.value_vnd), 0)::text FROM contribution_receipts r WHERE r.contribution_id = x.id))
                    ORDER BY x.position)
             FROM project_contributions x WHERE x.project_id = p.id) AS contributions,
-         (SELECT json_agg(json_build_object('id', t.deadline_id, 'dueAt', t.due_at, 'kind', t.kind) ORDER BY t.due_at)
-            FROM workflow_timers t WHERE t.instance_id = i.id AND t.status = 'pending') AS deadlines
+         ${engineSql.pendingDeadlines('i')} AS deadlines
     FROM projects p
     JOIN units v ON v.id = p.village_id
     JOIN units c ON c.id = p.commune_id
-    JOIN workflow_instances i ON i.subject_type = 'project' AND i.subject_id = p.id`;
+    ${engineSql.joinInstance('i', 'project', 'p.id')}`;
 
 /** Queries of projects (reads join the engine's instance for state; writes touch only the project tables). */
 @Injectable()

@@ -7,7 +7,7 @@ import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { conflict, notFound, ruleViolation } from '../common/http-errors.js';
-import { changedSinceRead, etagOf } from '../common/if-match.js';
+import { assertMatches } from '../common/if-match.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EngineService } from '../engine/engine.service.js';
 import { SYSTEM_ACTOR, type EngineActor } from '../engine/engine.types.js';
@@ -189,8 +189,7 @@ export class ProjectsService {
         // If-Match: the project must read, under the event's lock and to this caller, as it did when the tag was given.
         precondition: ifMatch === undefined ? undefined : async (tx) => {
           const row = await this.projects.detail(id, scopePath(actor), tx);
-          if (!row) throw notFound('project');
-          if (etagOf(this.view(row, actor)) !== ifMatch) throw changedSinceRead(PROJECT);
+          assertMatches(PROJECT, row && this.view(row, actor), ifMatch);
         },
       });
     } catch (err) {

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { PG_POOL } from '../database/pg-pool.js';
+import { engineSql } from '../engine/engine-sql.js';
 
 export interface Task {
   subjectType: 'dossier' | 'project';
@@ -56,12 +57,11 @@ export class TasksService {
     const { rows } = await this.pool.query<{ id: string; state: string; village_id: string; title: string; village_name: string; due_at: Date | null; overdue: boolean | null }>(
       `SELECT p.id, i.state, p.village_id, p.title, v.name AS village_name, t.due_at,
               (i.snapshot->'context'->>'overdue')::boolean AS overdue
-         FROM workflow_instances i
-         JOIN projects p ON p.id = i.subject_id
+         FROM projects p
+         ${engineSql.joinInstance('i', 'project', 'p.id')}
          JOIN units v ON v.id = p.village_id
          JOIN units c ON c.id = p.commune_id
-         LEFT JOIN LATERAL (SELECT min(due_at) AS due_at FROM workflow_timers t
-                             WHERE t.instance_id = i.id AND t.status = 'pending' AND t.kind = 'due') t ON true
+         ${engineSql.joinNextDue('i', 't')}
         WHERE i.workflow_key = 'funding' AND i.open AND i.state = ANY($1) AND i.subject_type = 'project'
           AND i.unit_path LIKE $2 || '%' AND ($3::boolean IS NOT TRUE OR c.parent_id = $4)
         ORDER BY t.due_at ASC NULLS LAST, p.id
@@ -87,12 +87,11 @@ export class TasksService {
     const { rows } = await this.pool.query<{ id: string; state: string; village_id: string; village_name: string; commune_name: string; year: number; due_at: Date | null; overdue: boolean | null }>(
       `SELECT d.id, i.state, d.village_id, v.name AS village_name, c.name AS commune_name, d.year, t.due_at,
               (i.snapshot->'context'->>'overdue')::boolean AS overdue
-         FROM workflow_instances i
-         JOIN dossiers d ON d.id = i.subject_id
+         FROM dossiers d
+         ${engineSql.joinInstance('i', 'dossier', 'd.id')}
          JOIN units v ON v.id = d.village_id
          JOIN units c ON c.id = d.commune_id
-         LEFT JOIN LATERAL (SELECT min(due_at) AS due_at FROM workflow_timers t
-                             WHERE t.instance_id = i.id AND t.status = 'pending' AND t.kind = 'due') t ON true
+         ${engineSql.joinNextDue('i', 't')}
         WHERE i.workflow_key = 'certification' AND i.open AND i.state = ANY($1) AND i.subject_type = 'dossier'
           AND i.unit_path LIKE $2 || '%'
           -- A reviewer reviews the communes directly under its unit only (a province's reviewer in a three-tier
