@@ -76,8 +76,7 @@ export class TasksService {
       action: actions[r.state],
       unitId: r.village_id,
       title: `${r.title} (${r.village_name})`,
-      dueAt: r.due_at ? r.due_at.toISOString() : null,
-      overdue: Boolean(r.overdue) || (r.due_at !== null && r.due_at.getTime() < now),
+      ...timing(r, now),
     }));
   }
 
@@ -106,17 +105,19 @@ export class TasksService {
       [Object.keys(actions), scopePath(actor), actor.role === 'REVIEWER' ? actor.id : null, actor.unitId],
     );
     const now = Date.now();
-    return rows
-      .map((r) => ({
-        subjectType: 'dossier' as const,
-        subjectId: r.id,
-        state: r.state,
-        action: actions[r.state],
-        unitId: r.village_id,
-        title: `${r.village_name}, ${r.commune_name} (${r.year})`,
-        dueAt: r.due_at ? r.due_at.toISOString() : null,
-        overdue: Boolean(r.overdue) || (r.due_at !== null && r.due_at.getTime() < now),
-      }))
-      .sort((a, b) => Number(b.overdue) - Number(a.overdue));
+    return rows.map((r) => ({
+      subjectType: 'dossier' as const,
+      subjectId: r.id,
+      state: r.state,
+      action: actions[r.state],
+      unitId: r.village_id,
+      title: `${r.village_name}, ${r.commune_name} (${r.year})`,
+      ...timing(r, now),
+    }));
   }
+}
+
+/** A task's due time and whether it is late: the machine's overdue flag, or a due time already passed. */
+function timing(r: { due_at: Date | null; overdue: boolean | null }, now: number): { dueAt: string | null; overdue: boolean } {
+  return { dueAt: r.due_at ? r.due_at.toISOString() : null, overdue: Boolean(r.overdue) || (r.due_at !== null && r.due_at.getTime() < now) };
 }
