@@ -82,15 +82,7 @@ export class SmtpMailTransport extends MailTransport {
   }
 
   async send(mail: OutgoingMail): Promise<SentMail> {
-    const info = await this.transporter.sendMail({
-      from: this.from,
-      to: mail.to,
-      subject: mail.subject,
-      text: mail.text,
-      html: mail.html,
-      messageId: mail.messageId,
-      headers: mail.headers,
-    });
+    const info = await this.transporter.sendMail(mailOptions(this.from, mail));
     return { messageId: info.messageId ?? mail.messageId, response: String(info.response ?? '') };
   }
 
@@ -101,6 +93,11 @@ export class SmtpMailTransport extends MailTransport {
   async close(): Promise<void> {
     this.transporter.close();
   }
+}
+
+/** The message as nodemailer takes it, the same for every transport. */
+function mailOptions(from: string, mail: OutgoingMail) {
+  return { from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId: mail.messageId, headers: mail.headers };
 }
 
 /**
@@ -126,15 +123,7 @@ export class FileMailTransport extends MailTransport {
     await this.ready;
     const file = join(this.dir, messageFileName(mail.messageId));
     if (existsSync(file)) return { messageId: mail.messageId, response: `already written ${file}` };
-    const info = await this.transporter.sendMail({
-      from: this.from,
-      to: mail.to,
-      subject: mail.subject,
-      text: mail.text,
-      html: mail.html,
-      messageId: mail.messageId,
-      headers: mail.headers,
-    });
+    const info = await this.transporter.sendMail(mailOptions(this.from, mail));
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     await writeFile(tmp, info.message as Buffer);
     await rename(tmp, file);
