@@ -21,11 +21,12 @@ import { EngineService } from '../src/engine/engine.service.js';
 import type { EngineActor } from '../src/engine/engine.types.js';
 import { WorkflowRegistry } from '../src/engine/registry.js';
 import { benchWorkflow } from './bench-workflow.js';
+import { cpuSplit } from './cpu.js';
 import { dossiersInReview, request } from './http-review.js';
 import { benchNotifications } from './notifications.js';
 import { benchReports } from './reports.js';
 import { seedNational } from './seed-national.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -39,6 +40,14 @@ const CONCURRENCY = 16;
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 8);
 /** Which rows to run, e.g. BENCH_ROWS=2 while working on one figure; all four by default. */
 const ROWS = new Set((process.env.BENCH_ROWS ?? '1,2,3,4').split(',').map((r) => Number(r.trim())));
+
+/**
+ * The Node.js flags `npm start` runs the service with (package.json's start script), so the measured process
+ * runs as deployed: `--max-semi-space-size` gives V8 a larger young generation, collected less often.
+ */
+const START_FLAGS = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')).scripts.start as string)
+  .split(/\s+/)
+  .filter((token) => token.startsWith('--'));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -135,7 +144,8 @@ async function main() {
   // consultations end by timers), then an `api` process for the measurement, so the clients' work and the
   // workers do not share its event loop.
   const startServer = async (role: string) => {
-    const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []), join(dirname(fileURLToPath(import.meta.url)), 'server.js')], {
+    const args = [...START_FLAGS, ...(process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? [])];
+    const child = spawn(process.execPath, [...args, join(dirname(fileURLToPath(import.meta.url)), 'server.js')], {
       env: { ...env, PROCESS_ROLE: role },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -157,7 +167,7 @@ async function main() {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     };
-    return { base: `http://127.0.0.1:${port}`, stop };
+    return { base: `http://127.0.0.1:${port}`, pid: child.pid!, stop };
   };
   const httpRates: number[] = [];
   const httpRawRates: number[] = [];
@@ -185,12 +195,17 @@ async function main() {
     await forSeconds(CONCURRENCY, (w) => rawEvent(pool, prepared.instanceIds[w], reviewer), WARMUP_SECONDS);
     for (let run = 0; run < RUNS; run++) {
       let n = 0;
+      const cpu = await cpuSplit(pool, server.pid);
       httpRates.push(await forSeconds(CONCURRENCY, async (w) => {
         const res = await review(w, n++);
         if (res.status !== 200) failures++;
       }));
+      const split = await cpu.stop(n);
       httpRawRates.push(await forSeconds(CONCURRENCY, (w) => rawEvent(pool, prepared.instanceIds[w], reviewer)));
-      console.error(`REVIEW_CRITERION run ${run + 1}/${RUNS}: HTTP ${Math.round(httpRates[run])}/s, raw SQL ${Math.round(httpRawRates[run])}/s`);
+      const where = split
+        ? `; CPU per request: service ${split.service.toFixed(2)} ms, PostgreSQL ${split.postgres.toFixed(2)} ms, load generator ${split.client.toFixed(2)} ms`
+        : '';
+      console.error(`REVIEW_CRITERION run ${run + 1}/${RUNS}: HTTP ${Math.round(httpRates[run])}/s, raw SQL ${Math.round(httpRawRates[run])}/s${where}`);
     }
     await clients.close();
     await server.stop();
