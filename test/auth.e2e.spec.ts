@@ -107,4 +107,30 @@ describe('authentication', () => {
     expect(res.status).toBe(401);
     expect(res.body).toEqual(expect.objectContaining({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/expired/) }));
   });
+
+  it('refuses a token it accepted before once that token expires (verified tokens are remembered only until then)', async () => {
+    const jwt = t.app.get(JwtService);
+    const claims = jwt.decode(adminAuth.slice('Bearer '.length)) as Record<string, unknown>;
+    const { iat: _iat, exp: _exp, ...rest } = claims;
+    const shortLived = await jwt.signAsync(rest, { expiresIn: '2s' });
+    const exp = (jwt.decode(shortLived) as { exp: number }).exp;
+    const accepted = await t.http.get('/auth/me').set('Authorization', bearer(shortLived));
+    expect(accepted.status).toBe(200);
+    expect((await t.http.get('/auth/me').set('Authorization', bearer(shortLived))).status).toBe(200);
+    // Wait for the clock to pass the token's expiry, then ask again with the very same token.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() / 1000 < exp && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const res = await t.http.get('/auth/me').set('Authorization', bearer(shortLived));
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual(expect.objectContaining({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/expired/) }));
+  });
+
+  it('refuses a token whose signature was altered, even after accepting the genuine one', async () => {
+    const genuine = adminAuth.slice('Bearer '.length);
+    expect((await t.http.get('/auth/me').set('Authorization', bearer(genuine))).status).toBe(200);
+    const [header, payload, signature] = genuine.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, role: 'PROVINCE_OFFICER' })).toString('base64url')}.${signature}`;
+    expect((await t.http.get('/auth/me').set('Authorization', bearer(forged))).status).toBe(401);
+  });
 });

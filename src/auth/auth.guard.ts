@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Role } from '../generated/prisma/enums.js';
 import { IS_PUBLIC, ROLES, type Actor } from './actor.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 interface TokenClaims {
   sub: string;
@@ -10,6 +11,8 @@ interface TokenClaims {
   role: Role;
   unitId: string;
   unitPath: string;
+  exp?: number;
+  nbf?: number;
 }
 
 /**
@@ -18,6 +21,8 @@ interface TokenClaims {
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly verified = new VerifiedTokens<TokenClaims>();
+
   constructor(
     private readonly jwt: JwtService,
     private readonly reflector: Reflector,
@@ -30,17 +35,9 @@ export class AuthGuard implements CanActivate {
     const header: string | undefined = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token) throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: 'a bearer token is required' });
-    let claims: TokenClaims;
-    try {
-      claims = await this.jwt.verifyAsync<TokenClaims>(token);
-    } catch (err) {
-      const expired = (err as Error).name === 'TokenExpiredError';
-      throw new UnauthorizedException({
-        statusCode: 401,
-        error: 'Unauthorized',
-        message: expired ? 'the token has expired; sign in again' : 'the token is not valid',
-      });
-    }
+    const now = Math.floor(Date.now() / 1000);
+    let claims = this.verified.get(token, now);
+    if (!claims) claims = await this.verify(token, now);
     const actor: Actor = {
       id: claims.sub,
       username: claims.username,
@@ -58,6 +55,23 @@ export class AuthGuard implements CanActivate {
       });
     }
     return true;
+  }
+
+  /** Checks the token's signature and times (401 when they fail) and remembers it for the next requests. */
+  private async verify(token: string, now: number): Promise<TokenClaims> {
+    let claims: TokenClaims;
+    try {
+      claims = await this.jwt.verifyAsync<TokenClaims>(token);
+    } catch (err) {
+      const expired = (err as Error).name === 'TokenExpiredError';
+      throw new UnauthorizedException({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: expired ? 'the token has expired; sign in again' : 'the token is not valid',
+      });
+    }
+    this.verified.set(token, claims, now);
+    return claims;
   }
 }
 
