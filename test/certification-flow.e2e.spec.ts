@@ -91,6 +91,11 @@ describe('village certification, end to end', () => {
       const decision = code === 7 ? 'request_revision' : 'approve';
       expect((await send(reviewer, id, { type: 'REVIEW_CRITERION', code, decision, comment: code === 7 ? 'Thu nhập chưa đạt' : undefined })).status).toBe(200);
     }
+    // An event's response lists the caller's events in the state it led to, as GET does.
+    const again = await send(reviewer, id, { type: 'REVIEW_CRITERION', code: 1, decision: 'approve' });
+    expect(again.status).toBe(200);
+    expect(again.body.allowedEvents).toEqual(expect.arrayContaining(['REVIEW_CRITERION', 'RETURN', 'APPROVE']));
+    expect([...again.body.allowedEvents].sort()).toEqual([...(await get(reviewer, id)).body.allowedEvents].sort());
     expect((await send(reviewer, id, { type: 'APPROVE' })).body.rule).toBe('criteria_not_all_approved');
     const returned = await send(reviewer, id, { type: 'RETURN', comment: 'Bổ sung tiêu chí 7' });
     expect(returned.body.state).toBe('revision_requested');
@@ -98,6 +103,7 @@ describe('village certification, end to end', () => {
     expect(fixed.status).toBe(200);
     const resubmitted = await send(commune, id, { type: 'RESUBMIT' });
     expect(resubmitted.body.state).toBe('review');
+    expect([...resubmitted.body.allowedEvents].sort()).toEqual([...(await get(commune, id)).body.allowedEvents].sort());
     const statuses = resubmitted.body.criteria.map((c: { review: { status: string } }) => c.review.status);
     expect(statuses.filter((s: string) => s === 'approved')).toHaveLength(15);
     expect(resubmitted.body.criteria[6].review.status).toBe('pending');

@@ -84,7 +84,8 @@ export class DossiersService {
     return this.view(row, actor);
   }
 
-  private view(row: DossierRow, actor: Actor): DossierView {
+  /** `allowedEvents`: when the caller already has them for this row's snapshot (an event's result). */
+  private view(row: DossierRow, actor: Actor, allowedEvents?: string[]): DossierView {
     const context = row.snapshot.context as { overdue?: boolean; agreementPercent?: number | null; decision?: { number: string; date: string } | null };
     return {
       id: row.id,
@@ -101,7 +102,7 @@ export class DossiersService {
       criteria: row.criteria.map((c) => ({ code: c.code, name: c.name, met: c.met, note: c.note, review: { status: c.status, comment: c.comment, assigneeId: c.assigneeId } })),
       attachments: row.attachments ?? [],
       deadlines: (row.deadlines ?? []).map((d) => ({ ...d, dueAt: new Date(d.dueAt).toISOString() })),
-      allowedEvents: this.engine.allowedEventsFor(
+      allowedEvents: allowedEvents ?? this.engine.allowedEventsFor(
         { workflow: row.workflow_key, version: row.workflow_version, snapshot: row.snapshot, unitPath: row.unit_path },
         engineActor(actor),
       ),
@@ -161,7 +162,7 @@ export class DossiersService {
       idempotencyKey, facts, precondition: ifMatch === undefined ? undefined : (tx) => this.requireMatch(tx, actor, id, ifMatch), readBack: { statement: DOSSIER_DETAIL.name, values: [id, scopePath(actor)] },
     });
     const row = result.readBack?.[0] as DossierRow | undefined;
-    return row ? this.view(row, actor) : this.get(actor, id);
+    return row ? this.view(row, actor, result.allowedEvents?.(engineActor(actor))) : this.get(actor, id);
   }
 
   /** If-Match: the dossier must read, in `tx` and to this caller, as it did when the tag was given. */

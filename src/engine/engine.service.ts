@@ -369,8 +369,10 @@ export class EngineService {
     };
     const hash = eventHash(row);
     const open = next.status === 'active';
+    // Serialised once: the statement's parameter, and the row this process remembers (as jsonb gives it back).
+    const snapshotJson = JSON.stringify(persisted(next));
     // The new snapshot and the history row in one statement, queued for the commit's round trip.
-    batch.defer('engine.apply-event', [inst.id, toState, persisted(next), open, seq, hash, def.version, now, row.type, row.actorId, row.actorRole,
+    batch.defer('engine.apply-event', [inst.id, toState, snapshotJson, open, seq, hash, def.version, now, row.type, row.actorId, row.actorRole,
       row.actorUnitId, canonicalJson(row.payload), row.fromState, idempotencyKey, row.prevHash]);
     this.applyActions(batch, def, inst.id, seq, actions as Action[], now, {
       subject: { type: inst.subject_type, id: inst.subject_id },
@@ -394,10 +396,11 @@ export class EngineService {
       applied: true,
       fromState: inst.state,
       seq,
+      allowedEvents: (who) => (open ? this.permittedEvents(def, next, who, inst.unit_path) : []),
     };
     // The row as the server will hold it after commit (the snapshot as it comes back from jsonb).
     const after: InstanceRow = {
-      ...inst, workflow_version: def.version, state: toState, snapshot: JSON.parse(JSON.stringify(persisted(next))) as PersistedSnapshot,
+      ...inst, workflow_version: def.version, state: toState, snapshot: JSON.parse(snapshotJson) as PersistedSnapshot,
       version: inst.version + 1, open, last_seq: seq, last_hash: hash,
     };
     return { result, after };

@@ -38,6 +38,11 @@ export interface SendResult extends InstanceState {
   seq?: number;
   /** The rows of `SendOptions.readBack`, read in the event's transaction after its writes (applied events only). */
   readBack?: unknown[];
+  /**
+   * The events `actor` may send in the new state, as `allowedEventsFor` gives them, from the snapshot the
+   * event produced (applied events only): a read model answering the event need not resolve it again.
+   */
+  allowedEvents?: (actor: EngineActor) => string[];
 }
 
 /** One history row as the API shows it. */
