@@ -1,9 +1,12 @@
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
 import { PinoLogger, requestLogging } from './logging/logger.js';
+import { observeRequests } from './metrics/http-metrics.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { AppModule } from './app.module.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/config.js';
@@ -17,16 +20,30 @@ export async function prepareDatabase(config: AppConfig): Promise<void> {
   await migrate(config.databaseUrl);
 }
 
-/** Builds the application (not listening yet): middleware, validation, OpenAPI at /docs and /docs-json. */
+/** JSON bodies above this are refused with 413 (Express's body-parser default, which this service had before). */
+const JSON_BODY_LIMIT = 100 * 1024;
+
+/**
+ * Builds the application (not listening yet) on Fastify: request logging, security headers, multipart
+ * uploads, request metrics, validation, OpenAPI at /docs and /docs-json.
+ */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
   const logger = PinoLogger.create(config.logLevel);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger });
-  app.use(requestLogging(logger));
-  app.set('trust proxy', 'loopback');
-  // Express would hash every response body for a weak ETag that no client of this API uses; versioned
-  // resources carry their own (the dossier's and project's `version`, checked by If-Match).
-  app.set('etag', false);
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"] } } }));
+  // Fastify rather than Express: measured on the REVIEW_CRITERION route, the service spent about 40% less CPU
+  // per request (README, Benchmark). Fastify sends no ETag of its own; versioned resources carry theirs.
+  // `/units/` answers as `/units` did under Express.
+  const adapter = new FastifyAdapter({ trustProxy: 'loopback', bodyLimit: JSON_BODY_LIMIT, routerOptions: { ignoreTrailingSlash: true } });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger });
+  const fastify = app.getHttpAdapter().getInstance();
+  const logRequest = requestLogging(logger);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    logRequest(request.raw, reply.raw);
+    done();
+  });
+  observeRequests(fastify, app.get(MetricsService));
+  await app.register(helmet, { contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"] } } });
+  // Uploads (POST /dossiers/:id/attachments) are parsed in their route, streamed to the store as they arrive.
+  await app.register(multipart, { limits: { files: 1, fields: 5, fileSize: config.maxUploadBytes + 1 } });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
@@ -41,6 +58,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   try {
     await app.init();
+    await fastify.ready();
   } catch (err) {
     // Release what the modules opened before the failure (database pool, Redis, queues), then report it.
     await app.close().catch(() => undefined);

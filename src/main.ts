@@ -14,7 +14,12 @@ async function main(): Promise<void> {
     return;
   }
   const app = await createApp(config);
-  await app.listen(config.port);
+  // Every interface, as Express did (Fastify alone would listen on localhost only): IPv6 and IPv4 where the
+  // host has IPv6, IPv4 otherwise.
+  await app.listen(config.port, '::').catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EAFNOSUPPORT' && err.code !== 'EADDRNOTAVAIL') throw err;
+    return app.listen(config.port, '0.0.0.0');
+  });
   process.stdout.write(`NTM Workflow listening on http://localhost:${config.port} (role ${config.processRole}; API docs at /docs)\n`);
 }
 

@@ -46,6 +46,14 @@ describe('operations', () => {
     });
   });
 
+  it('answers a route with a trailing slash as without it', async () => {
+    const plain = await t.http.get('/units').set('Authorization', adminAuth);
+    const slashed = await t.http.get('/units/').set('Authorization', adminAuth);
+    expect(plain.status).toBe(200);
+    expect(slashed.status).toBe(200);
+    expect(slashed.body).toEqual(plain.body);
+  });
+
   describe('OpenAPI', () => {
     it('GET /docs-json is an OpenAPI 3 document listing the routes, without a token', async () => {
       const res = await t.http.get('/docs-json');

@@ -1,5 +1,4 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { MulterModule } from '@nestjs/platform-express';
 import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { SubjectDirectory } from '../notifications/subject-directory.js';
@@ -22,14 +21,6 @@ const storeProvider = {
 @Module({
   imports: [
     UnitsModule,
-    MulterModule.registerAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        storage: new ContentAddressedStore(join(config.storageDir, 'attachments'), config.maxUploadBytes),
-        // One byte more than allowed, so the store (which answers 413 and cleans up) sees the overflow first.
-        limits: { files: 1, fields: 5, fileSize: config.maxUploadBytes + 1 },
-      }),
-    }),
   ],
   controllers: [DossiersController, AttachmentsController],
   providers: [DossiersRepository, DossiersService, AttachmentsService, CertificationHooks, ReviewAssignmentJob, storeProvider],

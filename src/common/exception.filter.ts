@@ -1,5 +1,18 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
+import { STATUS_CODES } from 'node:http';
+
+/** Fastify's own refusals of a request's body, as this API words them. */
+const BODY_ERRORS: Record<string, { status: number; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, message: 'body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, message: 'body is not valid JSON' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, message: 'body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json (multipart/form-data for uploads)' },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: { status: 415, message: 'an upload must be sent as multipart/form-data' },
+  FST_FILES_LIMIT: { status: 400, message: 'send one file per upload' },
+  FST_FIELDS_LIMIT: { status: 400, message: 'too many form fields' },
+  FST_PARTS_LIMIT: { status: 400, message: 'too many form parts' },
+};
 
 /**
  * Gives every error the NestJS shape `{ statusCode, error, message, ...extra }`: HTTP exceptions as thrown,
@@ -9,25 +22,31 @@ import type { Response } from 'express';
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    if (res.headersSent) return;
+    const http = this.adapterHost.httpAdapter;
+    const res = host.switchToHttp().getResponse<unknown>();
+    if (http.isHeadersSent(res)) return;
+    const reply = (status: number, body: unknown) => http.reply(res, body, status);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
-      res.status(status).json(typeof body === 'string' ? { statusCode: status, error: exception.name, message: body } : body);
+      reply(status, typeof body === 'string' ? { statusCode: status, error: STATUS_CODES[status] ?? exception.name, message: body } : body);
       return;
     }
-    const e = exception as { type?: string; status?: number; message?: string };
-    if (e?.type === 'entity.parse.failed') {
-      res.status(400).json({ statusCode: 400, error: 'Bad Request', message: 'body is not valid JSON' });
+    const e = exception as { code?: string; statusCode?: number; message?: string };
+    const known = e?.code ? BODY_ERRORS[e.code] : undefined;
+    if (known) {
+      reply(known.status, { statusCode: known.status, error: STATUS_CODES[known.status], message: known.message });
       return;
     }
-    if (e?.type === 'entity.too.large') {
-      res.status(413).json({ statusCode: 413, error: 'Payload Too Large', message: 'body is too large' });
+    if (typeof e?.code === 'string' && e.code.startsWith('FST_') && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      // Another refusal of the request by Fastify or one of its plugins: its status and words.
+      reply(e.statusCode, { statusCode: e.statusCode, error: STATUS_CODES[e.statusCode], message: e.message });
       return;
     }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    res.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+    reply(500, { statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
   }
 }

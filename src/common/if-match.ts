@@ -1,5 +1,5 @@
 import { BadRequestException, type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import { map, type Observable } from 'rxjs';
 import { conflict, notFound } from './http-errors.js';
@@ -38,14 +38,34 @@ export function assertMatches(what: string, current: unknown, ifMatch: string): 
   if (etagOf(current) !== ifMatch) throw conflict(`the ${what} has changed since it was read (If-Match): read it again`);
 }
 
-/** Sets `ETag` on responses that are one versioned resource (a body with a `version`). */
+/** Whether an `If-None-Match` header names `etag` (or is `*`): the client's copy is current. */
+export function noneMatchHolds(header: string | string[] | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const tags = (Array.isArray(header) ? header.join(',') : header).split(',').map((t) => t.trim().replace(/^W\//, ''));
+  return tags.includes('*') || tags.includes(etag);
+}
+
+/**
+ * Sets `ETag` on responses that are one versioned resource (a body with a `version`), and answers a GET whose
+ * `If-None-Match` names it with 304 and no body.
+ */
 @Injectable()
 export class ETagInterceptor implements NestInterceptor {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const res = context.switchToHttp().getResponse<Response>();
+    const http = this.adapterHost.httpAdapter;
+    const req = context.switchToHttp().getRequest<{ method: string; headers: Record<string, string | string[] | undefined> }>();
+    const res = context.switchToHttp().getResponse<unknown>();
     return next.handle().pipe(
       map((body: unknown) => {
-        if (typeof (body as { version?: unknown } | null)?.version === 'number' && !res.headersSent) res.setHeader('ETag', etagOf(body));
+        if (typeof (body as { version?: unknown } | null)?.version !== 'number' || http.isHeadersSent(res)) return body;
+        const etag = etagOf(body);
+        http.setHeader(res, 'ETag', etag);
+        if ((req.method === 'GET' || req.method === 'HEAD') && noneMatchHolds(req.headers['if-none-match'], etag)) {
+          http.status(res, 304);
+          return undefined;
+        }
         return body;
       }),
     );

@@ -1,5 +1,5 @@
 import { BadRequestException, CallHandler, ExecutionContext, HttpException, Inject, Injectable, NestInterceptor } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { firstValueFrom, from, type Observable } from 'rxjs';
@@ -7,6 +7,17 @@ import type { Actor } from '../auth/actor.js';
 import { conflict, ruleViolation } from '../common/http-errors.js';
 import { PG_POOL } from '../database/pg-pool.js';
 import { canonicalJson } from '../engine/history-hash.js';
+
+/** The request and reply as the HTTP adapter gives them (Fastify's), as far as this interceptor reads them. */
+interface IncomingRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  body?: unknown;
+  actor?: Actor;
+}
+interface OutgoingResponse {
+  statusCode: number;
+}
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 const WAIT_MS = 30_000;
@@ -19,21 +30,24 @@ const ABANDONED_MS = 120_000;
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToHttp().getRequest<Request & { actor?: Actor }>();
+    const req = context.switchToHttp().getRequest<IncomingRequest>();
     const key = req.headers['idempotency-key'];
     if (req.method !== 'POST' || key === undefined || !req.actor) return next.handle();
     if (typeof key !== 'string' || !KEY.test(key)) {
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'Idempotency-Key must be 1 to 200 visible ASCII characters' });
     }
-    const res = context.switchToHttp().getResponse<Response>();
+    const res = context.switchToHttp().getResponse<OutgoingResponse>();
     return from(this.run(req.actor.id, key, req, res, () => firstValueFrom(next.handle())));
   }
 
-  private async run(userId: string, key: string, req: Request, res: Response, handler: () => Promise<unknown>): Promise<unknown> {
-    const path = req.originalUrl.split('?')[0];
+  private async run(userId: string, key: string, req: IncomingRequest, res: OutgoingResponse, handler: () => Promise<unknown>): Promise<unknown> {
+    const path = this.adapterHost.httpAdapter.getRequestUrl(req).split('?')[0];
     const hash = createHash('sha256').update(`${req.method} ${path} ${canonicalJson(req.body ?? null)}`).digest('hex');
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
@@ -54,8 +68,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
         throw ruleViolation('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
       }
       if (record.status === 'done') {
-        res.status(record.status_code ?? 200);
-        res.setHeader('Idempotent-Replayed', 'true');
+        this.adapterHost.httpAdapter.status(res, record.status_code ?? 200);
+        this.adapterHost.httpAdapter.setHeader(res, 'Idempotent-Replayed', 'true');
         if (record.status_code && record.status_code >= 400) throw new HttpException(record.response_body as object, record.status_code);
         return record.response_body;
       }
@@ -68,7 +82,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
   }
 
-  private async first(userId: string, key: string, res: Response, handler: () => Promise<unknown>): Promise<unknown> {
+  private async first(userId: string, key: string, res: OutgoingResponse, handler: () => Promise<unknown>): Promise<unknown> {
     try {
       const body = await handler();
       await this.store(userId, key, res.statusCode, body ?? null);

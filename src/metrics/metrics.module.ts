@@ -1,12 +1,8 @@
-import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { MetricsController } from './metrics.controller.js';
-import { MetricsMiddleware } from './metrics.middleware.js';
 import { MetricsService } from './metrics.service.js';
 
+/** Prometheus metrics at /metrics; request durations are observed by a Fastify hook (`http-metrics.ts`). */
 @Global()
 @Module({ controllers: [MetricsController], providers: [MetricsService], exports: [MetricsService] })
-export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(MetricsMiddleware).forRoutes('*path');
-  }
-}
+export class MetricsModule {}

@@ -1,30 +1,13 @@
-import {
-  BadRequestException, Body, CallHandler, Controller, ExecutionContext, Get, HttpStatus, Injectable, NestInterceptor, Param, Post, Res, StreamableFile,
-  UploadedFile, UseInterceptors,
-} from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { BadRequestException, Body, Controller, Get, HttpStatus, Param, Post, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { createReadStream } from 'node:fs';
-import { catchError, from, mergeMap, throwError, type Observable } from 'rxjs';
 import { CurrentActor, Roles, type Actor } from '../../auth/actor.js';
 import { ATTACHMENT_KINDS, AttachmentView } from '../dossiers.dto.js';
 import { AttachmentsService } from './attachments.service.js';
-import { ContentAddressedStore, type UploadedFileInfo } from './file-store.js';
-
-/** Removes the temporary upload of a request that fails after multer stored it (pipes and handler errors). */
-@Injectable()
-class DiscardRefusedUpload implements NestInterceptor {
-  constructor(private readonly store: ContentAddressedStore) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToHttp().getRequest<{ file?: UploadedFileInfo }>();
-    return next.handle().pipe(
-      catchError((err: unknown) => from(req.file ? this.store.discard(req.file) : Promise.resolve()).pipe(mergeMap(() => throwError(() => err)))),
-    );
-  }
-}
+import type { UploadedFileInfo } from './file-store.js';
+import { ReceiveUpload, Upload } from './receive-upload.interceptor.js';
 
 class UploadFields {
   @ApiPropertyOptional({ enum: ATTACHMENT_KINDS, default: 'evidence' })
@@ -45,9 +28,9 @@ export class AttachmentsController {
 
   @Post()
   @Roles('COMMUNE_STAFF', 'PROVINCE_OFFICER')
-  // Storage (streamed, hashed, sniffed) and limits come from MulterModule in CertificationModule; a request
-  // refused after the file arrived (bad kind, 404, 403, 409) discards it.
-  @UseInterceptors(FileInterceptor('file'), DiscardRefusedUpload)
+  // Streamed, hashed and sniffed by ReceiveUpload into the store; a request refused after the file arrived
+  // (bad kind, 404, 403, 409) discards it.
+  @UseInterceptors(ReceiveUpload)
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadForm })
   @ApiOperation({ summary: 'Attach a file (PDF, office document, JPEG, PNG; judged by content); 413 over MAX_UPLOAD_MB, 415 otherwise' })
@@ -55,7 +38,7 @@ export class AttachmentsController {
   upload(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
-    @UploadedFile() file: UploadedFileInfo | undefined,
+    @Upload() file: UploadedFileInfo | undefined,
     @Body() body: UploadFields,
   ) {
     if (!file) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'file is required (multipart field "file")' });
@@ -65,13 +48,13 @@ export class AttachmentsController {
   @Get(':attachmentId')
   @ApiProduces('application/octet-stream')
   @ApiOperation({ summary: 'The attachment\'s bytes' })
-  async download(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('attachmentId') attachmentId: string, @Res({ passthrough: true }) res: Response) {
+  async download(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('attachmentId') attachmentId: string, @Res({ passthrough: true }) res: FastifyReply) {
     const file = await this.attachments.find(actor, id, attachmentId);
     res.status(HttpStatus.OK);
-    res.setHeader('Content-Type', file.mimeType);
-    res.setHeader('Content-Length', String(file.size));
-    res.setHeader('ETag', `"${file.sha256}"`);
-    res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName)}`);
+    res.header('Content-Type', file.mimeType);
+    res.header('Content-Length', String(file.size));
+    res.header('ETag', `"${file.sha256}"`);
+    res.header('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName)}`);
     return new StreamableFile(createReadStream(file.path));
   }
 }

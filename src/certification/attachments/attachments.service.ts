@@ -25,7 +25,7 @@ export class AttachmentsService {
     const commune = actor.role === 'COMMUNE_STAFF' && actor.unitId === dossier.commune_id;
     if (actor.role === 'COMMUNE_STAFF' && !commune) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: 'only the village\'s commune staff may attach files' });
     const states = commune ? COMMUNE_STATES : PROVINCE_STATES;
-    const fileName = Buffer.from(file.originalname, 'latin1').toString('utf8').normalize('NFC');
+    const fileName = file.fileName.normalize('NFC');
     const id = randomUUID();
     // The state is checked under the instance's lock, so an upload cannot land after a SUBMIT it raced.
     await this.engine.transaction(async (tx) => {

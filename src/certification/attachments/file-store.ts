@@ -1,5 +1,4 @@
 import { HttpException, PayloadTooLargeException } from '@nestjs/common';
-import type { Request } from 'express';
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { access, mkdir, rename, unlink } from 'node:fs/promises';
@@ -10,9 +9,9 @@ import { sniffMimeType } from './sniff.js';
 
 const HEAD_BYTES = 8192;
 
-/** What the upload route receives: multer's fields plus what the store learnt while writing. */
+/** What the upload route receives: the file's name as sent plus what the store learnt while writing. */
 export interface UploadedFileInfo extends StoredFile {
-  originalname: string;
+  fileName: string;
 }
 
 export interface StoredFile {
@@ -23,8 +22,8 @@ export interface StoredFile {
 }
 
 /**
- * A multer storage engine: streams the upload to a temporary file while hashing it, refuses it past the
- * size limit (413) or when its first bytes are not an accepted type (415). The file stays temporary until the
+ * Where uploads go: `receive` streams one to a temporary file while hashing it, refusing it past the size
+ * limit (413) or when its first bytes are not an accepted type (415). The file stays temporary until the
  * route accepts it (`keep`: moved to STORAGE_DIR/attachments/<sha256>); a request refused after the upload
  * (validation, jurisdiction, role, state) `discard`s it, so a refused upload leaves no file behind and never
  * touches a stored file that other attachments share.
@@ -37,15 +36,6 @@ export class ContentAddressedStore {
 
   pathOf(sha256: string): string {
     return join(this.dir, sha256.slice(0, 2), sha256);
-  }
-
-  _handleFile(_req: Request, file: { stream: NodeJS.ReadableStream }, cb: (error: unknown, info?: Partial<StoredFile>) => void): void {
-    this.store(file.stream).then((info) => cb(null, info), (err) => cb(err));
-  }
-
-  _removeFile(_req: Request, file: Partial<StoredFile>, cb: (error: Error | null) => void): void {
-    // multer refused the request after this file was written (e.g. a second file): drop the temporary copy.
-    this.discard(file).then(() => cb(null), (err) => cb(err as Error));
   }
 
   /** Accepts an upload: moves its temporary file under its SHA-256 (or drops it when that content is stored already). */
@@ -63,7 +53,8 @@ export class ContentAddressedStore {
     if (file.path && dirname(file.path) === join(this.dir, 'tmp')) await unlink(file.path).catch(() => undefined);
   }
 
-  private async store(input: NodeJS.ReadableStream): Promise<StoredFile> {
+  /** Streams an upload to a temporary file (see the class); rejects with 413 or 415, leaving nothing behind. */
+  async receive(input: NodeJS.ReadableStream): Promise<StoredFile> {
     const tmpDir = join(this.dir, 'tmp');
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, randomUUID());

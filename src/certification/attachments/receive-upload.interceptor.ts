@@ -1,0 +1,47 @@
+import { BadRequestException, type CallHandler, createParamDecorator, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { catchError, from, mergeMap, throwError, type Observable } from 'rxjs';
+import { ContentAddressedStore, type UploadedFileInfo } from './file-store.js';
+
+type UploadRequest = FastifyRequest & { upload?: UploadedFileInfo };
+
+/** The file `ReceiveUpload` stored for this request (undefined when none was sent). */
+export const Upload = createParamDecorator((_: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<UploadRequest>().upload);
+
+/**
+ * Reads a multipart upload as it arrives: its one file (field `file`) streamed into the store (413, 415 and
+ * nothing kept when refused there), its other fields as the body the route validates. The limits (one file,
+ * five fields, MAX_UPLOAD_MB) are the multipart plugin's, set in app.factory. A request refused later (bad
+ * kind, 404, 403, 409) discards the stored file. A request that is not multipart reaches the route without a
+ * file (400 there).
+ */
+@Injectable()
+export class ReceiveUpload implements NestInterceptor {
+  constructor(private readonly store: ContentAddressedStore) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToHttp().getRequest<UploadRequest>();
+    return from(this.receive(req)).pipe(
+      mergeMap(() => next.handle()),
+      catchError((err: unknown) => from(req.upload ? this.store.discard(req.upload) : Promise.resolve()).pipe(mergeMap(() => throwError(() => err)))),
+    );
+  }
+
+  private async receive(req: UploadRequest): Promise<void> {
+    if (!req.isMultipart()) return;
+    const fields: Record<string, string> = {};
+    for await (const part of req.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file') {
+          part.file.resume();
+          throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `unexpected file field "${part.fieldname}" (send the file as "file")` });
+        }
+        const stored = await this.store.receive(part.file);
+        req.upload = { ...stored, fileName: part.filename };
+      } else {
+        fields[part.fieldname] = String(part.value);
+      }
+    }
+    (req as { body?: unknown }).body = fields;
+  }
+}
