@@ -37,7 +37,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = 16;
 /** Load before the HTTP row's first measured run, not counted: a fresh process compiles and opens its pool first. */
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 8);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 15);
 /** Which rows to run, e.g. BENCH_ROWS=2 while working on one figure; all four by default. */
 const ROWS = new Set((process.env.BENCH_ROWS ?? '1,2,3,4').split(',').map((r) => Number(r.trim())));
 
