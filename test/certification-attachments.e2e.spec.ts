@@ -222,6 +222,19 @@ describe('certification dossiers: attachments', () => {
       );
     });
 
+    it('a multipart body that cannot be read (no boundary, cut short): 400, nothing kept', async () => {
+      let res = await refusedUpload(otherDraftId, 400, () =>
+        k.t.http.post(`/dossiers/${otherDraftId}/attachments`).set('Authorization', staffA).set('Content-Type', 'multipart/form-data').send('--x\r\n'),
+      );
+      expect(res.body.message).toMatch(/multipart/);
+      const boundary = 'ntm-boundary';
+      const cut = [`--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="x.pdf"', 'Content-Type: application/pdf', '', '%PDF-1.4 cut short'].join('\r\n');
+      res = await refusedUpload(otherDraftId, 400, () =>
+        k.t.http.post(`/dossiers/${otherDraftId}/attachments`).set('Authorization', staffA).set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(cut),
+      );
+      expect(res.body.message).toMatch(/multipart/);
+    });
+
     it('a bad kind or an unknown field: 400, and the file sent with it is not kept', async () => {
       const bytes = pdfBytes('bad kind');
       let res = await refusedUpload(otherDraftId, 400, () => upload(k, staffA, otherDraftId, { bytes, name: 'x.pdf' }, 'selfie'));

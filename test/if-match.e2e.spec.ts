@@ -90,6 +90,11 @@ describe('If-Match and ETags on dossiers and projects', () => {
     expect(after.body.criteria.find((c: { code: number }) => c.code === 3).met).toBe(true);
     const same = await k.t.http.get(`/dossiers/${id}`).set('Authorization', commune).set('If-None-Match', after.headers.etag);
     expect(same.status).toBe(304);
+    expect(same.text ?? '').toBe('');
+    // Asking for no cached copy gets the body, as Express's freshness check did.
+    const fresh = await k.t.http.get(`/dossiers/${id}`).set('Authorization', commune).set('If-None-Match', after.headers.etag).set('Cache-Control', 'no-cache');
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.etag).toBe(after.headers.etag);
   });
 
   it('a malformed If-Match is 400 and writes nothing', async () => {

@@ -46,6 +46,10 @@ describe('operations', () => {
     });
   });
 
+  it('cuts a request still arriving after 300 s, as Node does by default (Fastify alone would wait forever)', () => {
+    expect((t.app.getHttpServer() as { requestTimeout: number }).requestTimeout).toBe(300_000);
+  });
+
   it('answers a route with a trailing slash as without it', async () => {
     const plain = await t.http.get('/units').set('Authorization', adminAuth);
     const slashed = await t.http.get('/units/').set('Authorization', adminAuth);

@@ -93,6 +93,22 @@ describe('input validation', () => {
     expect(login.body.statusCode).toBe(400);
   });
 
+  it('words Fastify\'s refusals of a body as this API does, and leaves bodies of other types unread as before', async () => {
+    const broken = await t.http.post('/auth/login').set('Content-Type', 'application/json').send('{not json');
+    expect(broken.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'body is not valid JSON' });
+    const empty = await t.http.post('/auth/login').set('Content-Type', 'application/json').send('');
+    expect(empty.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'body is not valid JSON' });
+    const large = await t.http.post('/auth/login').set('Content-Type', 'application/json').send(JSON.stringify({ username: 'x'.repeat(200_000), password: 'y' }));
+    expect(large.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'body is too large' });
+    // A body of a type no route reads: the route answers as without a body (400 here), not 415.
+    const xml = await t.http.post('/auth/login').set('Content-Type', 'application/xml').send('<login/>');
+    expect(xml.status).toBe(400);
+    expect(xml.body).toEqual(expect.objectContaining({ statusCode: 400, error: 'Bad Request' }));
+    // ... and a protected route still asks for a token first.
+    const unsigned = await t.http.post('/users').set('Content-Type', 'application/octet-stream').send(Buffer.from('abc'));
+    expect(unsigned.status).toBe(401);
+  });
+
   it('refuses a login body that is not a pair of strings: 400 naming the field', async () => {
     const res = await t.http.post('/auth/login').send({ username: 'admin' });
     expect(res.status).toBe(400);

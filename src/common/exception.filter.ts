@@ -12,6 +12,8 @@ const BODY_ERRORS: Record<string, { status: number; message: string }> = {
   FST_FILES_LIMIT: { status: 400, message: 'send one file per upload' },
   FST_FIELDS_LIMIT: { status: 400, message: 'too many form fields' },
   FST_PARTS_LIMIT: { status: 400, message: 'too many form parts' },
+  FST_INVALID_JSON_FIELD_ERROR: { status: 400, message: 'a form field declared as JSON is not valid JSON' },
+  FST_PROTO_VIOLATION: { status: 400, message: 'a form field may not be named after a prototype property' },
 };
 
 /**
@@ -29,16 +31,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<unknown>();
     if (http.isHeadersSent(res)) return;
     const reply = (status: number, body: unknown) => http.reply(res, body, status);
+    // Nest hands Fastify's 4xx refusals over as HttpExceptions caused by them; others arrive as they are.
+    const e = (exception instanceof HttpException && exception.cause ? exception.cause : exception) as { code?: string; statusCode?: number; message?: string };
+    const known = typeof e?.code === 'string' ? BODY_ERRORS[e.code] : undefined;
+    if (known) {
+      reply(known.status, { statusCode: known.status, error: STATUS_CODES[known.status], message: known.message });
+      return;
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
       reply(status, typeof body === 'string' ? { statusCode: status, error: STATUS_CODES[status] ?? exception.name, message: body } : body);
-      return;
-    }
-    const e = exception as { code?: string; statusCode?: number; message?: string };
-    const known = e?.code ? BODY_ERRORS[e.code] : undefined;
-    if (known) {
-      reply(known.status, { statusCode: known.status, error: STATUS_CODES[known.status], message: known.message });
       return;
     }
     if (typeof e?.code === 'string' && e.code.startsWith('FST_') && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {

@@ -62,7 +62,9 @@ export class ETagInterceptor implements NestInterceptor {
         if (typeof (body as { version?: unknown } | null)?.version !== 'number' || http.isHeadersSent(res)) return body;
         const etag = etagOf(body);
         http.setHeader(res, 'ETag', etag);
-        if ((req.method === 'GET' || req.method === 'HEAD') && noneMatchHolds(req.headers['if-none-match'], etag)) {
+        // As Express's `fresh()`: a request that asks for no cached copy (Cache-Control: no-cache) gets the body.
+        const noCache = /(?:^|,)\s*no-cache\s*(?:,|$)/.test(String(req.headers['cache-control'] ?? ''));
+        if ((req.method === 'GET' || req.method === 'HEAD') && !noCache && noneMatchHolds(req.headers['if-none-match'], etag)) {
           http.status(res, 304);
           return undefined;
         }

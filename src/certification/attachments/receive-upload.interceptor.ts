@@ -1,4 +1,4 @@
-import { BadRequestException, type CallHandler, createParamDecorator, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { BadRequestException, type CallHandler, createParamDecorator, type ExecutionContext, HttpException, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, throwError, type Observable } from 'rxjs';
 import { ContentAddressedStore, type UploadedFileInfo } from './file-store.js';
@@ -29,6 +29,17 @@ export class ReceiveUpload implements NestInterceptor {
 
   private async receive(req: UploadRequest): Promise<void> {
     if (!req.isMultipart()) return;
+    try {
+      await this.readParts(req);
+    } catch (err) {
+      // The store's 413 and 415, this route's 400s and the multipart plugin's limits keep their answers; what
+      // busboy throws on a body it cannot parse (no boundary, cut short, a broken part header) is the client's.
+      if (err instanceof HttpException || (err as { code?: string }).code?.startsWith('FST_')) throw err;
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `the multipart body cannot be read: ${(err as Error).message}` });
+    }
+  }
+
+  private async readParts(req: UploadRequest): Promise<void> {
     const fields: Record<string, string> = {};
     for await (const part of req.parts()) {
       if (part.type === 'file') {
@@ -39,7 +50,7 @@ export class ReceiveUpload implements NestInterceptor {
         const stored = await this.store.receive(part.file);
         req.upload = { ...stored, fileName: part.filename };
       } else {
-        fields[part.fieldname] = String(part.value);
+        fields[part.fieldname] = typeof part.value === 'string' ? part.value : JSON.stringify(part.value);
       }
     }
     (req as { body?: unknown }).body = fields;
