@@ -278,4 +278,35 @@ describe('certification dossiers: attachments', () => {
       expect(filesUnder(join(store, 'tmp'))).toEqual([]);
     });
   });
+
+  describe('Idempotency-Key on uploads: judged on the file as well as the fields', () => {
+    const keyed = (key: string, bytes: Buffer, name: string, kind = 'evidence') =>
+      k.t.http.post(`/dossiers/${draftId}/attachments`).set('Authorization', staffA).set('Idempotency-Key', key).field('kind', kind).attach('file', bytes, name);
+
+    it('the same upload again: the first answer, replayed, one attachment, no temporary file', async () => {
+      const bytes = pdfBytes('sent twice with one key');
+      const first = await keyed('upload-once', bytes, 'hai-lần.pdf');
+      expect(first.status).toBe(201);
+      const again = await keyed('upload-once', bytes, 'hai-lần.pdf');
+      expect(again.status).toBe(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+      expect((await rows(draftId)).filter((r) => r.sha256 === first.body.sha256)).toHaveLength(1);
+      expect(filesUnder(join(store, 'tmp'))).toEqual([]);
+    });
+
+    it('the same key with another file, name or kind: 422 idempotency_key_reused, nothing kept', async () => {
+      const bytes = pdfBytes('the first file for this key');
+      expect((await keyed('upload-reused', bytes, 'a.pdf')).status).toBe(201);
+      const other = pdfBytes('another file under the same key');
+      let res = await refusedUpload(draftId, 422, () => keyed('upload-reused', other, 'a.pdf'));
+      expect(res.body.rule).toBe('idempotency_key_reused');
+      expect(existsSync(contentPath(sha256(other)))).toBe(false);
+      res = await refusedUpload(draftId, 422, () => keyed('upload-reused', bytes, 'b.pdf'));
+      expect(res.body.rule).toBe('idempotency_key_reused');
+      res = await refusedUpload(draftId, 422, () => keyed('upload-reused', bytes, 'a.pdf', 'meeting_minutes'));
+      expect(res.body.rule).toBe('idempotency_key_reused');
+      expect(filesUnder(join(store, 'tmp'))).toEqual([]);
+    });
+  });
 });

@@ -1,5 +1,5 @@
-import { BadRequestException, CallHandler, ExecutionContext, HttpException, Inject, Injectable, NestInterceptor } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { BadRequestException, CallHandler, ExecutionContext, HttpException, Inject, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { firstValueFrom, from, type Observable } from 'rxjs';
@@ -14,7 +14,17 @@ interface IncomingRequest {
   headers: Record<string, string | string[] | undefined>;
   body?: unknown;
   actor?: Actor;
+  /** What identifies the request's content when its body is not all of it (an upload: fields and file hash). */
+  idempotencyContent?: unknown;
 }
+
+const IN_ROUTE = 'idempotency:in-route';
+
+/**
+ * For a route whose content is read inside the route (an upload): the global interceptor leaves it alone and
+ * the route applies `RouteIdempotency` after reading, so a key is judged on what was sent, file included.
+ */
+export const IdempotencyInRoute = () => SetMetadata(IN_ROUTE, true);
 interface OutgoingResponse {
   statusCode: number;
 }
@@ -30,12 +40,17 @@ const ABANDONED_MS = 120_000;
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
+  /** Whether this instance is the one a route applies itself (see IdempotencyInRoute). */
+  protected readonly inRoute: boolean = false;
+
   constructor(
     @Inject(PG_POOL) private readonly pool: pg.Pool,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly reflector: Reflector,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (!this.inRoute && this.reflector.get<boolean>(IN_ROUTE, context.getHandler())) return next.handle();
     const req = context.switchToHttp().getRequest<IncomingRequest>();
     const key = req.headers['idempotency-key'];
     if (req.method !== 'POST' || key === undefined || !req.actor) return next.handle();
@@ -48,7 +63,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async run(userId: string, key: string, req: IncomingRequest, res: OutgoingResponse, handler: () => Promise<unknown>): Promise<unknown> {
     const path = this.adapterHost.httpAdapter.getRequestUrl(req).split('?')[0];
-    const hash = createHash('sha256').update(`${req.method} ${path} ${canonicalJson(req.body ?? null)}`).digest('hex');
+    const hash = createHash('sha256').update(`${req.method} ${path} ${canonicalJson((req.idempotencyContent ?? req.body) ?? null)}`).digest('hex');
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
       const claimed = await this.pool.query(
@@ -103,4 +118,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       [userId, key, statusCode, JSON.stringify(body, (_, v) => (typeof v === 'bigint' ? v.toString() : v))],
     );
   }
+}
+
+/** The idempotency check as a route applies it, after the interceptor that reads the route's content. */
+@Injectable()
+export class RouteIdempotency extends IdempotencyInterceptor {
+  protected override readonly inRoute = true;
 }

@@ -7,6 +7,7 @@ import { CurrentActor, Roles, type Actor } from '../../auth/actor.js';
 import { ATTACHMENT_KINDS, AttachmentView } from '../dossiers.dto.js';
 import { AttachmentsService } from './attachments.service.js';
 import type { UploadedFileInfo } from './file-store.js';
+import { IdempotencyInRoute, RouteIdempotency } from '../../idempotency/idempotency.interceptor.js';
 import { ReceiveUpload, Upload } from './receive-upload.interceptor.js';
 
 class UploadFields {
@@ -30,7 +31,8 @@ export class AttachmentsController {
   @Roles('COMMUNE_STAFF', 'PROVINCE_OFFICER')
   // Streamed, hashed and sniffed by ReceiveUpload into the store; a request refused after the file arrived
   // (bad kind, 404, 403, 409) discards it.
-  @UseInterceptors(ReceiveUpload)
+  @IdempotencyInRoute()
+  @UseInterceptors(ReceiveUpload, RouteIdempotency)
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadForm })
   @ApiOperation({ summary: 'Attach a file (PDF, office document, JPEG, PNG; judged by content); 413 over MAX_UPLOAD_MB, 415 otherwise' })

@@ -1,6 +1,6 @@
 import { BadRequestException, type CallHandler, createParamDecorator, type ExecutionContext, HttpException, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { catchError, from, mergeMap, throwError, type Observable } from 'rxjs';
+import { catchError, from, map, mergeMap, throwError, type Observable } from 'rxjs';
 import { ContentAddressedStore, type UploadedFileInfo } from './file-store.js';
 
 type UploadRequest = FastifyRequest & { upload?: UploadedFileInfo };
@@ -21,9 +21,13 @@ export class ReceiveUpload implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<UploadRequest>();
+    // Whatever the outcome, a temporary file the route did not keep goes (kept ones are moved already): a
+    // refusal, or an Idempotency-Key answered from its first request without running the route again.
+    const discard = () => from(req.upload ? this.store.discard(req.upload) : Promise.resolve());
     return from(this.receive(req)).pipe(
       mergeMap(() => next.handle()),
-      catchError((err: unknown) => from(req.upload ? this.store.discard(req.upload) : Promise.resolve()).pipe(mergeMap(() => throwError(() => err)))),
+      mergeMap((value: unknown) => discard().pipe(map(() => value))),
+      catchError((err: unknown) => discard().pipe(mergeMap(() => throwError(() => err)))),
     );
   }
 
@@ -54,5 +58,9 @@ export class ReceiveUpload implements NestInterceptor {
       }
     }
     (req as { body?: unknown }).body = fields;
+    // An Idempotency-Key is judged on the fields and the file's content and name (RouteIdempotency).
+    (req as { idempotencyContent?: unknown }).idempotencyContent = {
+      fields, file: req.upload ? { sha256: req.upload.sha256, fileName: req.upload.fileName } : null,
+    };
   }
 }
