@@ -32,7 +32,7 @@ export class PinoLogger implements LoggerService {
   fatal(message: unknown, ...params: unknown[]) { this.write('fatal', message, params); }
 }
 
-/** Express middleware: one log line per request with its request id (X-Request-Id, given or generated). */
+/** pino-http on the raw request and response (run from a Fastify onRequest hook): one log line per request with its request id (X-Request-Id, given or generated). */
 export function requestLogging(logger: PinoLogger) {
   return pinoHttp({
     logger: logger.pino,
