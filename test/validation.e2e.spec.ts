@@ -104,6 +104,9 @@ describe('input validation', () => {
     const xml = await t.http.post('/auth/login').set('Content-Type', 'application/xml').send('<login/>');
     expect(xml.status).toBe(400);
     expect(xml.body).toEqual(expect.objectContaining({ statusCode: 400, error: 'Bad Request' }));
+    // A Content-Type header that is no media type at all is refused as such.
+    const garbled = await t.http.post('/auth/login').set('Content-Type', ';;;').send('x');
+    expect(garbled.body).toEqual({ statusCode: 415, error: 'Unsupported Media Type', message: 'the Content-Type header is not a valid media type' });
     // ... and a protected route still asks for a token first.
     const unsigned = await t.http.post('/users').set('Content-Type', 'application/octet-stream').send(Buffer.from('abc'));
     expect(unsigned.status).toBe(401);

@@ -7,8 +7,9 @@ const BODY_ERRORS: Record<string, { status: number; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, message: 'body is not valid JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, message: 'body is not valid JSON' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, message: 'body is too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json (multipart/form-data for uploads)' },
-  FST_INVALID_MULTIPART_CONTENT_TYPE: { status: 415, message: 'an upload must be sent as multipart/form-data' },
+  // Only a Content-Type header that is not a media type at all: bodies of any well-formed type are accepted
+  // (and left unread when no route reads them, see app.factory).
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, message: 'the Content-Type header is not a valid media type' },
   FST_FILES_LIMIT: { status: 400, message: 'send one file per upload' },
   FST_FIELDS_LIMIT: { status: 400, message: 'too many form fields' },
   FST_PARTS_LIMIT: { status: 400, message: 'too many form parts' },
