@@ -18,6 +18,10 @@ interface IncomingRequest {
   idempotencyContent?: unknown;
 }
 
+interface OutgoingResponse {
+  statusCode: number;
+}
+
 const IN_ROUTE = 'idempotency:in-route';
 
 /**
@@ -25,9 +29,6 @@ const IN_ROUTE = 'idempotency:in-route';
  * the route applies `RouteIdempotency` after reading, so a key is judged on what was sent, file included.
  */
 export const IdempotencyInRoute = () => SetMetadata(IN_ROUTE, true);
-interface OutgoingResponse {
-  statusCode: number;
-}
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 const WAIT_MS = 30_000;
