@@ -1,4 +1,5 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { NotPermitted, Unauthenticated } from '../common/errors.js';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Role } from '../generated/prisma/enums.js';
@@ -34,7 +35,7 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest();
     const header: string | undefined = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    if (!token) throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: 'a bearer token is required' });
+    if (!token) throw new Unauthenticated('token_required');
     const now = Math.floor(Date.now() / 1000);
     let claims = this.verified.get(token, now);
     if (!claims) claims = await this.verify(token, now);
@@ -48,11 +49,7 @@ export class AuthGuard implements CanActivate {
     request.actor = actor;
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
     if (roles && !roles.includes(actor.role)) {
-      throw new ForbiddenException({
-        statusCode: 403,
-        error: 'Forbidden',
-        message: `role ${actor.role} may not do this (needs ${roles.join(' or ')})`,
-      });
+      throw new NotPermitted('role_may_not', { role: actor.role, roles: roles.join(' or ') });
     }
     return true;
   }
@@ -64,11 +61,7 @@ export class AuthGuard implements CanActivate {
       claims = await this.jwt.verifyAsync<TokenClaims>(token);
     } catch (err) {
       const expired = (err as Error).name === 'TokenExpiredError';
-      throw new UnauthorizedException({
-        statusCode: 401,
-        error: 'Unauthorized',
-        message: expired ? 'the token has expired; sign in again' : 'the token is not valid',
-      });
+      throw new Unauthenticated(expired ? 'token_expired' : 'token_invalid');
     }
     this.verified.set(token, claims, now);
     return claims;

@@ -1,4 +1,4 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { Actor } from './actor.js';
 import type { TokenClaims } from './auth.guard.js';
@@ -8,7 +8,7 @@ import { UsersRepository } from '../users/users.repository.js';
 import { userView } from '../users/users.service.js';
 import type { LoginResponse } from './auth.dto.js';
 import type { UserView } from '../users/users.dto.js';
-import { notFound } from '../common/http-errors.js';
+import { NotFound, Unauthenticated } from '../common/errors.js';
 
 @Injectable()
 export class AuthService {
@@ -24,7 +24,7 @@ export class AuthService {
     const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
     if (!found || !ok || !found.active) {
       // assertAllowed already counted this attempt as a failure.
-      throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: 'wrong username or password' });
+      throw new Unauthenticated('wrong_credentials');
     }
     await this.throttle.recordSuccess(username, address);
     const { passwordHash: _hash, active: _active, unit, ...user } = found;
@@ -40,7 +40,7 @@ export class AuthService {
 
   async me(actor: Actor): Promise<UserView> {
     const row = await this.users.findById(actor.id);
-    if (!row) throw notFound('user');
+    if (!row) throw new NotFound('user');
     return userView(row);
   }
 }

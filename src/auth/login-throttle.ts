@@ -1,4 +1,6 @@
-import { HttpException, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { TooManyRequests } from '../common/errors.js';
+import { NOUNS } from '../common/messages.js';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { REDIS } from '../redis/redis.module.js';
@@ -62,16 +64,8 @@ export class LoginThrottle {
     await this.redis.eval(REFUND_ATTEMPT, 2, account, addr);
   }
 
-  private tooMany(who: string, ttl: number) {
+  private tooMany(who: 'this account' | 'this address', ttl: number) {
     const retryAfter = Math.max(ttl, 1);
-    return new HttpException(
-      {
-        statusCode: 429,
-        error: 'Too Many Requests',
-        message: `too many failed sign-ins for ${who}; try again in ${Math.ceil(retryAfter / 60)} minute(s)`,
-        retryAfterSeconds: retryAfter,
-      },
-      429,
-    );
+    return new TooManyRequests('too_many_sign_ins', { who: NOUNS[who], minutes: Math.ceil(retryAfter / 60) }, retryAfter);
   }
 }

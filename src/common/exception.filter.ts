@@ -1,26 +1,91 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
+import {
+  Conflict, DomainError, EventNotAllowed, InvalidInput, NotFound, NotPermitted, RuleViolation, Stale, TooLarge, TooManyRequests,
+  Unauthenticated, UnsupportedMediaType,
+} from './errors.js';
+import { localeOf, say, type Locale, type MessageKey } from './messages.js';
 
 /** Fastify's own refusals of a request's body, as this API words them. */
-const BODY_ERRORS: Record<string, { status: number; message: string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, message: 'body is not valid JSON' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, message: 'body is not valid JSON' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, message: 'body is too large' },
+const BODY_ERRORS: Record<string, { status: number; key: MessageKey }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, key: 'body_json' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, key: 'body_json' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, key: 'body_too_large' },
   // Only a Content-Type header that is not a media type at all: bodies of any well-formed type are accepted
   // (and left unread when no route reads them, see app.factory).
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, message: 'the Content-Type header is not a valid media type' },
-  FST_FILES_LIMIT: { status: 400, message: 'send one file per upload' },
-  FST_FIELDS_LIMIT: { status: 400, message: 'too many form fields' },
-  FST_PARTS_LIMIT: { status: 400, message: 'too many form parts' },
-  FST_INVALID_JSON_FIELD_ERROR: { status: 400, message: 'a form field declared as JSON is not valid JSON' },
-  FST_PROTO_VIOLATION: { status: 400, message: 'a form field may not be named after a prototype property' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, key: 'content_type' },
+  FST_FILES_LIMIT: { status: 400, key: 'one_file' },
+  FST_FIELDS_LIMIT: { status: 400, key: 'too_many_fields' },
+  FST_PARTS_LIMIT: { status: 400, key: 'too_many_parts' },
+  FST_INVALID_JSON_FIELD_ERROR: { status: 400, key: 'json_field' },
+  FST_PROTO_VIOLATION: { status: 400, key: 'proto_field' },
 };
 
+/** The HTTP status of each kind of domain error: the one place where the domain meets HTTP. */
+const STATUS: [new (...args: never[]) => DomainError, number][] = [
+  [InvalidInput, 400],
+  [Unauthenticated, 401],
+  [NotPermitted, 403],
+  [NotFound, 404],
+  [EventNotAllowed, 409],
+  [Stale, 409],
+  [Conflict, 409],
+  [TooLarge, 413],
+  [UnsupportedMediaType, 415],
+  [RuleViolation, 422],
+  [TooManyRequests, 429],
+];
+
+export interface HttpError {
+  status: number;
+  body: { statusCode: number; error: string; message: string; [extra: string]: unknown };
+  headers?: Record<string, string>;
+}
+
+/** The status of a domain error. */
+export function statusOf(error: DomainError): number {
+  return STATUS.find(([kind]) => error instanceof kind)?.[1] ?? 500;
+}
+
+function shape(status: number, message: string, extra: Record<string, unknown> = {}): HttpError['body'] {
+  return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, ...extra };
+}
+
 /**
- * Gives every error the NestJS shape `{ statusCode, error, message, ...extra }`: HTTP exceptions as thrown,
- * malformed JSON and oversized bodies as 400/413, and anything unexpected as a logged 500 without internals.
+ * The answer to a request that failed with `exception`, in the API's one error shape
+ * `{ statusCode, error, message, ...details }`; null for what is not the client's doing (a 500).
  */
+export function toHttpError(exception: unknown, locale: Locale): HttpError | null {
+  if (exception instanceof DomainError) {
+    const status = statusOf(exception);
+    const headers = exception instanceof TooManyRequests ? { 'Retry-After': String(exception.retryAfterSeconds) } : undefined;
+    return { status, body: shape(status, say(locale, exception.key, exception.params), exception.details), headers };
+  }
+  // Nest hands Fastify's 4xx refusals over as HttpExceptions caused by them; others arrive as they are.
+  const e = (exception instanceof HttpException && exception.cause ? exception.cause : exception) as { code?: string; statusCode?: number; message?: string };
+  const known = typeof e?.code === 'string' ? BODY_ERRORS[e.code] : undefined;
+  if (known) return { status: known.status, body: shape(known.status, say(locale, known.key)) };
+  if (exception instanceof HttpException) {
+    // Nest's own (a route that does not exist: 404).
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    return { status, body: typeof body === 'string' ? shape(status, body) : (body as HttpError['body']) };
+  }
+  if (typeof e?.code === 'string' && e.code.startsWith('FST_') && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    // Another refusal of the request by Fastify or one of its plugins: its status and words.
+    return { status: e.statusCode, body: shape(e.statusCode, e.message ?? '') };
+  }
+  return null;
+}
+
+/** The language of a request's error messages. */
+export function requestLocale(req: { headers?: Record<string, string | string[] | undefined> } | undefined): Locale {
+  const header = req?.headers?.['accept-language'];
+  return localeOf(Array.isArray(header) ? header.join(',') : header, 'en');
+}
+
+/** Every error in the API's shape; anything unexpected as a logged 500 without internals. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
@@ -31,26 +96,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = this.adapterHost.httpAdapter;
     const res = host.switchToHttp().getResponse<unknown>();
     if (http.isHeadersSent(res)) return;
-    const reply = (status: number, body: unknown) => http.reply(res, body, status);
-    // Nest hands Fastify's 4xx refusals over as HttpExceptions caused by them; others arrive as they are.
-    const e = (exception instanceof HttpException && exception.cause ? exception.cause : exception) as { code?: string; statusCode?: number; message?: string };
-    const known = typeof e?.code === 'string' ? BODY_ERRORS[e.code] : undefined;
-    if (known) {
-      reply(known.status, { statusCode: known.status, error: STATUS_CODES[known.status], message: known.message });
-      return;
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const body = exception.getResponse();
-      reply(status, typeof body === 'string' ? { statusCode: status, error: STATUS_CODES[status] ?? exception.name, message: body } : body);
-      return;
-    }
-    if (typeof e?.code === 'string' && e.code.startsWith('FST_') && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-      // Another refusal of the request by Fastify or one of its plugins: its status and words.
-      reply(e.statusCode, { statusCode: e.statusCode, error: STATUS_CODES[e.statusCode], message: e.message });
+    const locale = requestLocale(host.switchToHttp().getRequest());
+    const answer = toHttpError(exception, locale);
+    if (answer) {
+      for (const [name, value] of Object.entries(answer.headers ?? {})) http.setHeader(res, name, value);
+      http.reply(res, answer.body, answer.status);
       return;
     }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    reply(500, { statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+    http.reply(res, shape(500, say(locale, 'internal')), 500);
   }
 }

@@ -1,11 +1,11 @@
-import { BadRequestException, type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import { map, type Observable } from 'rxjs';
-import { conflict, notFound } from './http-errors.js';
+import { InvalidInput, NotFound, Stale } from './errors.js';
 
 /**
- * Optimistic concurrency over HTTP (API.md: 409 for a stale If-Match). A dossier's or project's entity tag is
+ * Optimistic concurrency over HTTP (409 for a stale If-Match). A dossier's or project's entity tag is
  * a hash of its representation as the caller reads it, so it changes with anything the caller would see
  * change: a state, a criterion edit, a review decision, an assignment, an attachment, a receipt. A write sent
  * with `If-Match: <that tag>` is refused with 409 unless the resource still reads the same when the write is
@@ -16,10 +16,7 @@ export function parseIfMatch(header: string | undefined): string | undefined {
   const value = header.trim();
   if (value === '*') return undefined;
   if (!/^"[\x21\x23-\x7e]{1,64}"$/.test(value)) {
-    throw new BadRequestException({
-      statusCode: 400, error: 'Bad Request',
-      message: 'If-Match must be the ETag the resource was read with (one strong entity tag, such as "Xk3…"), or *',
-    });
+    throw new InvalidInput('if_match_format');
   }
   return value;
 }
@@ -34,8 +31,8 @@ export function etagOf(body: unknown): string {
  * when it is gone or out of scope: 404); another tag than `ifMatch` is 409.
  */
 export function assertMatches(what: string, current: unknown, ifMatch: string): void {
-  if (current === null || current === undefined) throw notFound(what);
-  if (etagOf(current) !== ifMatch) throw conflict(`the ${what} has changed since it was read (If-Match): read it again`);
+  if (current === null || current === undefined) throw new NotFound(what);
+  if (etagOf(current) !== ifMatch) throw new Stale(what);
 }
 
 /** Whether an `If-None-Match` header names `etag` (or is `*`): the client's copy is current. */

@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 
-/** `limit` (default 50, at most 500) and an opaque `cursor`, as API.md fixes for every list route. */
+/** `limit` (default 50, at most 500) and an opaque `cursor`, the same for every list route of the contract. */
 export class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)

@@ -1,17 +1,25 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
+import { InvalidInput, type FieldError } from './errors.js';
 
-function flatten(errors: ValidationError[], parent = ''): { field: string; messages: string[] }[] {
-  const out: { field: string; messages: string[] }[] = [];
+/** Every constraint a class-validator error names, field by field ("items.0.code"), children included. */
+export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
+  const out: FieldError[] = [];
   for (const e of errors) {
     const field = parent ? `${parent}.${e.property}` : e.property;
     if (e.constraints) {
       const messages = Object.values(e.constraints).map((m) => (parent ? m.replace(e.property, field) : m));
       out.push({ field, messages });
     }
-    if (e.children?.length) out.push(...flatten(e.children, field));
+    if (e.children?.length) out.push(...fieldErrors(e.children, field));
   }
   return out;
+}
+
+/** The refusal of a payload that failed validation: the message names each bad field, details in `errors`. */
+export function invalidPayload(errors: ValidationError[]): InvalidInput {
+  const fields = fieldErrors(errors);
+  return new InvalidInput('invalid_input', { text: fields.map((d) => d.messages.join(', ')).join('; ') }, fields);
 }
 
 /**
@@ -23,15 +31,7 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    exceptionFactory: (errors) => {
-      const details = flatten(errors);
-      return new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: details.map((d) => d.messages.join(', ')).join('; ') || 'invalid input',
-        errors: details,
-      });
-    },
+    exceptionFactory: invalidPayload,
   });
 }
 

@@ -8,7 +8,7 @@ const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
 const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
-/** The environment as API.md's configuration table describes it, each variable validated at start. */
+/** The environment as the README's configuration table describes it, each variable validated at start. */
 export class EnvironmentVariables {
   @IsOptional() @IsIn(['development', 'production', 'test'])
   NODE_ENV?: string;
@@ -16,7 +16,7 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(65535)
   PORT?: number;
 
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\/[^/]+\/[A-Za-z0-9_\-]+(\?.*)?$/, {
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\/[^/]+\/[A-Za-z0-9_-]+(\?.*)?$/, {
     message: 'DATABASE_URL must look like postgresql://user@host:5432/database',
   })
   DATABASE_URL?: string;
@@ -50,7 +50,7 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(1024)
   MAX_UPLOAD_MB?: number;
 
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9._\-]{3,64}$/, {
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9._-]{3,64}$/, {
     message: 'ADMIN_USERNAME must be 3 to 64 letters, digits, dots, dashes or underscores',
   })
   ADMIN_USERNAME?: string;
@@ -87,6 +87,9 @@ export class EnvironmentVariables {
 
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(86400)
   LOGIN_LOCK_SECONDS?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(86400)
+  RECONCILE_SECONDS?: number;
 }
 
 export type ProcessRole = 'api' | 'worker' | 'all';
@@ -112,6 +115,8 @@ export interface AppConfig {
   minAgreementPercent: number;
   /** A project's estimated cost must stay below this under the special mechanism (VND). */
   specialMechanismCapVnd: number;
+  /** How often a worker hands back to Redis the timers and effects it lost (seconds). */
+  reconcileSeconds: number;
 }
 
 const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
@@ -174,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     minAgreementPercent: vars.MIN_AGREEMENT_PERCENT ?? 90,
     specialMechanismCapVnd: vars.SPECIAL_MECHANISM_CAP_VND ?? 5_000_000_000,
+    reconcileSeconds: vars.RECONCILE_SECONDS ?? 15,
   };
 }
 

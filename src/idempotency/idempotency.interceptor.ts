@@ -1,10 +1,11 @@
-import { BadRequestException, CallHandler, ExecutionContext, HttpException, Inject, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { CallHandler, ExecutionContext, HttpException, Inject, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { firstValueFrom, from, type Observable } from 'rxjs';
 import type { Actor } from '../auth/actor.js';
-import { conflict, ruleViolation } from '../common/http-errors.js';
+import { Conflict, InvalidInput, RuleViolation } from '../common/errors.js';
+import { requestLocale, toHttpError } from '../common/exception.filter.js';
 import { PG_POOL } from '../database/pg-pool.js';
 import { canonicalJson } from '../engine/history-hash.js';
 
@@ -35,7 +36,7 @@ const WAIT_MS = 30_000;
 const ABANDONED_MS = 120_000;
 
 /**
- * `Idempotency-Key` on any POST (API.md): the first request with a key runs, later ones from the same user
+ * `Idempotency-Key` on any POST: the first request with a key runs, later ones from the same user
  * get its stored response without running again, concurrent ones wait for it. A key reused with another
  * body is 422 `idempotency_key_reused`. A request that failed with a server error frees its key.
  */
@@ -56,7 +57,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const key = req.headers['idempotency-key'];
     if (req.method !== 'POST' || key === undefined || !req.actor) return next.handle();
     if (typeof key !== 'string' || !KEY.test(key)) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'Idempotency-Key must be 1 to 200 visible ASCII characters' });
+      throw new InvalidInput('idempotency_key_format');
     }
     const res = context.switchToHttp().getResponse<OutgoingResponse>();
     return from(this.run(req.actor.id, key, req, res, () => firstValueFrom(next.handle())));
@@ -72,7 +73,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
          ON CONFLICT (user_id, key) DO NOTHING`,
         [userId, key, req.method, path, hash],
       );
-      if (claimed.rowCount) return this.first(userId, key, res, handler);
+      if (claimed.rowCount) return this.first(userId, key, req, res, handler);
       const { rows } = await this.pool.query<{ request_hash: string; status: string; status_code: number | null; response_body: unknown; age_ms: number }>(
         `SELECT request_hash, status, status_code, response_body, extract(epoch FROM now() - created_at) * 1000 AS age_ms
            FROM idempotency_records WHERE user_id = $1 AND key = $2`,
@@ -81,7 +82,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const record = rows[0];
       if (!record) continue; // freed by a failed first request: claim it
       if (record.request_hash !== hash) {
-        throw ruleViolation('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
+        throw new RuleViolation('idempotency_key_reused', 'idempotency_key_reused');
       }
       if (record.status === 'done') {
         this.adapterHost.httpAdapter.status(res, record.status_code ?? 200);
@@ -93,19 +94,21 @@ export class IdempotencyInterceptor implements NestInterceptor {
         await this.pool.query(`DELETE FROM idempotency_records WHERE user_id = $1 AND key = $2 AND status = 'pending'`, [userId, key]);
         continue;
       }
-      if (Date.now() > deadline) throw conflict('a request with this Idempotency-Key is still running');
+      if (Date.now() > deadline) throw new Conflict('idempotency_key_running');
       await new Promise((r) => setTimeout(r, 25));
     }
   }
 
-  private async first(userId: string, key: string, res: OutgoingResponse, handler: () => Promise<unknown>): Promise<unknown> {
+  private async first(userId: string, key: string, req: IncomingRequest, res: OutgoingResponse, handler: () => Promise<unknown>): Promise<unknown> {
     try {
       const body = await handler();
       await this.store(userId, key, res.statusCode, body ?? null);
       return body;
     } catch (err) {
-      if (err instanceof HttpException && err.getStatus() < 500) {
-        await this.store(userId, key, err.getStatus(), err.getResponse());
+      // A refusal is the request's answer, kept like a success; a server error frees the key for a retry.
+      const refusal = toHttpError(err, requestLocale(req));
+      if (refusal && refusal.status < 500) {
+        await this.store(userId, key, refusal.status, refusal.body);
       } else {
         await this.pool.query('DELETE FROM idempotency_records WHERE user_id = $1 AND key = $2', [userId, key]);
       }

@@ -18,7 +18,7 @@ export class ListUnitsQuery extends PageQuery {
 
 export class CreateUnitDto {
   @ApiProperty({ example: 'LS-TD-05', description: 'stable code, unique across the tree' })
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$/, { message: 'code must be 1 to 64 letters, digits, dots, dashes or underscores' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'code must be 1 to 64 letters, digits, dots, dashes or underscores' })
   code: string;
 
   @ApiProperty({ example: 'Thôn Bản Châu' })

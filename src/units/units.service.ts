@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
-import { conflict, notFound, ruleViolation } from '../common/http-errors.js';
+import { Conflict, NotFound, RuleViolation } from '../common/errors.js';
 import { decodeCursor, toPage, type Page } from '../common/pagination.js';
 import type { CreateUnitDto, ListUnitsQuery, UnitDetailView, UnitLevelName, UnitView } from './units.dto.js';
 import { UnitsRepository, type UnitRow } from './units.repository.js';
@@ -37,7 +37,7 @@ export class UnitsService {
   /** A unit the caller may see, or 404. */
   async getVisible(actor: Actor, id: string): Promise<UnitRow> {
     const unit = await this.units.findById(id, scopePath(actor));
-    if (!unit) throw notFound('unit');
+    if (!unit) throw new NotFound('unit');
     return unit;
   }
 
@@ -57,18 +57,15 @@ export class UnitsService {
     let parent: UnitRow | null = null;
     if (dto.parentId) {
       parent = await this.units.findById(dto.parentId, scopePath(actor));
-      if (!parent) throw notFound('parent unit');
+      if (!parent) throw new NotFound('parent unit');
     }
     const parentLevel = parent?.level ?? null;
     if (allowed.length === 0 ? parent !== null : !parentLevel || !allowed.includes(parentLevel)) {
-      throw ruleViolation(
-        'unit_parent_level',
-        allowed.length === 0
-          ? `a ${dto.level} has no parent`
-          : `a ${dto.level} must sit directly under a ${allowed.join(' or ')}${parentLevel ? `, not a ${parentLevel}` : ''}`,
-      );
+      throw allowed.length === 0
+        ? new RuleViolation('unit_parent_level', 'unit_parent_none', { level: dto.level })
+        : new RuleViolation('unit_parent_level', 'unit_parent_level', { level: dto.level, allowed: allowed.join(' or '), parent: parentLevel });
     }
-    if (await this.units.findByCode(dto.code)) throw conflict(`a unit with code ${dto.code} already exists`);
+    if (await this.units.findByCode(dto.code)) throw new Conflict('unit_code_taken', { code: dto.code });
     const id = randomUUID();
     const created = await this.units.create({
       id,

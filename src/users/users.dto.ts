@@ -8,7 +8,7 @@ export type RoleName = (typeof ROLES)[number];
 
 export class CreateUserDto {
   @ApiProperty({ example: 'reviewer.trangdinh' })
-  @Matches(/^[A-Za-z0-9._\-]{3,64}$/, { message: 'username must be 3 to 64 letters, digits, dots, dashes or underscores' })
+  @Matches(/^[A-Za-z0-9._-]{3,64}$/, { message: 'username must be 3 to 64 letters, digits, dots, dashes or underscores' })
   username: string;
 
   @ApiProperty({ minLength: 8, writeOnly: true })

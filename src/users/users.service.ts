@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { hashPassword } from '../auth/password.js';
-import { conflict, notFound, ruleViolation } from '../common/http-errors.js';
+import { Conflict, NotFound, RuleViolation } from '../common/errors.js';
 import { decodeCursor, toPage, type Page } from '../common/pagination.js';
 import type { UnitLevel } from '../generated/prisma/enums.js';
 import { UnitsRepository } from '../units/units.repository.js';
@@ -12,7 +12,7 @@ import { UsersRepository, type UserRow } from './users.repository.js';
 
 const ALL_CRITERIA = Array.from({ length: 16 }, (_, i) => i + 1);
 
-/** The unit level each role works at (API.md, "Roles and jurisdiction"). */
+/** The unit level each role works at (README, "Roles and jurisdiction"). */
 export const ROLE_UNIT_LEVELS: Record<RoleName, UnitLevel[]> = {
   COMMUNE_STAFF: ['COMMUNE'],
   REVIEWER: ['DISTRICT', 'PROVINCE'],
@@ -40,22 +40,22 @@ export class UsersService {
 
   async get(actor: Actor, id: string): Promise<UserView> {
     const row = await this.users.findById(id, scopePath(actor));
-    if (!row) throw notFound('user');
+    if (!row) throw new NotFound('user');
     return userView(row);
   }
 
   /** Creates a user; `actor` null is the system (first start, demo accounts). */
   async create(actor: Actor | null, dto: CreateUserDto): Promise<UserView> {
     const unit = await this.units.findById(dto.unitId, actor ? scopePath(actor) : '');
-    if (!unit) throw notFound('unit');
+    if (!unit) throw new NotFound('unit');
     const levels = ROLE_UNIT_LEVELS[dto.role];
     if (!levels.includes(unit.level)) {
-      throw ruleViolation('role_unit_level', `a ${dto.role} belongs to a ${levels.join(' or ')}, not a ${unit.level}`);
+      throw new RuleViolation('role_unit_level', 'role_unit_level', { role: dto.role, levels: levels.join(' or '), level: unit.level });
     }
     if (dto.criteria && dto.role !== 'REVIEWER') {
-      throw ruleViolation('criteria_for_reviewers', 'criteria (specialities) apply to REVIEWER users only');
+      throw new RuleViolation('criteria_for_reviewers', 'criteria_for_reviewers');
     }
-    if (await this.users.exists(dto.username)) throw conflict(`username ${dto.username} is taken`);
+    if (await this.users.exists(dto.username)) throw new Conflict('username_taken', { username: dto.username });
     try {
       const row = await this.users.create({
         id: randomUUID(),
@@ -70,7 +70,7 @@ export class UsersService {
       });
       return userView(row);
     } catch (err) {
-      if ((err as { code?: string }).code === 'P2002') throw conflict(`username ${dto.username} is taken`);
+      if ((err as { code?: string }).code === 'P2002') throw new Conflict('username_taken', { username: dto.username });
       throw err;
     }
   }

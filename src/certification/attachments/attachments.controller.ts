@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Get, HttpStatus, Param, Post, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Param, Post, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { FastifyReply } from 'fastify';
@@ -9,6 +9,7 @@ import { AttachmentsService } from './attachments.service.js';
 import type { UploadedFileInfo } from './file-store.js';
 import { IdempotencyInRoute, RouteIdempotency } from '../../idempotency/idempotency.interceptor.js';
 import { ReceiveUpload, Upload } from './receive-upload.interceptor.js';
+import { InvalidInput } from '../../common/errors.js';
 
 class UploadFields {
   @ApiPropertyOptional({ enum: ATTACHMENT_KINDS, default: 'evidence' })
@@ -43,7 +44,7 @@ export class AttachmentsController {
     @Upload() file: UploadedFileInfo | undefined,
     @Body() body: UploadFields,
   ) {
-    if (!file) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'file is required (multipart field "file")' });
+    if (!file) throw new InvalidInput('file_required');
     return this.attachments.add(actor, id, file, body.kind ?? 'evidence');
   }
 

@@ -1,4 +1,4 @@
-import { HttpException, PayloadTooLargeException } from '@nestjs/common';
+import { TooLarge, UnsupportedMediaType } from '../../common/errors.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { access, mkdir, rename, unlink } from 'node:fs/promises';
@@ -67,7 +67,7 @@ export class ContentAddressedStore {
       transform(chunk: Buffer, _enc, done) {
         size += chunk.length;
         if (size > maxBytes) {
-          done(new PayloadTooLargeException({ statusCode: 413, error: 'Payload Too Large', message: `file is larger than ${Math.round(maxBytes / 1048576)} MB (MAX_UPLOAD_MB)` }));
+          done(new TooLarge('file_too_large', { mb: Math.round(maxBytes / 1048576) }));
           return;
         }
         if (headLength < HEAD_BYTES) {
@@ -89,10 +89,7 @@ export class ContentAddressedStore {
     const mimeType = sniffMimeType(Buffer.concat(head));
     if (!mimeType || size === 0) {
       await unlink(tmp).catch(() => undefined);
-      throw new HttpException(
-        { statusCode: 415, error: 'Unsupported Media Type', message: 'file must be a PDF, an office document, a JPEG or a PNG (judged by its content)' },
-        415,
-      );
+      throw new UnsupportedMediaType('file_type');
     }
     // Still temporary: the route keeps it once the request is accepted, or discards it.
     return { path: tmp, size, sha256: hash.digest('hex'), mimeType };

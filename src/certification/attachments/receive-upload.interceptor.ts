@@ -1,4 +1,5 @@
-import { BadRequestException, type CallHandler, createParamDecorator, type ExecutionContext, HttpException, Injectable, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, createParamDecorator, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { DomainError, InvalidInput } from '../../common/errors.js';
 import type { FastifyRequest } from 'fastify';
 import { catchError, from, map, mergeMap, throwError, type Observable } from 'rxjs';
 import { ContentAddressedStore, type UploadedFileInfo } from './file-store.js';
@@ -38,8 +39,8 @@ export class ReceiveUpload implements NestInterceptor {
     } catch (err) {
       // The store's 413 and 415, this route's 400s and the multipart plugin's limits keep their answers; what
       // busboy throws on a body it cannot parse (no boundary, cut short, a broken part header) is the client's.
-      if (err instanceof HttpException || (err as { code?: string }).code?.startsWith('FST_')) throw err;
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `the multipart body cannot be read: ${(err as Error).message}` });
+      if (err instanceof DomainError || (err as { code?: string }).code?.startsWith('FST_')) throw err;
+      throw new InvalidInput('multipart_unreadable', { reason: (err as Error).message });
     }
   }
 
@@ -49,7 +50,7 @@ export class ReceiveUpload implements NestInterceptor {
       if (part.type === 'file') {
         if (part.fieldname !== 'file') {
           part.file.resume();
-          throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `unexpected file field "${part.fieldname}" (send the file as "file")` });
+          throw new InvalidInput('unexpected_file_field', { field: part.fieldname });
         }
         const stored = await this.store.receive(part.file);
         req.upload = { ...stored, fileName: part.filename };
