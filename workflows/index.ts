@@ -3,7 +3,7 @@ import { certificationV1 } from './certification/v1.js';
 import { fundingV1 } from './funding/v1.js';
 
 /**
- * Every workflow version this build runs. A workflow is a folder here (its machine per version, deadlines,
- * delays, effects and permissions) listed in this array; the engine needs nothing else.
+ * Every workflow version this build runs. A workflow is a folder here (its machine per version, with its
+ * deadlines, effects, permissions, rules and labels) listed in this array; the engine needs nothing else.
  */
-export const workflowDefinitions: WorkflowDefinition[] = [certificationV1, fundingV1];
+export const workflowDefinitions: readonly WorkflowDefinition[] = [certificationV1, fundingV1];

@@ -1,5 +1,5 @@
 import type { WorkingCalendar } from '../calendar/working-calendar.js';
-import type { DeadlineSpec, DelaySpec } from './definition.js';
+import type { DelayMeaning } from './definition.js';
 import { durationMs } from './iso-duration.js';
 
 /**
@@ -13,19 +13,19 @@ export class DeadlineClock {
     private readonly overrides: Record<string, string>,
   ) {}
 
-  dueAt(deadlineId: string, spec: DeadlineSpec, delay: DelaySpec, from: Date): Date {
-    const override = this.overrides[deadlineId];
+  dueAt({ deadline, kind }: DelayMeaning, from: Date): Date {
+    const override = this.overrides[deadline.id];
     if (override) {
       const length = durationMs(override);
       const due = from.getTime() + length;
-      if (delay.kind === 'due') return new Date(due);
-      const share = (spec.reminderBefore ?? 0) / spec.days;
+      if (kind === 'due') return new Date(due);
+      const share = (deadline.reminderBefore ?? 0) / deadline.days;
       return new Date(due - Math.round(length * share));
     }
     const add = (d: Date, n: number) =>
-      spec.calendar === 'working' ? this.calendar.addWorkingDays(d, n) : this.calendar.addCalendarDays(d, n);
-    const due = add(from, spec.days);
-    if (delay.kind === 'due') return due;
-    return add(due, -(spec.reminderBefore ?? 0));
+      deadline.calendar === 'working' ? this.calendar.addWorkingDays(d, n) : this.calendar.addCalendarDays(d, n);
+    const due = add(from, deadline.days);
+    if (kind === 'due') return due;
+    return add(due, -(deadline.reminderBefore ?? 0));
   }
 }

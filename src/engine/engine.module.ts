@@ -1,15 +1,28 @@
-import { Global, Module, OnModuleInit } from '@nestjs/common';
-import { workflowDefinitions } from '../../workflows/index.js';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Clock, SystemClock } from './clock.js';
+import type { WorkflowDefinition } from './definition.js';
+import { EngineRepository } from './engine.repository.js';
 import { EngineService } from './engine.service.js';
-import { WorkflowRegistry } from './registry.js';
+import { WORKFLOW_DEFINITIONS, WorkflowRegistry } from './registry.js';
 
-/** The engine, for API and worker processes alike; the workflows come from workflows/. */
+/**
+ * The engine, for API and worker processes alike: the registry of the workflows given (workflows/index.ts in
+ * service), the repository of its tables, and the orchestrator. Global: domain modules ask it, never its tables.
+ */
 @Global()
-@Module({ providers: [WorkflowRegistry, EngineService], exports: [WorkflowRegistry, EngineService] })
-export class EngineModule implements OnModuleInit {
-  constructor(private readonly registry: WorkflowRegistry) {}
-
-  onModuleInit(): void {
-    for (const definition of workflowDefinitions) this.registry.register(definition);
+@Module({})
+export class EngineModule {
+  static forRoot(definitions: readonly WorkflowDefinition[], clock: Clock = new SystemClock()): DynamicModule {
+    return {
+      module: EngineModule,
+      providers: [
+        { provide: WORKFLOW_DEFINITIONS, useValue: definitions },
+        { provide: WorkflowRegistry, inject: [WORKFLOW_DEFINITIONS], useFactory: (defs: WorkflowDefinition[]) => new WorkflowRegistry(defs) },
+        { provide: Clock, useValue: clock },
+        EngineRepository,
+        EngineService,
+      ],
+      exports: [WorkflowRegistry, EngineRepository, EngineService, Clock],
+    };
   }
 }

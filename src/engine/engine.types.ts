@@ -1,3 +1,4 @@
+import type { Db } from '../database/db.js';
 import type { ActorRole } from './definition.js';
 
 /** Who sends an event: a user (id, role, unit and its tree path) or the system. */
@@ -28,6 +29,23 @@ export interface InstanceState {
   version: number;
   open: boolean;
   context: Record<string, unknown>;
+}
+
+export interface SendOptions {
+  /** The caller's key: an event sent again with it is not applied again (`reason: 'duplicate'`). */
+  idempotencyKey?: string;
+  /**
+   * A transaction from `EngineService.transaction()`: the event joins it and commits or rolls back with it (so
+   * several events, on several subjects, are all or nothing). Never retried here: the caller's work is the unit.
+   */
+  tx?: Db;
+  /** A check on the locked instance before the transition (HTTP If-Match); a domain error refuses the event. */
+  precondition?: (tx: Db) => Promise<void>;
+  /**
+   * A statement defined with `EngineService.statement()`, run last in the event's transaction after every write,
+   * when the event was applied: its rows come back as `SendResult.readBack`, without a round trip of their own.
+   */
+  readBack?: { statement: string; values: readonly unknown[] };
 }
 
 export interface SendResult extends InstanceState {

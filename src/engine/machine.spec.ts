@@ -37,9 +37,10 @@ describe('test workflow machine through transition()', () => {
     expect(review.value).toBe('review');
     expect(review.status).toBe('active');
     expect(summary(actions)).toEqual([
+      // The nominal lengths delaysOf() gives the machine (10 days, the reminder 2 before); the engine uses the calendar.
       { type: 'notify', params: { template: 'arrived' } },
-      { type: 'xstate.raise', event: REMINDER, id: REMINDER, delay: 8000 },
-      { type: 'xstate.raise', event: DUE, id: DUE, delay: 10000 },
+      { type: 'xstate.raise', event: REMINDER, id: REMINDER, delay: 8 * 86_400_000 },
+      { type: 'xstate.raise', event: DUE, id: DUE, delay: 10 * 86_400_000 },
     ]);
     // The input snapshot is untouched.
     expect(start.value).toBe('draft');

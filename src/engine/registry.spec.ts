@@ -1,6 +1,6 @@
 import { setup } from 'xstate';
 import { testWorkflow } from '../../test/support/test-workflow.js';
-import { defineWorkflow } from './definition.js';
+import { deadline, defineWorkflow, delaysOf } from './definition.js';
 import { WorkflowRegistry } from './registry.js';
 
 describe('WorkflowRegistry', () => {
@@ -26,16 +26,22 @@ describe('WorkflowRegistry', () => {
     const registry = new WorkflowRegistry();
     const machine = setup({ actions: { log: () => undefined } }).createMachine({ initial: 'a', states: { a: { entry: 'log' } } });
     expect(() =>
-      registry.register(defineWorkflow({ key: 'x', version: 1, machine, deadlines: {}, delays: {}, effects: {}, permissions: {} })),
+      registry.register(defineWorkflow({ key: 'x', version: 1, machine, deadlines: [], effects: {}, permissions: {} })),
     ).not.toThrow();
   });
 
-  it('refuses a delay that names an unknown deadline', () => {
+  it('refuses a delay declared by two deadlines', () => {
     const registry = new WorkflowRegistry();
     const def = testWorkflow();
-    expect(() => registry.register({ ...def, delays: { ...def.delays, reviewDue: { deadline: 'nope.review', kind: 'due' } } })).toThrow(
-      /delay reviewDue names unknown deadline nope.review/,
-    );
+    const twice = deadline('nope.review', { days: 1, calendar: 'working' }, { due: 'reviewDue' });
+    expect(() => registry.register({ ...def, deadlines: [...def.deadlines, twice] })).toThrow(/delay reviewDue is declared by two deadlines/);
+  });
+
+  it('refuses a deadline whose delays no state uses', () => {
+    const registry = new WorkflowRegistry();
+    const def = testWorkflow();
+    const unused = deadline('test.other', { days: 1, calendar: 'working' }, { due: 'otherDue' });
+    expect(() => registry.register({ ...def, deadlines: [...def.deadlines, unused] })).toThrow(/deadline delays no state uses: otherDue/);
   });
 
   it('missing() names open versions this build cannot run, unless the latest migrates from them', () => {
@@ -53,18 +59,18 @@ describe('WorkflowRegistry', () => {
     const registry = new WorkflowRegistry();
     const machine = setup({}).createMachine({ initial: 'a', states: { a: { always: { target: 'b', actions: 'sendLetter' as never } }, b: {} } });
     expect(() =>
-      registry.register(defineWorkflow({ key: 'x', version: 1, machine, deadlines: {}, delays: {}, effects: {}, permissions: {} })),
+      registry.register(defineWorkflow({ key: 'x', version: 1, machine, deadlines: [], effects: {}, permissions: {} })),
     ).toThrow(/actions without an effect or implementation: sendLetter/);
   });
 
   it('refuses an after delay that stands for no deadline', () => {
     const registry = new WorkflowRegistry();
     const def = testWorkflow();
-    const { reviewReminder: _, ...onlyDue } = def.delays;
-    expect(() => registry.register({ ...def, delays: onlyDue })).toThrow(/reviewReminder/);
+    const onlyDue = deadline('test.review', { days: 10, calendar: 'working' }, { due: 'reviewDue' });
+    expect(() => registry.register({ ...def, deadlines: [onlyDue] })).toThrow(/reviewReminder/);
     const numeric = setup({}).createMachine({ initial: 'a', states: { a: { after: { 5000: 'b' } }, b: {} } });
     expect(() =>
-      registry.register(defineWorkflow({ key: 'x', version: 1, machine: numeric, deadlines: {}, delays: {}, effects: {}, permissions: {} })),
+      registry.register(defineWorkflow({ key: 'x', version: 1, machine: numeric, deadlines: [], effects: {}, permissions: {} })),
     ).toThrow(/5000/);
   });
 
@@ -77,12 +83,17 @@ describe('WorkflowRegistry', () => {
           key: 'x',
           version: 1,
           machine,
-          deadlines: { 'x.due': { days: 1, calendar: 'working' } },
-          delays: { due: { deadline: 'x.due', kind: 'due' } },
+          deadlines: [deadline('x.due', { days: 1, calendar: 'working' }, { due: 'due' })],
           effects: {},
           permissions: {},
         }),
       ),
     ).toThrow(/due/);
+  });
+
+  it('delaysOf implements every delay its deadlines declare', () => {
+    const d = deadline('x.due', { days: 3, calendar: 'working', reminderBefore: 1 }, { due: 'due', reminder: 'soon' });
+    expect(delaysOf([d])).toEqual({ due: 3 * 86_400_000, soon: 2 * 86_400_000 });
+    expect(() => deadline('x.bad', { days: 1, calendar: 'working', reminderBefore: 1 }, { due: 'due' })).toThrow(/reminder/);
   });
 });

@@ -3,7 +3,7 @@ import { certificationMachine, certificationV1, CRITERIA_CODES, type Certificati
 
 /**
  * The certification machine driven purely through initialTransition()/transition(): nothing runs, actions
- * come back as data. Checks every state, event and guard of API.md "Village certification dossiers".
+ * come back as data. Checks every state, event and guard of the certification workflow (docs/workflows/certification-v1.md).
  */
 type Action = { type: string; params?: Record<string, unknown> };
 type Summary =
@@ -464,7 +464,7 @@ describe('certification machine v1 (pure transitions)', () => {
       // The engine reads the delay name back from the event type: each must be a delay of the definition.
       for (const ev of seen.keys()) {
         const name = ev.slice('xstate.after.'.length).split('.')[0];
-        expect(certificationV1.delays[name]).toBeDefined();
+        expect(certificationV1.deadlines.some((d) => Object.values(d.delays).includes(name))).toBe(true);
       }
     });
   });
@@ -477,7 +477,7 @@ describe('certification definition v1', () => {
     expect(certificationV1.machine).toBe(certificationMachine);
   });
 
-  it('permissions follow API.md: commune at the village\'s commune, reviewers at its grandparent, the province at the root', () => {
+  it('permissions: commune at the village\'s commune, reviewers at its grandparent, the province at the root', () => {
     const commune = { roles: ['COMMUNE_STAFF'], unit: 'ancestor:1' };
     const reviewers = { roles: ['REVIEWER'], unit: 'ancestor:2' };
     const province = { roles: ['PROVINCE_OFFICER'], unit: 'root' };
@@ -507,19 +507,15 @@ describe('certification definition v1', () => {
     });
   });
 
-  it('every delay of the machine stands for a deadline of the definition, with the lengths of DESIGN.md', () => {
+  it('every delay of the machine stands for a deadline of the definition, with the plan\'s lengths', () => {
     const delays = Object.keys(certificationMachine.implementations.delays).sort();
-    expect(Object.keys(certificationV1.delays).sort()).toEqual(delays);
-    for (const d of Object.values(certificationV1.delays)) expect(certificationV1.deadlines[d.deadline]).toBeDefined();
-    expect(certificationV1.deadlines).toEqual({
-      'certification.consultation': { days: 10, calendar: 'calendar' },
-      'certification.review': { days: 10, calendar: 'working', reminderBefore: 2 },
-      'certification.revision': { days: 15, calendar: 'working', reminderBefore: 3 },
-      'certification.provinceReview': { days: 10, calendar: 'working', reminderBefore: 2 },
-    });
-    expect(certificationV1.delays.consultationEnds).toEqual({ deadline: 'certification.consultation', kind: 'due' });
-    expect(certificationV1.delays.revisionDue).toEqual({ deadline: 'certification.revision', kind: 'due' });
-    expect(certificationV1.delays.revisionReminder).toEqual({ deadline: 'certification.revision', kind: 'reminder' });
+    expect(certificationV1.deadlines.flatMap((d) => Object.values(d.delays).filter(Boolean)).sort()).toEqual(delays);
+    expect(certificationV1.deadlines).toEqual([
+      { id: 'certification.consultation', days: 10, calendar: 'calendar', delays: { due: 'consultationEnds' } },
+      { id: 'certification.review', days: 10, calendar: 'working', reminderBefore: 2, delays: { due: 'reviewDue', reminder: 'reviewReminder' } },
+      { id: 'certification.revision', days: 15, calendar: 'working', reminderBefore: 3, delays: { due: 'revisionDue', reminder: 'revisionReminder' } },
+      { id: 'certification.provinceReview', days: 10, calendar: 'working', reminderBefore: 2, delays: { due: 'provinceDue', reminder: 'provinceReminder' } },
+    ]);
   });
 
   it('the named actions are the two effects: notify (notifications) and assignReviewers (review-steps)', () => {

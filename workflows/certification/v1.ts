@@ -1,11 +1,13 @@
 import { and, assign, setup } from 'xstate';
-import { defineWorkflow } from '../../src/engine/definition.js';
+import { deadline, defineWorkflow, delaysOf } from '../../src/engine/definition.js';
+import { notify, notifyAction, NOTIFY } from '../shared/effects.js';
+import { PARTIES } from '../shared/parties.js';
+import { CERTIFICATION_LABELS } from './labels.js';
 
 /** The 16 criteria codes of a village (Quyết định 738/QĐ-UBND, 2019). */
 export const CRITERIA_CODES = Array.from({ length: 16 }, (_, i) => i + 1);
 
 export type ReviewStatus = 'pending' | 'approved' | 'revision_requested';
-export type Party = 'commune' | 'reviewers' | 'province';
 
 export interface CertificationContext {
   /** Share of residents agreeing at the village meeting that SUBMIT needs (percent). */
@@ -35,25 +37,27 @@ export type CertificationEvent =
   | { type: 'WITHDRAW' }
   | { type: 'REVOKE'; reason: string; criteriaNoLongerMet: number[] };
 
-/** Who is emailed: an effect (outbox row) delivered by the notifications queue. */
-const notify = (template: string, to: Party[]) => ({ type: 'notify', params: { template, to } }) as const;
 /** Assign each pending criterion to a reviewer of the unit (review-steps queue). */
 const assignReviewers = { type: 'assignReviewers' } as const;
 
+/** The deadlines, each with the delays of the machine that stand for its due time and reminder. */
+export const CERTIFICATION_DEADLINES = [
+  deadline('certification.consultation', { days: 10, calendar: 'calendar' }, { due: 'consultationEnds' }),
+  deadline('certification.review', { days: 10, calendar: 'working', reminderBefore: 2 }, { due: 'reviewDue', reminder: 'reviewReminder' }),
+  deadline('certification.revision', { days: 15, calendar: 'working', reminderBefore: 3 }, { due: 'revisionDue', reminder: 'revisionReminder' }),
+  deadline('certification.provinceReview', { days: 10, calendar: 'working', reminderBefore: 2 }, { due: 'provinceDue', reminder: 'provinceReminder' }),
+];
+
+/**
+ * State tags the certification module reads instead of naming states: `criteria_editable` (the commune may
+ * edit its self-assessment), `commune_attaches` and `province_attaches` (who may add files). A state's `meta.tasks`
+ * names, per role, what the inbox asks of it there.
+ */
 export const certificationMachine = setup({
   types: {} as { context: CertificationContext; events: CertificationEvent; input: { requiredAgreement?: number } | undefined },
-  // The engine computes due times from the definition's deadlines; these values only make the delays known.
-  delays: {
-    consultationEnds: 10 * 86_400_000,
-    reviewReminder: 8 * 86_400_000,
-    reviewDue: 10 * 86_400_000,
-    revisionReminder: 12 * 86_400_000,
-    revisionDue: 15 * 86_400_000,
-    provinceReminder: 8 * 86_400_000,
-    provinceDue: 10 * 86_400_000,
-  },
+  delays: delaysOf(CERTIFICATION_DEADLINES),
   actions: {
-    notify: (_: unknown, _params: { template: string; to: Party[] }) => undefined,
+    notify: notifyAction,
     assignReviewers: () => undefined,
   },
   guards: {
@@ -76,16 +80,21 @@ export const certificationMachine = setup({
   }),
   states: {
     draft: {
+      tags: ['criteria_editable', 'commune_attaches'],
+      meta: { tasks: { COMMUNE_STAFF: 'complete_self_assessment' } },
       on: {
         OPEN_CONSULTATION: { guard: 'self_assessment_complete', target: 'consultation' },
         WITHDRAW: 'withdrawn',
       },
     },
     consultation: {
+      tags: ['commune_attaches'],
       after: { consultationEnds: { target: 'ready_to_submit', actions: notify('consultation_ended', ['commune']) } },
       on: { WITHDRAW: 'withdrawn' },
     },
     ready_to_submit: {
+      tags: ['commune_attaches'],
+      meta: { tasks: { COMMUNE_STAFF: 'submit' } },
       on: {
         SUBMIT: {
           guard: and(['agreement_reached', 'meeting_minutes_attached']),
@@ -96,6 +105,7 @@ export const certificationMachine = setup({
       },
     },
     review: {
+      meta: { tasks: { REVIEWER: 'review_criteria' } },
       entry: [assign({ overdue: false }), assignReviewers, notify('dossier_arrived', ['reviewers'])],
       after: {
         reviewReminder: { actions: notify('review_reminder', ['reviewers']) },
@@ -115,6 +125,8 @@ export const certificationMachine = setup({
       },
     },
     revision_requested: {
+      tags: ['criteria_editable', 'commune_attaches'],
+      meta: { tasks: { COMMUNE_STAFF: 'revise_and_resubmit' } },
       entry: assign({ overdue: false }),
       after: {
         revisionReminder: { actions: notify('revision_reminder', ['commune']) },
@@ -133,6 +145,8 @@ export const certificationMachine = setup({
       },
     },
     province_review: {
+      tags: ['province_attaches'],
+      meta: { tasks: { PROVINCE_OFFICER: 'sign_off' } },
       entry: assign({ overdue: false }),
       after: {
         provinceReminder: { actions: notify('signoff_reminder', ['province']) },
@@ -150,6 +164,7 @@ export const certificationMachine = setup({
       },
     },
     certified: {
+      tags: ['province_attaches'],
       on: { REVOKE: { target: 'revoked', actions: notify('title_revoked', ['commune', 'reviewers']) } },
     },
     rejected: { type: 'final' },
@@ -159,32 +174,16 @@ export const certificationMachine = setup({
   },
 });
 
-const COMMUNE = { roles: ['COMMUNE_STAFF'], unit: 'ancestor:1' } as const;
-const REVIEWERS = { roles: ['REVIEWER'], unit: 'ancestor:2' } as const;
-const PROVINCE = { roles: ['PROVINCE_OFFICER'], unit: 'root' } as const;
+const { commune: COMMUNE, reviewers: REVIEWERS, province: PROVINCE } = PARTIES;
 
-/** Village certification, version 1 (DESIGN.md "The two workflows"; API.md "Village certification dossiers"). */
+/** Village certification, version 1. */
 export const certificationV1 = defineWorkflow({
   key: 'certification',
   version: 1,
   machine: certificationMachine,
-  deadlines: {
-    'certification.consultation': { days: 10, calendar: 'calendar' },
-    'certification.review': { days: 10, calendar: 'working', reminderBefore: 2 },
-    'certification.revision': { days: 15, calendar: 'working', reminderBefore: 3 },
-    'certification.provinceReview': { days: 10, calendar: 'working', reminderBefore: 2 },
-  },
-  delays: {
-    consultationEnds: { deadline: 'certification.consultation', kind: 'due' },
-    reviewReminder: { deadline: 'certification.review', kind: 'reminder' },
-    reviewDue: { deadline: 'certification.review', kind: 'due' },
-    revisionReminder: { deadline: 'certification.revision', kind: 'reminder' },
-    revisionDue: { deadline: 'certification.revision', kind: 'due' },
-    provinceReminder: { deadline: 'certification.provinceReview', kind: 'reminder' },
-    provinceDue: { deadline: 'certification.provinceReview', kind: 'due' },
-  },
+  deadlines: CERTIFICATION_DEADLINES,
   effects: {
-    notify: { queue: 'notifications', job: 'notify' },
+    notify: NOTIFY,
     assignReviewers: { queue: 'review-steps', job: 'assign-reviewers' },
   },
   permissions: {
@@ -200,10 +199,32 @@ export const certificationV1 = defineWorkflow({
     REVOKE: PROVINCE,
   },
   rules: {
-    self_assessment_complete: { rule: 'self_assessment_incomplete', message: 'every criterion must be assessed and met before the consultation opens' },
-    agreement_reached: { rule: 'agreement_below_threshold', message: 'the village meeting\'s agreement is below the required share' },
-    meeting_minutes_attached: { rule: 'meeting_minutes_required', message: 'attach the village meeting\'s minutes (kind meeting_minutes) before submitting' },
-    some_revision_requested: { rule: 'no_criterion_returned', message: 'RETURN needs at least one criterion marked request_revision' },
-    all_approved: { rule: 'criteria_not_all_approved', message: 'APPROVE needs all 16 criteria approved' },
+    self_assessment_complete: {
+      rule: 'self_assessment_incomplete',
+      message: {
+        en: 'every criterion must be assessed and met before the consultation opens',
+        vi: 'Phải tự đánh giá đủ 16 tiêu chí và tất cả đều đạt trước khi niêm yết lấy ý kiến nhân dân',
+      },
+    },
+    agreement_reached: {
+      rule: 'agreement_below_threshold',
+      message: { en: "the village meeting's agreement is below the required share", vi: 'Tỷ lệ hộ đồng thuận tại cuộc họp thôn thấp hơn mức yêu cầu' },
+    },
+    meeting_minutes_attached: {
+      rule: 'meeting_minutes_required',
+      message: {
+        en: "attach the village meeting's minutes (kind meeting_minutes) before submitting",
+        vi: 'Vui lòng đính kèm biên bản họp thôn trước khi nộp hồ sơ',
+      },
+    },
+    some_revision_requested: {
+      rule: 'no_criterion_returned',
+      message: { en: 'RETURN needs at least one criterion marked request_revision', vi: 'Cần ít nhất một tiêu chí được yêu cầu bổ sung mới trả lại hồ sơ' },
+    },
+    all_approved: {
+      rule: 'criteria_not_all_approved',
+      message: { en: 'APPROVE needs all 16 criteria approved', vi: 'Cần thẩm định đạt cả 16 tiêu chí mới đề nghị công nhận' },
+    },
   },
+  labels: CERTIFICATION_LABELS,
 });

@@ -1,7 +1,8 @@
 import { assign, setup } from 'xstate';
-import { defineWorkflow } from '../../src/engine/definition.js';
-
-export type Party = 'commune' | 'reviewers' | 'province';
+import { deadline, defineWorkflow, delaysOf } from '../../src/engine/definition.js';
+import { notify, notifyAction, NOTIFY } from '../shared/effects.js';
+import { PARTIES } from '../shared/parties.js';
+import { FUNDING_LABELS } from './labels.js';
 
 export interface FundingContext {
   overdue: boolean;
@@ -29,21 +30,23 @@ export type FundingEvent =
   /** Sent by the system when ALLOCATE was refused for want of funds (the refused event itself left no trace). */
   | { type: 'FUNDS_SHORT'; reason: string };
 
-const notify = (template: string, to: Party[]) => ({ type: 'notify', params: { template, to } }) as const;
+/** The deadlines, each with the delays of the machine that stand for its due time and reminder. */
+export const FUNDING_DEADLINES = [
+  deadline('funding.review', { days: 10, calendar: 'working', reminderBefore: 2 }, { due: 'reviewDue', reminder: 'reviewReminder' }),
+  deadline('funding.provinceReview', { days: 10, calendar: 'working', reminderBefore: 2 }, { due: 'provinceDue', reminder: 'provinceReminder' }),
+  deadline('funding.acceptance', { days: 10, calendar: 'working', reminderBefore: 2 }, { due: 'acceptanceDue', reminder: 'acceptanceReminder' }),
+];
 
+/**
+ * State tags the funding module reads instead of naming states: `before_approval` (the commune may still
+ * cancel; from `approved` on only the province may), `closed` (no receipts any more), `not_carried_out` (a
+ * final state whose pledges no longer count). A state's `meta.tasks` names, per role, what the inbox asks of it there.
+ */
 export const fundingMachine = setup({
   types: {} as { context: FundingContext; events: FundingEvent },
-  // The engine computes due times from the definition's deadlines; these values only make the delays known.
-  delays: {
-    reviewReminder: 8 * 86_400_000,
-    reviewDue: 10 * 86_400_000,
-    provinceReminder: 8 * 86_400_000,
-    provinceDue: 10 * 86_400_000,
-    acceptanceReminder: 8 * 86_400_000,
-    acceptanceDue: 10 * 86_400_000,
-  },
+  delays: delaysOf(FUNDING_DEADLINES),
   actions: {
-    notify: (_: unknown, _params: { template: string; to: Party[] }) => undefined,
+    notify: notifyAction,
   },
 }).createMachine({
   id: 'funding',
@@ -51,12 +54,16 @@ export const fundingMachine = setup({
   context: () => ({ overdue: false, progress: null, acceptedValueVnd: null, settledVnd: null }),
   states: {
     draft: {
+      tags: ['before_approval'],
+      meta: { tasks: { COMMUNE_STAFF: 'submit' } },
       on: {
         SUBMIT: { target: 'review', actions: notify('project_submitted', ['reviewers']) },
         CANCEL: { target: 'cancelled', actions: notify('project_cancelled', ['commune', 'reviewers']) },
       },
     },
     review: {
+      tags: ['before_approval'],
+      meta: { tasks: { REVIEWER: 'review_project' } },
       entry: assign({ overdue: false }),
       after: {
         reviewReminder: { actions: notify('reminder', ['reviewers']) },
@@ -69,6 +76,8 @@ export const fundingMachine = setup({
       },
     },
     province_review: {
+      tags: ['before_approval'],
+      meta: { tasks: { PROVINCE_OFFICER: 'allocate' } },
       entry: assign({ overdue: false }),
       after: {
         provinceReminder: { actions: notify('reminder', ['province']) },
@@ -83,6 +92,7 @@ export const fundingMachine = setup({
       },
     },
     approved: {
+      meta: { tasks: { COMMUNE_STAFF: 'start' } },
       entry: assign({ overdue: false }),
       on: {
         START: 'in_progress',
@@ -90,6 +100,7 @@ export const fundingMachine = setup({
       },
     },
     in_progress: {
+      meta: { tasks: { COMMUNE_STAFF: 'report_progress' } },
       on: {
         REPORT_PROGRESS: {
           actions: assign({
@@ -101,6 +112,7 @@ export const fundingMachine = setup({
       },
     },
     acceptance: {
+      meta: { tasks: { REVIEWER: 'accept' } },
       entry: assign({ overdue: false }),
       after: {
         acceptanceReminder: { actions: notify('reminder', ['reviewers']) },
@@ -118,6 +130,7 @@ export const fundingMachine = setup({
       },
     },
     accepted: {
+      meta: { tasks: { PROVINCE_OFFICER: 'settle' } },
       on: {
         SETTLE: {
           target: 'settled',
@@ -129,43 +142,21 @@ export const fundingMachine = setup({
         CANCEL: { target: 'cancelled', actions: notify('project_cancelled', ['commune', 'reviewers', 'province']) },
       },
     },
-    settled: { type: 'final' },
-    rejected: { type: 'final' },
-    cancelled: { type: 'final' },
+    settled: { type: 'final', tags: ['closed'] },
+    rejected: { type: 'final', tags: ['closed', 'not_carried_out'] },
+    cancelled: { type: 'final', tags: ['closed', 'not_carried_out'] },
   },
 });
 
-/** States before the province allocates: the commune may cancel; from `approved` on only the province may. */
-export const BEFORE_APPROVAL = ['draft', 'review', 'province_review'];
+const { commune: COMMUNE, reviewers: REVIEWERS, province: PROVINCE } = PARTIES;
 
-/** Final states in which the work was not carried out: its pledges no longer count as pledged (the reports). */
-export const NOT_CARRIED_OUT = ['rejected', 'cancelled'];
-
-const COMMUNE = { roles: ['COMMUNE_STAFF'], unit: 'ancestor:1' } as const;
-const REVIEWERS = { roles: ['REVIEWER'], unit: 'ancestor:2' } as const;
-const PROVINCE = { roles: ['PROVINCE_OFFICER'], unit: 'root' } as const;
-
-/** Project funding under the special mechanism, version 1 (DESIGN.md "The two workflows"; API.md "Funds and projects"). */
+/** Project funding under the special mechanism, version 1. */
 export const fundingV1 = defineWorkflow({
   key: 'funding',
   version: 1,
   machine: fundingMachine,
-  deadlines: {
-    'funding.review': { days: 10, calendar: 'working', reminderBefore: 2 },
-    'funding.provinceReview': { days: 10, calendar: 'working', reminderBefore: 2 },
-    'funding.acceptance': { days: 10, calendar: 'working', reminderBefore: 2 },
-  },
-  delays: {
-    reviewReminder: { deadline: 'funding.review', kind: 'reminder' },
-    reviewDue: { deadline: 'funding.review', kind: 'due' },
-    provinceReminder: { deadline: 'funding.provinceReview', kind: 'reminder' },
-    provinceDue: { deadline: 'funding.provinceReview', kind: 'due' },
-    acceptanceReminder: { deadline: 'funding.acceptance', kind: 'reminder' },
-    acceptanceDue: { deadline: 'funding.acceptance', kind: 'due' },
-  },
-  effects: {
-    notify: { queue: 'notifications', job: 'notify' },
-  },
+  deadlines: FUNDING_DEADLINES,
+  effects: { notify: NOTIFY },
   permissions: {
     SUBMIT: COMMUNE,
     RETURN: REVIEWERS,
@@ -177,8 +168,9 @@ export const fundingV1 = defineWorkflow({
     REQUEST_ACCEPTANCE: COMMUNE,
     ACCEPT: REVIEWERS,
     SETTLE: PROVINCE,
-    // The commune before approval, the province after: the state decides (the funding service checks it in
-    // the event's transaction and answers 403); both parties contain the village.
+    // The commune before approval, the province after: the state decides (the funding module's hook checks it in
+    // the event's transaction and refuses); both parties contain the village.
     CANCEL: { roles: ['COMMUNE_STAFF', 'PROVINCE_OFFICER'], unit: 'within' },
   },
+  labels: FUNDING_LABELS,
 });

@@ -1,4 +1,4 @@
-import { relationHolds } from './engine.service.js';
+import { relationHolds, unitAt } from './authoriser.js';
 import type { EngineActor } from './engine.types.js';
 
 describe('relationHolds', () => {
@@ -28,5 +28,14 @@ describe('relationHolds', () => {
 
   it('an unknown relation never holds', () => {
     expect(relationHolds('sibling' as never, actor('C', '/P/D/C/'), village)).toBe(false);
+  });
+
+  it('unitAt names the unit in a relation: the parties notifications go to', () => {
+    expect(unitAt('ancestor:1', village)).toBe('C');
+    expect(unitAt('ancestor:2', village)).toBe('D');
+    expect(unitAt('ancestor:2', twoTier)).toBe('P');
+    expect(unitAt('root', village)).toBe('P');
+    expect(unitAt('within', village)).toBeNull();
+    expect(unitAt('ancestor:9', village)).toBeNull();
   });
 });
