@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
+import { Injectable } from '@nestjs/common';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
-import { PG_POOL } from '../database/pg-pool.js';
+import { EngineRepository } from '../engine/engine.repository.js';
 import { eventHash } from '../engine/history-hash.js';
 
 export interface VerifyResult {
@@ -14,17 +13,17 @@ export interface VerifyResult {
 /** Recomputes every history chain in the caller's scope and names the first row that does not match. */
 @Injectable()
 export class AuditService {
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+  constructor(private readonly engine: EngineRepository) {}
 
-  async verify(actor: Actor): Promise<VerifyResult> {
-    const client = await this.pool.connect();
-    let checked = 0;
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  verify(actor: Actor): Promise<VerifyResult> {
+    // One snapshot of the database for every page read.
+    return this.engine.snapshot(async (db) => {
+      let checked = 0;
       let after: { instanceId: string; seq: number } = { instanceId: '', seq: 0 };
-      let prev: { instanceId: string; hash: string; seq: number; lastSeq: number; lastHash: string } | null = null;
+      type ChainEnd = { instanceId: string; hash: string; seq: number; lastSeq: number; lastHash: string };
+      let prev = null as ChainEnd | null;
       // A chain must end where its instance says it does, or rows were cut from its end.
-      const endBroken = (p: NonNullable<typeof prev>): VerifyResult | null => {
+      const endBroken = (p: ChainEnd): VerifyResult | null => {
         if (p.seq === p.lastSeq && p.hash === p.lastHash) return null;
         const brokenAt =
           p.seq === p.lastSeq
@@ -33,21 +32,14 @@ export class AuditService {
         return { ok: false, checkedEvents: checked, brokenAt };
       };
       for (;;) {
-        const { rows } = await client.query(
-          `SELECT e.instance_id, e.seq, e.type, e.actor_id, e.actor_role, e.actor_unit_id, e.payload, e.from_state, e.to_state, e.at, e.prev_hash, e.hash,
-                  i.last_seq, i.last_hash
-             FROM workflow_events e JOIN workflow_instances i ON i.id = e.instance_id
-            WHERE i.unit_path LIKE $1 || '%' AND (e.instance_id, e.seq) > ($2, $3)
-            ORDER BY e.instance_id, e.seq LIMIT 2000`,
-          [scopePath(actor), after.instanceId, after.seq],
-        );
+        const rows = await this.engine.historyAfter(db, scopePath(actor), after, 2000);
         if (rows.length === 0) break;
         for (const r of rows) {
-          const sameChain = prev?.instanceId === r.instance_id;
+          const sameChain: boolean = prev?.instanceId === r.instance_id;
           const ended = prev && !sameChain ? endBroken(prev) : null;
           if (ended) return ended;
           const expectedPrev = sameChain ? prev!.hash : '';
-          const expectedSeq = sameChain ? prev!.seq + 1 : 1;
+          const expectedSeq: number = sameChain ? prev!.seq + 1 : 1;
           const brokenAt = (reason: string) => ({ ok: false, checkedEvents: checked, brokenAt: { instanceId: r.instance_id, seq: r.seq, reason } });
           if (r.seq !== expectedSeq) return brokenAt(`expected seq ${expectedSeq}`);
           if (r.prev_hash !== expectedPrev) return brokenAt('prevHash does not match the previous row');
@@ -74,16 +66,9 @@ export class AuditService {
       const ended = prev ? endBroken(prev) : null;
       if (ended) return ended;
       // An instance whose whole history is gone has no row above to be found by.
-      const orphan = await client.query<{ id: string }>(
-        `SELECT i.id FROM workflow_instances i WHERE i.unit_path LIKE $1 || '%'
-            AND NOT EXISTS (SELECT 1 FROM workflow_events e WHERE e.instance_id = i.id) ORDER BY i.id LIMIT 1`,
-        [scopePath(actor)],
-      );
-      if (orphan.rows.length) return { ok: false, checkedEvents: checked, brokenAt: { instanceId: orphan.rows[0].id, seq: 1, reason: 'history is missing' } };
+      const orphan = await this.engine.instanceWithoutHistory(db, scopePath(actor));
+      if (orphan) return { ok: false, checkedEvents: checked, brokenAt: { instanceId: orphan, seq: 1, reason: 'history is missing' } };
       return { ok: true, checkedEvents: checked };
-    } finally {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
-    }
+    });
   }
 }

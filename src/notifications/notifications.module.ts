@@ -1,6 +1,5 @@
-import { Global, Inject, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Global, Inject, Module, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { JobRegistry } from '../queues/job-registry.js';
 import { DeliveryLog } from './delivery-log.js';
 import { NotifyJob } from './notify-job.js';
 import { RecipientResolver } from './recipients.js';
@@ -8,7 +7,7 @@ import { SubjectDirectory } from './subject-directory.js';
 import { createMailTransport, MailTransport } from './transport.js';
 
 /**
- * Email notifications: the notifications/notify job (recipients, templates, transport, delivery log) and the
+ * Email notifications: the notifications/notify job's handler (recipients, templates, transport, delivery log) and the
  * SubjectDirectory where domain modules (certification, funding) tell how to describe their subjects. Global,
  * so those modules inject SubjectDirectory without importing this module. The transport connects on the first
  * send only, so an `api` process that never sends opens no SMTP connection.
@@ -24,16 +23,11 @@ import { createMailTransport, MailTransport } from './transport.js';
   ],
   exports: [SubjectDirectory],
 })
-export class NotificationsModule implements OnModuleInit, OnModuleDestroy {
+export class NotificationsModule implements OnModuleDestroy {
   constructor(
-    private readonly jobs: JobRegistry,
     private readonly notify: NotifyJob,
     @Inject(MailTransport) private readonly transport: MailTransport,
   ) {}
-
-  onModuleInit(): void {
-    this.jobs.register(this.notify);
-  }
 
   /** Sends in flight are recorded before the database pool (a global module destroyed after this one) closes. */
   async onModuleDestroy(): Promise<void> {

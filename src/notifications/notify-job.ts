@@ -1,28 +1,28 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type pg from 'pg';
+import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { PG_POOL } from '../database/pg-pool.js';
-import type { SubjectRef } from '../engine/engine.types.js';
+import { EngineRepository } from '../engine/engine.repository.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import type { JobContext, JobDefinition } from '../queues/job-registry.js';
-import { DEFAULT_JOB_OPTIONS } from '../queues/queue-names.js';
+import { defineJob, type JobContext, type JobHandler } from '../queues/job-definition.js';
+import { PARTY_NAMES } from '../../workflows/shared/parties.js';
 import { DeliveryLog, type DeliveryRow } from './delivery-log.js';
-import { PARTIES, RecipientResolver, type Party, type Recipient } from './recipients.js';
+import { RecipientResolver, type Recipient } from './recipients.js';
 import { SubjectDirectory, type SubjectDescription } from './subject-directory.js';
-import { dueModeOf, isTemplateName, renderTemplate, type TemplateDetails, type TemplateName } from './templates.js';
+import { dueModeOf, renderTemplate, TEMPLATE_NAMES, type TemplateDetails, type TemplateName } from './templates.js';
 import { isPermanentSendError, MailTransport, sendErrorText } from './transport.js';
 
-/** A `notify` effect's outbox payload: the machine's params plus what the engine adds. */
-export interface NotifyPayload {
-  template: TemplateName;
-  to: Party[];
-  workflow: string;
-  subject: SubjectRef;
+/** A `notify` effect's outbox payload: the machine's params (template, to) plus what the engine adds. */
+export const NotifyPayload = z.looseObject({
+  template: z.enum(TEMPLATE_NAMES as [TemplateName, ...TemplateName[]]),
+  to: z.array(z.enum(PARTY_NAMES as [(typeof PARTY_NAMES)[number], ...(typeof PARTY_NAMES)[number][]])).min(1),
+  subject: z.object({ type: z.string(), id: z.string() }),
+  workflow: z.string().optional(),
   /** The event that emitted the effect (an `xstate.after.…` type for a deadline). */
-  event: string;
-  state: string;
-  seq: number;
-}
+  event: z.string().optional(),
+  state: z.string().optional(),
+  seq: z.number().int().optional(),
+});
+export type NotifyPayload = z.infer<typeof NotifyPayload>;
 
 /** What the message needs from the workflow: the due date to show and the emitting event's details. */
 interface EffectContext {
@@ -61,10 +61,7 @@ const EMAIL = /^[^\s@<>",;]+@[^\s@<>",;]+$/;
  *   records it on the next attempt instead of sending again.
  */
 @Injectable()
-export class NotifyJob implements JobDefinition<NotifyPayload> {
-  readonly name = 'notify';
-  readonly queue = 'notifications';
-  readonly version = 1;
+export class NotifyJob implements JobHandler<NotifyPayload> {
   private readonly logger = new Logger('Notifications');
   /** Deliveries this process saw confirmed but could not record: delivery id → when. */
   private readonly unrecorded = new Map<string, Date>();
@@ -73,11 +70,8 @@ export class NotifyJob implements JobDefinition<NotifyPayload> {
   private readonly inFlight = new Set<Promise<Outcome>>();
   private stopping = false;
   private readonly messageIdHost: string;
-  /** Attempts BullMQ gives a job (the relay enqueues with the queues' defaults). */
-  static maxAttempts = DEFAULT_JOB_OPTIONS.attempts;
-
   constructor(
-    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly engine: EngineRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly directory: SubjectDirectory,
     private readonly recipients: RecipientResolver,
@@ -88,23 +82,12 @@ export class NotifyJob implements JobDefinition<NotifyPayload> {
     this.messageIdHost = hostOf(config.publicUrl);
   }
 
-  validate(payload: unknown): string | null {
-    const p = payload as Partial<NotifyPayload> | null;
-    if (!p || typeof p !== 'object') return 'payload is not an object';
-    if (!isTemplateName(p.template)) return `unknown template ${JSON.stringify(p.template)}`;
-    if (!Array.isArray(p.to) || p.to.length === 0 || p.to.some((x) => !PARTIES.includes(x))) {
-      return `to must list one or more of ${PARTIES.join(', ')}`;
-    }
-    if (!p.subject || typeof p.subject.type !== 'string' || typeof p.subject.id !== 'string') return 'subject { type, id } is missing';
-    return null;
-  }
-
   /** The Message-ID of one recipient's message of one effect: the same on every attempt. */
   messageIdFor(outboxId: string, recipientId: string): string {
     return `<${outboxId}.${recipientId}@${this.messageIdHost}>`;
   }
 
-  async handle(payload: NotifyPayload, { outboxId, attempt }: JobContext): Promise<void> {
+  async handle(payload: NotifyPayload, { outboxId, final }: JobContext): Promise<void> {
     const template = payload.template;
     const subject = await this.directory.describe(payload.subject);
     if (!subject) {
@@ -118,7 +101,6 @@ export class NotifyJob implements JobDefinition<NotifyPayload> {
     }
     const rows = await this.deliveries.ensure(outboxId, template, recipients, (id) => this.messageIdFor(outboxId, id));
     const byId = new Map(recipients.map((r) => [r.id, r]));
-    const final = attempt >= NotifyJob.maxAttempts;
     const errors: string[] = [];
     for (const row of rows.sort((a, b) => a.recipient_id.localeCompare(b.recipient_id))) {
       const outcome = await this.deliver(row, byId.get(row.recipient_id)!, { template, subject, context, payload, final, errors });
@@ -265,26 +247,20 @@ export class NotifyJob implements JobDefinition<NotifyPayload> {
 
   /** The due date to show (the next pending one, or the one that just passed) and the event's quoted details. */
   private async effectContext(outboxId: string): Promise<EffectContext> {
-    const { rows } = await this.pool.query<{ payload: Record<string, unknown> | null; next_due: Date | null; passed_due: Date | null }>(
-      `SELECT e.payload,
-              (SELECT t.due_at FROM workflow_timers t WHERE t.instance_id = o.instance_id AND t.kind = 'due' AND t.status = 'pending'
-                ORDER BY t.due_at LIMIT 1) AS next_due,
-              (SELECT t.due_at FROM workflow_timers t WHERE t.instance_id = o.instance_id AND t.kind = 'due' AND t.status = 'fired'
-                ORDER BY t.due_at DESC LIMIT 1) AS passed_due
-         FROM outbox o LEFT JOIN workflow_events e ON e.instance_id = o.instance_id AND e.seq = o.seq
-        WHERE o.id = $1`,
-      [outboxId],
-    );
-    const row = rows[0];
-    const p = row?.payload ?? {};
+    const { payload: p, nextDue, passedDue } = await this.engine.effectContext(outboxId);
     const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-    return {
-      nextDue: row?.next_due ?? null,
-      passedDue: row?.passed_due ?? null,
-      details: { comment: str(p.comment), reason: str(p.reason), decisionNumber: str(p.decisionNumber), decisionDate: str(p.decisionDate) },
-    };
+    return { nextDue, passedDue, details: { comment: str(p.comment), reason: str(p.reason), decisionNumber: str(p.decisionNumber), decisionDate: str(p.decisionDate) } };
   }
 }
+
+/** notifications/notify: the emails of a `notify` effect. */
+export const notifyJob = defineJob({
+  queue: { name: 'notifications', concurrency: 16 },
+  name: 'notify',
+  version: 1,
+  payload: NotifyPayload,
+  handler: NotifyJob,
+});
 
 function hostOf(url: string): string {
   try {

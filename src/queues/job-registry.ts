@@ -1,32 +1,59 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { JOB_DEFINITIONS, queuesOf, type JobDefinition, type JobHandler, type QueueSpec } from './job-definition.js';
 
-export interface JobContext {
-  outboxId: string;
-  attempt: number;
+/** Finds a handler provider among the application's modules (Nest's ModuleRef). */
+export interface HandlerResolver {
+  get<T>(type: Type<T>, options: { strict: false }): T;
 }
 
-/**
- * One kind of job (after documenso's job definitions): its name, the queue it runs on, a version, a
- * payload check and a handler. Handlers must be idempotent: a job may run again after a crash.
- */
-export interface JobDefinition<P = Record<string, unknown>> {
-  name: string;
-  queue: string;
-  version: number;
-  /** Returns an error text for a malformed payload, or null. */
-  validate(payload: unknown): string | null;
-  handle(payload: P, context: JobContext): Promise<void>;
-}
-
+/** The job definitions a worker runs, by queue and name, with their handlers resolved from the application. */
 @Injectable()
 export class JobRegistry {
-  private readonly jobs = new Map<string, JobDefinition<never>>();
+  private readonly byKey = new Map<string, JobDefinition<never>>();
+  private readonly handlers = new Map<JobDefinition<never>, JobHandler<never> | null>();
 
-  register<P>(definition: JobDefinition<P>): void {
-    this.jobs.set(`${definition.queue}/${definition.name}`, definition as unknown as JobDefinition<never>);
+  constructor(
+    @Inject(JOB_DEFINITIONS) definitions: readonly JobDefinition<never>[],
+    @Inject(ModuleRef) private readonly resolver: HandlerResolver,
+  ) {
+    queuesOf(definitions); // refuses a queue declared twice with different concurrency
+    for (const d of definitions) this.byKey.set(`${d.queue.name}/${d.name}`, d);
   }
 
-  get(queue: string, name: string): JobDefinition<Record<string, unknown>> | undefined {
-    return this.jobs.get(`${queue}/${name}`) as JobDefinition<Record<string, unknown>> | undefined;
+  definition(queue: string, name: string): JobDefinition<never> | undefined {
+    return this.byKey.get(`${queue}/${name}`);
+  }
+
+  /** The definition's handler: the object it names, or its provider; null when the application has no such provider. */
+  handler(definition: JobDefinition<never>): JobHandler<never> | null {
+    let handler = this.handlers.get(definition);
+    if (handler === undefined) {
+      handler = typeof definition.handler === 'function' ? this.resolve(definition.handler) : definition.handler;
+      this.handlers.set(definition, handler);
+    }
+    return handler;
+  }
+
+  /** The effect queues the definitions name. */
+  queues(): QueueSpec[] {
+    return queuesOf([...this.byKey.values()]);
+  }
+
+  /** Of these `queue/job` names, the ones without a definition or a handler. */
+  missing(names: readonly string[]): string[] {
+    return names.filter((name) => {
+      const [queue, job] = name.split('/');
+      const definition = this.definition(queue, job);
+      return !definition || !this.handler(definition);
+    });
+  }
+
+  private resolve(type: Type<JobHandler<never>>): JobHandler<never> | null {
+    try {
+      return this.resolver.get(type, { strict: false });
+    } catch {
+      return null;
+    }
   }
 }

@@ -1,38 +1,33 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type pg from 'pg';
-import { PG_POOL } from '../database/pg-pool.js';
-import { DEADLINES_QUEUE, redisOf } from './queue-names.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { EngineRepository } from '../engine/engine.repository.js';
+import { redisOf } from './bullmq.js';
+import { Queues } from './queues.js';
 import { RelayService } from './relay.service.js';
 
 const CHUNK = 1000;
 
 /**
  * PostgreSQL is the truth, Redis only carries work in flight: on start, when Redis comes back, and every
- * RECONCILE interval, every pending timer and every outbox row not yet done whose job Redis no longer has
- * is handed back to the relay, which enqueues it again under the same job id.
+ * RECONCILE_SECONDS, every pending timer and every outbox row not yet done whose job Redis no longer has is
+ * handed back to the relay, which enqueues it again under the same job id.
  */
 @Injectable()
 export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Reconciler');
   private interval?: NodeJS.Timeout;
   private running: Promise<number> | null = null;
-  private readonly queues: Map<string, Queue>;
-  static intervalMs = 15_000;
 
   constructor(
-    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly engine: EngineRepository,
+    private readonly queues: Queues,
     private readonly relay: RelayService,
-    @InjectQueue('deadlines') deadlines: Queue,
-    @InjectQueue('notifications') notifications: Queue,
-    @InjectQueue('review-steps') reviewSteps: Queue,
-  ) {
-    this.queues = new Map([deadlines, notifications, reviewSteps].map((q) => [q.name, q]));
-  }
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const client = await redisOf(this.queues.get(DEADLINES_QUEUE)!);
+    const client = await redisOf(this.queues.deadlines);
     let lost = false;
     client.on('end', () => (lost = true));
     client.on('close', () => (lost = true));
@@ -43,7 +38,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
         void this.reconcile();
       }
     });
-    this.interval = setInterval(() => void this.reconcile(), ReconcilerService.intervalMs);
+    this.interval = setInterval(() => void this.reconcile(), this.config.reconcileSeconds * 1000);
     void this.reconcile();
   }
 
@@ -68,12 +63,12 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
   private async pass(): Promise<number> {
     let restored = 0;
     restored += await this.sweep(
-      `SELECT id, $2::text AS queue FROM workflow_timers WHERE status = 'pending' AND dispatched_at IS NOT NULL AND id > $1 ORDER BY id LIMIT ${CHUNK}`,
-      `UPDATE workflow_timers SET dispatched_at = NULL WHERE id = ANY($1) AND status = 'pending'`,
+      (after) => this.engine.dispatchedTimers(after, CHUNK).then((rows) => rows.map((r) => ({ id: r.id, queue: this.queues.deadlines }))),
+      (ids) => this.engine.redispatchTimers(ids),
     );
     restored += await this.sweep(
-      `SELECT id, queue FROM outbox WHERE status = 'dispatched' AND id > $1 AND $2::text IS NOT NULL ORDER BY id LIMIT ${CHUNK}`,
-      `UPDATE outbox SET status = 'pending' WHERE id = ANY($1) AND status = 'dispatched'`,
+      (after) => this.engine.dispatchedEffects(after, CHUNK).then((rows) => rows.map((r) => ({ id: r.id, queue: this.queues.get(r.queue) }))),
+      (ids) => this.engine.redispatchEffects(ids),
     );
     if (restored) {
       this.logger.warn(`${restored} timer(s) or effect(s) were missing from Redis; enqueued again`);
@@ -82,18 +77,17 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     return restored;
   }
 
-  private async sweep(select: string, reset: string): Promise<number> {
+  /** Pages through dispatched rows by id, and hands back those whose job Redis no longer has. */
+  private async sweep(page: (after: string) => Promise<{ id: string; queue?: Queue }[]>, handBack: (ids: string[]) => Promise<void>): Promise<number> {
     let after = '';
     let restored = 0;
     for (;;) {
-      const { rows } = await this.pool.query<{ id: string; queue: string }>(select, [after, DEADLINES_QUEUE]);
+      const rows = await page(after);
       if (!rows.length) return restored;
       const missing: string[] = [];
-      const byQueue = new Map<string, string[]>();
-      for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r.id]);
-      for (const [name, ids] of byQueue) {
-        const queue = this.queues.get(name);
-        if (!queue) continue;
+      const byQueue = new Map<Queue, string[]>();
+      for (const r of rows) if (r.queue) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r.id]);
+      for (const [queue, ids] of byQueue) {
         const client = await redisOf(queue);
         const pipeline = client.pipeline();
         for (const id of ids) pipeline.exists(queue.toKey(id));
@@ -103,7 +97,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
         });
       }
       if (missing.length) {
-        await this.pool.query(reset, [missing]);
+        await handBack(missing);
         restored += missing.length;
       }
       after = rows[rows.length - 1].id;

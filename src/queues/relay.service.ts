@@ -1,10 +1,8 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import type { Queue } from 'bullmq';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { PG_POOL } from '../database/pg-pool.js';
-import { DEADLINES_QUEUE } from './queue-names.js';
+import { EngineRepository, type OutboxRow } from '../engine/engine.repository.js';
+import { Queues } from './queues.js';
 
 const BATCH = 500;
 
@@ -21,17 +19,12 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
-  private readonly queues: Map<string, Queue>;
 
   constructor(
-    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly engine: EngineRepository,
+    private readonly queues: Queues,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectQueue('deadlines') deadlines: Queue,
-    @InjectQueue('notifications') notifications: Queue,
-    @InjectQueue('review-steps') reviewSteps: Queue,
-  ) {
-    this.queues = new Map([deadlines, notifications, reviewSteps].map((q) => [q.name, q]));
-  }
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.listener = new pg.Client({ connectionString: this.config.databaseUrl });
@@ -73,38 +66,28 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Enqueues up to one batch of pending outbox rows; returns how many. */
   async drainOutbox(): Promise<number> {
-    const { rows } = await this.pool.query<{ id: string; queue: string; job: string; payload: Record<string, unknown> }>(
-      `SELECT id, queue, job, payload FROM outbox WHERE status = 'pending' AND queue = ANY($1) ORDER BY created_at LIMIT ${BATCH}`,
-      [[...this.queues.keys()]],
-    );
+    const rows = await this.engine.pendingEffects(this.queues.effectQueues(), BATCH);
     if (!rows.length) return 0;
-    const byQueue = new Map<string, typeof rows>();
+    const byQueue = new Map<string, OutboxRow[]>();
     for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
     const sent: string[] = [];
     for (const [name, list] of byQueue) {
-      const queue = this.queues.get(name);
-      if (!queue) {
-        this.logger.error(`outbox rows for unknown queue ${name}`);
-        continue;
-      }
-      await queue.addBulk(list.map((r) => ({ name: r.job, data: { outboxId: r.id, ...r.payload }, opts: { jobId: r.id } })));
+      await this.queues.get(name)!.addBulk(list.map((r) => ({ name: r.job, data: { outboxId: r.id, ...r.payload }, opts: { jobId: r.id } })));
       sent.push(...list.map((r) => r.id));
     }
-    await this.pool.query(`UPDATE outbox SET status = 'dispatched', dispatched_at = now() WHERE id = ANY($1) AND status = 'pending'`, [sent]);
-    return sent.length;
+    await this.engine.markEffectsDispatched(sent);
+    return rows.length;
   }
 
   /** Enqueues up to one batch of pending, not yet dispatched timers as delayed jobs; returns how many. */
   async drainTimers(): Promise<number> {
-    const { rows } = await this.pool.query<{ id: string; due_at: Date }>(
-      `SELECT id, due_at FROM workflow_timers WHERE status = 'pending' AND dispatched_at IS NULL ORDER BY due_at LIMIT ${BATCH}`,
-    );
+    const rows = await this.engine.undispatchedTimers(BATCH);
     if (!rows.length) return 0;
     const now = Date.now();
-    await this.queues.get(DEADLINES_QUEUE)!.addBulk(
+    await this.queues.deadlines.addBulk(
       rows.map((r) => ({ name: 'fire', data: { timerId: r.id }, opts: { jobId: r.id, delay: Math.max(0, r.due_at.getTime() - now) } })),
     );
-    await this.pool.query(`UPDATE workflow_timers SET dispatched_at = now() WHERE id = ANY($1) AND dispatched_at IS NULL`, [rows.map((r) => r.id)]);
+    await this.engine.markTimersDispatched(rows.map((r) => r.id));
     return rows.length;
   }
 }

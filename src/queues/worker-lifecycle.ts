@@ -1,6 +1,8 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { DeadlineProcessor } from './deadline.processor.js';
-import { NotificationsProcessor, ReviewStepsProcessor } from './effect.processors.js';
+import type { WorkerHost } from '@nestjs/bullmq';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+
+/** The worker's processors (the deadlines' and each effect queue's). */
+export const PROCESSORS = Symbol('PROCESSORS');
 
 /**
  * Graceful shutdown: the queue workers stop taking jobs and finish the ones in flight while the database
@@ -9,13 +11,9 @@ import { NotificationsProcessor, ReviewStepsProcessor } from './effect.processor
  */
 @Injectable()
 export class WorkerLifecycle implements OnModuleDestroy {
-  constructor(
-    private readonly deadlines: DeadlineProcessor,
-    private readonly notifications: NotificationsProcessor,
-    private readonly reviewSteps: ReviewStepsProcessor,
-  ) {}
+  constructor(@Inject(PROCESSORS) private readonly processors: WorkerHost[]) {}
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([this.deadlines, this.notifications, this.reviewSteps].map((host) => host.worker?.close()));
+    await Promise.all(this.processors.map((host) => host.worker?.close()));
   }
 }

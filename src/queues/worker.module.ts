@@ -1,35 +1,53 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Global, Module } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import type { WorkerHost } from '@nestjs/bullmq';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { DeadlineProcessor } from './deadline.processor.js';
-import { NotificationsProcessor, ReviewStepsProcessor } from './effect.processors.js';
+import { DEADLINES_QUEUE, DEFAULT_JOB_OPTIONS, redisConnection } from './bullmq.js';
+import { JOB_DEFINITIONS, queuesOf, type JobDefinition } from './job-definition.js';
 import { JobRegistry } from './job-registry.js';
 import { OutboxRunner } from './outbox-runner.js';
-import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, redisConnection } from './queue-names.js';
+import { DeadlineProcessor, effectProcessor } from './processors.js';
+import { Queues } from './queues.js';
 import { ReconcilerService } from './reconciler.service.js';
 import { RelayService } from './relay.service.js';
 import { WorkerStartupChecks } from './startup-checks.js';
-import { WorkerLifecycle } from './worker-lifecycle.js';
+import { PROCESSORS, WorkerLifecycle } from './worker-lifecycle.js';
 
-/** The job registry, for every process (domain modules register their handlers in it). */
-@Global()
-@Module({ providers: [JobRegistry], exports: [JobRegistry] })
-export class JobsModule {}
-
-/** What a worker process runs: the relay, the reconciler and the queues' processors. */
-@Module({
-  imports: [
-    BullModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        connection: redisConnection(config.redisUrl),
-        prefix: config.queuePrefix,
-        defaultJobOptions: DEFAULT_JOB_OPTIONS,
-      }),
-    }),
-    BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
-  ],
-  providers: [RelayService, ReconcilerService, OutboxRunner, DeadlineProcessor, NotificationsProcessor, ReviewStepsProcessor, WorkerStartupChecks, WorkerLifecycle],
-  exports: [RelayService, ReconcilerService],
-})
-export class WorkerModule {}
+/**
+ * What a worker process runs, built from the job definitions: one BullMQ queue and processor per effect queue
+ * they name, beside the engine's deadlines queue; the relay, the reconciler, the start-up checks and the
+ * graceful stop follow from the same list.
+ */
+@Module({})
+export class WorkerModule {
+  static forRoot(jobs: readonly JobDefinition<never>[]): DynamicModule {
+    const processors: Type<WorkerHost>[] = [DeadlineProcessor, ...queuesOf(jobs).map(effectProcessor)];
+    return {
+      module: WorkerModule,
+      imports: [
+        BullModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => ({
+            connection: redisConnection(config.redisUrl),
+            prefix: config.queuePrefix,
+            defaultJobOptions: DEFAULT_JOB_OPTIONS,
+          }),
+        }),
+        BullModule.registerQueue({ name: DEADLINES_QUEUE }, ...queuesOf(jobs).map((q) => ({ name: q.name }))),
+      ],
+      providers: [
+        { provide: JOB_DEFINITIONS, useValue: jobs },
+        JobRegistry,
+        Queues,
+        RelayService,
+        ReconcilerService,
+        OutboxRunner,
+        ...processors,
+        { provide: PROCESSORS, inject: processors, useFactory: (...hosts: WorkerHost[]) => hosts },
+        WorkerStartupChecks,
+        WorkerLifecycle,
+      ],
+      exports: [RelayService, ReconcilerService, JobRegistry],
+    };
+  }
+}

@@ -1,7 +1,8 @@
-/** The BullMQ queues: delayed deadline jobs, and the effect queues the workflows' outbox rows go to. */
+/** BullMQ's part of the configuration: the engine's deadlines queue, job retention and retries, the Redis connection. */
+
+/** Delayed jobs that fire the engine's timers (the effect queues come from the job definitions, jobs.ts). */
 export const DEADLINES_QUEUE = 'deadlines';
-export const EFFECT_QUEUES = ['notifications', 'review-steps'] as const;
-export const ALL_QUEUES = [DEADLINES_QUEUE, ...EFFECT_QUEUES];
+export const DEADLINES_CONCURRENCY = 16;
 
 /** Bounded retention and retries for every job. */
 export const DEFAULT_JOB_OPTIONS = {

@@ -1,0 +1,37 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, type Type } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { EngineService } from '../engine/engine.service.js';
+import { DEADLINES_CONCURRENCY, DEADLINES_QUEUE } from './bullmq.js';
+import type { QueueSpec } from './job-definition.js';
+import { OutboxRunner } from './outbox-runner.js';
+
+/** A due timer sends its raised event into the engine as `system`; one cancelled or fired meanwhile is ignored. */
+@Processor(DEADLINES_QUEUE, { concurrency: DEADLINES_CONCURRENCY })
+export class DeadlineProcessor extends WorkerHost {
+  constructor(private readonly engine: EngineService) {
+    super();
+  }
+
+  async process(job: Job<{ timerId: string }>): Promise<string> {
+    const result = await this.engine.fire(job.data.timerId);
+    if (result.deadline === undefined) return 'ignored'; // no longer pending when the job ran
+    return result.applied ? `fired ${result.deadline} ${result.kind}` : `ignored (${result.reason})`;
+  }
+}
+
+/** The processor of one effect queue: each job through the OutboxRunner. */
+export function effectProcessor(queue: QueueSpec): Type<WorkerHost> {
+  @Processor(queue.name, { concurrency: queue.concurrency })
+  class EffectProcessor extends WorkerHost {
+    constructor(@Inject(OutboxRunner) private readonly runner: OutboxRunner) {
+      super();
+    }
+
+    process(job: Job<Record<string, unknown> & { outboxId: string }>) {
+      return this.runner.run(job);
+    }
+  }
+  Object.defineProperty(EffectProcessor, 'name', { value: `EffectProcessor(${queue.name})` });
+  return EffectProcessor;
+}
