@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
+import process from 'node:process';
 
 const require = createRequire(import.meta.url);
 const cli = require.resolve('prisma/build/index.js');

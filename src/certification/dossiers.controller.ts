@@ -1,13 +1,14 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
+import { InvalidInput } from '../common/errors.js';
 import { ETagInterceptor, parseIfMatch } from '../common/if-match.js';
 import {
   CreateDossierDto, DossierPage, DossierView, EventTypeDto, HistoryEntryView, ListDossiersQuery, UpdateCriterionDto,
 } from './dossiers.dto.js';
 import { DossiersService } from './dossiers.service.js';
 
-const badCode = () => new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'code must be an integer from 1 to 16' });
+const badCode = () => new InvalidInput('criterion_code');
 
 @ApiTags('dossiers')
 @ApiBearerAuth()

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
-import { PG_POOL } from '../database/pg-pool.js';
+import { CompiledQuery, sql, type Selectable } from 'kysely';
+import { DB, type Db, type Tables } from '../database/db.js';
 import type { PersistedSnapshot } from '../engine/definition.js';
 import { engineSql } from '../engine/engine-sql.js';
 
+/** The dossier as the detail read gives it: its row, its village and commune, its instance's state and its parts. */
 export interface DossierRow {
   id: string;
   village_id: string;
@@ -22,6 +23,8 @@ export interface DossierRow {
   attachments: { id: string; fileName: string; size: number; sha256: string; mimeType: string; kind: string }[] | null;
   deadlines: { id: string; dueAt: string; kind: string }[] | null;
 }
+
+export type DossierListRow = Pick<DossierRow, 'id' | 'village_id' | 'village_name' | 'commune_id' | 'district_id' | 'year' | 'state' | 'version'>;
 
 const DETAIL = `
   SELECT d.id, d.village_id, v.name AS village_name, d.commune_id, c.name AS commune_name, d.district_id, d.year, d.unit_path,
@@ -44,62 +47,97 @@ export const DOSSIER_DETAIL = { name: 'certification.dossier-detail', text: `${D
 /** Queries of dossiers (reads join the engine's instance for state; writes touch only the dossier tables). */
 @Injectable()
 export class DossiersRepository {
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+  constructor(@Inject(DB) private readonly db: Db) {}
 
-  async detail(id: string, scope: string, tx: pg.PoolClient | pg.Pool = this.pool): Promise<DossierRow | null> {
-    const { rows } = await tx.query<DossierRow>({ name: DOSSIER_DETAIL.name, text: DOSSIER_DETAIL.text, values: [id, scope] });
+  async detail(id: string, scope: string, db: Db = this.db): Promise<DossierRow | null> {
+    const { rows } = await db.executeQuery<DossierRow>(CompiledQuery.raw(DOSSIER_DETAIL.text, [id, scope]));
     return rows[0] ?? null;
   }
 
-  async list(scope: string, filter: { state?: string; year?: number; unitPath?: string }, limit: number, afterId?: string) {
-    const { rows } = await this.pool.query(
-      `SELECT d.id, d.village_id, v.name AS village_name, d.commune_id, d.district_id, d.year, i.state, i.version
-         FROM dossiers d
-         JOIN units v ON v.id = d.village_id
-         ${engineSql.joinInstance('i', 'dossier', 'd.id')}
-        WHERE d.unit_path LIKE $1 || '%' AND ($2::text IS NULL OR i.state = $2) AND ($3::int IS NULL OR d.year = $3)
-          AND ($4::text IS NULL OR d.unit_path LIKE $4 || '%') AND ($5::text IS NULL OR d.id > $5)
-        ORDER BY d.id LIMIT $6`,
-      [scope, filter.state ?? null, filter.year ?? null, filter.unitPath ?? null, afterId ?? null, limit + 1],
-    );
-    return rows as { id: string; village_id: string; village_name: string; commune_id: string; district_id: string | null; year: number; state: string; version: number }[];
-  }
-
-  /** Whether the dossier has an attachment of `kind` (a fact SUBMIT needs). */
-  async hasAttachment(dossierId: string, kind: string, tx: pg.PoolClient | pg.Pool = this.pool): Promise<boolean> {
-    const { rowCount } = await tx.query('SELECT 1 FROM attachments WHERE dossier_id = $1 AND kind = $2 LIMIT 1', [dossierId, kind]);
-    return (rowCount ?? 0) > 0;
-  }
-
-  async selfAssessment(dossierId: string, tx: pg.PoolClient | pg.Pool = this.pool): Promise<{ code: number; met: boolean | null }[]> {
-    const { rows } = await tx.query('SELECT code, met FROM dossier_criteria WHERE dossier_id = $1 ORDER BY code', [dossierId]);
+  async list(scope: string, filter: { state?: string; year?: number; unitPath?: string }, limit: number, afterId?: string): Promise<DossierListRow[]> {
+    const { rows } = await sql<DossierListRow>`
+      SELECT d.id, d.village_id, v.name AS village_name, d.commune_id, d.district_id, d.year, i.state, i.version
+        FROM dossiers d
+        JOIN units v ON v.id = d.village_id
+        ${sql.raw(engineSql.joinInstance('i', 'dossier', 'd.id'))}
+       WHERE d.unit_path LIKE ${scope} || '%' AND (${filter.state ?? null}::text IS NULL OR i.state = ${filter.state ?? null})
+         AND (${filter.year ?? null}::int IS NULL OR d.year = ${filter.year ?? null})
+         AND (${filter.unitPath ?? null}::text IS NULL OR d.unit_path LIKE ${filter.unitPath ?? null} || '%')
+         AND (${afterId ?? null}::text IS NULL OR d.id > ${afterId ?? null})
+       ORDER BY d.id LIMIT ${limit + 1}`.execute(this.db);
     return rows;
   }
 
-  async insert(tx: pg.PoolClient, d: { id: string; villageId: string; communeId: string; districtId: string | null; unitPath: string; year: number; createdBy: string }) {
-    await tx.query(
-      `INSERT INTO dossiers (id, village_id, commune_id, district_id, unit_path, year, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [d.id, d.villageId, d.communeId, d.districtId, d.unitPath, d.year, d.createdBy],
-    );
-    await tx.query(`INSERT INTO dossier_criteria (dossier_id, code) SELECT $1, code FROM criteria`, [d.id]);
+  /** Whether the dossier has an attachment of `kind` (a fact SUBMIT needs). */
+  async hasAttachment(dossierId: string, kind: string, db: Db = this.db): Promise<boolean> {
+    const row = await db.selectFrom('attachments').select('id').where('dossier_id', '=', dossierId).where('kind', '=', kind).limit(1).executeTakeFirst();
+    return row !== undefined;
   }
 
-  async updateCriterion(tx: pg.PoolClient, dossierId: string, code: number, met: boolean, note: string | null) {
-    await tx.query('UPDATE dossier_criteria SET met = $3, note = $4 WHERE dossier_id = $1 AND code = $2', [dossierId, code, met, note]);
+  selfAssessment(dossierId: string, db: Db = this.db): Promise<{ code: number; met: boolean | null }[]> {
+    return db.selectFrom('dossier_criteria').select(['code', 'met']).where('dossier_id', '=', dossierId).orderBy('code').execute();
   }
 
-  async insertAttachment(a: { id: string; dossierId: string; kind: string; fileName: string; size: number; sha256: string; mimeType: string; uploadedBy: string }, tx: pg.PoolClient | pg.Pool = this.pool) {
-    await tx.query(
-      `INSERT INTO attachments (id, dossier_id, kind, file_name, size, sha256, mime_type, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [a.id, a.dossierId, a.kind, a.fileName, a.size, a.sha256, a.mimeType, a.uploadedBy],
-    );
+  async insert(db: Db, d: { id: string; villageId: string; communeId: string; districtId: string | null; unitPath: string; year: number; createdBy: string }) {
+    await db
+      .insertInto('dossiers')
+      .values({ id: d.id, village_id: d.villageId, commune_id: d.communeId, district_id: d.districtId, unit_path: d.unitPath, year: d.year, created_by: d.createdBy })
+      .execute();
+    await db
+      .insertInto('dossier_criteria')
+      .columns(['dossier_id', 'code'])
+      .expression((eb) => eb.selectFrom('criteria').select([eb.val(d.id).as('dossier_id'), 'code']))
+      .execute();
   }
 
-  async attachment(dossierId: string, attachmentId: string) {
-    const { rows } = await this.pool.query<{ file_name: string; size: number; sha256: string; mime_type: string }>(
-      'SELECT file_name, size, sha256, mime_type FROM attachments WHERE id = $1 AND dossier_id = $2',
-      [attachmentId, dossierId],
-    );
-    return rows[0] ?? null;
+  async updateCriterion(db: Db, dossierId: string, code: number, met: boolean, note: string | null) {
+    await db.updateTable('dossier_criteria').set({ met, note }).where('dossier_id', '=', dossierId).where('code', '=', code).execute();
+  }
+
+  /** Criteria sent back are reviewed again (approved ones stay approved), by whoever the assignment job picks. */
+  async reopenReturnedCriteria(db: Db, dossierId: string) {
+    await db
+      .updateTable('dossier_criteria')
+      .set({ review_status: 'pending', assignee_id: null })
+      .where('dossier_id', '=', dossierId)
+      .where('review_status', '=', 'revision_requested')
+      .execute();
+  }
+
+  /** The dossier's certified flag and, on certification and revocation, its village's 16 flags. */
+  async setCertified(db: Db, dossierId: string, certified: boolean) {
+    await db.updateTable('dossiers').set({ certified }).where('id', '=', dossierId).execute();
+  }
+
+  async setVillageCriteria(db: Db, dossierId: string, met: boolean, codes?: number[]) {
+    let q = db
+      .updateTable('village_criteria')
+      .set({ met, updated_at: sql`now()` })
+      .where('village_id', '=', (eb) => eb.selectFrom('dossiers').select('village_id').where('id', '=', dossierId));
+    if (codes) q = q.where('criterion_code', 'in', codes);
+    await q.execute();
+  }
+
+  async close(db: Db, dossierId: string) {
+    await db.updateTable('dossiers').set({ open: false }).where('id', '=', dossierId).where('open', '=', true).execute();
+  }
+
+  /** Locks the dossier's row for the rest of `db`'s transaction (criterion edits with If-Match). */
+  async lockRow(db: Db, dossierId: string) {
+    await db.selectFrom('dossiers').select('id').where('id', '=', dossierId).forUpdate().execute();
+  }
+
+  async insertAttachment(
+    a: { id: string; dossierId: string; kind: string; fileName: string; size: number; sha256: string; mimeType: string; uploadedBy: string },
+    db: Db = this.db,
+  ) {
+    await db
+      .insertInto('attachments')
+      .values({ id: a.id, dossier_id: a.dossierId, kind: a.kind, file_name: a.fileName, size: a.size, sha256: a.sha256, mime_type: a.mimeType, uploaded_by: a.uploadedBy })
+      .execute();
+  }
+
+  attachment(dossierId: string, attachmentId: string): Promise<Pick<Selectable<Tables['attachments']>, 'file_name' | 'size' | 'sha256' | 'mime_type'> | undefined> {
+    return this.db.selectFrom('attachments').select(['file_name', 'size', 'sha256', 'mime_type']).where('id', '=', attachmentId).where('dossier_id', '=', dossierId).executeTakeFirst();
   }
 }

@@ -1,29 +1,27 @@
-import { BadRequestException, ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import type { PoolClient } from 'pg';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
-import { conflict, notFound } from '../common/http-errors.js';
+import { Conflict, InvalidInput, NotFound, NotPermitted } from '../common/errors.js';
+import { invalidPayload } from '../common/validation.js';
 import { assertMatches } from '../common/if-match.js';
 import { decodeCursor, toPage, type Page } from '../common/pagination.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EngineService } from '../engine/engine.service.js';
-import type { EngineActor } from '../engine/engine.types.js';
+import type { Db } from '../database/db.js';
+import { statesTagged } from '../engine/machine.js';
 import { UnitsRepository } from '../units/units.repository.js';
-import type { DossierFacts } from '../../workflows/certification/v1.js';
+import { certificationMachine } from '../../workflows/certification/v1.js';
 import {
   DOSSIER_EVENTS, type CreateDossierDto, type DossierSummaryView, type DossierView, type HistoryEntryView, type ListDossiersQuery, type UpdateCriterionDto,
 } from './dossiers.dto.js';
 import { DOSSIER_DETAIL, DossiersRepository, type DossierRow } from './dossiers.repository.js';
 
 export const DOSSIER = 'dossier';
-const EDITABLE_STATES = ['draft', 'revision_requested'];
-
-export function engineActor(actor: Actor): EngineActor {
-  return { id: actor.id, role: actor.role, unitId: actor.unitId, unitPath: actor.unitPath };
-}
+/** Where the commune may edit its self-assessment (the machine's `criteria_editable` states). */
+const EDITABLE_STATES = statesTagged(certificationMachine, 'criteria_editable');
 
 /** Village certification dossiers: the domain side. State changes go through the engine. */
 @Injectable()
@@ -37,8 +35,8 @@ export class DossiersService {
 
   async create(actor: Actor, dto: CreateDossierDto): Promise<DossierView> {
     const village = await this.units.findById(dto.villageId, scopePath(actor));
-    if (!village || village.level !== 'VILLAGE') throw notFound('village');
-    if (village.parentId !== actor.unitId) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: 'only the village\'s commune staff may open its dossier' });
+    if (!village || village.level !== 'VILLAGE') throw new NotFound('village');
+    if (village.parentId !== actor.unitId) throw new NotPermitted('commune_only', { action: { vi: 'lập hồ sơ của thôn', en: 'open its dossier' } });
     const commune = (await this.units.findById(village.parentId))!;
     const parent = commune.parentId ? await this.units.findById(commune.parentId) : null;
     const id = randomUUID();
@@ -53,10 +51,10 @@ export class DossiersService {
           year: dto.year,
           createdBy: actor.id,
         });
-        await this.engine.start('certification', { type: DOSSIER, id, unitId: village.id, unitPath: village.path }, engineActor(actor), { requiredAgreement: this.config.minAgreementPercent }, tx);
+        await this.engine.start('certification', { type: DOSSIER, id, unitId: village.id, unitPath: village.path }, actor, { requiredAgreement: this.config.minAgreementPercent }, tx);
       });
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw conflict(`village ${village.name} already has an open dossier for ${dto.year}`);
+      if ((err as { code?: string }).code === '23505') throw new Conflict('dossier_exists', { village: village.name, year: dto.year });
       throw err;
     }
     return this.get(actor, id);
@@ -67,7 +65,7 @@ export class DossiersService {
     let unitPath: string | undefined;
     if (query.unitId) {
       const unit = await this.units.findById(query.unitId, scopePath(actor));
-      if (!unit) throw notFound('unit');
+      if (!unit) throw new NotFound('unit');
       unitPath = unit.path;
     }
     const rows = await this.dossiers.list(scopePath(actor), { state: query.state, year: query.year, unitPath }, limit, decodeCursor(query.cursor));
@@ -80,7 +78,7 @@ export class DossiersService {
 
   async get(actor: Actor, id: string): Promise<DossierView> {
     const row = await this.dossiers.detail(id, scopePath(actor));
-    if (!row) throw notFound('dossier');
+    if (!row) throw new NotFound('dossier');
     return this.view(row, actor);
   }
 
@@ -104,7 +102,7 @@ export class DossiersService {
       deadlines: (row.deadlines ?? []).map((d) => ({ ...d, dueAt: new Date(d.dueAt).toISOString() })),
       allowedEvents: allowedEvents ?? this.engine.allowedEventsFor(
         { workflow: row.workflow_key, version: row.workflow_version, snapshot: row.snapshot, unitPath: row.unit_path },
-        engineActor(actor),
+        actor,
       ),
     };
   }
@@ -112,17 +110,21 @@ export class DossiersService {
   /** The commune edits its self-assessment of one criterion while the dossier is with it. */
   async updateCriterion(actor: Actor, id: string, code: number, dto: UpdateCriterionDto, ifMatch?: string): Promise<DossierView> {
     const row = await this.dossiers.detail(id, scopePath(actor));
-    if (!row) throw notFound('dossier');
-    if (actor.unitId !== row.commune_id) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: 'only the village\'s commune staff may edit its criteria' });
+    if (!row) throw new NotFound('dossier');
+    if (actor.unitId !== row.commune_id) throw new NotPermitted('commune_only', { action: { vi: 'sửa tiêu chí của thôn', en: 'edit its criteria' } });
     await this.engine.transaction(async (tx) => {
       const locked = await this.engine.lockState(tx, { type: DOSSIER, id });
       if (locked && ifMatch !== undefined) {
         // Edits take the instance's lock shared: the dossier's row, locked here, orders edits with If-Match.
-        await tx.query('SELECT 1 FROM dossiers WHERE id = $1 FOR UPDATE', [id]);
+        await this.dossiers.lockRow(tx, id);
         await this.requireMatch(tx, actor, id, ifMatch);
       }
       if (!locked || !EDITABLE_STATES.includes(locked.state)) {
-        throw conflict(`criteria can be edited in ${EDITABLE_STATES.join(' or ')}, not in ${locked?.state}`, { allowedEvents: locked?.allowedEvents(engineActor(actor)) ?? [] });
+        throw new Conflict(
+          'criteria_not_editable',
+          { states: EDITABLE_STATES.join(' or '), state: this.engine.stateWords('certification', locked?.state ?? '') },
+          { allowedEvents: locked?.allowedEvents(actor) ?? [] },
+        );
       }
       await this.dossiers.updateCriterion(tx, id, code, dto.met, dto.note ?? null);
     });
@@ -135,51 +137,38 @@ export class DossiersService {
     // Own keys only: 'toString', 'constructor' and the like are unknown types, not Object.prototype's members.
     const dtoClass = type && Object.hasOwn(DOSSIER_EVENTS, type) ? DOSSIER_EVENTS[type] : undefined;
     if (!dtoClass) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `type must be one of ${Object.keys(DOSSIER_EVENTS).join(', ')}` });
+      throw new InvalidInput('event_type', { types: Object.keys(DOSSIER_EVENTS).join(', ') });
     }
     const payload = plainToInstance(dtoClass, body);
     const errors = await validate(payload, { whitelist: true, forbidNonWhitelisted: true });
-    if (errors.length) {
-      const message = errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` })).join('; ');
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message, errors: errors.map((e) => ({ field: e.property, messages: Object.values(e.constraints ?? {}) })) });
-    }
-    // Jurisdiction (404) and the actor's role and unit (403) are the engine's to check, in its transaction.
+    if (errors.length) throw invalidPayload(errors);
+    // Jurisdiction (404) and the actor's role and unit (403) are the engine's to check, in its transaction; the
+    // facts the rules read are the certification hooks'.
     const event: Record<string, unknown> & { type: string } = { ...(payload as Record<string, unknown>), type: type! };
-    // Read under the instance's lock: a criterion edit or an upload (which take the same lock) cannot slip in.
-    const facts =
-      type === 'OPEN_CONSULTATION'
-        ? async (tx: PoolClient): Promise<DossierFacts> => {
-            const criteria = await this.dossiers.selfAssessment(id, tx);
-            return {
-              unassessed: criteria.filter((c) => c.met === null).map((c) => c.code),
-              notMet: criteria.filter((c) => c.met === false).map((c) => c.code),
-            };
-          }
-        : type === 'SUBMIT'
-          ? async (tx: PoolClient): Promise<DossierFacts> => ({ meetingMinutes: await this.dossiers.hasAttachment(id, 'meeting_minutes', tx) })
-          : undefined;
-    const result = await this.engine.send({ type: DOSSIER, id }, event, engineActor(actor), {
-      idempotencyKey, facts, precondition: ifMatch === undefined ? undefined : (tx) => this.requireMatch(tx, actor, id, ifMatch), readBack: { statement: DOSSIER_DETAIL.name, values: [id, scopePath(actor)] },
+    const result = await this.engine.send({ type: DOSSIER, id }, event, actor, {
+      idempotencyKey,
+      precondition: ifMatch === undefined ? undefined : (tx) => this.requireMatch(tx, actor, id, ifMatch),
+      readBack: { statement: DOSSIER_DETAIL.name, values: [id, scopePath(actor)] },
     });
     const row = result.readBack?.[0] as DossierRow | undefined;
-    return row ? this.view(row, actor, result.allowedEvents?.(engineActor(actor))) : this.get(actor, id);
+    return row ? this.view(row, actor, result.allowedEvents?.(actor)) : this.get(actor, id);
   }
 
   /** If-Match: the dossier must read, in `tx` and to this caller, as it did when the tag was given. */
-  private async requireMatch(tx: PoolClient, actor: Actor, id: string, ifMatch: string): Promise<void> {
+  private async requireMatch(tx: Db, actor: Actor, id: string, ifMatch: string): Promise<void> {
     const row = await this.dossiers.detail(id, scopePath(actor), tx);
     assertMatches(DOSSIER, row && this.view(row, actor), ifMatch);
   }
 
   async history(actor: Actor, id: string): Promise<HistoryEntryView[]> {
-    if (!(await this.dossiers.detail(id, scopePath(actor)))) throw notFound('dossier');
+    if (!(await this.dossiers.detail(id, scopePath(actor)))) throw new NotFound('dossier');
     return this.engine.history({ type: DOSSIER, id });
   }
 
   /** The dossier if the caller may see it; for attachments. */
   async visible(actor: Actor, id: string): Promise<DossierRow> {
     const row = await this.dossiers.detail(id, scopePath(actor));
-    if (!row) throw notFound('dossier');
+    if (!row) throw new NotFound('dossier');
     return row;
   }
 }

@@ -1,11 +1,11 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import type pg from 'pg';
-import { PG_POOL } from '../database/pg-pool.js';
-import { JobRegistry } from '../queues/job-registry.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { DB, type Db } from '../database/db.js';
+import { defineJob, type JobHandler } from '../queues/job-definition.js';
 
-interface Payload {
-  subject: { type: string; id: string };
-}
+const Payload = z.looseObject({ subject: z.object({ type: z.literal('dossier'), id: z.string() }) });
+type Payload = z.infer<typeof Payload>;
 
 /**
  * review-steps/assign-reviewers: on entering review, each pending, unassigned criterion goes to a REVIEWER
@@ -14,62 +14,57 @@ interface Payload {
  * the unit sees it). Idempotent: only unassigned criteria are touched, under a row lock.
  */
 @Injectable()
-export class ReviewAssignmentJob implements OnModuleInit {
-  constructor(
-    @Inject(PG_POOL) private readonly pool: pg.Pool,
-    private readonly jobs: JobRegistry,
-  ) {}
+export class ReviewAssignmentJob implements JobHandler<Payload> {
+  constructor(@Inject(DB) private readonly db: Db) {}
 
-  onModuleInit(): void {
-    this.jobs.register<Payload>({
-      name: 'assign-reviewers',
-      queue: 'review-steps',
-      version: 1,
-      validate: (p) => {
-        const s = (p as Payload)?.subject;
-        return s && s.type === 'dossier' && typeof s.id === 'string' ? null : 'subject must be { type: "dossier", id }';
-      },
-      handle: async (payload) => {
-        await this.assign(payload.subject.id);
-      },
-    });
+  async handle(payload: Payload): Promise<void> {
+    await this.assign(payload.subject.id);
   }
 
-  async assign(dossierId: string): Promise<number> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const { rows: pending } = await client.query<{ code: number }>(
-        `SELECT code FROM dossier_criteria WHERE dossier_id = $1 AND review_status = 'pending' AND assignee_id IS NULL ORDER BY code FOR UPDATE`,
-        [dossierId],
-      );
-      if (!pending.length) {
-        await client.query('COMMIT');
-        return 0;
-      }
-      const { rows: reviewers } = await client.query<{ id: string; criteria: number[]; load: number }>(
-        `SELECT u.id, u.criteria, (SELECT count(*)::int FROM dossier_criteria x WHERE x.assignee_id = u.id AND x.review_status = 'pending') AS load
-           FROM dossiers d JOIN units c ON c.id = d.commune_id
-           JOIN users u ON u.unit_id = c.parent_id AND u.role = 'REVIEWER' AND u.active
-          WHERE d.id = $1 ORDER BY u.username`,
-        [dossierId],
-      );
+  assign(dossierId: string): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      const pending = await tx
+        .selectFrom('dossier_criteria')
+        .select('code')
+        .where('dossier_id', '=', dossierId)
+        .where('review_status', '=', 'pending')
+        .where('assignee_id', 'is', null)
+        .orderBy('code')
+        .forUpdate()
+        .execute();
+      if (!pending.length) return 0;
+      const reviewers = await tx
+        .selectFrom('dossiers as d')
+        .innerJoin('units as c', 'c.id', 'd.commune_id')
+        .innerJoin('users as u', (j) => j.onRef('u.unit_id', '=', 'c.parent_id').on('u.role', '=', 'REVIEWER').on('u.active', '=', true))
+        .select(['u.id', 'u.criteria'])
+        .select((eb) =>
+          eb.selectFrom('dossier_criteria as x').select(sql<number>`count(*)::int`.as('n'))
+            .whereRef('x.assignee_id', '=', 'u.id').where('x.review_status', '=', 'pending').as('load'),
+        )
+        .where('d.id', '=', dossierId)
+        .orderBy('u.username')
+        .execute();
+      const loads = reviewers.map((r) => ({ ...r, load: r.load ?? 0 }));
       let assigned = 0;
       for (const { code } of pending) {
-        const candidates = reviewers.filter((r) => r.criteria.length === 0 || r.criteria.includes(code));
+        const candidates = loads.filter((r) => r.criteria.length === 0 || r.criteria.includes(code));
         if (!candidates.length) continue;
         const chosen = candidates.reduce((best, r) => (r.load < best.load ? r : best));
         chosen.load++;
-        await client.query('UPDATE dossier_criteria SET assignee_id = $3 WHERE dossier_id = $1 AND code = $2', [dossierId, code, chosen.id]);
+        await tx.updateTable('dossier_criteria').set({ assignee_id: chosen.id }).where('dossier_id', '=', dossierId).where('code', '=', code).execute();
         assigned++;
       }
-      await client.query('COMMIT');
       return assigned;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
+
+/** review-steps/assign-reviewers, emitted on entering review. */
+export const assignReviewersJob = defineJob({
+  queue: { name: 'review-steps', concurrency: 4 },
+  name: 'assign-reviewers',
+  version: 1,
+  payload: Payload,
+  handler: ReviewAssignmentJob,
+});

@@ -1,15 +1,16 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { DB, kyselyOf, type Db } from './db.js';
 
-/** A node-postgres pool for the engine's hand-written transactions (the hot path: a handful of statements). */
+/** The one node-postgres pool: Kysely's (`DB`) and the engine's statement batches share it. */
 export const PG_POOL = Symbol('PG_POOL');
 
 /** Closes the pool after every module's onModuleDestroy (workers finish their jobs first). */
 class PoolCloser implements OnApplicationShutdown {
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+  constructor(@Inject(DB) private readonly db: Db) {}
   async onApplicationShutdown(): Promise<void> {
-    await this.pool.end();
+    await this.db.destroy(); // ends the pool
   }
 }
 
@@ -27,8 +28,9 @@ class PoolCloser implements OnApplicationShutdown {
         return pool;
       },
     },
+    { provide: DB, inject: [PG_POOL], useFactory: kyselyOf },
     PoolCloser,
   ],
-  exports: [PG_POOL],
+  exports: [PG_POOL, DB],
 })
 export class PgPoolModule {}

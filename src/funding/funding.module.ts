@@ -1,6 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { SubjectDirectory } from '../notifications/subject-directory.js';
 import { UnitsModule } from '../units/units.module.js';
+import { FundingHooks } from './funding.hooks.js';
 import { FundsRepository } from './funds.repository.js';
 import { FundsController, ProjectsController } from './projects.controller.js';
 import { ProjectsRepository } from './projects.repository.js';
@@ -10,7 +11,7 @@ import { PROJECT, ProjectsService } from './projects.service.js';
 @Module({
   imports: [UnitsModule],
   controllers: [FundsController, ProjectsController],
-  providers: [FundsRepository, ProjectsRepository, ProjectsService],
+  providers: [FundsRepository, ProjectsRepository, ProjectsService, FundingHooks],
   exports: [ProjectsService],
 })
 export class FundingModule implements OnModuleInit {

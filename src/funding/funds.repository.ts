@@ -1,18 +1,10 @@
-import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
-import { ruleViolation } from '../common/http-errors.js';
-import { PG_POOL } from '../database/pg-pool.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { sql, type Selectable } from 'kysely';
+import { InsufficientFunds, InvalidInput, RuleViolation } from '../common/errors.js';
+import { DB, type Db, type Tables } from '../database/db.js';
 
-export interface FundRow {
-  code: string;
-  group: string;
-  name_vi: string;
-  name_en: string;
-  central_budget: boolean;
-  planned_vnd: string;
-  allocated_vnd: string;
-  disbursed_vnd: string;
-}
+const FUND_COLUMNS = ['code', 'group', 'name_vi', 'name_en', 'central_budget', 'planned_vnd', 'allocated_vnd', 'disbursed_vnd'] as const;
+export type FundRow = Pick<Selectable<Tables['funds']>, (typeof FUND_COLUMNS)[number]>;
 
 type LedgerKind = 'allocate' | 'release' | 'disburse';
 
@@ -24,76 +16,76 @@ type LedgerKind = 'allocate' | 'release' | 'disburse';
  */
 @Injectable()
 export class FundsRepository {
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+  constructor(@Inject(DB) private readonly db: Db) {}
 
-  async list(): Promise<FundRow[]> {
-    const { rows } = await this.pool.query<FundRow>('SELECT code, "group", name_vi, name_en, central_budget, planned_vnd, allocated_vnd, disbursed_vnd FROM funds ORDER BY code');
-    return rows;
+  list(): Promise<FundRow[]> {
+    return this.db.selectFrom('funds').select(FUND_COLUMNS).orderBy('code').execute();
   }
 
-  /** The funds of these codes; 400 naming any unknown one. */
-  async known(codes: string[], client: pg.Pool | pg.PoolClient = this.pool): Promise<Map<string, FundRow>> {
-    const { rows } = await client.query<FundRow>('SELECT code, "group", name_vi, name_en, central_budget, planned_vnd, allocated_vnd, disbursed_vnd FROM funds WHERE code = ANY($1)', [codes]);
+  /** The funds of these codes; InvalidInput naming any unknown one. */
+  async known(codes: string[], db: Db = this.db): Promise<Map<string, FundRow>> {
+    const rows = codes.length ? await db.selectFrom('funds').select(FUND_COLUMNS).where('code', 'in', codes).execute() : [];
     const found = new Map(rows.map((r) => [r.code, r]));
     const unknown = codes.filter((c) => !found.has(c));
-    if (unknown.length) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `unknown fund code(s): ${unknown.join(', ')}` });
+    if (unknown.length) throw new InvalidInput('fund_unknown', { funds: unknown.join(', ') });
     return found;
   }
 
-  private async lock(tx: pg.PoolClient, codes: string[]): Promise<Map<string, FundRow>> {
-    const { rows } = await tx.query<FundRow>({
-      name: 'funds-lock',
-      text: 'SELECT code, "group", name_vi, name_en, central_budget, planned_vnd, allocated_vnd, disbursed_vnd FROM funds WHERE code = ANY($1) ORDER BY code FOR UPDATE',
-      values: [[...codes].sort()],
-    });
+  private async lock(db: Db, codes: string[]): Promise<Map<string, FundRow>> {
+    if (!codes.length) return new Map();
+    const rows = await db.selectFrom('funds').select(FUND_COLUMNS).where('code', 'in', [...codes].sort()).orderBy('code').forUpdate().execute();
     return new Map(rows.map((r) => [r.code, r]));
   }
 
-  private async move(tx: pg.PoolClient, fund: string, projectId: string, kind: LedgerKind, amount: bigint, actorId: string | null) {
+  private async move(db: Db, fund: string, projectId: string, kind: LedgerKind, amount: bigint, actorId: string | null) {
     if (amount <= 0n) return;
     const [allocated, disbursed] = kind === 'allocate' ? [amount, 0n] : kind === 'release' ? [-amount, 0n] : [-amount, amount];
-    await tx.query({
-      name: 'funds-move',
-      text: 'UPDATE funds SET allocated_vnd = allocated_vnd + $2::bigint, disbursed_vnd = disbursed_vnd + $3::bigint WHERE code = $1',
-      values: [fund, allocated.toString(), disbursed.toString()],
-    });
-    await tx.query({
-      name: 'funds-ledger-insert',
-      text: 'INSERT INTO fund_ledger (id, fund_code, project_id, kind, amount_vnd, actor_id) VALUES (gen_random_uuid()::text, $1, $2, $3, $4::bigint, $5)',
-      values: [fund, projectId, kind, amount.toString(), actorId],
-    });
+    await db
+      .updateTable('funds')
+      .set({
+        allocated_vnd: sql`allocated_vnd + ${allocated.toString()}::bigint`,
+        disbursed_vnd: sql`disbursed_vnd + ${disbursed.toString()}::bigint`,
+      })
+      .where('code', '=', fund)
+      .execute();
+    await db
+      .insertInto('fund_ledger')
+      .values({ id: sql`gen_random_uuid()::text`, fund_code: fund, project_id: projectId, kind, amount_vnd: amount.toString(), actor_id: actorId })
+      .execute();
   }
 
   /** What the project holds allocated (not yet released or disbursed) per fund. */
-  async outstanding(tx: pg.PoolClient, projectId: string): Promise<Map<string, bigint>> {
-    const { rows } = await tx.query<{ fund_code: string; amount: string }>(
-      `SELECT fund_code, sum(CASE kind WHEN 'allocate' THEN amount_vnd ELSE -amount_vnd END)::text AS amount
-         FROM fund_ledger WHERE project_id = $1 GROUP BY fund_code ORDER BY fund_code`,
-      [projectId],
-    );
+  async outstanding(db: Db, projectId: string): Promise<Map<string, bigint>> {
+    const rows = await db
+      .selectFrom('fund_ledger')
+      .select(['fund_code', sql<string>`sum(CASE kind WHEN 'allocate' THEN amount_vnd ELSE -amount_vnd END)::text`.as('amount')])
+      .where('project_id', '=', projectId)
+      .groupBy('fund_code')
+      .orderBy('fund_code')
+      .execute();
     return new Map(rows.map((r) => [r.fund_code, BigInt(r.amount)]).filter(([, a]) => (a as bigint) > 0n) as [string, bigint][]);
   }
 
   /** Reserves every line or nothing: 422 insufficient_funds when any fund's available amount is short. */
-  async allocate(tx: pg.PoolClient, projectId: string, lines: Map<string, bigint>, actorId: string | null): Promise<void> {
+  async allocate(tx: Db, projectId: string, lines: Map<string, bigint>, actorId: string | null): Promise<void> {
     const funds = await this.lock(tx, [...lines.keys()]);
     const short = [...lines].filter(([code, amount]) => {
       const f = funds.get(code)!;
       return BigInt(f.planned_vnd) - BigInt(f.allocated_vnd) - BigInt(f.disbursed_vnd) < amount;
     });
     if (short.length) {
-      throw ruleViolation('insufficient_funds', `not enough available in ${short.map(([c]) => c).join(', ')}; nothing was allocated`, {
-        funds: short.map(([code, amount]) => {
+      throw new InsufficientFunds(
+        short.map(([code, amount]) => {
           const f = funds.get(code)!;
           return { fundCode: code, requestedVnd: Number(amount), availableVnd: Number(BigInt(f.planned_vnd) - BigInt(f.allocated_vnd) - BigInt(f.disbursed_vnd)) };
         }),
-      });
+      );
     }
     for (const [code, amount] of [...lines].sort(([a], [b]) => (a < b ? -1 : 1))) await this.move(tx, code, projectId, 'allocate', amount, actorId);
   }
 
   /** Gives back everything the project still holds. */
-  async releaseAll(tx: pg.PoolClient, projectId: string, actorId: string | null): Promise<void> {
+  async releaseAll(tx: Db, projectId: string, actorId: string | null): Promise<void> {
     const held = await this.outstanding(tx, projectId);
     if (!held.size) return;
     await this.lock(tx, [...held.keys()]);
@@ -105,11 +97,11 @@ export class FundsRepository {
    * allocations (remainder đồng to the first funds by code), and releases the rest. 422 when `settled` is
    * more than the allocation.
    */
-  async settle(tx: pg.PoolClient, projectId: string, settled: bigint, actorId: string | null): Promise<void> {
+  async settle(tx: Db, projectId: string, settled: bigint, actorId: string | null): Promise<void> {
     const held = await this.outstanding(tx, projectId);
     const total = [...held.values()].reduce((a, b) => a + b, 0n);
     if (settled > total) {
-      throw ruleViolation('settlement_exceeds_allocation', `the settled amount ${settled} is more than the allocation ${total}`);
+      throw new RuleViolation('settlement_exceeds_allocation', 'settlement_exceeds_allocation', { settled: settled.toString(), allocated: total.toString() });
     }
     await this.lock(tx, [...held.keys()]);
     const shares = new Map<string, bigint>();

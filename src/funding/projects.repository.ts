@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
-import { PG_POOL } from '../database/pg-pool.js';
+import { CompiledQuery, sql } from 'kysely';
+import { DB, type Db } from '../database/db.js';
 import type { PersistedSnapshot } from '../engine/definition.js';
 import { engineSql } from '../engine/engine-sql.js';
 
@@ -50,59 +50,65 @@ const DETAIL = `
 /** Queries of projects (reads join the engine's instance for state; writes touch only the project tables). */
 @Injectable()
 export class ProjectsRepository {
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+  constructor(@Inject(DB) private readonly db: Db) {}
 
-  async detail(id: string, scope: string, tx: pg.PoolClient | pg.Pool = this.pool): Promise<ProjectRow | null> {
-    const { rows } = await tx.query<ProjectRow>({ name: 'project-detail', text: `${DETAIL} WHERE p.id = $1 AND p.unit_path LIKE $2 || '%'`, values: [id, scope] });
+  async detail(id: string, scope: string, db: Db = this.db): Promise<ProjectRow | null> {
+    const { rows } = await db.executeQuery<ProjectRow>(CompiledQuery.raw(`${DETAIL} WHERE p.id = $1 AND p.unit_path LIKE $2 || '%'`, [id, scope]));
     return rows[0] ?? null;
   }
 
   /** `limit + 1` projects in id order after `afterId`, for a page. */
   async list(scope: string, filter: { state?: string; unitPath?: string }, limit: number, afterId?: string): Promise<ProjectRow[]> {
-    const { rows } = await this.pool.query<ProjectRow>(
-      `${DETAIL} WHERE p.unit_path LIKE $1 || '%' AND ($2::text IS NULL OR i.state = $2) AND ($3::text IS NULL OR p.unit_path LIKE $3 || '%')
-          AND ($4::text IS NULL OR p.id > $4)
-        ORDER BY p.id LIMIT $5`,
-      [scope, filter.state ?? null, filter.unitPath ?? null, afterId ?? null, limit + 1],
+    const { rows } = await this.db.executeQuery<ProjectRow>(
+      CompiledQuery.raw(
+        `${DETAIL} WHERE p.unit_path LIKE $1 || '%' AND ($2::text IS NULL OR i.state = $2) AND ($3::text IS NULL OR p.unit_path LIKE $3 || '%')
+            AND ($4::text IS NULL OR p.id > $4)
+          ORDER BY p.id LIMIT $5`,
+        [scope, filter.state ?? null, filter.unitPath ?? null, afterId ?? null, limit + 1],
+      ),
     );
     return rows;
   }
 
   async insert(
-    tx: pg.PoolClient,
+    db: Db,
     p: { id: string; villageId: string; communeId: string; districtId: string | null; unitPath: string; title: string; criterionCode: number; estimatedCostVnd: bigint; createdBy: string },
   ) {
-    await tx.query(
-      `INSERT INTO projects (id, village_id, commune_id, district_id, unit_path, title, criterion_code, estimated_cost_vnd, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::bigint, $9)`,
-      [p.id, p.villageId, p.communeId, p.districtId, p.unitPath, p.title, p.criterionCode, p.estimatedCostVnd.toString(), p.createdBy],
-    );
+    await db
+      .insertInto('projects')
+      .values({
+        id: p.id, village_id: p.villageId, commune_id: p.communeId, district_id: p.districtId, unit_path: p.unitPath, title: p.title,
+        criterion_code: p.criterionCode, estimated_cost_vnd: p.estimatedCostVnd.toString(), created_by: p.createdBy,
+      })
+      .execute();
   }
 
-  async replaceFunding(tx: pg.PoolClient, projectId: string, lines: Map<string, bigint>) {
-    await tx.query('DELETE FROM project_funding WHERE project_id = $1', [projectId]);
-    for (const [code, amount] of lines) {
-      await tx.query('INSERT INTO project_funding (project_id, fund_code, amount_vnd) VALUES ($1, $2, $3::bigint)', [projectId, code, amount.toString()]);
-    }
+  async replaceFunding(db: Db, projectId: string, lines: Map<string, bigint>) {
+    await db.deleteFrom('project_funding').where('project_id', '=', projectId).execute();
+    if (!lines.size) return;
+    await db
+      .insertInto('project_funding')
+      .values([...lines].map(([code, amount]) => ({ project_id: projectId, fund_code: code, amount_vnd: amount.toString() })))
+      .execute();
   }
 
-  async funding(tx: pg.PoolClient, projectId: string): Promise<Map<string, bigint>> {
-    const { rows } = await tx.query<{ fund_code: string; amount: string }>(
-      'SELECT fund_code, amount_vnd::text AS amount FROM project_funding WHERE project_id = $1 ORDER BY fund_code',
-      [projectId],
-    );
-    return new Map(rows.map((r) => [r.fund_code, BigInt(r.amount)]));
+  async funding(db: Db, projectId: string): Promise<Map<string, bigint>> {
+    const rows = await db.selectFrom('project_funding').select(['fund_code', 'amount_vnd']).where('project_id', '=', projectId).orderBy('fund_code').execute();
+    return new Map(rows.map((r) => [r.fund_code, BigInt(r.amount_vnd)]));
   }
 
   /** The estimated cost and the pledged contributions' count and value (for APPROVE's rules). */
-  async money(tx: pg.PoolClient, projectId: string): Promise<{ cost: bigint; pledges: number; pledgedVnd: bigint }> {
-    const { rows } = await tx.query<{ cost: string; pledges: number; pledged: string }>(
-      `SELECT p.estimated_cost_vnd::text AS cost, (SELECT count(*)::int FROM project_contributions x WHERE x.project_id = p.id) AS pledges,
-              (SELECT coalesce(sum(x.value_vnd), 0)::text FROM project_contributions x WHERE x.project_id = p.id) AS pledged
-         FROM projects p WHERE p.id = $1`,
-      [projectId],
-    );
-    return { cost: BigInt(rows[0].cost), pledges: rows[0].pledges, pledgedVnd: BigInt(rows[0].pledged) };
+  async money(db: Db, projectId: string): Promise<{ cost: bigint; pledges: number; pledgedVnd: bigint }> {
+    const row = await db
+      .selectFrom('projects as p')
+      .select('p.estimated_cost_vnd')
+      .select((eb) => [
+        eb.selectFrom('project_contributions as x').select(sql<number>`count(*)::int`.as('n')).whereRef('x.project_id', '=', 'p.id').as('pledges'),
+        eb.selectFrom('project_contributions as x').select(sql<string>`coalesce(sum(x.value_vnd), 0)::text`.as('v')).whereRef('x.project_id', '=', 'p.id').as('pledged'),
+      ])
+      .where('p.id', '=', projectId)
+      .executeTakeFirstOrThrow();
+    return { cost: BigInt(row.estimated_cost_vnd), pledges: row.pledges ?? 0, pledgedVnd: BigInt(row.pledged ?? '0') };
   }
 
   /**
@@ -111,35 +117,33 @@ export class ProjectsRepository {
    * proposals in one commune cannot deadlock on them.
    */
   async insertContributions(
-    tx: pg.PoolClient,
+    db: Db,
     projectId: string,
     cs: { id: string; position: number; kind: string; quantity: number; unit: string; valueVnd: bigint; pledgedBy: string }[],
   ) {
     if (!cs.length) return;
-    await tx.query(
-      `INSERT INTO project_contributions (id, project_id, position, kind, quantity, unit, value_vnd, pledged_by)
-       SELECT id, $1, position, kind, quantity, unit, value_vnd, pledged_by
-         FROM unnest($2::text[], $3::int[], $4::text[], $5::float8[], $6::text[], $7::bigint[], $8::text[])
-              AS c(id, position, kind, quantity, unit, value_vnd, pledged_by)`,
-      [projectId, cs.map((c) => c.id), cs.map((c) => c.position), cs.map((c) => c.kind), cs.map((c) => c.quantity), cs.map((c) => c.unit),
-        cs.map((c) => c.valueVnd.toString()), cs.map((c) => c.pledgedBy)],
-    );
+    await db
+      .insertInto('project_contributions')
+      .values(cs.map((c) => ({
+        id: c.id, project_id: projectId, position: c.position, kind: c.kind, quantity: c.quantity, unit: c.unit, value_vnd: c.valueVnd.toString(), pledged_by: c.pledgedBy,
+      })))
+      .execute();
   }
 
   /** The project ended without being carried out: its pledges stop counting as pledged (a trigger moves the totals). */
-  async voidPledges(tx: pg.PoolClient, projectId: string) {
-    await tx.query('UPDATE projects SET pledges_void = true WHERE id = $1 AND NOT pledges_void', [projectId]);
+  async voidPledges(db: Db, projectId: string) {
+    await db.updateTable('projects').set({ pledges_void: true }).where('id', '=', projectId).where('pledges_void', '=', false).execute();
   }
 
   async contributionOf(projectId: string, contributionId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('SELECT 1 FROM project_contributions WHERE id = $1 AND project_id = $2', [contributionId, projectId]);
-    return (rowCount ?? 0) > 0;
+    const row = await this.db.selectFrom('project_contributions').select('id').where('id', '=', contributionId).where('project_id', '=', projectId).executeTakeFirst();
+    return row !== undefined;
   }
 
-  async insertReceipt(tx: pg.PoolClient, r: { id: string; contributionId: string; quantity: number; valueVnd: bigint; receivedAt: string; recordedBy: string }) {
-    await tx.query(
-      `INSERT INTO contribution_receipts (id, contribution_id, quantity, value_vnd, received_at, recorded_by) VALUES ($1, $2, $3, $4::bigint, $5::date, $6)`,
-      [r.id, r.contributionId, r.quantity, r.valueVnd.toString(), r.receivedAt, r.recordedBy],
-    );
+  async insertReceipt(db: Db, r: { id: string; contributionId: string; quantity: number; valueVnd: bigint; receivedAt: string; recordedBy: string }) {
+    await db
+      .insertInto('contribution_receipts')
+      .values({ id: r.id, contribution_id: r.contributionId, quantity: r.quantity, value_vnd: r.valueVnd.toString(), received_at: r.receivedAt, recorded_by: r.recordedBy })
+      .execute();
   }
 }

@@ -1,43 +1,31 @@
-import { BadRequestException, ForbiddenException, Inject, Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { conflict, notFound, ruleViolation } from '../common/http-errors.js';
+import { Conflict, InsufficientFunds, InvalidInput, NotFound, NotPermitted, RuleViolation } from '../common/errors.js';
+import { statesTagged } from '../engine/machine.js';
+import { invalidPayload } from '../common/validation.js';
 import { assertMatches } from '../common/if-match.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EngineService } from '../engine/engine.service.js';
-import { SYSTEM_ACTOR, type EngineActor } from '../engine/engine.types.js';
+import { SYSTEM_ACTOR } from '../engine/engine.types.js';
 import { UnitsRepository } from '../units/units.repository.js';
-import { BEFORE_APPROVAL, NOT_CARRIED_OUT } from '../../workflows/funding/v1.js';
+import { fundingMachine } from '../../workflows/funding/v1.js';
+import { checkFundingRules, linesOf, mayCancel } from './funding-rules.js';
 import { FundsRepository, type FundRow } from './funds.repository.js';
 import { PROJECT_EVENTS, toBig, type CreateProjectDto, type FundingLineDto, type ListProjectsQuery, type ReceiptDto } from './projects.dto.js';
 import { ProjectsRepository, type ProjectRow } from './projects.repository.js';
 
 export const PROJECT = 'project';
-const CLOSED = ['settled', 'rejected', 'cancelled'];
+/** Where a work is over: no receipts are recorded any more (the machine's final states). */
+const CLOSED = statesTagged(fundingMachine, 'closed');
 
-const bad = (message: string) => new BadRequestException({ statusCode: 400, error: 'Bad Request', message });
 const num = (v: string | null | undefined) => (v == null ? 0 : Number(v));
 
-function engineActor(actor: Actor): EngineActor {
-  return { id: actor.id, role: actor.role, unitId: actor.unitId, unitPath: actor.unitPath };
-}
-
-/** Funding lines as fund code → amount; 400 on a fund named twice. */
-function linesOf(funding: FundingLineDto[]): Map<string, bigint> {
-  const lines = new Map<string, bigint>();
-  for (const l of funding) {
-    if (lines.has(l.fundCode)) throw bad(`fund ${l.fundCode} appears in more than one funding line`);
-    lines.set(l.fundCode, toBig(l.amountVnd));
-  }
-  return lines;
-}
-
-/** The funds and the special-mechanism projects drawing on them (API.md "Funds and projects"). */
+/** The funds and the special-mechanism projects drawing on them. */
 @Injectable()
 export class ProjectsService {
   private readonly logger = new Logger(ProjectsService.name);
@@ -54,29 +42,18 @@ export class ProjectsService {
     return (await this.funds.list()).map((f) => fundView(f));
   }
 
-  /** The rules every set of funding lines obeys, at creation and when reviewers adjust them. */
-  private checkRules(lines: Map<string, bigint>, funds: Map<string, FundRow>, cost: bigint, pledges: number, pledgedVnd: bigint) {
-    if (pledges === 0 && [...lines.keys()].some((c) => funds.get(c)?.central_budget)) {
-      throw ruleViolation('community_contribution_required', 'a funding line on a central-budget fund needs at least one pledged community contribution');
-    }
-    const funded = [...lines.values()].reduce((a, b) => a + b, 0n);
-    if (funded + pledgedVnd > cost) {
-      throw ruleViolation('funding_exceeds_cost', `funding (${funded}) plus contributions (${pledgedVnd}) exceed the estimated cost (${cost})`);
-    }
-  }
-
   async create(actor: Actor, dto: CreateProjectDto) {
     const village = await this.units.findById(dto.villageId, scopePath(actor));
-    if (!village || village.level !== 'VILLAGE') throw notFound('village');
-    if (village.parentId !== actor.unitId) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: 'only the village\'s commune staff may propose its works' });
+    if (!village || village.level !== 'VILLAGE') throw new NotFound('village');
+    if (village.parentId !== actor.unitId) throw new NotPermitted('commune_only', { action: { vi: 'đề xuất công trình của thôn', en: 'propose its works' } });
     const lines = linesOf(dto.funding);
     const funds = await this.funds.known([...lines.keys()]);
     const cost = toBig(dto.estimatedCostVnd);
     if (cost >= BigInt(this.config.specialMechanismCapVnd)) {
-      throw ruleViolation('special_mechanism_cap', `the estimated cost must stay below the special mechanism's cap of ${this.config.specialMechanismCapVnd} VND`);
+      throw new RuleViolation('special_mechanism_cap', 'special_mechanism_cap', { cap: this.config.specialMechanismCapVnd });
     }
     const pledgedVnd = dto.contributions.reduce((a, c) => a + toBig(c.valueVnd), 0n);
-    this.checkRules(lines, funds, cost, dto.contributions.length, pledgedVnd);
+    checkFundingRules(lines, funds, cost, dto.contributions.length, pledgedVnd);
     const commune = (await this.units.findById(village.parentId))!;
     const parent = commune.parentId ? await this.units.findById(commune.parentId) : null;
     const id = randomUUID();
@@ -89,7 +66,7 @@ export class ProjectsService {
       await this.projects.insertContributions(tx, id, dto.contributions.map((c, position) => ({
         id: randomUUID(), position, kind: c.kind, quantity: c.quantity, unit: c.unit, valueVnd: toBig(c.valueVnd), pledgedBy: c.pledgedBy,
       })));
-      await this.engine.start('funding', { type: PROJECT, id, unitId: village.id, unitPath: village.path }, engineActor(actor), {}, tx);
+      await this.engine.start('funding', { type: PROJECT, id, unitId: village.id, unitPath: village.path }, actor, {}, tx);
     });
     return this.get(actor, id);
   }
@@ -98,7 +75,7 @@ export class ProjectsService {
     let unitPath: string | undefined;
     if (query.unitId) {
       const unit = await this.units.findById(query.unitId, scopePath(actor));
-      if (!unit) throw notFound('unit');
+      if (!unit) throw new NotFound('unit');
       unitPath = unit.path;
     }
     const limit = query.limit ?? 50;
@@ -108,7 +85,7 @@ export class ProjectsService {
 
   async get(actor: Actor, id: string) {
     const row = await this.projects.detail(id, scopePath(actor));
-    if (!row) throw notFound('project');
+    if (!row) throw new NotFound('project');
     return this.view(row, actor);
   }
 
@@ -117,7 +94,7 @@ export class ProjectsService {
     const contributions = (row.contributions ?? []).map((c) => ({ ...c, valueVnd: num(c.valueVnd), receivedVnd: num(c.receivedVnd) }));
     const allowed = this.engine.allowedEventsFor(
       { workflow: row.workflow_key, version: row.workflow_version, snapshot: row.snapshot, unitPath: row.unit_path },
-      engineActor(actor),
+      actor,
     );
     return {
       id: row.id,
@@ -147,45 +124,20 @@ export class ProjectsService {
   async send(actor: Actor, id: string, body: Record<string, unknown>, { idempotencyKey, ifMatch }: { idempotencyKey?: string; ifMatch?: string } = {}) {
     const type = typeof body?.type === 'string' ? body.type : undefined;
     const dtoClass = type && Object.hasOwn(PROJECT_EVENTS, type) ? PROJECT_EVENTS[type] : undefined;
-    if (!dtoClass) throw bad(`type must be one of ${Object.keys(PROJECT_EVENTS).join(', ')}`);
+    if (!dtoClass) throw new InvalidInput('event_type', { types: Object.keys(PROJECT_EVENTS).join(', ') });
     const payload = plainToInstance(dtoClass, body);
     const errors = await validate(payload, { whitelist: true, forbidNonWhitelisted: true });
-    if (errors.length) {
-      const flat = (es: typeof errors, parent = ''): string[] =>
-        es.flatMap((e) => [...Object.values(e.constraints ?? {}), ...flat(e.children ?? [], `${parent}${e.property}.`)]);
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: flat(errors).join('; ') || 'invalid payload' });
-    }
+    if (errors.length) throw invalidPayload(errors);
     const event: Record<string, unknown> & { type: string } = { ...(payload as Record<string, unknown>), type: type! };
-    let newLines: Map<string, bigint> | undefined;
     if (type === 'APPROVE' && Array.isArray(event.funding)) {
-      newLines = linesOf(event.funding as FundingLineDto[]);
-      await this.funds.known([...newLines.keys()]);
-      event.funding = [...newLines].map(([fundCode, amount]) => ({ fundCode, amountVnd: amount.toString() }));
+      // The reviewers' adjusted lines, checked here; the funding hooks apply them in the event's transaction.
+      const lines = linesOf(event.funding as FundingLineDto[]);
+      await this.funds.known([...lines.keys()]);
+      event.funding = [...lines].map(([fundCode, amount]) => ({ fundCode, amountVnd: amount.toString() }));
     }
-    const inTransaction = async (tx: pg.PoolClient, { fromState, toState }: { fromState: string; toState: string }) => {
-      if (type === 'CANCEL' && !mayCancel(actor.role, fromState)) {
-        throw new ForbiddenException({
-          statusCode: 403, error: 'Forbidden',
-          message: BEFORE_APPROVAL.includes(fromState) ? 'before approval only the commune may cancel the work' : 'once funds are allocated only the province may cancel the work',
-        });
-      }
-      if (type === 'APPROVE' && newLines) {
-        const money = await this.projects.money(tx, id);
-        this.checkRules(newLines, await this.funds.known([...newLines.keys()], tx), money.cost, money.pledges, money.pledgedVnd);
-        await this.projects.replaceFunding(tx, id, newLines);
-      } else if (type === 'ALLOCATE') {
-        await this.funds.allocate(tx, id, await this.projects.funding(tx, id), actor.id);
-      } else if (type === 'CANCEL') {
-        await this.funds.releaseAll(tx, id, actor.id);
-      } else if (type === 'SETTLE') {
-        await this.funds.settle(tx, id, toBig(event.settledVnd as string | number), actor.id);
-      }
-      // By the state reached, not the event: CANCEL (from any open state) and REJECT (province_review) end here.
-      if (NOT_CARRIED_OUT.includes(toState)) await this.projects.voidPledges(tx, id);
-    };
     try {
-      await this.engine.send({ type: PROJECT, id }, event, engineActor(actor), {
-        idempotencyKey, inTransaction,
+      await this.engine.send({ type: PROJECT, id }, event, actor, {
+        idempotencyKey,
         // If-Match: the project must read, under the event's lock and to this caller, as it did when the tag was given.
         precondition: ifMatch === undefined ? undefined : async (tx) => {
           const row = await this.projects.detail(id, scopePath(actor), tx);
@@ -193,9 +145,9 @@ export class ProjectsService {
         },
       });
     } catch (err) {
-      if (type === 'ALLOCATE' && err instanceof UnprocessableEntityException && (err.getResponse() as { rule?: string }).rule === 'insufficient_funds') {
+      if (type === 'ALLOCATE' && err instanceof InsufficientFunds) {
         // The refusal rolled everything back; record it (history) and tell the province and the commune.
-        const reason = (err.getResponse() as { message?: string }).message ?? 'insufficient funds';
+        const reason = err.message;
         await this.engine.send({ type: PROJECT, id }, { type: 'FUNDS_SHORT', reason }, SYSTEM_ACTOR)
           .catch((e: Error) => this.logger.warn(`FUNDS_SHORT for project ${id} not recorded: ${e.message}`));
       }
@@ -206,21 +158,21 @@ export class ProjectsService {
 
   /** The project's hash-chained history (the same shape as a dossier's). */
   async history(actor: Actor, id: string) {
-    if (!(await this.projects.detail(id, scopePath(actor)))) throw notFound('project');
+    if (!(await this.projects.detail(id, scopePath(actor)))) throw new NotFound('project');
     return this.engine.history({ type: PROJECT, id });
   }
 
   /** The commune records what it received of a pledged contribution. */
   async addReceipt(actor: Actor, id: string, contributionId: string, dto: ReceiptDto) {
     const row = await this.projects.detail(id, scopePath(actor));
-    if (!row || !(await this.projects.contributionOf(id, contributionId))) throw notFound('contribution');
-    if (actor.unitId !== row.commune_id) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: 'only the village\'s commune staff may record receipts' });
+    if (!row || !(await this.projects.contributionOf(id, contributionId))) throw new NotFound('contribution');
+    if (actor.unitId !== row.commune_id) throw new NotPermitted('commune_only', { action: { vi: 'ghi nhận đóng góp', en: 'record receipts' } });
     const day = new Date(`${dto.receivedAt}T00:00:00Z`);
-    if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== dto.receivedAt) throw bad('receivedAt must be a real date YYYY-MM-DD');
+    if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== dto.receivedAt) throw new InvalidInput('real_date', { field: 'receivedAt' }, [{ field: 'receivedAt', messages: ['receivedAt must be a real date YYYY-MM-DD'] }]);
     const receiptId = randomUUID();
     await this.engine.transaction(async (tx) => {
       const locked = await this.engine.lockState(tx, { type: PROJECT, id });
-      if (!locked || CLOSED.includes(locked.state)) throw conflict(`receipts cannot be recorded once the work is ${locked?.state}`);
+      if (!locked || CLOSED.includes(locked.state)) throw new Conflict('receipts_closed', { state: this.engine.stateWords('funding', locked?.state ?? '') });
       await this.projects.insertReceipt(tx, { id: receiptId, contributionId, quantity: dto.quantity, valueVnd: toBig(dto.valueVnd), receivedAt: dto.receivedAt, recordedBy: actor.id });
     });
     const project = await this.get(actor, id);
@@ -238,10 +190,6 @@ export class ProjectsService {
       link: `/projects/${d.id}`,
     };
   }
-}
-
-function mayCancel(role: string, state: string): boolean {
-  return BEFORE_APPROVAL.includes(state) ? role === 'COMMUNE_STAFF' : role === 'PROVINCE_OFFICER';
 }
 
 export function fundView(f: FundRow) {

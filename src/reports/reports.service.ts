@@ -1,7 +1,7 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
-import { notFound } from '../common/http-errors.js';
+import { InvalidInput, NotFound } from '../common/errors.js';
 import { ReportsRepository } from './reports.repository.js';
 
 export interface ProgressReport {
@@ -35,14 +35,14 @@ export class ReportsService {
     const own = scopePath(actor);
     if (!unitId) return { path: own, village: false };
     const unit = await this.repo.unitInScope(unitId, own);
-    if (!unit) throw notFound('unit');
+    if (!unit) throw new NotFound('unit');
     return { path: unit.path, village: unit.level === 'VILLAGE' };
   }
 
   static parseYear(year?: string): number | null {
     if (year === undefined || year === '') return null;
     if (!/^\d{4}$/.test(year)) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'year must be an integer', errors: [{ field: 'year', messages: ['year must be an integer'] }] });
+      throw new InvalidInput('year_integer', {}, [{ field: 'year', messages: ['year must be an integer'] }]);
     }
     return Number(year);
   }

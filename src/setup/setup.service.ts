@@ -1,3 +1,4 @@
+import { Conflict } from '../common/errors.js';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -87,7 +88,7 @@ export class SetupService implements OnApplicationBootstrap {
       list.push({ username, password, role, unit });
     } catch (err) {
       // Another process created the first users at the same moment.
-      if ((err as { status?: number }).status !== 409) throw err;
+      if (!(err instanceof Conflict)) throw err;
     }
   }
 

@@ -4,6 +4,7 @@ import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { PG_POOL } from '../database/pg-pool.js';
 import { engineSql } from '../engine/engine-sql.js';
+import { EngineService } from '../engine/engine.service.js';
 
 export interface Task {
   subjectType: 'dossier' | 'project';
@@ -16,20 +17,6 @@ export interface Task {
   overdue: boolean;
 }
 
-/** What each role does next in each state of a dossier. */
-const DOSSIER_ACTIONS: Record<string, Record<string, string>> = {
-  COMMUNE_STAFF: { draft: 'complete_self_assessment', ready_to_submit: 'submit', revision_requested: 'revise_and_resubmit' },
-  REVIEWER: { review: 'review_criteria' },
-  PROVINCE_OFFICER: { province_review: 'sign_off' },
-};
-
-/** What each role does next in each state of a project (workflow `funding`). */
-const PROJECT_ACTIONS: Record<string, Record<string, string>> = {
-  COMMUNE_STAFF: { draft: 'submit', approved: 'start', in_progress: 'report_progress' },
-  REVIEWER: { review: 'review_project', acceptance: 'accept' },
-  PROVINCE_OFFICER: { province_review: 'allocate', accepted: 'settle' },
-};
-
 /**
  * The caller's inbox: open dossiers in the states that wait for its role, inside its unit, most urgent
  * first (due soonest; overdue ones first of all). A reviewer sees a dossier in review of a commune directly
@@ -38,7 +25,10 @@ const PROJECT_ACTIONS: Record<string, Record<string, string>> = {
  */
 @Injectable()
 export class TasksService {
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly engine: EngineService,
+  ) {}
 
   async inbox(actor: Actor): Promise<Task[]> {
     const tasks = [...(await this.dossierTasks(actor)), ...(await this.projectTasks(actor))];
@@ -52,8 +42,8 @@ export class TasksService {
 
   /** Open projects waiting for the caller's role inside its unit (a reviewer: communes directly under its unit). */
   private async projectTasks(actor: Actor): Promise<Task[]> {
-    const actions = PROJECT_ACTIONS[actor.role];
-    if (!actions) return [];
+    const actions = this.engine.tasks('funding', actor.role);
+    if (Object.keys(actions).length === 0) return [];
     const { rows } = await this.pool.query<{ id: string; state: string; village_id: string; title: string; village_name: string; due_at: Date | null; overdue: boolean | null }>(
       `SELECT p.id, i.state, p.village_id, p.title, v.name AS village_name, t.due_at,
               (i.snapshot->'context'->>'overdue')::boolean AS overdue
@@ -81,8 +71,8 @@ export class TasksService {
   }
 
   private async dossierTasks(actor: Actor): Promise<Task[]> {
-    const actions = DOSSIER_ACTIONS[actor.role];
-    if (!actions) return [];
+    const actions = this.engine.tasks('certification', actor.role);
+    if (Object.keys(actions).length === 0) return [];
     const { rows } = await this.pool.query<{ id: string; state: string; village_id: string; village_name: string; commune_name: string; year: number; due_at: Date | null; overdue: boolean | null }>(
       `SELECT d.id, i.state, d.village_id, v.name AS village_name, c.name AS commune_name, d.year, t.due_at,
               (i.snapshot->'context'->>'overdue')::boolean AS overdue
@@ -96,13 +86,14 @@ export class TasksService {
           -- A reviewer reviews the communes directly under its unit only (a province's reviewer in a three-tier
           -- tree may not decide a district's dossier), so only those are its tasks.
           AND ($3::text IS NULL OR c.parent_id = $4)
-          AND ($3::text IS NULL OR i.state <> 'review'
+          AND ($3::text IS NULL OR i.state <> ALL($5)
                OR EXISTS (SELECT 1 FROM dossier_criteria x WHERE x.dossier_id = d.id AND x.review_status = 'pending'
                             AND (x.assignee_id = $3 OR x.assignee_id IS NULL))
                OR NOT EXISTS (SELECT 1 FROM dossier_criteria x WHERE x.dossier_id = d.id AND x.review_status = 'pending'))
         ORDER BY t.due_at ASC NULLS LAST, d.id
         LIMIT 500`,
-      [Object.keys(actions), scopePath(actor), actor.role === 'REVIEWER' ? actor.id : null, actor.unitId],
+      // In the states where reviewers decide criteria one by one (review_criteria), the criteria say whose turn it is.
+      [Object.keys(actions), scopePath(actor), actor.role === 'REVIEWER' ? actor.id : null, actor.unitId, Object.keys(actions).filter((s) => actions[s] === 'review_criteria')],
     );
     const now = Date.now();
     return rows.map((r) => ({
