@@ -1,5 +1,7 @@
 import { assign, setup } from 'xstate';
 import { defineWorkflow } from '../src/engine/definition.js';
+import { NOTIFY } from '../workflows/shared/effects.js';
+import { workflowDefinitions } from '../workflows/index.js';
 
 /** A one-state workflow whose REVIEW event updates the context and emits one effect: the shape of a review decision. */
 export const benchWorkflow = defineWorkflow({
@@ -26,8 +28,10 @@ export const benchWorkflow = defineWorkflow({
       },
     },
   }),
-  deadlines: {},
-  delays: {},
-  effects: { notify: { queue: 'notifications', job: 'notify' } },
+  deadlines: [],
+  effects: { notify: NOTIFY },
   permissions: { REVIEW: { roles: ['REVIEWER'], unit: 'ancestor:2' } },
 });
+
+/** The service's workflows and the benchmark's, for `createApp(config, { workflows })`. */
+export const benchWorkflows = [...workflowDefinitions, benchWorkflow];

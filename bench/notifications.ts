@@ -15,9 +15,7 @@ import { SMTPServer } from 'smtp-server';
 import { createApp, prepareDatabase } from '../src/app.factory.js';
 import { loadConfig } from '../src/config/config.js';
 import { NotificationsModule } from '../src/notifications/notifications.module.js';
-import { NotifyJob } from '../src/notifications/notify-job.js';
 import { SubjectDirectory } from '../src/notifications/subject-directory.js';
-import { JobRegistry } from '../src/queues/job-registry.js';
 import { dropDatabase } from '../src/database/migrator.js';
 import { clearRedisPrefix } from '../src/redis/clear-prefix.js';
 
@@ -96,9 +94,7 @@ export async function benchNotifications(options: NotificationBenchOptions = {})
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   try {
     app = await createApp(config);
-    // NotificationsModule as AppModule holds it, or loaded here while AppModule does not import it.
     const ref = await app.get(LazyModuleLoader).load(() => NotificationsModule);
-    app.get(JobRegistry).register(ref.get(NotifyJob));
 
     const { rows: [village] } = await pool.query<{ id: string; path: string; commune_id: string; name: string; commune: string }>(
       `SELECT v.id, v.path, v.name, c.id AS commune_id, c.name AS commune FROM units v JOIN units c ON c.id = v.parent_id

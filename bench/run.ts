@@ -19,10 +19,9 @@ import { clearRedisPrefix } from '../src/redis/clear-prefix.js';
 import { SubjectDirectory } from '../src/notifications/subject-directory.js';
 import { EngineService } from '../src/engine/engine.service.js';
 import type { EngineActor } from '../src/engine/engine.types.js';
-import { WorkflowRegistry } from '../src/engine/registry.js';
-import { benchWorkflow } from './bench-workflow.js';
+import { benchWorkflows } from './bench-workflow.js';
 import { cpuSplit } from './cpu.js';
-import { dossiersInReview, request } from './http-review.js';
+import { dossiersInReview } from './http-review.js';
 import { benchNotifications } from './notifications.js';
 import { benchReports } from './reports.js';
 import { seedNational } from './seed-national.js';
@@ -105,8 +104,7 @@ async function main() {
   await dropDatabase(databaseUrl);
   await clearRedisPrefix('bench', config.redisUrl);
   await prepareDatabase(config);
-  const app = await createApp(config);
-  app.get(WorkflowRegistry).register(benchWorkflow);
+  const app = await createApp(config, { workflows: benchWorkflows });
   app.get(SubjectDirectory).register('bench', async () => ({
     title: { vi: 'Bench', en: 'Bench' }, villageName: 'Bench', communeName: 'Bench', unitPath: '/', link: '/',
   }));

@@ -7,7 +7,7 @@ import {
 } from './support/certification-kit.js';
 
 /**
- * Dossier attachments (API.md "Village certification dossiers", issue 4 "Attachments"): streamed to
+ * Dossier attachments (POST /dossiers/:id/attachments): streamed to
  * STORAGE_DIR under their SHA-256, judged by content (PDF, office documents, JPEG, PNG), 413 over
  * MAX_UPLOAD_MB (1 here), 415 otherwise, 400 without a file; a refused upload leaves no file and no row;
  * a download gives the same bytes with the right headers.
@@ -203,7 +203,7 @@ describe('certification dossiers: attachments', () => {
     });
 
     it('no file: 400 (multipart without it, a JSON body, another field name, two files)', async () => {
-      let res = await refusedUpload(otherDraftId, 400, () =>
+      const res = await refusedUpload(otherDraftId, 400, () =>
         k.t.http.post(`/dossiers/${otherDraftId}/attachments`).set('Authorization', staffA).field('kind', 'evidence'),
       );
       expect(res.body.message).toMatch(/file/);
@@ -244,6 +244,7 @@ describe('certification dossiers: attachments', () => {
       res = await refusedUpload(otherDraftId, 400, () =>
         k.t.http.post(`/dossiers/${otherDraftId}/attachments`).set('Authorization', staffA).field('owner', 'me').attach('file', other, 'y.pdf'),
       );
+      expect(res.body.message).toMatch(/owner/);
       expect(existsSync(contentPath(sha256(other)))).toBe(false);
     });
 

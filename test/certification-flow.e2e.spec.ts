@@ -1,9 +1,11 @@
 import pg from 'pg';
+import { EngineService } from '../src/engine/engine.service.js';
 import { ADMIN, startTestApp, waitFor, type TestApp } from './support/app.js';
 
 /**
- * The whole certification flow through HTTP, with DEADLINE_OVERRIDES making the consultation, the review
- * reminder and escalation, and the revision lapse happen in seconds.
+ * The whole certification flow through HTTP, with DEADLINE_OVERRIDES making the consultation and the review
+ * reminder and escalation happen in seconds. The revision period stays an hour, so that no step of the commune's
+ * races the clock; its lapse is the revision timer fired as the deadline worker fires it, through the engine.
  */
 describe('village certification, end to end', () => {
   let t: TestApp;
@@ -17,7 +19,7 @@ describe('village certification, end to end', () => {
 
   beforeAll(async () => {
     t = await startTestApp('cert_flow', {
-      DEADLINE_OVERRIDES: 'certification.consultation=PT1S,certification.review=PT4S,certification.revision=PT3S',
+      DEADLINE_OVERRIDES: 'certification.consultation=PT1S,certification.review=PT4S,certification.revision=PT1H',
     });
     db = new pg.Client({ connectionString: t.config.databaseUrl });
     await db.connect();
@@ -156,6 +158,14 @@ describe('village certification, end to end', () => {
 
     await send(reviewer, id, { type: 'REVIEW_CRITERION', code: 3, decision: 'request_revision', comment: 'Thiếu hồ sơ' });
     expect((await send(reviewer, id, { type: 'RETURN', comment: 'Bổ sung' })).body.state).toBe('revision_requested');
+    // The revision period ends: its timer, due in an hour, fires now, as the deadline worker would fire it then.
+    const { rows: [timer] } = await db.query<{ id: string }>(
+      `SELECT t.id FROM workflow_timers t JOIN workflow_instances i ON i.id = t.instance_id
+        WHERE i.subject_id = $1 AND t.deadline_id = 'certification.revision' AND t.kind = 'due' AND t.status = 'pending'`,
+      [id],
+    );
+    expect(timer).toBeDefined();
+    expect(await t.app.get(EngineService).fire(timer.id)).toMatchObject({ applied: true });
     const lapsed = await until(id, commune, (d) => d.state === 'lapsed', 'the dossier to lapse');
     expect(lapsed.allowedEvents).toEqual([]);
     // A lapsed dossier no longer blocks a new one for that year.

@@ -1,11 +1,11 @@
 import type { Response } from 'supertest';
 import {
-  CODES, assessAll, createDossier, draftDossier, footprint, getDossier, inReview, pdfBytes, putCriterion, readyToSubmit, sendEvent, startKit,
+  CODES, createDossier, draftDossier, footprint, getDossier, inReview, pdfBytes, putCriterion, readyToSubmit, sendEvent, startKit,
   upload, type Kit,
 } from './support/certification-kit.js';
 
 /**
- * Village certification dossiers, bad input and refusals (API.md "Village certification dossiers", issue 4
+ * Village certification dossiers, bad input and refusals (POST /dossiers and its events, issue 4
  * "Bad input"): every body validated, unknown event types 400, events in the wrong state 409 with
  * allowedEvents, rules 422 with rule, other communes' dossiers 404, roles 403, a second open dossier 409,
  * Vietnamese text normalised to NFC; and after every refusal nothing half-written.

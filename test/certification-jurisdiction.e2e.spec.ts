@@ -3,7 +3,7 @@ import {
 } from './support/certification-kit.js';
 
 /**
- * Routing by the unit tree (issue 4 item 7; API.md "Roles and jurisdiction"): a dossier's reviewers are the
+ * Routing by the unit tree (README, "Roles and jurisdiction"): a dossier's reviewers are the
  * REVIEWER users of its commune's parent unit, the district in the three-tier tree of plan 136, the province
  * in a two-tier tree (PROVINCE > COMMUNE > VILLAGE, since 1 July 2025). Outside its unit a user sees nothing.
  */

@@ -1,19 +1,9 @@
-import { HttpException } from '@nestjs/common';
 import { AuditService } from '../src/audit/audit.service.js';
+import { DomainError } from '../src/common/errors.js';
+import { toHttpError } from '../src/common/exception.filter.js';
 import { SYSTEM_ACTOR } from '../src/engine/engine.types.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { actorAt, engineHarness, type EngineHarness } from './support/test-workflow.js';
-
-/** The HTTP status and body an engine refusal carries. */
-async function refusal(promise: Promise<unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof HttpException) return { status: err.getStatus(), body: err.getResponse() as Record<string, unknown> };
-    throw err;
-  }
-  throw new Error('expected a refusal, the event was applied');
-}
+import { actorAt, engineHarness, engineOverrides, refusal, type EngineHarness } from './support/test-workflow.js';
 
 /** One engine event at a time per instance, whatever the concurrency; refusals write nothing. */
 describe('engine: concurrency, idempotency, refusals', () => {
@@ -22,7 +12,7 @@ describe('engine: concurrency, idempotency, refusals', () => {
 
   beforeAll(async () => {
     // Timers an hour long: nothing but the test's own events moves these instances.
-    t = await startTestApp('engine_concurrency', { DEADLINE_OVERRIDES: 'test.review=PT1H' });
+    t = await startTestApp('engine_concurrency', { DEADLINE_OVERRIDES: 'test.review=PT1H' }, engineOverrides());
     h = await engineHarness(t.app);
   });
   afterAll(async () => t?.close());
@@ -47,8 +37,8 @@ describe('engine: concurrency, idempotency, refusals', () => {
     const accepted = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     for (const r of refused) {
-      expect(r.reason).toBeInstanceOf(HttpException);
-      expect([409, 422]).toContain((r.reason as HttpException).getStatus());
+      expect(r.reason).toBeInstanceOf(DomainError);
+      expect([409, 422]).toContain(toHttpError(r.reason, 'en')!.status);
     }
     expect(accepted.length + refused.length).toBe(50);
     for (const r of accepted) expect((r as PromiseFulfilledResult<{ applied: boolean }>).value.applied).toBe(true);
@@ -203,7 +193,7 @@ describe('engine: concurrency, idempotency, refusals', () => {
           await h.engine.send(subject, { type: 'REVIEW' }, h.actors.reviewer, { tx });
           await h.engine.send(subject, { type: 'SUBMIT' }, h.actors.commune, { tx });
         }),
-      ).rejects.toBeInstanceOf(HttpException);
+      ).rejects.toBeInstanceOf(DomainError);
       expect(await h.footprint(instanceId)).toEqual(before);
       expect((await h.engine.send(subject, { type: 'REVIEW' }, SYSTEM_ACTOR)).applied).toBe(true);
     });

@@ -1,32 +1,25 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import type pg from 'pg';
 import { PG_POOL } from '../src/database/pg-pool.js';
-import { JobRegistry } from '../src/queues/job-registry.js';
 import { ReconcilerService } from '../src/queues/reconciler.service.js';
 import { RelayService } from '../src/queues/relay.service.js';
-import { workflowDefinitions } from '../workflows/index.js';
 import { startTestApp, waitFor, type TestApp } from './support/app.js';
-import { until, engineHarness, notifyRecorder, testWorkflow, type EngineHarness } from './support/test-workflow.js';
+import { until, engineHarness, engineOverrides, notifyRecorder, testWorkflow, type EngineHarness } from './support/test-workflow.js';
 
 /**
  * PostgreSQL is the truth, Redis carries work in flight: every committed timer and effect reaches its worker
  * once, whether the relay was down at commit, died between enqueueing and marking, or Redis lost every key.
  */
 const NAME = 'engine_delivery';
-const ENV = { DEADLINE_OVERRIDES: 'test.review=PT2S,slow.review=PT6S' };
+const ENV = { DEADLINE_OVERRIDES: 'test.review=PT2S,slow.review=PT6S', RECONCILE_SECONDS: '1' };
 const definitions = [testWorkflow(), testWorkflow({ key: 'slow', id: 's' })];
 const notify = notifyRecorder();
-
-// The worker must know the test workflows and the notify handler from its first moment: it refuses to start
-// with open instances on workflows it lacks, and runs the jobs it finds at once.
-workflowDefinitions.push(...definitions);
-const realGet = JobRegistry.prototype.get;
-JobRegistry.prototype.get = function (this: JobRegistry, queue: string, name: string) {
-  return realGet.call(this, queue, name) ?? (queue === notify.job.queue && name === notify.job.name ? notify.job : undefined);
-};
-ReconcilerService.intervalMs = 500;
+// Both processes know the test workflows and the recording notify job from their first moment: a worker refuses
+// to start with open instances on workflows it lacks, and runs the jobs it finds at once.
+const OVERRIDES = engineOverrides({ definitions, notify });
 
 async function deleteRedisKeys(prefix: string): Promise<number> {
   const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
@@ -53,8 +46,6 @@ describe('engine delivery: relay and reconciler', () => {
   afterAll(async () => {
     await api?.close();
     await worker?.close();
-    JobRegistry.prototype.get = realGet;
-    workflowDefinitions.splice(workflowDefinitions.length - definitions.length);
   });
 
   /** Every effect of these instances ran exactly once, and both timers fired exactly once. */
@@ -81,8 +72,8 @@ describe('engine delivery: relay and reconciler', () => {
   }
 
   it('rows committed while no relay runs (an API process alone) are delivered once a worker starts', async () => {
-    api = await startTestApp(NAME, { ...ENV, PROCESS_ROLE: 'api' });
-    const ha = await engineHarness(api.app, { definitions, notify });
+    api = await startTestApp(NAME, { ...ENV, PROCESS_ROLE: 'api' }, OVERRIDES);
+    const ha = await engineHarness(api.app, { notify });
     const started: { instanceId: string; subject: string }[] = [];
     for (let i = 0; i < 5; i++) {
       const subject = ha.subject('api');
@@ -98,8 +89,8 @@ describe('engine delivery: relay and reconciler', () => {
     );
     expect(pending[0]).toEqual({ outbox: 5, timers: 10 });
 
-    worker = await startTestApp(NAME, { ...ENV, PROCESS_ROLE: 'worker', KEEP_DATABASE: '1' });
-    h = await engineHarness(worker.app, { definitions, notify });
+    worker = await startTestApp(NAME, { ...ENV, PROCESS_ROLE: 'worker', KEEP_DATABASE: '1' }, OVERRIDES);
+    h = await engineHarness(worker.app, { notify });
     deadlines = worker.app.get<Queue>(getQueueToken('deadlines'));
     await expectDeliveredOnce(h, ids, started.map((s) => s.subject));
     await api.close();
@@ -108,15 +99,20 @@ describe('engine delivery: relay and reconciler', () => {
 
   it('the relay dying between enqueueing and marking its rows delivers them later, once', async () => {
     const pool = worker!.app.get<pg.Pool>(PG_POOL);
-    const realQuery = pool.query;
-    const crashed = { outbox: 0, timers: 0 };
-    // The relay's "mark dispatched" statements fail once each, after Redis accepted the jobs.
-    pool.query = function (this: pg.Pool, ...args: unknown[]) {
-      const text = typeof args[0] === 'string' ? args[0] : '';
-      if (text.startsWith("UPDATE outbox SET status = 'dispatched'") && crashed.outbox++ === 0) return Promise.reject(new Error('relay killed'));
-      if (text.startsWith('UPDATE workflow_timers SET dispatched_at = now()') && crashed.timers++ === 0) return Promise.reject(new Error('relay killed'));
-      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof pool.query;
+    // The relay's "mark dispatched" statements are refused once each by PostgreSQL, after Redis accepted the
+    // jobs (sequences count them: they are not rolled back with the refused statement).
+    await pool.query(`
+      CREATE SEQUENCE test_refused_outbox; CREATE SEQUENCE test_refused_timers;
+      CREATE FUNCTION test_refuse_dispatch() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval(TG_ARGV[0]::regclass) = 1 THEN RAISE EXCEPTION 'relay killed'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER test_refuse_outbox BEFORE UPDATE ON outbox FOR EACH ROW
+        WHEN (NEW.status = 'dispatched' AND OLD.status = 'pending') EXECUTE FUNCTION test_refuse_dispatch('test_refused_outbox');
+      CREATE TRIGGER test_refuse_timers BEFORE UPDATE ON workflow_timers FOR EACH ROW
+        WHEN (NEW.dispatched_at IS NOT NULL AND OLD.dispatched_at IS NULL) EXECUTE FUNCTION test_refuse_dispatch('test_refused_timers');`);
+    const refusals = async (seq: string) => Number((await pool.query<{ last_value: string }>(`SELECT last_value FROM ${seq}`)).rows[0].last_value);
     try {
       const started: { instanceId: string; subject: string }[] = [];
       for (let i = 0; i < 3; i++) {
@@ -126,10 +122,12 @@ describe('engine delivery: relay and reconciler', () => {
         started.push({ instanceId: s.instanceId, subject: subject.id });
       }
       await expectDeliveredOnce(h, started.map((s) => s.instanceId), started.map((s) => s.subject));
-      expect(crashed.outbox).toBeGreaterThanOrEqual(1);
-      expect(crashed.timers).toBeGreaterThanOrEqual(1);
+      // The first mark of each kind was refused and later ones went through.
+      expect(await refusals('test_refused_outbox')).toBeGreaterThan(1);
+      expect(await refusals('test_refused_timers')).toBeGreaterThan(1);
     } finally {
-      pool.query = realQuery;
+      await pool.query(`DROP TRIGGER test_refuse_outbox ON outbox; DROP TRIGGER test_refuse_timers ON workflow_timers;
+        DROP FUNCTION test_refuse_dispatch(); DROP SEQUENCE test_refused_outbox; DROP SEQUENCE test_refused_timers`);
     }
   });
 
@@ -197,8 +195,8 @@ describe('engine delivery: relay and reconciler', () => {
     const s = await h.engine.start('slow', subject, h.actors.commune);
     await h.engine.transaction(async (tx) => {
       await h.engine.send(subject, { type: 'SUBMIT' }, h.actors.commune, { tx });
-      await tx.query(`UPDATE outbox SET status = 'dispatched', dispatched_at = now() WHERE instance_id = $1`, [s.instanceId]);
-      await tx.query(`UPDATE workflow_timers SET status = 'cancelled' WHERE instance_id = $1`, [s.instanceId]);
+      await sql`UPDATE outbox SET status = 'dispatched', dispatched_at = now() WHERE instance_id = ${s.instanceId}`.execute(tx);
+      await sql`UPDATE workflow_timers SET status = 'cancelled' WHERE instance_id = ${s.instanceId}`.execute(tx);
     });
     const [row] = await h.outbox(s.instanceId);
     expect(row.status).toBe('dispatched');

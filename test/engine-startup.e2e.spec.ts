@@ -1,10 +1,12 @@
-import { getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
+import { EngineRepository } from '../src/engine/engine.repository.js';
 import { WorkflowRegistry } from '../src/engine/registry.js';
 import { JobRegistry } from '../src/queues/job-registry.js';
+import { jobDefinitions } from '../src/queues/jobs.js';
+import { Queues } from '../src/queues/queues.js';
 import { WorkerStartupChecks } from '../src/queues/startup-checks.js';
+import { workflowDefinitions } from '../workflows/index.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { engineHarness, notifyRecorder, testWorkflow, type EngineHarness } from './support/test-workflow.js';
+import { engineHarness, engineOverrides, notifyRecorder, testWorkflow, type EngineHarness } from './support/test-workflow.js';
 
 /**
  * A worker refuses to start when it could not finish what the database holds. The checks run against the real
@@ -13,22 +15,25 @@ import { engineHarness, notifyRecorder, testWorkflow, type EngineHarness } from 
 describe('worker start-up checks', () => {
   let t: TestApp;
   let h: EngineHarness;
-  let deadlines: Queue;
 
   beforeAll(async () => {
-    t = await startTestApp('engine_startup', { DEADLINE_OVERRIDES: 'test.review=PT1H' });
+    t = await startTestApp('engine_startup', { DEADLINE_OVERRIDES: 'test.review=PT1H' }, engineOverrides());
     h = await engineHarness(t.app);
-    deadlines = t.app.get<Queue>(getQueueToken('deadlines'));
   });
   afterAll(async () => t?.close());
 
+  /** The checks as a worker built with these workflows, and the notify job or not, would run them. */
   function checks(definitions: ReturnType<typeof testWorkflow>[], withHandler: boolean) {
-    const workflows = new WorkflowRegistry();
-    for (const d of definitions) workflows.register(d);
-    const jobs = new JobRegistry();
-    if (withHandler) jobs.register(notifyRecorder().job);
-    return new WorkerStartupChecks(h.pool, workflows, jobs, deadlines);
+    const jobs = new JobRegistry(withHandler ? [notifyRecorder().job as never] : [], { get: () => { throw new Error('no provider'); } });
+    return new WorkerStartupChecks(t.app.get(EngineRepository), new WorkflowRegistry(definitions), jobs, t.app.get(Queues));
   }
+
+  it('a worker whose build lacks the notify job does not start', async () => {
+    const withoutNotify = jobDefinitions.filter((j) => j.name !== 'notify');
+    await expect(
+      startTestApp('engine_startup', { DEADLINE_OVERRIDES: 'test.review=PT1H', KEEP_DATABASE: '1', PROCESS_ROLE: 'worker' }, { workflows: workflowDefinitions, jobs: withoutNotify }),
+    ).rejects.toThrow('Startup check: no handler for job(s) notifications/notify');
+  });
 
   it('refuses a workflow whose effect has no job handler', async () => {
     await expect(checks([testWorkflow()], false).onApplicationBootstrap()).rejects.toThrow('Startup check: no handler for job(s) notifications/notify');

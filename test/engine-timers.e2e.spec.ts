@@ -2,9 +2,8 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { WorkingCalendar } from '../src/calendar/working-calendar.js';
-import { SYSTEM_ACTOR } from '../src/engine/engine.types.js';
 import { startTestApp, waitFor, type TestApp } from './support/app.js';
-import { until, engineHarness, testWorkflow, type EngineHarness } from './support/test-workflow.js';
+import { until, engineHarness, engineOverrides, notifyRecorder, testWorkflow, type EngineHarness } from './support/test-workflow.js';
 
 const DUE = 'xstate.after.reviewDue.t.review';
 const REMINDER = 'xstate.after.reviewReminder.t.review';
@@ -17,8 +16,10 @@ describe('engine timers', () => {
 
   beforeAll(async () => {
     // `slow` leaves time to act before its timers are due, however loaded the machine.
-    t = await startTestApp('engine_timers', { DEADLINE_OVERRIDES: 'test.review=PT2S,slow.review=PT4S' });
-    h = await engineHarness(t.app, { definitions: [testWorkflow(), testWorkflow({ key: 'slow', id: 's' }), testWorkflow({ key: 'real', id: 'r' })] });
+    const notify = notifyRecorder();
+    const definitions = [testWorkflow(), testWorkflow({ key: 'slow', id: 's' }), testWorkflow({ key: 'real', id: 'r' })];
+    t = await startTestApp('engine_timers', { DEADLINE_OVERRIDES: 'test.review=PT2S,slow.review=PT4S' }, engineOverrides({ definitions, notify }));
+    h = await engineHarness(t.app, { notify });
     deadlines = t.app.get<Queue>(getQueueToken('deadlines'));
   });
   afterAll(async () => t?.close());
@@ -107,8 +108,9 @@ describe('engine timers', () => {
 
     // The engine itself ignores a cancelled timer's event even when delivered directly.
     const before = await h.footprint(started.instanceId);
-    const direct = await h.engine.send(subject, { type: 'xstate.after.reviewDue.s.review' }, SYSTEM_ACTOR, { timerId: timers[0].id });
-    expect(direct).toMatchObject({ applied: false, reason: 'timer_not_pending', state: 'approved' });
+    const direct = await h.engine.fire(timers[0].id);
+    expect(direct).toMatchObject({ applied: false, reason: 'timer_not_pending' });
+    expect((await h.instance(started.instanceId)).state).toBe('approved');
     expect(await h.footprint(started.instanceId)).toEqual(before);
   });
 
@@ -138,8 +140,9 @@ describe('engine timers', () => {
        VALUES ($1, $2, $3, 'test.review', 'reminder', $4, now() + interval '1 hour', now())`,
       [reminderId, started.instanceId, REMINDER, { type: REMINDER }],
     );
-    const direct = await h.engine.send(subject, { type: REMINDER }, SYSTEM_ACTOR, { timerId: reminderId });
-    expect(direct).toMatchObject({ applied: false, reason: 'timer_stale', state: 'draft', version: 1 });
+    const direct = await h.engine.fire(reminderId);
+    expect(direct).toMatchObject({ applied: false, reason: 'timer_stale', deadline: 'test.review', kind: 'reminder' });
+    expect(await h.instance(started.instanceId)).toMatchObject({ state: 'draft', version: 1 });
     expect((await h.history(started.instanceId)).map((e) => e.type)).toEqual(['START']);
   });
 

@@ -3,7 +3,7 @@ import { draftDossier, footprint, getDossier, inReview, startKit, type Kit } fro
 import { createProject } from './support/funding-kit.js';
 
 /**
- * Optimistic concurrency over HTTP (API.md: 409 for a stale If-Match): dossiers and projects carry an ETag
+ * Optimistic concurrency over HTTP (409 for a stale If-Match): dossiers and projects carry an ETag
  * that changes with anything the caller would see change; a write sent with If-Match of an older one is
  * refused and writes nothing; a GET with If-None-Match of an older one is answered in full.
  */

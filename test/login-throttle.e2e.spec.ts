@@ -1,7 +1,7 @@
 import { ADMIN, startTestApp, waitFor, type TestApp } from './support/app.js';
 import { createUser, unitsByCode } from './support/fixtures.js';
 
-/** Failed sign-ins are counted per account and per address (in Redis); API.md: 429 after repeated failures. */
+/** Failed sign-ins are counted per account and per address (in Redis): 429 after repeated failures. */
 describe('sign-in throttling', () => {
   describe('per account', () => {
     let t: TestApp;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Queue } from 'bullmq';
 import pg from 'pg';
-import { DEFAULT_JOB_OPTIONS, redisConnection } from '../src/queues/queue-names.js';
+import { DEFAULT_JOB_OPTIONS, redisConnection } from '../src/queues/bullmq.js';
 import { ADMIN, startTestApp, waitFor, type TestApp } from './support/app.js';
 import { createRecipient, deliveriesOf, emitNotify, outboxStatus, startSmtpServer, unit, type ReceivedMail, type TestSmtpServer } from './support/notifications.js';
 import { transpileForNode } from './support/transpile.js';

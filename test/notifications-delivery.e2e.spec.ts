@@ -1,9 +1,10 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import type { LoggerService } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type pg from 'pg';
 import { renderTemplate, TEMPLATE_NAMES, dueModeOf, type TemplateName } from '../src/notifications/templates.js';
 import { ReconcilerService } from '../src/queues/reconciler.service.js';
+import { payloadProblem, type JobDefinition } from '../src/queues/job-definition.js';
+import { notifyJob } from '../src/notifications/notify-job.js';
 import { ADMIN, startTestApp, waitFor, type TestApp } from './support/app.js';
 import {
   createRecipient,
@@ -37,11 +38,12 @@ describe('notifications: delivery over SMTP', () => {
   let communeEn: { id: string; email: string; fullName: string };
   let serial = 0;
   const errors: string[] = [];
-  const realError = Logger.prototype.error;
+  // The application's logger: errors kept, for the failures that must be visible in the logs.
+  const logger: LoggerService = { log: () => undefined, warn: () => undefined, debug: () => undefined, verbose: () => undefined, error: (message: unknown) => errors.push(String(message)) };
 
   beforeAll(async () => {
     smtp = await startSmtpServer();
-    t = await startTestApp('notifications_delivery', { MAIL_TRANSPORT: 'smtp', SMTP_URL: smtp.url, PUBLIC_URL });
+    t = await startTestApp('notifications_delivery', { MAIL_TRANSPORT: 'smtp', SMTP_URL: smtp.url, PUBLIC_URL }, { logger });
     n = await loadNotifications(t.app);
     admin = await t.login(ADMIN.username, ADMIN.password);
     await n.pool.query(`UPDATE users SET active = false WHERE username LIKE 'demo.%'`);
@@ -50,15 +52,9 @@ describe('notifications: delivery over SMTP', () => {
     const commune = await unit(n.pool, 'LS-DL-01');
     communeVi = await createRecipient(t, admin, { role: 'COMMUNE_STAFF', unitId: commune.id, fullName: 'Hoàng Thị Lan', tag: 'lan' });
     communeEn = await createRecipient(t, admin, { role: 'COMMUNE_STAFF', unitId: commune.id, fullName: 'Lý Văn Đức', locale: 'en', tag: 'duc' });
-    // Logged errors, for the failures that must be visible in the logs.
-    Logger.prototype.error = function (this: Logger, message: unknown, ...rest: unknown[]) {
-      errors.push(String(message));
-      return (realError as (...a: unknown[]) => void).call(this, message, ...rest);
-    } as typeof Logger.prototype.error;
   }, 120_000);
 
   afterAll(async () => {
-    Logger.prototype.error = realError;
     await t?.close();
     await smtp?.close();
   });
@@ -246,25 +242,28 @@ describe('notifications: delivery over SMTP', () => {
   it('a send the database could not record is recorded on the next attempt, not sent again', async () => {
     const subjectId = await subject();
     const pool = n.pool;
-    const realQuery = pool.query;
-    let refused = 0;
-    pool.query = function (this: pg.Pool, ...args: unknown[]) {
-      const text = typeof args[0] === 'string' ? args[0] : '';
-      if (text.startsWith("UPDATE notification_deliveries SET status = 'sent'") && refused < 3) {
-        refused++;
-        return Promise.reject(new Error('connection terminated unexpectedly'));
-      }
-      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof pool.query;
+    // PostgreSQL itself refuses the first three "sent" marks (a sequence counts them: it is not rolled back
+    // with the refused statement), as a dropped connection would after the SMTP server said 250.
+    await pool.query(`
+      CREATE SEQUENCE test_refused_marks;
+      CREATE FUNCTION test_refuse_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('test_refused_marks') <= 3 THEN RAISE EXCEPTION 'connection terminated unexpectedly'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER test_refuse_mark BEFORE UPDATE ON notification_deliveries
+        FOR EACH ROW WHEN (NEW.status = 'sent' AND OLD.status <> 'sent') EXECUTE FUNCTION test_refuse_mark();`);
     try {
       const { outboxId } = await emitNotify(pool, { subjectType: n.subjectType, subjectId, unitPath: village.path, template: 'dossier_arrived', to: ['commune'] });
       await done(outboxId);
-      expect(refused).toBe(3);
+      const { rows: [marks] } = await pool.query<{ last_value: string }>('SELECT last_value FROM test_refused_marks');
+      // Three refused, then one accepted mark per recipient.
+      expect(Number(marks.last_value)).toBe(3 + 2);
       expect(mailsOf(subjectId, smtp.received).map((m) => m.to[0]).sort()).toEqual([communeVi.email, communeEn.email].sort());
       const rows = await deliveriesOf(pool, outboxId);
       expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
     } finally {
-      pool.query = realQuery;
+      await pool.query('DROP TRIGGER test_refuse_mark ON notification_deliveries; DROP FUNCTION test_refuse_mark(); DROP SEQUENCE test_refused_marks');
     }
   });
 
@@ -285,10 +284,11 @@ describe('notifications: delivery over SMTP', () => {
   });
 
   it('refuses a malformed effect without sending anything', () => {
-    expect(n.job.validate({ template: 'nope', to: ['commune'], subject: { type: 'x', id: 'y' } })).toMatch(/unknown template/);
-    expect(n.job.validate({ template: 'reminder', to: [], subject: { type: 'x', id: 'y' } })).toMatch(/to must list/);
-    expect(n.job.validate({ template: 'reminder', to: ['mayor'], subject: { type: 'x', id: 'y' } })).toMatch(/to must list/);
-    expect(n.job.validate({ template: 'reminder', to: ['commune'] })).toMatch(/subject/);
-    expect(n.job.validate({ template: 'reminder', to: ['commune', 'reviewers'], subject: { type: 'x', id: 'y' } })).toBeNull();
+    const problem = (payload: unknown) => payloadProblem(notifyJob as JobDefinition<unknown>, payload);
+    expect(problem({ template: 'nope', to: ['commune'], subject: { type: 'x', id: 'y' } })).toMatch(/^template: /);
+    expect(problem({ template: 'reminder', to: [], subject: { type: 'x', id: 'y' } })).toMatch(/^to: /);
+    expect(problem({ template: 'reminder', to: ['mayor'], subject: { type: 'x', id: 'y' } })).toMatch(/^to\.0: /);
+    expect(problem({ template: 'reminder', to: ['commune'] })).toMatch(/^subject: /);
+    expect(problem({ template: 'reminder', to: ['commune', 'reviewers'], subject: { type: 'x', id: 'y' } })).toBeNull();
   });
 });

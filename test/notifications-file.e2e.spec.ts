@@ -82,7 +82,7 @@ describe('notifications: file transport', () => {
     // As the row stands when a worker dies between the rename and the UPDATE.
     await n.pool.query(`UPDATE notification_deliveries SET status = 'sending', sent_at = NULL WHERE id = $1`, [row.id]);
 
-    await n.job.handle(payload as never, { outboxId, attempt: 2 });
+    await n.job.handle(payload as never, { outboxId, attempt: 2, final: false });
     const [after] = await deliveriesOf(n.pool, outboxId);
     expect(after).toMatchObject({ status: 'sent', attempts: 1 });
     expect(after.last_error).toMatch(/found delivered/);
@@ -111,8 +111,8 @@ describe('notifications: file transport', () => {
     const count = files().length;
     expect(files()).not.toContain(messageFileName(messageId));
 
-    await n.job.handle(payload as never, { outboxId, attempt: 2 });
-    await n.job.handle(payload as never, { outboxId, attempt: 3 });
+    await n.job.handle(payload as never, { outboxId, attempt: 2, final: false });
+    await n.job.handle(payload as never, { outboxId, attempt: 3, final: true });
     const [row] = await deliveriesOf(n.pool, outboxId);
     expect(row).toMatchObject({ status: 'sent', attempts: 2, message_id: messageId });
     expect(files()).toHaveLength(count + 1);

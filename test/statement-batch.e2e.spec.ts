@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { dropDatabase, ensureDatabase } from '../src/database/migrator.js';
-import { PreparedStatements, runBatch, sqlLiteral, StatementBatch } from '../src/database/statement-batch.js';
+import { PreparedStatements, runBatch, sqlLiteral, StatementBatch } from '../src/engine/statement-batch.js';
 import { testDatabaseUrl } from './support/app.js';
 
 /**
- * The engine's batches (src/database/statement-batch.ts) against real PostgreSQL: parameters inlined as
+ * The engine's batches (src/engine/statement-batch.ts) against real PostgreSQL: parameters inlined as
  * literals must reach the server exactly as node-postgres would send them, deferred writes keep their order
  * with immediate ones, and a failing one leaves nothing written.
  */

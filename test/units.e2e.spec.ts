@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ADMIN, startTestApp, type TestApp } from './support/app.js';
 import { readPlanFile, unitsByCode, type UnitItem } from './support/fixtures.js';
 
-/** POST /units: each level directly under an allowed parent level (API.md, Units). */
+/** POST /units: each level directly under an allowed parent level (the unit tree: province, district, commune, village). */
 describe('creating units', () => {
   let t: TestApp;
   let adminAuth: string;

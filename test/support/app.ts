@@ -2,12 +2,13 @@ import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import request from 'supertest';
 import { createApp, prepareDatabase } from '../../src/app.factory.js';
 import { dropDatabase } from '../../src/database/migrator.js';
 import { clearRedisPrefix } from '../../src/redis/clear-prefix.js';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
+import type { AppOverrides } from '../../src/app.module.js';
+import type { LoggerService } from '@nestjs/common';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
 
@@ -32,8 +33,13 @@ export interface TestApp {
 /**
  * Starts the real application for one test file: its own database (dropped first), its own BullMQ prefix and
  * storage folder, the same start-up path as `npm start` (preflight, create database, migrate, seed, first users).
+ * `overrides` puts test workflows, jobs, a clock or a logger in place of the service's own.
  */
-export async function startTestApp(name: string, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  name: string,
+  env: Record<string, string> = {},
+  overrides: AppOverrides & { logger?: LoggerService } = {},
+): Promise<TestApp> {
   const storage = mkdtempSync(join(tmpdir(), `ntm-${name}-`));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -52,7 +58,7 @@ export async function startTestApp(name: string, env: Record<string, string> = {
   let app: INestApplication;
   try {
     await prepareDatabase(config);
-    app = await createApp(config);
+    app = await createApp(config, overrides);
   } catch (err) {
     rmSync(storage, { recursive: true, force: true });
     throw err;

@@ -11,14 +11,16 @@ import { Worker } from 'bullmq';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/config.js';
 import { MetricsService } from '../../src/metrics/metrics.service.js';
+import { kyselyOf } from '../../src/database/db.js';
+import { EngineRepository } from '../../src/engine/engine.repository.js';
 import { DeliveryLog } from '../../src/notifications/delivery-log.js';
-import { NotifyJob } from '../../src/notifications/notify-job.js';
+import { NotifyJob, notifyJob } from '../../src/notifications/notify-job.js';
 import { RecipientResolver } from '../../src/notifications/recipients.js';
 import { SubjectDirectory } from '../../src/notifications/subject-directory.js';
 import { createMailTransport } from '../../src/notifications/transport.js';
 import { JobRegistry } from '../../src/queues/job-registry.js';
 import { OutboxRunner } from '../../src/queues/outbox-runner.js';
-import { redisConnection } from '../../src/queues/queue-names.js';
+import { redisConnection } from '../../src/queues/bullmq.js';
 
 const config = loadConfig(process.env);
 const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
@@ -39,10 +41,11 @@ directory.register('place', async (id) => {
   };
 });
 const transport = createMailTransport(config);
-const job = new NotifyJob(pool, config, directory, new RecipientResolver(pool), new DeliveryLog(pool), transport, new MetricsService());
-const registry = new JobRegistry();
-registry.register(job);
-const runner = new OutboxRunner(pool, registry);
+const db = kyselyOf(pool);
+const engine = new EngineRepository(pool, db);
+const job = new NotifyJob(engine, config, directory, new RecipientResolver(db), new DeliveryLog(db), transport, new MetricsService());
+const registry = new JobRegistry([{ ...notifyJob, handler: job }] as never, { get: () => job as never });
+const runner = new OutboxRunner(engine, registry);
 const worker = new Worker('notifications', (j) => runner.run(j as never), {
   connection: redisConnection(config.redisUrl),
   prefix: config.queuePrefix,
@@ -59,6 +62,6 @@ process.on('SIGTERM', async () => {
   await worker.close();
   await job.drain();
   await transport.close();
-  await pool.end();
+  await db.destroy();
   process.exit(0);
 });

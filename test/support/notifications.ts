@@ -8,10 +8,9 @@ import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { PG_POOL } from '../../src/database/pg-pool.js';
 import { NotificationsModule } from '../../src/notifications/notifications.module.js';
 import { NotifyJob } from '../../src/notifications/notify-job.js';
-import type { Party } from '../../src/notifications/recipients.js';
+import type { PartyName } from '../../workflows/shared/parties.js';
 import { SubjectDirectory, type SubjectDescription } from '../../src/notifications/subject-directory.js';
 import { MailTransport } from '../../src/notifications/transport.js';
-import { JobRegistry } from '../../src/queues/job-registry.js';
 import type { TestApp } from './app.js';
 
 // ---- an SMTP server in this process ------------------------------------------------------------------------
@@ -128,14 +127,12 @@ export interface NotificationsHarness {
 }
 
 /**
- * NotificationsModule in a started application: loaded lazily when AppModule does not import it (yet), or the
- * module AppModule already holds; its notify job registered in the JobRegistry either way, and a describer for
- * a test subject type registered in its SubjectDirectory.
+ * The NotificationsModule a started application holds (its notify job is among the service's jobs), with a
+ * describer for a test subject type registered in its SubjectDirectory.
  */
 export async function loadNotifications(app: INestApplication, subjectType = 'place'): Promise<NotificationsHarness> {
   const ref = await app.get(LazyModuleLoader).load(() => NotificationsModule);
   const job = ref.get(NotifyJob);
-  app.get(JobRegistry).register(job);
   const directory = ref.get(SubjectDirectory);
   const subjects = new Map<string, SubjectDescription>();
   directory.register(subjectType, async (id) => subjects.get(id) ?? null);
@@ -171,7 +168,7 @@ export interface EmitOptions {
   subjectId: string;
   unitPath: string;
   template: string;
-  to: Party[];
+  to: PartyName[];
   /** The event's payload, written as the history row the effect comes from (comment, reason, decision...). */
   eventPayload?: Record<string, unknown>;
   /** Timers of the instance: due dates the message may show. */

@@ -2,11 +2,18 @@ import type { INestApplication } from '@nestjs/common';
 import type pg from 'pg';
 import { assign, setup } from 'xstate';
 import { PG_POOL } from '../../src/database/pg-pool.js';
-import { defineWorkflow, type SnapshotMigration, type WorkflowDefinition } from '../../src/engine/definition.js';
+import { z } from 'zod';
+import { DomainError } from '../../src/common/errors.js';
+import { toHttpError } from '../../src/common/exception.filter.js';
+import type { AppOverrides } from '../../src/app.module.js';
+import { deadline, defineWorkflow, delaysOf, type SnapshotMigration, type WorkflowDefinition } from '../../src/engine/definition.js';
 import { EngineService } from '../../src/engine/engine.service.js';
 import type { EngineActor } from '../../src/engine/engine.types.js';
 import { WorkflowRegistry } from '../../src/engine/registry.js';
-import { JobRegistry, type JobDefinition } from '../../src/queues/job-registry.js';
+import { defineJob, type JobDefinition } from '../../src/queues/job-definition.js';
+import { jobDefinitions } from '../../src/queues/jobs.js';
+import { NOTIFY } from '../../workflows/shared/effects.js';
+import { workflowDefinitions } from '../../workflows/index.js';
 import { waitFor } from './app.js';
 
 /**
@@ -32,12 +39,15 @@ export interface TestContext {
 /** The effect action: not implemented by the machine (setup() has no declaration for it), an outbox row for the engine. */
 const notifyAction = (template: string) => ({ type: 'notify', params: { template } }) as never;
 
-export function testMachine({ id = 't', variant = 'v1' }: TestMachineOptions = {}) {
+/** The test workflow's one deadline: 10 working days, a reminder 2 days before. */
+export function reviewDeadline(id: string) {
+  return deadline(id, { days: 10, calendar: 'working', reminderBefore: 2 }, { due: 'reviewDue', reminder: 'reviewReminder' });
+}
+
+export function testMachine({ id = 't', variant = 'v1', deadlineId = 'test.review' }: TestMachineOptions = {}) {
   return setup({
     types: {} as { context: TestContext; input: { required?: number } | undefined },
-    // The values do not matter: the engine computes due times from the definition's deadlines. Without them
-    // XState would raise the delayed events at once.
-    delays: { reviewDue: 10_000, reviewReminder: 8_000 },
+    delays: delaysOf([reviewDeadline(deadlineId)]),
     guards: { all_reviewed: ({ context }) => context.reviews >= context.required },
   }).createMachine({
     id,
@@ -81,20 +91,16 @@ export function testWorkflow(options: TestWorkflowOptions = {}): WorkflowDefinit
   return defineWorkflow({
     key,
     version: options.version ?? 1,
-    machine: testMachine(options),
-    deadlines: { [deadlineId]: { days: 10, calendar: 'working', reminderBefore: 2 } },
-    delays: {
-      reviewDue: { deadline: deadlineId, kind: 'due' },
-      reviewReminder: { deadline: deadlineId, kind: 'reminder' },
-    },
-    effects: { notify: { queue: 'notifications', job: 'notify' } },
+    machine: testMachine({ ...options, deadlineId }),
+    deadlines: [reviewDeadline(deadlineId)],
+    effects: { notify: NOTIFY },
     permissions: {
       SUBMIT: { roles: ['COMMUNE_STAFF'], unit: 'ancestor:1' },
       REVIEW: { roles: ['REVIEWER'], unit: 'ancestor:2' },
       APPROVE: { roles: ['REVIEWER'], unit: 'ancestor:2' },
       SIGN_OFF: { roles: ['PROVINCE_OFFICER'], unit: 'root' },
     },
-    rules: { all_reviewed: { rule: 'all_reviewed', message: 'every criterion must be reviewed first' } },
+    rules: { all_reviewed: { rule: 'all_reviewed', message: { vi: 'Phải thẩm định mọi tiêu chí trước', en: 'every criterion must be reviewed first' } } },
     migrations: options.migrations,
   });
 }
@@ -109,20 +115,38 @@ export interface NotifyCall {
   seq: number;
 }
 
-/** The notifications/notify job handler, recording every call it gets. */
-export function notifyRecorder(): { job: JobDefinition<Record<string, unknown>>; calls: NotifyCall[] } {
+const RecordedPayload = z.looseObject({ template: z.string(), subject: z.looseObject({ id: z.string() }), event: z.string(), state: z.string(), seq: z.number() });
+
+/** The notifications/notify job with a handler recording every call it gets (in place of the mail sender). */
+export function notifyRecorder(): { job: JobDefinition<z.infer<typeof RecordedPayload>>; calls: NotifyCall[] } {
   const calls: NotifyCall[] = [];
-  const job: JobDefinition<Record<string, unknown>> = {
+  const job = defineJob({
+    queue: NOTIFY_QUEUE,
     name: 'notify',
-    queue: 'notifications',
     version: 1,
-    validate: (payload) => (typeof (payload as { template?: unknown })?.template === 'string' ? null : 'template is missing'),
-    async handle(payload, context) {
-      const p = payload as { template: string; subject: { id: string }; event: string; state: string; seq: number };
-      calls.push({ outboxId: context.outboxId, attempt: context.attempt, template: p.template, subjectId: p.subject.id, event: p.event, state: p.state, seq: p.seq });
+    payload: RecordedPayload,
+    handler: {
+      async handle(p, context) {
+        calls.push({ outboxId: context.outboxId, attempt: context.attempt, template: p.template, subjectId: p.subject.id, event: p.event, state: p.state, seq: p.seq });
+      },
     },
-  };
+  });
   return { job, calls };
+}
+
+const NOTIFY_QUEUE = jobDefinitions.find((j) => j.queue.name === NOTIFY.queue && j.name === NOTIFY.job)!.queue;
+
+/**
+ * What an engine test runs in place of the service's own parts: the service's workflows plus the test ones,
+ * and the service's jobs with notifications/notify replaced by `notify` (when given).
+ */
+export function engineOverrides({ definitions = [testWorkflow()], notify = notifyRecorder() }: { definitions?: WorkflowDefinition[]; notify?: ReturnType<typeof notifyRecorder> | null } = {}): AppOverrides {
+  const recorder = notify;
+  const jobs = jobDefinitions.filter((j) => !(recorder && j.queue.name === NOTIFY.queue && j.name === NOTIFY.job));
+  return {
+    workflows: [...workflowDefinitions, ...definitions],
+    jobs: (recorder ? [...jobs, recorder.job] : jobs) as JobDefinition<never>[],
+  };
 }
 
 /** The seeded units around village LS-TD-01-01 and its neighbours, with the actors the tests use. */
@@ -169,17 +193,11 @@ export function thing(id: string, village: { id: string; path: string }) {
   return { type: 'thing', id, unitId: village.id, unitPath: village.path };
 }
 
-/** Everything an engine test needs from a started application, with the test workflow and its handler registered. */
-export async function engineHarness(
-  app: INestApplication,
-  { definitions = [testWorkflow()], notify = notifyRecorder() }: { definitions?: WorkflowDefinition[]; notify?: ReturnType<typeof notifyRecorder> } = {},
-) {
+/** Everything an engine test needs from an application started with `engineOverrides()`. */
+export async function engineHarness(app: INestApplication, { notify = notifyRecorder() }: { notify?: ReturnType<typeof notifyRecorder> } = {}) {
   const registry = app.get(WorkflowRegistry);
   const engine = app.get(EngineService);
-  const jobs = app.get(JobRegistry);
   const pool = app.get<pg.Pool>(PG_POOL);
-  for (const d of definitions) registry.register(d);
-  jobs.register(notify.job);
   const units = await loadTestUnits(pool);
   const actors = {
     commune: actorAt('COMMUNE_STAFF', units.commune, 'commune-staff'),
@@ -190,7 +208,6 @@ export async function engineHarness(
   return {
     registry,
     engine,
-    jobs,
     pool,
     units,
     actors,
@@ -245,4 +262,18 @@ export type EngineHarness = Awaited<ReturnType<typeof engineHarness>>;
 /** waitFor for checks that return the value awaited, or null while it is not there yet. */
 export async function until<T>(check: () => Promise<T | null | undefined>, options?: Parameters<typeof waitFor>[1]): Promise<T> {
   return (await waitFor(check, options)) as T;
+}
+
+/** The HTTP status and body (English) an engine refusal is answered with; throws if the event was applied. */
+export async function refusal(promise: Promise<unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof DomainError) {
+      const { status, body } = toHttpError(err, 'en')!;
+      return { status, body: body as Record<string, unknown> };
+    }
+    throw err;
+  }
+  throw new Error('expected a refusal, the event was applied');
 }

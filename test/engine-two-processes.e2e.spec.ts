@@ -1,19 +1,18 @@
-import { ForbiddenException, HttpException } from '@nestjs/common';
 import { AuditService } from '../src/audit/audit.service.js';
 import type { Actor } from '../src/auth/actor.js';
+import { NotPermitted } from '../src/common/errors.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { engineHarness, type EngineHarness } from './support/test-workflow.js';
+import { engineHarness, engineOverrides, refusal, type EngineHarness } from './support/test-workflow.js';
 
 /**
- * The engine's one-round-trip path: a process applies an event to the row it wrote last, checked on the server
- * against the instance's version. Two application instances on one database play two service processes, so
- * each one's remembered row goes stale whenever the other writes: nothing may be lost, applied twice, or
- * refused on a stale row.
+ * Two application instances on one database play two service processes taking turns on the same instances:
+ * each judges an event on the row it locks, never on one it remembers, so nothing may be lost, applied twice,
+ * or refused because the other process wrote in between.
  */
 const ADMIN_ACTOR: Actor = { id: 'admin', username: 'admin', role: 'ADMIN', unitId: '', unitPath: '' };
 
-describe('engine: events applied to the row a process wrote last', () => {
-  const NAME = 'engine_optimistic';
+describe('engine: two processes on one instance', () => {
+  const NAME = 'engine_two_processes';
   const ENV = { DEADLINE_OVERRIDES: 'test.review=PT1H' };
   let a: TestApp;
   let b: TestApp;
@@ -21,8 +20,8 @@ describe('engine: events applied to the row a process wrote last', () => {
   let hb: EngineHarness;
 
   beforeAll(async () => {
-    a = await startTestApp(NAME, ENV);
-    b = await startTestApp(NAME, { ...ENV, KEEP_DATABASE: '1' });
+    a = await startTestApp(NAME, ENV, engineOverrides());
+    b = await startTestApp(NAME, { ...ENV, KEEP_DATABASE: '1' }, engineOverrides());
     ha = await engineHarness(a.app);
     hb = await engineHarness(b.app);
   });
@@ -68,15 +67,9 @@ describe('engine: events applied to the row a process wrote last', () => {
     await ha.engine.send(subject, { type: 'REVIEW' }, ha.actors.reviewer); // a remembers `review`
     await hb.engine.send(subject, { type: 'APPROVE' }, hb.actors.reviewer); // the instance is final
     const before = await ha.instance(instanceId);
-    let refusal: HttpException | undefined;
-    try {
-      await ha.engine.send(subject, { type: 'REVIEW' }, ha.actors.reviewer);
-    } catch (err) {
-      refusal = err as HttpException;
-    }
-    expect(refusal).toBeInstanceOf(HttpException);
-    expect(refusal!.getStatus()).toBe(409);
-    expect(refusal!.getResponse()).toMatchObject({ allowedEvents: [] });
+    const refused = await refusal(ha.engine.send(subject, { type: 'REVIEW' }, ha.actors.reviewer));
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ allowedEvents: [] });
     const after = await ha.instance(instanceId);
     expect(after).toMatchObject({ version: before.version, last_seq: before.last_seq, state: 'approved' });
     expect((await ha.history(instanceId)).map((e) => e.type)).toEqual(['START', 'SUBMIT', 'REVIEW', 'APPROVE']);
@@ -87,10 +80,13 @@ describe('engine: events applied to the row a process wrote last', () => {
     await ha.engine.send(subject, { type: 'REVIEW' }, ha.actors.reviewer); // a remembers 1 review
     await hb.engine.send(subject, { type: 'REVIEW' }, hb.actors.reviewer); // the instance has 2
     // A domain rule in the event's transaction (as the funding module's who-may-cancel): on a's row it refuses.
-    const onlyAfterTwo = async (_tx: unknown, { context }: { context: Record<string, unknown> }) => {
-      if ((context.reviews as number) < 3) throw new ForbiddenException('too early');
-    };
-    const sent = await ha.engine.send(subject, { type: 'REVIEW' }, ha.actors.reviewer, { inTransaction: onlyAfterTwo });
+    ha.engine.use('test', {
+      repeatable: true,
+      async afterTransition(_tx, change) {
+        if (change.subject.id === subject.id && (change.context.reviews as number) < 3) throw new NotPermitted('role_may_not_send', { role: 'REVIEWER', event: 'REVIEW' });
+      },
+    });
+    const sent = await ha.engine.send(subject, { type: 'REVIEW' }, ha.actors.reviewer);
     expect(sent).toMatchObject({ applied: true, version: 5 });
     expect(sent.context.reviews).toBe(3);
   });
