@@ -15,17 +15,29 @@ import { CalendarModule } from './calendar/calendar.module.js';
 import { EngineModule } from './engine/engine.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
-import { JobsModule, WorkerModule } from './queues/worker.module.js';
+import { WorkerModule } from './queues/worker.module.js';
+import { workflowDefinitions } from '../workflows/index.js';
+import { jobDefinitions } from './queues/jobs.js';
+import type { WorkflowDefinition } from './engine/definition.js';
+import type { JobDefinition } from './queues/job-definition.js';
+import type { Clock } from './engine/clock.js';
 import { CertificationModule } from './certification/certification.module.js';
 import { FundingModule } from './funding/funding.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { ReportsModule } from './reports/reports.module.js';
 
+/** What a test or a benchmark may put in place of the service's own parts; the service itself passes nothing. */
+export interface AppOverrides {
+  workflows?: readonly WorkflowDefinition[];
+  jobs?: readonly JobDefinition<never>[];
+  clock?: Clock;
+}
+
 @Module({})
 export class AppModule {
   /** The whole application for one validated configuration; PROCESS_ROLE decides which parts run. */
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, overrides: AppOverrides = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -40,15 +52,14 @@ export class AppModule {
         SetupModule,
         PgPoolModule,
         CalendarModule,
-        EngineModule,
-        JobsModule,
+        EngineModule.forRoot(overrides.workflows ?? workflowDefinitions, overrides.clock),
         AuditModule,
         NotificationsModule,
         CertificationModule,
         FundingModule,
         TasksModule,
         ReportsModule,
-        ...(config.processRole === 'api' ? [] : [WorkerModule]),
+        ...(config.processRole === 'api' ? [] : [WorkerModule.forRoot(overrides.jobs ?? jobDefinitions)]),
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
