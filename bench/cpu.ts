@@ -22,7 +22,8 @@ function cpuSecondsOf(pid: number): number | undefined {
  * this machine; otherwise `stop()` resolves undefined.
  */
 export async function cpuSplit(pool: pg.Pool, servicePid: number) {
-  const backends = async () => (await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows.map((r) => r.pid);
+  const backends = async () =>
+    (await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows.map((r) => r.pid);
   const sample = (pids: number[]) => new Map(pids.map((pid) => [pid, cpuSecondsOf(pid)]));
   const before = { service: cpuSecondsOf(servicePid), postgres: sample(await backends()), client: process.cpuUsage() };
   return {
@@ -35,7 +36,11 @@ export async function cpuSplit(pool: pg.Pool, servicePid: number) {
       // A backend that started during the run counts from zero; one that ended is not counted (none do here).
       for (const [pid, seconds] of after) postgres += (seconds ?? 0) - (before.postgres.get(pid) ?? 0);
       const perRequest = (seconds: number) => (seconds * 1000) / requests;
-      return { service: perRequest(service - before.service), postgres: perRequest(postgres), client: perRequest((client.user + client.system) / 1e6) };
+      return {
+        service: perRequest(service - before.service),
+        postgres: perRequest(postgres),
+        client: perRequest((client.user + client.system) / 1e6),
+      };
     },
   };
 }

@@ -44,11 +44,10 @@ export interface NotificationBenchResult {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-
-
 /** Emails per second from the outbox into a local SMTP server (goal: at least 200). */
 export async function benchNotifications(options: NotificationBenchOptions = {}): Promise<NotificationBenchResult> {
-  const databaseUrl = options.databaseUrl ?? process.env.BENCH_NOTIFICATIONS_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ntm_bench_notifications';
+  const databaseUrl =
+    options.databaseUrl ?? process.env.BENCH_NOTIFICATIONS_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ntm_bench_notifications';
   const effects = options.effects ?? 500;
   const perEffect = options.recipientsPerEffect ?? 4;
   const runs = options.runs ?? Number(process.env.BENCH_RUNS ?? 3);
@@ -96,7 +95,9 @@ export async function benchNotifications(options: NotificationBenchOptions = {})
     app = await createApp(config);
     const ref = await app.get(LazyModuleLoader).load(() => NotificationsModule);
 
-    const { rows: [village] } = await pool.query<{ id: string; path: string; commune_id: string; name: string; commune: string }>(
+    const {
+      rows: [village],
+    } = await pool.query<{ id: string; path: string; commune_id: string; name: string; commune: string }>(
       `SELECT v.id, v.path, v.name, c.id AS commune_id, c.name AS commune FROM units v JOIN units c ON c.id = v.parent_id
         WHERE v.level = 'VILLAGE' ORDER BY v.code LIMIT 1`,
     );
@@ -145,16 +146,22 @@ export async function benchNotifications(options: NotificationBenchOptions = {})
       while (accepted < target) await new Promise((r) => setTimeout(r, 5));
       const seconds = (performance.now() - started) / 1000;
       for (;;) {
-        const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE id = ANY($1) AND status <> 'done'`, [ids]);
+        const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE id = ANY($1) AND status <> 'done'`, [
+          ids,
+        ]);
         if (rows[0].n === 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }
-      const { rows: [check] } = await pool.query<{ sent: number }>(
+      const {
+        rows: [check],
+      } = await pool.query<{ sent: number }>(
         `SELECT count(*)::int AS sent FROM notification_deliveries WHERE outbox_id = ANY($1) AND status = 'sent'`,
         [ids],
       );
       if (check.sent !== count * perEffect || accepted !== target) {
-        throw new Error(`bench: ${check.sent} deliveries sent and ${accepted - (target - count * perEffect)} accepted, expected ${count * perEffect}`);
+        throw new Error(
+          `bench: ${check.sent} deliveries sent and ${accepted - (target - count * perEffect)} accepted, expected ${count * perEffect}`,
+        );
       }
       return (count * perEffect) / seconds;
     };

@@ -58,7 +58,9 @@ export async function benchReports(databaseUrl: string = NATIONAL_DATABASE_URL):
     STORAGE_DIR: mkdtempSync(join(tmpdir(), 'ntm-bench-reports-')),
   });
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  const { rows: [province] } = await pool.query<{ id: string }>(`SELECT id FROM units WHERE level = 'PROVINCE' ORDER BY code LIMIT 1`);
+  const {
+    rows: [province],
+  } = await pool.query<{ id: string }>(`SELECT id FROM units WHERE level = 'PROVINCE' ORDER BY code LIMIT 1`);
   if (!province) {
     await pool.end();
     throw new Error(`no provinces in ${databaseUrl}: run npm run seed:national first`);
@@ -76,9 +78,19 @@ export async function benchReports(databaseUrl: string = NATIONAL_DATABASE_URL):
     const admin = await login(ADMIN);
     const exists = await pool.query('SELECT 1 FROM users WHERE username = $1', [OFFICER.username]);
     if (!exists.rowCount) {
-      const res = await request(base, 'POST', '/users', {
-        ...OFFICER, fullName: 'Bench province officer', email: 'bench.national.province@example.vn', role: 'PROVINCE_OFFICER', unitId: province.id,
-      }, admin);
+      const res = await request(
+        base,
+        'POST',
+        '/users',
+        {
+          ...OFFICER,
+          fullName: 'Bench province officer',
+          email: 'bench.national.province@example.vn',
+          role: 'PROVINCE_OFFICER',
+          unitId: province.id,
+        },
+        admin,
+      );
       if (res.status !== 201) throw new Error(`user ${OFFICER.username}: ${res.status} ${JSON.stringify(res.body)}`);
     }
     const officer = await login(OFFICER);

@@ -44,7 +44,9 @@ const ROWS = new Set((process.env.BENCH_ROWS ?? '1,2,3,4').split(',').map((r) =>
  * The Node.js flags `npm start` runs the service with (package.json's start script), so the measured process
  * runs as deployed: `--max-semi-space-size` gives V8 a larger young generation, collected less often.
  */
-const START_FLAGS = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')).scripts.start as string)
+const START_FLAGS = (
+  JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')).scripts.start as string
+)
   .split(/\s+/)
   .filter((token) => token.startsWith('--'));
 
@@ -70,15 +72,23 @@ async function rawEvent(pool: pg.Pool, instanceId: string, actor: EngineActor): 
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const { rows: [inst] } = await client.query('SELECT id, snapshot, last_seq, last_hash FROM workflow_instances WHERE id = $1 FOR UPDATE', [instanceId]);
+    const {
+      rows: [inst],
+    } = await client.query('SELECT id, snapshot, last_seq, last_hash FROM workflow_instances WHERE id = $1 FOR UPDATE', [instanceId]);
     const seq = inst.last_seq + 1;
-    await client.query('UPDATE workflow_instances SET snapshot = $2, version = version + 1, last_seq = $3, updated_at = now() WHERE id = $1', [inst.id, inst.snapshot, seq]);
+    await client.query(
+      'UPDATE workflow_instances SET snapshot = $2, version = version + 1, last_seq = $3, updated_at = now() WHERE id = $1',
+      [inst.id, inst.snapshot, seq],
+    );
     await client.query(
       `INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, prev_hash, hash)
        VALUES ($1, $2, 'REVIEW', $3, 'REVIEWER', $4, $5, 'review', 'review', now(), $6, $6)`,
       [inst.id, seq, actor.id, actor.unitId, { code: 1, decision: 'approve' }, inst.last_hash],
     );
-    await client.query(`INSERT INTO outbox (id, instance_id, seq, queue, job, payload, status) VALUES (gen_random_uuid()::text, $1, $2, 'notifications', 'notify', '{}', 'done')`, [inst.id, seq]);
+    await client.query(
+      `INSERT INTO outbox (id, instance_id, seq, queue, job, payload, status) VALUES (gen_random_uuid()::text, $1, $2, 'notifications', 'notify', '{}', 'done')`,
+      [inst.id, seq],
+    );
     await client.query('COMMIT');
   } finally {
     client.release();
@@ -106,16 +116,25 @@ async function main() {
   await prepareDatabase(config);
   const app = await createApp(config, { workflows: benchWorkflows });
   app.get(SubjectDirectory).register('bench', async () => ({
-    title: { vi: 'Bench', en: 'Bench' }, villageName: 'Bench', communeName: 'Bench', unitPath: '/', link: '/',
+    title: { vi: 'Bench', en: 'Bench' },
+    villageName: 'Bench',
+    communeName: 'Bench',
+    unitPath: '/',
+    link: '/',
   }));
   const engine = app.get(EngineService);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: CONCURRENCY + 2 });
 
-  const { rows: [village] } = await pool.query(
-    `SELECT v.id, v.path FROM units v WHERE v.level = 'VILLAGE' ORDER BY v.code LIMIT 1`,
-  );
+  const {
+    rows: [village],
+  } = await pool.query(`SELECT v.id, v.path FROM units v WHERE v.level = 'VILLAGE' ORDER BY v.code LIMIT 1`);
   const ids = village.path.split('/').filter(Boolean);
-  const reviewer: EngineActor = { id: 'bench-reviewer', role: 'REVIEWER', unitId: ids[ids.length - 3], unitPath: `/${ids.slice(0, -2).join('/')}/` };
+  const reviewer: EngineActor = {
+    id: 'bench-reviewer',
+    role: 'REVIEWER',
+    unitId: ids[ids.length - 3],
+    unitPath: `/${ids.slice(0, -2).join('/')}/`,
+  };
   const subjects = await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, i) => {
       const subject = { type: 'bench', id: `bench-${Date.now()}-${i}` };
@@ -123,14 +142,19 @@ async function main() {
       return subject;
     }),
   );
-  const instanceIds = (await pool.query(`SELECT id FROM workflow_instances WHERE subject_id = ANY($1) ORDER BY subject_id`, [subjects.map((s) => s.id)])).rows.map((r) => r.id);
+  const instanceIds = (
+    await pool.query(`SELECT id FROM workflow_instances WHERE subject_id = ANY($1) ORDER BY subject_id`, [subjects.map((s) => s.id)])
+  ).rows.map((r) => r.id);
 
   const engineRates: number[] = [];
   const rawRates: number[] = [];
   for (let run = 0; ROWS.has(1) && run < RUNS; run++) {
     let n = 0;
-    engineRates.push(await forSeconds(CONCURRENCY, (w) =>
-      engine.send(subjects[w], { type: 'REVIEW', code: (n++ % 16) + 1, decision: 'approve' }, reviewer).then(() => undefined)));
+    engineRates.push(
+      await forSeconds(CONCURRENCY, (w) =>
+        engine.send(subjects[w], { type: 'REVIEW', code: (n++ % 16) + 1, decision: 'approve' }, reviewer).then(() => undefined),
+      ),
+    );
     rawRates.push(await forSeconds(CONCURRENCY, (w) => rawEvent(pool, instanceIds[w], reviewer)));
   }
 
@@ -182,7 +206,9 @@ async function main() {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${prepared.reviewer}` };
     const review = async (w: number, n: number) => {
       const res = await clients.request({
-        method: 'POST', path: `/dossiers/${prepared.ids[w]}/events`, headers,
+        method: 'POST',
+        path: `/dossiers/${prepared.ids[w]}/events`,
+        headers,
         body: JSON.stringify({ type: 'REVIEW_CRITERION', code: (n % 16) + 1, decision: 'approve' }),
       });
       const body = (await res.body.json()) as { state?: string };
@@ -194,16 +220,20 @@ async function main() {
     for (let run = 0; run < RUNS; run++) {
       let n = 0;
       const cpu = await cpuSplit(pool, server.pid);
-      httpRates.push(await forSeconds(CONCURRENCY, async (w) => {
-        const res = await review(w, n++);
-        if (res.status !== 200) failures++;
-      }));
+      httpRates.push(
+        await forSeconds(CONCURRENCY, async (w) => {
+          const res = await review(w, n++);
+          if (res.status !== 200) failures++;
+        }),
+      );
       const split = await cpu.stop(n);
       httpRawRates.push(await forSeconds(CONCURRENCY, (w) => rawEvent(pool, prepared.instanceIds[w], reviewer)));
       const where = split
         ? `; CPU per request: service ${split.service.toFixed(2)} ms, PostgreSQL ${split.postgres.toFixed(2)} ms, load generator ${split.client.toFixed(2)} ms`
         : '';
-      console.error(`REVIEW_CRITERION run ${run + 1}/${RUNS}: HTTP ${Math.round(httpRates[run])}/s, raw SQL ${Math.round(httpRawRates[run])}/s${where}`);
+      console.error(
+        `REVIEW_CRITERION run ${run + 1}/${RUNS}: HTTP ${Math.round(httpRates[run])}/s, raw SQL ${Math.round(httpRawRates[run])}/s${where}`,
+      );
     }
     await clients.close();
     await server.stop();
@@ -228,7 +258,9 @@ async function main() {
   const httpRawRate = median(httpRawRates);
   const rawRate = median(rawRates);
   const cpu = os.cpus();
-  console.log(`\nNTM Workflow benchmark: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, PostgreSQL ${pgVersion}, Redis ${redisVersion}`);
+  console.log(
+    `\nNTM Workflow benchmark: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, PostgreSQL ${pgVersion}, Redis ${redisVersion}`,
+  );
   console.log(`each figure the median of ${RUNS} runs of ${SECONDS} s\n`);
   const table = [
     ROWS.has(1) && {

@@ -24,9 +24,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const message = err instanceof ConfigError || /^(Cannot reach|Configuration error)/.test((err as Error)?.message ?? '')
-    ? (err as Error).message
-    : `Startup failed: ${(err as Error)?.stack ?? String(err)}`;
+  const message =
+    err instanceof ConfigError || /^(Cannot reach|Configuration error)/.test((err as Error)?.message ?? '')
+      ? (err as Error).message
+      : `Startup failed: ${(err as Error)?.stack ?? String(err)}`;
   process.stderr.write(`${message}\n`);
   process.exit(1);
 });

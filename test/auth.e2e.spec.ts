@@ -22,7 +22,14 @@ describe('authentication', () => {
     expect(res.body.accessToken.split('.')).toHaveLength(3);
     const user = res.body.user;
     expect(user).toEqual(
-      expect.objectContaining({ username: ADMIN.username, role: 'ADMIN', id: expect.any(String), unitId: expect.any(String), email: expect.any(String), fullName: expect.any(String) }),
+      expect.objectContaining({
+        username: ADMIN.username,
+        role: 'ADMIN',
+        id: expect.any(String),
+        unitId: expect.any(String),
+        email: expect.any(String),
+        fullName: expect.any(String),
+      }),
     );
     const keys = Object.keys(user).map((k) => k.toLowerCase());
     expect(keys.filter((k) => k.includes('password') || k.includes('hash') || k.includes('salt'))).toEqual([]);
@@ -55,7 +62,13 @@ describe('authentication', () => {
     const res = await t.http.get('/auth/me').set('Authorization', staff.auth);
     expect(res.status).toBe(200);
     expect(res.body).toEqual(
-      expect.objectContaining({ id: staff.user.id, username: staff.username, role: 'COMMUNE_STAFF', unitId: commune.id, fullName: 'Hoàng Văn Thụ' }),
+      expect.objectContaining({
+        id: staff.user.id,
+        username: staff.username,
+        role: 'COMMUNE_STAFF',
+        unitId: commune.id,
+        fullName: 'Hoàng Văn Thụ',
+      }),
     );
   });
 
@@ -95,7 +108,7 @@ describe('authentication', () => {
     expect((await t.http.get('/auth/me').set('Authorization', bearer(`${none}.${payload}.`))).status).toBe(401);
   });
 
-  it('refuses an expired token signed with the app\'s own secret: 401 saying it expired', async () => {
+  it("refuses an expired token signed with the app's own secret: 401 saying it expired", async () => {
     const jwt = t.app.get(JwtService);
     const claims = jwt.decode(adminAuth.slice('Bearer '.length)) as Record<string, unknown>;
     const { iat: _iat, exp: _exp, ...rest } = claims;
@@ -105,7 +118,9 @@ describe('authentication', () => {
     expect((jwt.decode(expired) as { exp: number }).exp).toBeLessThan(now);
     const res = await t.http.get('/auth/me').set('Authorization', bearer(expired));
     expect(res.status).toBe(401);
-    expect(res.body).toEqual(expect.objectContaining({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/expired/) }));
+    expect(res.body).toEqual(
+      expect.objectContaining({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/expired/) }),
+    );
   });
 
   it('refuses a token it accepted before once that token expires (verified tokens are remembered only until then)', async () => {
@@ -122,7 +137,9 @@ describe('authentication', () => {
     while (Date.now() / 1000 < exp && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const res = await t.http.get('/auth/me').set('Authorization', bearer(shortLived));
     expect(res.status).toBe(401);
-    expect(res.body).toEqual(expect.objectContaining({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/expired/) }));
+    expect(res.body).toEqual(
+      expect.objectContaining({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/expired/) }),
+    );
   });
 
   it('refuses a token whose signature was altered, even after accepting the genuine one', async () => {

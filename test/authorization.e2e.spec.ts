@@ -65,14 +65,19 @@ describe('authorisation', () => {
       for (const who of [reviewer, officer]) {
         expect((await t.http.get('/users').set('Authorization', who.auth)).status).toBe(403);
         expect(
-          (await t.http.post('/units').set('Authorization', who.auth).send({ code: 'X-1', name: 'X', level: 'COMMUNE', parentId: unit('LS-TD').id })).status,
+          (
+            await t.http
+              .post('/units')
+              .set('Authorization', who.auth)
+              .send({ code: 'X-1', name: 'X', level: 'COMMUNE', parentId: unit('LS-TD').id })
+          ).status,
         ).toBe(403);
         expect((await t.http.get('/metrics').set('Authorization', who.auth)).status).toBe(403);
       }
     });
   });
 
-  describe('404 outside the caller\'s unit, the same as a missing id', () => {
+  describe("404 outside the caller's unit, the same as a missing id", () => {
     it('a commune user sees villages of its own commune but not of another commune', async () => {
       const own = await t.http.get(`/units/${unit('LS-TD-01-01').id}`).set('Authorization', commune.auth);
       expect(own.status).toBe(200);
@@ -105,7 +110,7 @@ describe('authorisation', () => {
       }
     });
 
-    it('lists only the units inside the caller\'s unit', async () => {
+    it("lists only the units inside the caller's unit", async () => {
       const seen = await listAllUnits(t, commune.auth, {}, 7);
       const own = unit('LS-TD-01');
       const villages = [...units.values()].filter((u) => u.parentId === own.id);
@@ -122,7 +127,10 @@ describe('authorisation', () => {
 
   describe('a two-tier tree (province > commune > village)', () => {
     it('is built with POST /units, and a REVIEWER at that province sees its villages but not the other province', async () => {
-      const province = await t.http.post('/units').set('Authorization', adminAuth).send({ code: 'TT', name: 'Tỉnh Hai Cấp', level: 'PROVINCE' });
+      const province = await t.http
+        .post('/units')
+        .set('Authorization', adminAuth)
+        .send({ code: 'TT', name: 'Tỉnh Hai Cấp', level: 'PROVINCE' });
       expect(province.status).toBe(201);
       expect(province.body).toEqual(expect.objectContaining({ code: 'TT', level: 'PROVINCE', parentId: null, id: expect.any(String) }));
 
@@ -142,7 +150,9 @@ describe('authorisation', () => {
       const provinceReviewer = await createUser(t, adminAuth, { role: 'REVIEWER', unitId: province.body.id });
       const seen = await t.http.get(`/units/${village.body.id}`).set('Authorization', provinceReviewer.auth);
       expect(seen.status).toBe(200);
-      expect(seen.body).toEqual(expect.objectContaining({ id: village.body.id, level: 'VILLAGE', parentId: twoTierCommune.body.id, criteriaMet: 0 }));
+      expect(seen.body).toEqual(
+        expect.objectContaining({ id: village.body.id, level: 'VILLAGE', parentId: twoTierCommune.body.id, criteriaMet: 0 }),
+      );
       expect(seen.body.criteria).toHaveLength(16);
 
       const listed = await listAllUnits(t, provinceReviewer.auth);
@@ -161,25 +171,54 @@ describe('authorisation', () => {
 
   describe('roles sit at the unit level they work at', () => {
     it('refuses a COMMUNE_STAFF at a district and a REVIEWER at a commune (422), and a unit outside the tree (404)', async () => {
-      const atDistrict = await t.http.post('/users').set('Authorization', adminAuth).send({
-        username: 'misplaced.staff', password: 'long-enough-password', fullName: 'Sai Cấp', email: 'a@example.vn', role: 'COMMUNE_STAFF', unitId: unit('LS-TD').id,
-      });
+      const atDistrict = await t.http
+        .post('/users')
+        .set('Authorization', adminAuth)
+        .send({
+          username: 'misplaced.staff',
+          password: 'long-enough-password',
+          fullName: 'Sai Cấp',
+          email: 'a@example.vn',
+          role: 'COMMUNE_STAFF',
+          unitId: unit('LS-TD').id,
+        });
       expect(atDistrict.status).toBe(422);
       expect(atDistrict.body.rule).toBe('role_unit_level');
-      const atCommune = await t.http.post('/users').set('Authorization', adminAuth).send({
-        username: 'misplaced.reviewer', password: 'long-enough-password', fullName: 'Sai Cấp', email: 'b@example.vn', role: 'REVIEWER', unitId: unit('LS-TD-01').id,
-      });
+      const atCommune = await t.http
+        .post('/users')
+        .set('Authorization', adminAuth)
+        .send({
+          username: 'misplaced.reviewer',
+          password: 'long-enough-password',
+          fullName: 'Sai Cấp',
+          email: 'b@example.vn',
+          role: 'REVIEWER',
+          unitId: unit('LS-TD-01').id,
+        });
       expect(atCommune.status).toBe(422);
       const nowhere = await t.http.post('/users').set('Authorization', adminAuth).send({
-        username: 'nowhere.user', password: 'long-enough-password', fullName: 'Không Có', email: 'c@example.vn', role: 'REVIEWER', unitId: randomUUID(),
+        username: 'nowhere.user',
+        password: 'long-enough-password',
+        fullName: 'Không Có',
+        email: 'c@example.vn',
+        role: 'REVIEWER',
+        unitId: randomUUID(),
       });
       expect(nowhere.status).toBe(404);
     });
 
     it('refuses a username that is taken: 409', async () => {
-      const res = await t.http.post('/users').set('Authorization', adminAuth).send({
-        username: commune.username, password: 'long-enough-password', fullName: 'Trùng Tên', email: 'd@example.vn', role: 'COMMUNE_STAFF', unitId: unit('LS-TD-02').id,
-      });
+      const res = await t.http
+        .post('/users')
+        .set('Authorization', adminAuth)
+        .send({
+          username: commune.username,
+          password: 'long-enough-password',
+          fullName: 'Trùng Tên',
+          email: 'd@example.vn',
+          role: 'COMMUNE_STAFF',
+          unitId: unit('LS-TD-02').id,
+        });
       expect(res.status).toBe(409);
     });
   });

@@ -2,8 +2,21 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Response } from 'supertest';
 import {
-  docxBytes, draftDossier, exeBytes, filesUnder, footprint, getDossier, inReview, jpegBytes, pdfBytes, pngBytes, sha256, startKit, upload,
-  zipStored, type Kit,
+  docxBytes,
+  draftDossier,
+  exeBytes,
+  filesUnder,
+  footprint,
+  getDossier,
+  inReview,
+  jpegBytes,
+  pdfBytes,
+  pngBytes,
+  sha256,
+  startKit,
+  upload,
+  zipStored,
+  type Kit,
 } from './support/certification-kit.js';
 
 /**
@@ -50,7 +63,11 @@ describe('certification dossiers: attachments', () => {
     res.on('end', () => cb(null, Buffer.concat(chunks)));
   };
   const download = (auth: string, id: string, attachmentId: string) =>
-    k.t.http.get(`/dossiers/${id}/attachments/${attachmentId}`).set('Authorization', auth).buffer(true).parse(binary as never);
+    k.t.http
+      .get(`/dossiers/${id}/attachments/${attachmentId}`)
+      .set('Authorization', auth)
+      .buffer(true)
+      .parse(binary as never);
 
   const contentPath = (sha: string) => join(store, sha.slice(0, 2), sha);
   const rows = async (id: string) => (await k.db.query('SELECT * FROM attachments WHERE dossier_id = $1 ORDER BY created_at', [id])).rows;
@@ -59,19 +76,29 @@ describe('certification dossiers: attachments', () => {
   async function refusedUpload(id: string, code: number, attempt: () => Promise<Response>): Promise<Response> {
     const filesBefore = filesUnder(store);
     const before = await footprint(k, id);
-    const { rows: [{ n: allBefore }] } = await k.db.query('SELECT count(*)::int AS n FROM attachments');
+    const {
+      rows: [{ n: allBefore }],
+    } = await k.db.query('SELECT count(*)::int AS n FROM attachments');
     const res = await attempt();
     expect({ status: res.status, body: res.body }).toMatchObject({ status: code, body: { statusCode: code, message: expect.any(String) } });
     expect(filesUnder(store)).toEqual(filesBefore);
     expect(await footprint(k, id)).toEqual(before);
-    const { rows: [{ n: allAfter }] } = await k.db.query('SELECT count(*)::int AS n FROM attachments');
+    const {
+      rows: [{ n: allAfter }],
+    } = await k.db.query('SELECT count(*)::int AS n FROM attachments');
     expect(allAfter).toBe(allBefore);
     return res;
   }
 
   describe('accepted types, judged by content, and downloads', () => {
     const files = () => [
-      { name: 'bao-cao-tu-danh-gia.pdf', bytes: pdfBytes('Bao cao tu danh gia thon Na Lan 2026'), mime: 'application/pdf', kind: 'self_assessment_report', sent: 'application/pdf' },
+      {
+        name: 'bao-cao-tu-danh-gia.pdf',
+        bytes: pdfBytes('Bao cao tu danh gia thon Na Lan 2026'),
+        mime: 'application/pdf',
+        kind: 'self_assessment_report',
+        sent: 'application/pdf',
+      },
       { name: 'nha-van-hoa.png', bytes: pngBytes(), mime: 'image/png', kind: 'evidence', sent: 'image/png' },
       { name: 'duong-truc-thon.jpg', bytes: jpegBytes(), mime: 'image/jpeg', kind: 'evidence', sent: 'image/jpeg' },
       {
@@ -93,25 +120,35 @@ describe('certification dossiers: attachments', () => {
       expect(jpegBytes().subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     });
 
-    it.each(files().map((f) => [f.name, f] as const))('%s: 201 with its size, sha256 and sniffed type; the download is the same bytes', async (_n, f) => {
-      const res = await upload(k, staffA, draftId, { bytes: f.bytes, name: f.name, contentType: f.sent }, f.kind);
-      expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
-      expect(res.body).toEqual({ id: expect.any(String), fileName: f.name, size: f.bytes.length, sha256: sha256(f.bytes), mimeType: f.mime, kind: f.kind });
-      // Stored under its SHA-256, byte for byte.
-      expect(existsSync(contentPath(res.body.sha256))).toBe(true);
-      const got = await download(staffA, draftId, res.body.id);
-      expect(got.status).toBe(200);
-      expect(Buffer.isBuffer(got.body)).toBe(true);
-      expect(sha256(got.body)).toBe(sha256(f.bytes));
-      expect(Buffer.compare(got.body, f.bytes)).toBe(0);
-      expect(got.headers['content-type']).toMatch(new RegExp(`^${f.mime.replace(/[.+]/g, '\\$&')}`));
-      expect(got.headers['content-length']).toBe(String(f.bytes.length));
-      expect(got.headers['content-disposition']).toBe(`attachment; filename*=UTF-8''${encodeURIComponent(f.name)}`);
-      // Reviewers of the district may read the evidence too.
-      const byReviewer = await download(reviewerTD, draftId, res.body.id);
-      expect(byReviewer.status).toBe(200);
-      expect(sha256(byReviewer.body)).toBe(sha256(f.bytes));
-    });
+    it.each(files().map((f) => [f.name, f] as const))(
+      '%s: 201 with its size, sha256 and sniffed type; the download is the same bytes',
+      async (_n, f) => {
+        const res = await upload(k, staffA, draftId, { bytes: f.bytes, name: f.name, contentType: f.sent }, f.kind);
+        expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
+        expect(res.body).toEqual({
+          id: expect.any(String),
+          fileName: f.name,
+          size: f.bytes.length,
+          sha256: sha256(f.bytes),
+          mimeType: f.mime,
+          kind: f.kind,
+        });
+        // Stored under its SHA-256, byte for byte.
+        expect(existsSync(contentPath(res.body.sha256))).toBe(true);
+        const got = await download(staffA, draftId, res.body.id);
+        expect(got.status).toBe(200);
+        expect(Buffer.isBuffer(got.body)).toBe(true);
+        expect(sha256(got.body)).toBe(sha256(f.bytes));
+        expect(Buffer.compare(got.body, f.bytes)).toBe(0);
+        expect(got.headers['content-type']).toMatch(new RegExp(`^${f.mime.replace(/[.+]/g, '\\$&')}`));
+        expect(got.headers['content-length']).toBe(String(f.bytes.length));
+        expect(got.headers['content-disposition']).toBe(`attachment; filename*=UTF-8''${encodeURIComponent(f.name)}`);
+        // Reviewers of the district may read the evidence too.
+        const byReviewer = await download(reviewerTD, draftId, res.body.id);
+        expect(byReviewer.status).toBe(200);
+        expect(sha256(byReviewer.body)).toBe(sha256(f.bytes));
+      },
+    );
 
     it('the dossier lists its attachments, and the table holds the same', async () => {
       const dossier = await getDossier(k, staffA, draftId);
@@ -131,7 +168,13 @@ describe('certification dossiers: attachments', () => {
     it('a file name with Vietnamese diacritics round-trips, NFD names come back NFC, and Content-Disposition carries it in UTF-8', async () => {
       const name = 'Biên bản họp thôn Nà Lạn – lấy ý kiến (đợt 1).pdf';
       const bytes = pdfBytes('bien ban hop thon');
-      const res = await upload(k, staffA, draftId, { bytes, name: name.normalize('NFD'), contentType: 'application/pdf' }, 'meeting_minutes');
+      const res = await upload(
+        k,
+        staffA,
+        draftId,
+        { bytes, name: name.normalize('NFD'), contentType: 'application/pdf' },
+        'meeting_minutes',
+      );
       expect(res.status).toBe(201);
       expect(res.body.fileName).toBe(name);
       const row = (await rows(draftId)).find((r) => r.id === res.body.id);
@@ -179,7 +222,9 @@ describe('certification dossiers: attachments', () => {
     it('over MAX_UPLOAD_MB (1.5 MB): 413, no file under STORAGE_DIR/attachments, no row', async () => {
       const head = pdfBytes('too big');
       const bytes = Buffer.concat([head, Buffer.alloc(1.5 * 1024 * 1024 - head.length, 0x20)]);
-      const res = await refusedUpload(otherDraftId, 413, () => upload(k, staffA, otherDraftId, { bytes, name: 'qua-lon.pdf', contentType: 'application/pdf' }, 'evidence'));
+      const res = await refusedUpload(otherDraftId, 413, () =>
+        upload(k, staffA, otherDraftId, { bytes, name: 'qua-lon.pdf', contentType: 'application/pdf' }, 'evidence'),
+      );
       expect(res.body.error).toBe('Payload Too Large');
       expect(existsSync(contentPath(sha256(bytes)))).toBe(false);
       expect(filesUnder(join(store, 'tmp'))).toEqual([]);
@@ -190,10 +235,23 @@ describe('certification dossiers: attachments', () => {
 
     it.each([
       ['a Windows executable renamed .pdf', { bytes: exeBytes(), name: 'bao-cao.pdf', contentType: 'application/pdf' }],
-      ['a text file renamed .pdf', { bytes: Buffer.from('Day la van ban thuong, khong phai PDF.\n'.repeat(20)), name: 'bien-ban.pdf', contentType: 'application/pdf' }],
-      ['an HTML page renamed .docx', { bytes: Buffer.from('<html><body>to trinh</body></html>'), name: 'to-trinh.docx', contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' }],
+      [
+        'a text file renamed .pdf',
+        { bytes: Buffer.from('Day la van ban thuong, khong phai PDF.\n'.repeat(20)), name: 'bien-ban.pdf', contentType: 'application/pdf' },
+      ],
+      [
+        'an HTML page renamed .docx',
+        {
+          bytes: Buffer.from('<html><body>to trinh</body></html>'),
+          name: 'to-trinh.docx',
+          contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+        },
+      ],
       ['a shell script renamed .jpg', { bytes: Buffer.from('#!/bin/sh\nrm -rf /\n'), name: 'anh.jpg', contentType: 'image/jpeg' }],
-      ['a zip of other things renamed .docx', { bytes: zipStored([{ name: 'payload.exe', data: exeBytes() }]), name: 'ho-so.docx', contentType: 'application/zip' }],
+      [
+        'a zip of other things renamed .docx',
+        { bytes: zipStored([{ name: 'payload.exe', data: exeBytes() }]), name: 'ho-so.docx', contentType: 'application/zip' },
+      ],
       ['a GIF', { bytes: Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1'), name: 'anh.gif', contentType: 'image/gif' }],
       ['an empty file', { bytes: Buffer.alloc(0), name: 'rong.pdf', contentType: 'application/pdf' }],
     ])('%s: 415, nothing left', async (_what, file) => {
@@ -211,7 +269,10 @@ describe('certification dossiers: attachments', () => {
         k.t.http.post(`/dossiers/${otherDraftId}/attachments`).set('Authorization', staffA).send({ kind: 'evidence' }),
       );
       await refusedUpload(otherDraftId, 400, () =>
-        k.t.http.post(`/dossiers/${otherDraftId}/attachments`).set('Authorization', staffA).attach('document', pdfBytes('wrong field'), 'x.pdf'),
+        k.t.http
+          .post(`/dossiers/${otherDraftId}/attachments`)
+          .set('Authorization', staffA)
+          .attach('document', pdfBytes('wrong field'), 'x.pdf'),
       );
       await refusedUpload(otherDraftId, 400, () =>
         k.t.http
@@ -224,13 +285,27 @@ describe('certification dossiers: attachments', () => {
 
     it('a multipart body that cannot be read (no boundary, cut short): 400, nothing kept', async () => {
       let res = await refusedUpload(otherDraftId, 400, () =>
-        k.t.http.post(`/dossiers/${otherDraftId}/attachments`).set('Authorization', staffA).set('Content-Type', 'multipart/form-data').send('--x\r\n'),
+        k.t.http
+          .post(`/dossiers/${otherDraftId}/attachments`)
+          .set('Authorization', staffA)
+          .set('Content-Type', 'multipart/form-data')
+          .send('--x\r\n'),
       );
       expect(res.body.message).toMatch(/multipart/);
       const boundary = 'ntm-boundary';
-      const cut = [`--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="x.pdf"', 'Content-Type: application/pdf', '', '%PDF-1.4 cut short'].join('\r\n');
+      const cut = [
+        `--${boundary}`,
+        'Content-Disposition: form-data; name="file"; filename="x.pdf"',
+        'Content-Type: application/pdf',
+        '',
+        '%PDF-1.4 cut short',
+      ].join('\r\n');
       res = await refusedUpload(otherDraftId, 400, () =>
-        k.t.http.post(`/dossiers/${otherDraftId}/attachments`).set('Authorization', staffA).set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(cut),
+        k.t.http
+          .post(`/dossiers/${otherDraftId}/attachments`)
+          .set('Authorization', staffA)
+          .set('Content-Type', `multipart/form-data; boundary=${boundary}`)
+          .send(cut),
       );
       expect(res.body.message).toMatch(/multipart/);
     });
@@ -242,13 +317,17 @@ describe('certification dossiers: attachments', () => {
       expect(existsSync(contentPath(sha256(bytes)))).toBe(false);
       const other = pdfBytes('unknown field');
       res = await refusedUpload(otherDraftId, 400, () =>
-        k.t.http.post(`/dossiers/${otherDraftId}/attachments`).set('Authorization', staffA).field('owner', 'me').attach('file', other, 'y.pdf'),
+        k.t.http
+          .post(`/dossiers/${otherDraftId}/attachments`)
+          .set('Authorization', staffA)
+          .field('owner', 'me')
+          .attach('file', other, 'y.pdf'),
       );
       expect(res.body.message).toMatch(/owner/);
       expect(existsSync(contentPath(sha256(other)))).toBe(false);
     });
 
-    it('another commune\'s dossier: 404, a reviewer: 403, a state that takes no files: 409; the file is not kept', async () => {
+    it("another commune's dossier: 404, a reviewer: 403, a state that takes no files: 409; the file is not kept", async () => {
       const cases: [string, string, number][] = [
         [staffB, otherDraftId, 404],
         [reviewerVL, otherDraftId, 403], // reviewers never attach files: the role is refused before anything is looked up
@@ -282,7 +361,12 @@ describe('certification dossiers: attachments', () => {
 
   describe('Idempotency-Key on uploads: judged on the file as well as the fields', () => {
     const keyed = (key: string, bytes: Buffer, name: string, kind = 'evidence') =>
-      k.t.http.post(`/dossiers/${draftId}/attachments`).set('Authorization', staffA).set('Idempotency-Key', key).field('kind', kind).attach('file', bytes, name);
+      k.t.http
+        .post(`/dossiers/${draftId}/attachments`)
+        .set('Authorization', staffA)
+        .set('Idempotency-Key', key)
+        .field('kind', kind)
+        .attach('file', bytes, name);
 
     it('the same upload again: the first answer, replayed, one attachment, no temporary file', async () => {
       const bytes = pdfBytes('sent twice with one key');

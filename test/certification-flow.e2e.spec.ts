@@ -30,9 +30,17 @@ describe('village certification, end to end', () => {
       { username: 'tinh.langson', role: 'PROVINCE_OFFICER', unit: 'LS' },
     ];
     for (const u of users) {
-      const res = await t.http.post('/users').set('Authorization', admin).send({
-        username: u.username, password: 'mat-khau-123', fullName: 'Nguyễn Văn An', email: `${u.username}@example.vn`, role: u.role, unitId: await unitId(u.unit),
-      });
+      const res = await t.http
+        .post('/users')
+        .set('Authorization', admin)
+        .send({
+          username: u.username,
+          password: 'mat-khau-123',
+          fullName: 'Nguyễn Văn An',
+          email: `${u.username}@example.vn`,
+          role: u.role,
+          unitId: await unitId(u.unit),
+        });
       expect(res.status).toBe(201);
     }
     commune = await t.login('xa.daovien', 'mat-khau-123');
@@ -46,12 +54,16 @@ describe('village certification, end to end', () => {
   });
 
   const get = (auth: string, id: string) => t.http.get(`/dossiers/${id}`).set('Authorization', auth);
-  const send = (auth: string, id: string, body: Record<string, unknown>) => t.http.post(`/dossiers/${id}/events`).set('Authorization', auth).send(body);
+  const send = (auth: string, id: string, body: Record<string, unknown>) =>
+    t.http.post(`/dossiers/${id}/events`).set('Authorization', auth).send(body);
   const until = (id: string, auth: string, check: (d: { state: string; [k: string]: unknown }) => boolean, what: string) =>
-    waitFor(async () => {
-      const res = await get(auth, id);
-      return check(res.body) ? res.body : null;
-    }, { what, timeoutMs: 30000 });
+    waitFor(
+      async () => {
+        const res = await get(auth, id);
+        return check(res.body) ? res.body : null;
+      },
+      { what, timeoutMs: 30000 },
+    );
 
   async function preparedDossier(year: number): Promise<string> {
     const created = await t.http.post('/dossiers').set('Authorization', commune).send({ villageId, year });
@@ -79,7 +91,7 @@ describe('village certification, end to end', () => {
     return id;
   }
 
-  it('goes from draft to certified, and the village\'s flags follow certification and revocation', async () => {
+  it("goes from draft to certified, and the village's flags follow certification and revocation", async () => {
     const id = await preparedDossier(2026);
     const inReview = await get(reviewer, id);
     expect(inReview.body.allowedEvents).toEqual(expect.arrayContaining(['REVIEW_CRITERION', 'RETURN', 'APPROVE']));
@@ -91,7 +103,10 @@ describe('village certification, end to end', () => {
     // Return one criterion, then resubmit: the approved ones stay approved.
     for (let code = 1; code <= 16; code++) {
       const decision = code === 7 ? 'request_revision' : 'approve';
-      expect((await send(reviewer, id, { type: 'REVIEW_CRITERION', code, decision, comment: code === 7 ? 'Thu nhập chưa đạt' : undefined })).status).toBe(200);
+      expect(
+        (await send(reviewer, id, { type: 'REVIEW_CRITERION', code, decision, comment: code === 7 ? 'Thu nhập chưa đạt' : undefined }))
+          .status,
+      ).toBe(200);
     }
     // An event's response lists the caller's events in the state it led to, as GET does.
     const again = await send(reviewer, id, { type: 'REVIEW_CRITERION', code: 1, decision: 'approve' });
@@ -101,7 +116,10 @@ describe('village certification, end to end', () => {
     expect((await send(reviewer, id, { type: 'APPROVE' })).body.rule).toBe('criteria_not_all_approved');
     const returned = await send(reviewer, id, { type: 'RETURN', comment: 'Bổ sung tiêu chí 7' });
     expect(returned.body.state).toBe('revision_requested');
-    const fixed = await t.http.put(`/dossiers/${id}/criteria/7`).set('Authorization', commune).send({ met: true, note: 'Đã bổ sung số liệu thu nhập' });
+    const fixed = await t.http
+      .put(`/dossiers/${id}/criteria/7`)
+      .set('Authorization', commune)
+      .send({ met: true, note: 'Đã bổ sung số liệu thu nhập' });
     expect(fixed.status).toBe(200);
     const resubmitted = await send(commune, id, { type: 'RESUBMIT' });
     expect(resubmitted.body.state).toBe('review');
@@ -133,7 +151,11 @@ describe('village certification, end to end', () => {
     const types = history.body.map((h: { type: string }) => h.type);
     expect(types[0]).toBe('START');
     expect(types).toContain('xstate.after.consultationEnds.certification.consultation');
-    expect(history.body.find((h: { type: string }) => h.type.startsWith('xstate.after')).actor).toEqual({ id: null, role: 'SYSTEM', unitId: null });
+    expect(history.body.find((h: { type: string }) => h.type.startsWith('xstate.after')).actor).toEqual({
+      id: null,
+      role: 'SYSTEM',
+      unitId: null,
+    });
     expect(types.slice(-2)).toEqual(['SIGN_OFF', 'REVOKE']);
     history.body.forEach((h: { prevHash: string; seq: number }, i: number) => {
       expect(h.seq).toBe(i + 1);
@@ -159,7 +181,9 @@ describe('village certification, end to end', () => {
     await send(reviewer, id, { type: 'REVIEW_CRITERION', code: 3, decision: 'request_revision', comment: 'Thiếu hồ sơ' });
     expect((await send(reviewer, id, { type: 'RETURN', comment: 'Bổ sung' })).body.state).toBe('revision_requested');
     // The revision period ends: its timer, due in an hour, fires now, as the deadline worker would fire it then.
-    const { rows: [timer] } = await db.query<{ id: string }>(
+    const {
+      rows: [timer],
+    } = await db.query<{ id: string }>(
       `SELECT t.id FROM workflow_timers t JOIN workflow_instances i ON i.id = t.instance_id
         WHERE i.subject_id = $1 AND t.deadline_id = 'certification.revision' AND t.kind = 'due' AND t.status = 'pending'`,
       [id],

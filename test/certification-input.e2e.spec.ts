@@ -1,7 +1,18 @@
 import type { Response } from 'supertest';
 import {
-  CODES, createDossier, draftDossier, footprint, getDossier, inReview, pdfBytes, putCriterion, readyToSubmit, sendEvent, startKit,
-  upload, type Kit,
+  CODES,
+  createDossier,
+  draftDossier,
+  footprint,
+  getDossier,
+  inReview,
+  pdfBytes,
+  putCriterion,
+  readyToSubmit,
+  sendEvent,
+  startKit,
+  upload,
+  type Kit,
 } from './support/certification-kit.js';
 
 /**
@@ -79,18 +90,22 @@ describe('certification dossiers: bad input and refusals', () => {
         { villageId, year: 2026, state: 'certified' },
         { villageId, year: 2026, communeId: k.unit('LS-VL-01').id },
       ];
-      const { rows: [{ n: before }] } = await k.db.query('SELECT count(*)::int AS n FROM dossiers');
+      const {
+        rows: [{ n: before }],
+      } = await k.db.query('SELECT count(*)::int AS n FROM dossiers');
       for (const body of bodies) {
         const res = await k.t.http.post('/dossiers').set('Authorization', staffA).send(body);
         expect({ sent: body, status: res.status }).toEqual({ sent: body, status: 400 });
       }
       const named = await k.t.http.post('/dossiers').set('Authorization', staffA).send({ villageId, year: 1999 });
       expect(named.body.message).toMatch(/year/);
-      const { rows: [{ n: after }] } = await k.db.query('SELECT count(*)::int AS n FROM dossiers');
+      const {
+        rows: [{ n: after }],
+      } = await k.db.query('SELECT count(*)::int AS n FROM dossiers');
       expect(after).toBe(before);
     });
 
-    it('a village outside the caller\'s commune, a unit that is not a village, or no such unit: 404', async () => {
+    it("a village outside the caller's commune, a unit that is not a village, or no such unit: 404", async () => {
       for (const code of ['LS-TD-02-01', 'LS-VL-01-01', 'LS-TD-01', 'LS-TD', 'LS']) {
         const res = await createDossier(k, staffA, k.unit(code).id);
         expect({ code, ...status(res) }).toMatchObject({ code, status: 404 });
@@ -111,12 +126,14 @@ describe('certification dossiers: bad input and refusals', () => {
     it('a second open dossier for the same village and year: 409, nothing written; another year is fine', async () => {
       const villageId = k.unit('LS-TD-01-01').id;
       const count = async () =>
-        (await k.db.query(
-          `SELECT (SELECT count(*)::int FROM dossiers WHERE village_id = $1) AS dossiers,
+        (
+          await k.db.query(
+            `SELECT (SELECT count(*)::int FROM dossiers WHERE village_id = $1) AS dossiers,
                   (SELECT count(*)::int FROM workflow_instances WHERE subject_type = 'dossier') AS instances,
                   (SELECT count(*)::int FROM dossier_criteria) AS criteria`,
-          [villageId],
-        )).rows[0];
+            [villageId],
+          )
+        ).rows[0];
       const before = await count();
       const res = await createDossier(k, staffA, villageId, 2026);
       expect(status(res)).toMatchObject({ status: 409, body: { statusCode: 409, error: 'Conflict' } });
@@ -125,7 +142,9 @@ describe('certification dossiers: bad input and refusals', () => {
       expect(next.status).toBe(201);
       expect(next.body).toMatchObject({ villageId, year: 2027, state: 'draft', version: 1 });
       expect(next.body.criteria).toHaveLength(16);
-      expect(next.body.criteria.every((c: { met: unknown; review: { status: string } }) => c.met === null && c.review.status === 'pending')).toBe(true);
+      expect(
+        next.body.criteria.every((c: { met: unknown; review: { status: string } }) => c.met === null && c.review.status === 'pending'),
+      ).toBe(true);
     });
 
     it('concurrent creation for one village and year: exactly one 201, the others 409', async () => {
@@ -157,7 +176,7 @@ describe('certification dossiers: bad input and refusals', () => {
       expect(res.status).toBe(404);
     });
 
-    it('lists only dossiers inside the caller\'s unit, filtered by state', async () => {
+    it("lists only dossiers inside the caller's unit, filtered by state", async () => {
       const mine = await k.t.http.get('/dossiers?state=review&limit=500').set('Authorization', staffA);
       expect(mine.status).toBe(200);
       expect(mine.body.items.map((d: { id: string }) => d.id)).toEqual(expect.arrayContaining([reviewId, review2Id]));
@@ -201,13 +220,14 @@ describe('certification dossiers: bad input and refusals', () => {
       expect(ok.body.criteria[2]).toMatchObject({ code: 3, met: false, note: 'x'.repeat(4000) });
     });
 
-    it('another commune\'s dossier or an unknown one: 404; a reviewer or the province: 403', async () => {
+    it("another commune's dossier or an unknown one: 404; a reviewer or the province: 403", async () => {
       for (const auth of [staffB, staffVL]) await refused(draftId, 404, () => putCriterion(k, auth, draftId, 1, { met: true }));
       expect((await putCriterion(k, staffA, 'no-such-dossier', 1, { met: true })).status).toBe(404);
-      for (const auth of [reviewerTD, province, k.admin]) await refused(draftId, 403, () => putCriterion(k, auth, draftId, 1, { met: true }));
+      for (const auth of [reviewerTD, province, k.admin])
+        await refused(draftId, 403, () => putCriterion(k, auth, draftId, 1, { met: true }));
     });
 
-    it('outside draft and revision_requested: 409 with the caller\'s allowedEvents', async () => {
+    it("outside draft and revision_requested: 409 with the caller's allowedEvents", async () => {
       let res = await refused(reviewId, 409, () => putCriterion(k, staffA, reviewId, 1, { met: false }));
       expect(res.body.allowedEvents).toEqual([]);
       res = await refused(readyId, 409, () => putCriterion(k, staffA, readyId, 1, { met: false }));
@@ -236,7 +256,10 @@ describe('certification dossiers: bad input and refusals', () => {
       ];
       for (const body of bodies) {
         const before = await footprint(k, draftId);
-        const res = await k.t.http.post(`/dossiers/${draftId}/events`).set('Authorization', staffA).send(body as object);
+        const res = await k.t.http
+          .post(`/dossiers/${draftId}/events`)
+          .set('Authorization', staffA)
+          .send(body as object);
         expect({ body, status: res.status, error: res.body.error }).toEqual({ body, status: 400, error: 'Bad Request' });
         expect(res.body.message).toMatch(/type/);
         expect(await footprint(k, draftId)).toEqual(before);
@@ -244,8 +267,12 @@ describe('certification dossiers: bad input and refusals', () => {
     });
 
     it('the client cannot state the facts the rules read (unknown fields are 400)', async () => {
-      await refused(draftId, 400, () => sendEvent(k, staffA, draftId, { type: 'OPEN_CONSULTATION', facts: { unassessed: [], notMet: [] } }));
-      await refused(readyId, 400, () => sendEvent(k, staffA, readyId, { type: 'SUBMIT', agreementPercent: 95, facts: { meetingMinutes: true } }));
+      await refused(draftId, 400, () =>
+        sendEvent(k, staffA, draftId, { type: 'OPEN_CONSULTATION', facts: { unassessed: [], notMet: [] } }),
+      );
+      await refused(readyId, 400, () =>
+        sendEvent(k, staffA, readyId, { type: 'SUBMIT', agreementPercent: 95, facts: { meetingMinutes: true } }),
+      );
       await refused(draftId, 400, () => sendEvent(k, staffA, draftId, { type: 'WITHDRAW', reason: 'không cần' }));
       await refused(reviewId, 400, () => sendEvent(k, reviewerTD, reviewId, { type: 'APPROVE', force: true }));
     });
@@ -326,13 +353,17 @@ describe('certification dossiers: bad input and refusals', () => {
       expect(res.body.allowedEvents).not.toContain('WITHDRAW');
       res = await refused(readyId, 409, () => sendEvent(k, staffA, readyId, { type: 'OPEN_CONSULTATION' }));
       expect([...res.body.allowedEvents].sort()).toEqual(['SUBMIT', 'WITHDRAW']);
-      res = await refused(draftId, 409, () => sendEvent(k, reviewerTD, draftId, { type: 'REVIEW_CRITERION', code: 1, decision: 'approve' }));
+      res = await refused(draftId, 409, () =>
+        sendEvent(k, reviewerTD, draftId, { type: 'REVIEW_CRITERION', code: 1, decision: 'approve' }),
+      );
       // The caller's events, as GET shows them: the draft waits for its commune, not for the reviewer.
       expect(res.body.allowedEvents).toEqual([]);
       expect((await getDossier(k, reviewerTD, draftId)).body.allowedEvents).toEqual([]);
       res = await refused(draftId, 409, () => sendEvent(k, reviewerTD, draftId, { type: 'APPROVE' }));
       expect(res.body.allowedEvents).not.toContain('APPROVE');
-      res = await refused(reviewId, 409, () => sendEvent(k, province, reviewId, { type: 'SIGN_OFF', decisionNumber: '1/QĐ', decisionDate: '2026-12-01' }));
+      res = await refused(reviewId, 409, () =>
+        sendEvent(k, province, reviewId, { type: 'SIGN_OFF', decisionNumber: '1/QĐ', decisionDate: '2026-12-01' }),
+      );
       expect(res.body.allowedEvents).not.toContain('SIGN_OFF');
       res = await refused(reviewId, 409, () => sendEvent(k, province, reviewId, { type: 'REVOKE', reason: 'x', criteriaNoLongerMet: [1] }));
       expect(res.body.allowedEvents).not.toContain('REVOKE');
@@ -372,7 +403,9 @@ describe('certification dossiers: bad input and refusals', () => {
       expect((await upload(k, staffA, readyId, { bytes: pdfBytes('evidence'), name: 'anh.pdf' }, 'evidence')).status).toBe(201);
       res = await refused(readyId, 422, () => sendEvent(k, staffA, readyId, { type: 'SUBMIT', agreementPercent: 100 }));
       expect(res.body.rule).toBe('meeting_minutes_required');
-      expect((await upload(k, staffA, readyId, { bytes: pdfBytes('Bien ban hop thon'), name: 'bien-ban.pdf' }, 'meeting_minutes')).status).toBe(201);
+      expect(
+        (await upload(k, staffA, readyId, { bytes: pdfBytes('Bien ban hop thon'), name: 'bien-ban.pdf' }, 'meeting_minutes')).status,
+      ).toBe(201);
       for (const agreementPercent of [89.99, 50, 0]) {
         res = await refused(readyId, 422, () => sendEvent(k, staffA, readyId, { type: 'SUBMIT', agreementPercent }));
         expect(res.body).toMatchObject({ statusCode: 422, error: 'Unprocessable Entity', rule: 'agreement_below_threshold' });
@@ -393,12 +426,21 @@ describe('certification dossiers: bad input and refusals', () => {
       expect(res.body.rule).toBe('criteria_not_all_approved');
       res = await refused(review2Id, 422, () => sendEvent(k, reviewerTD, review2Id, { type: 'RETURN', comment: 'Trả lại' }));
       expect(res.body.rule).toBe('no_criterion_returned');
-      expect((await sendEvent(k, reviewerTD, review2Id, { type: 'REVIEW_CRITERION', code: 16, decision: 'request_revision', comment: 'Thiếu minh chứng' })).status).toBe(200);
+      expect(
+        (
+          await sendEvent(k, reviewerTD, review2Id, {
+            type: 'REVIEW_CRITERION',
+            code: 16,
+            decision: 'request_revision',
+            comment: 'Thiếu minh chứng',
+          })
+        ).status,
+      ).toBe(200);
       res = await refused(review2Id, 422, () => sendEvent(k, reviewerTD, review2Id, { type: 'APPROVE' }));
       expect(res.body.rule).toBe('criteria_not_all_approved');
     });
 
-    it('another commune\'s or district\'s dossier: 404 for GET, history, PUT criteria, events, attachments', async () => {
+    it("another commune's or district's dossier: 404 for GET, history, PUT criteria, events, attachments", async () => {
       const attachment = await upload(k, staffA, draftId, { bytes: pdfBytes('own'), name: 'own.pdf' }, 'evidence');
       expect(attachment.status).toBe(201);
       for (const auth of [staffB, staffVL]) {
@@ -479,13 +521,21 @@ describe('certification dossiers: bad input and refusals', () => {
 
     it('a review comment and a RETURN comment sent in NFD are stored, shown and hashed into the history in NFC', async () => {
       const comment = 'Thiếu biên bản nghiệm thu công trình điện';
-      const r1 = await sendEvent(k, reviewerTD, reviewId, { type: 'REVIEW_CRITERION', code: 4, decision: 'request_revision', comment: comment.normalize('NFD') });
+      const r1 = await sendEvent(k, reviewerTD, reviewId, {
+        type: 'REVIEW_CRITERION',
+        code: 4,
+        decision: 'request_revision',
+        comment: comment.normalize('NFD'),
+      });
       expect(r1.status).toBe(200);
       expect(r1.body.criteria[3].review).toMatchObject({ status: 'revision_requested', comment });
       const back = 'Đề nghị xã bổ sung hồ sơ tiêu chí 4';
       const r2 = await sendEvent(k, reviewerTD, reviewId, { type: 'RETURN', comment: back.normalize('NFD') });
       expect(status(r2)).toMatchObject({ status: 200, body: { state: 'revision_requested' } });
-      const history = (await k.t.http.get(`/dossiers/${reviewId}/history`).set('Authorization', staffA)).body as { type: string; payload: { comment?: string } }[];
+      const history = (await k.t.http.get(`/dossiers/${reviewId}/history`).set('Authorization', staffA)).body as {
+        type: string;
+        payload: { comment?: string };
+      }[];
       expect(history.find((h) => h.type === 'REVIEW_CRITERION')!.payload.comment).toBe(comment);
       expect(history.find((h) => h.type === 'RETURN')!.payload.comment).toBe(back);
       const verify = await k.t.http.get('/audit/verify').set('Authorization', province);

@@ -1,5 +1,15 @@
 import {
-  CODES, assignmentSettled, getDossier, inReview, putCriterion, sendEvent, startKit, tasks, upload, pdfBytes, type Kit,
+  CODES,
+  assignmentSettled,
+  getDossier,
+  inReview,
+  putCriterion,
+  sendEvent,
+  startKit,
+  tasks,
+  upload,
+  pdfBytes,
+  type Kit,
 } from './support/certification-kit.js';
 
 /**
@@ -24,7 +34,10 @@ describe('certification dossiers: jurisdiction in both trees', () => {
   let direct: string; // dossier of a village whose commune sits directly under LS (no district)
 
   async function createUnit(code: string, name: string, level: string, parentId?: string): Promise<string> {
-    const res = await k.t.http.post('/units').set('Authorization', k.admin).send({ code, name, level, ...(parentId ? { parentId } : {}) });
+    const res = await k.t.http
+      .post('/units')
+      .set('Authorization', k.admin)
+      .send({ code, name, level, ...(parentId ? { parentId } : {}) });
     if (res.status !== 201) throw new Error(`POST /units ${code}: ${res.status} ${JSON.stringify(res.body)}`);
     k.units.set(code, res.body);
     return res.body.id;
@@ -65,7 +78,7 @@ describe('certification dossiers: jurisdiction in both trees', () => {
     expect(three.body).toMatchObject({ communeId: k.unit('LS-TD-01').id, districtId: k.unit('LS-TD').id });
   });
 
-  it('the province\'s reviewer is the two-tier dossier\'s reviewer: criteria assigned to it, in its inbox, its events allowed', async () => {
+  it("the province's reviewer is the two-tier dossier's reviewer: criteria assigned to it, in its inbox, its events allowed", async () => {
     const criteria = await assignmentSettled(k, twoTier);
     expect(criteria.map((c) => c.assignee)).toEqual(Array(16).fill(reviewer2.id));
     const view = await getDossier(k, reviewer2.auth, twoTier);
@@ -79,7 +92,11 @@ describe('certification dossiers: jurisdiction in both trees', () => {
   it('the district reviewer of the three-tier tree gets 404 for it, and nothing of it in lists or inbox', async () => {
     expect((await getDossier(k, reviewerTD.auth, twoTier)).status).toBe(404);
     expect((await k.t.http.get(`/dossiers/${twoTier}/history`).set('Authorization', reviewerTD.auth)).status).toBe(404);
-    for (const body of [{ type: 'REVIEW_CRITERION', code: 1, decision: 'approve' }, { type: 'RETURN', comment: 'x' }, { type: 'APPROVE' }]) {
+    for (const body of [
+      { type: 'REVIEW_CRITERION', code: 1, decision: 'approve' },
+      { type: 'RETURN', comment: 'x' },
+      { type: 'APPROVE' },
+    ]) {
       const res = await sendEvent(k, reviewerTD.auth, twoTier, body);
       expect({ body, status: res.status }).toEqual({ body, status: 404 });
     }
@@ -97,7 +114,7 @@ describe('certification dossiers: jurisdiction in both trees', () => {
     expect((await getDossier(k, staff2.auth, threeTier)).status).toBe(404);
   });
 
-  it('in the three-tier tree the district decides: the province\'s reviewer may read but not review (403)', async () => {
+  it("in the three-tier tree the district decides: the province's reviewer may read but not review (403)", async () => {
     expect((await getDossier(k, reviewerLS.auth, threeTier)).status).toBe(200);
     const res = await sendEvent(k, reviewerLS.auth, threeTier, { type: 'REVIEW_CRITERION', code: 1, decision: 'approve' });
     expect(res.status).toBe(403);
@@ -105,7 +122,7 @@ describe('certification dossiers: jurisdiction in both trees', () => {
     expect((await tasks(k, reviewerLS.auth)).map((t) => t.subjectId)).not.toContain(threeTier);
   });
 
-  it('a province reviewer\'s inbox holds only what it may review: not a district\'s dossier, even with a criterion nobody there covers', async () => {
+  it("a province reviewer's inbox holds only what it may review: not a district's dossier, even with a criterion nobody there covers", async () => {
     const staffVL = await k.user('COMMUNE_STAFF', 'LS-VL-01');
     const reviewerVL = await k.user('REVIEWER', 'LS-VL', { criteria: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] });
     const vl = await inReview(k, staffVL.auth, 'LS-VL-01-01');
@@ -117,7 +134,7 @@ describe('certification dossiers: jurisdiction in both trees', () => {
     expect((await tasks(k, reviewerLS.auth)).map((t) => t.subjectId)).not.toContain(vl);
   });
 
-  it('a commune directly under the three-tier province is reviewed by the province\'s reviewers, not by a district', async () => {
+  it("a commune directly under the three-tier province is reviewed by the province's reviewers, not by a district", async () => {
     const view = await getDossier(k, reviewerLS.auth, direct);
     expect(view.body).toMatchObject({ districtId: null, communeId: k.unit('LS-X1').id });
     expect([...view.body.allowedEvents].sort()).toEqual(['APPROVE', 'RETURN', 'REVIEW_CRITERION']);
@@ -128,7 +145,7 @@ describe('certification dossiers: jurisdiction in both trees', () => {
     expect((await sendEvent(k, reviewerLS.auth, direct, { type: 'REVIEW_CRITERION', code: 16, decision: 'approve' })).status).toBe(200);
   });
 
-  it('the two-tier dossier goes all the way: reviewed by the province reviewer, signed by its province, the village\'s 16 flags set', async () => {
+  it("the two-tier dossier goes all the way: reviewed by the province reviewer, signed by its province, the village's 16 flags set", async () => {
     for (const code of CODES) {
       const res = await sendEvent(k, reviewer2.auth, twoTier, { type: 'REVIEW_CRITERION', code, decision: 'approve' });
       expect({ code, status: res.status }).toEqual({ code, status: 200 });
@@ -136,10 +153,16 @@ describe('certification dossiers: jurisdiction in both trees', () => {
     const approved = await sendEvent(k, reviewer2.auth, twoTier, { type: 'APPROVE' });
     expect(approved.body.state).toBe('province_review');
     // The other province's officer may not sign it (it does not exist for them).
-    expect((await sendEvent(k, provinceLS.auth, twoTier, { type: 'SIGN_OFF', decisionNumber: '1/QĐ-UBND', decisionDate: '2026-12-01' })).status).toBe(404);
+    expect(
+      (await sendEvent(k, provinceLS.auth, twoTier, { type: 'SIGN_OFF', decisionNumber: '1/QĐ-UBND', decisionDate: '2026-12-01' })).status,
+    ).toBe(404);
     expect((await tasks(k, provinceLS.auth)).map((t) => t.subjectId)).not.toContain(twoTier);
     expect((await tasks(k, province2.auth)).map((t) => t.subjectId)).toEqual([twoTier]);
-    const signed = await sendEvent(k, province2.auth, twoTier, { type: 'SIGN_OFF', decisionNumber: '45/QĐ-UBND', decisionDate: '2026-12-15' });
+    const signed = await sendEvent(k, province2.auth, twoTier, {
+      type: 'SIGN_OFF',
+      decisionNumber: '45/QĐ-UBND',
+      decisionDate: '2026-12-15',
+    });
     expect(signed.status).toBe(200);
     expect(signed.body).toMatchObject({ state: 'certified', decision: { number: '45/QĐ-UBND', date: '2026-12-15' } });
     const village = await k.t.http.get(`/units/${two.village}`).set('Authorization', province2.auth);

@@ -1,6 +1,17 @@
 import {
-  CODES, assignmentSettled, draftDossier, expectUrgencyOrder, getDossier, inReview, putCriterion, readyToSubmit, sendEvent, startKit,
-  tasks, type Kit, type TaskItem,
+  CODES,
+  assignmentSettled,
+  draftDossier,
+  expectUrgencyOrder,
+  getDossier,
+  inReview,
+  putCriterion,
+  readyToSubmit,
+  sendEvent,
+  startKit,
+  tasks,
+  type Kit,
+  type TaskItem,
 } from './support/certification-kit.js';
 
 /**
@@ -52,12 +63,14 @@ describe('certification dossiers: reviewers, assignment and the task inbox', () 
       expect(byCode[16]).toBeNull();
       // The dossier shows the same assignees.
       const view = await getDossier(k, rev1.auth, d1);
-      expect(view.body.criteria.map((c: { review: { assigneeId: string | null } }) => c.review.assigneeId)).toEqual(CODES.map((c) => byCode[c]));
+      expect(view.body.criteria.map((c: { review: { assigneeId: string | null } }) => c.review.assigneeId)).toEqual(
+        CODES.map((c) => byCode[c]),
+      );
       // The reviewer of another district got nothing.
       expect(criteria.some((c) => c.assignee === revVL.id)).toBe(false);
     });
 
-    it('a dossier with an unassigned criterion is in both reviewers\' inboxes, with its due time; not in another district\'s', async () => {
+    it("a dossier with an unassigned criterion is in both reviewers' inboxes, with its due time; not in another district's", async () => {
       for (const r of [rev1, rev2]) {
         const inbox = await tasks(k, r.auth);
         const task = inbox.find((t) => t.subjectId === d1);
@@ -122,13 +135,22 @@ describe('certification dossiers: reviewers, assignment and the task inbox', () 
         CODES.map((code) => ['approved', `Tiêu chí ${code} đạt`]),
       );
       const history = (await k.t.http.get(`/dossiers/${d2}/history`).set('Authorization', rev1.auth)).body as {
-        seq: number; type: string; actor: { id: string }; payload: { code: number }; hash: string; prevHash: string;
+        seq: number;
+        type: string;
+        actor: { id: string };
+        payload: { code: number };
+        hash: string;
+        prevHash: string;
       }[];
       const added = history.slice(historyBefore.length);
       expect(added).toHaveLength(16);
       expect(added.every((h) => h.type === 'REVIEW_CRITERION')).toBe(true);
       expect(added.map((h) => h.payload.code).sort((a, b) => a - b)).toEqual(CODES);
-      for (const h of added) expect({ code: h.payload.code, actor: h.actor.id }).toEqual({ code: h.payload.code, actor: h.payload.code <= 8 ? rev1.id : rev2.id });
+      for (const h of added)
+        expect({ code: h.payload.code, actor: h.actor.id }).toEqual({
+          code: h.payload.code,
+          actor: h.payload.code <= 8 ? rev1.id : rev2.id,
+        });
       // One chain, no gaps: seq consecutive, each prevHash the hash before.
       for (let i = 1; i < history.length; i++) {
         expect(history[i].seq).toBe(history[i - 1].seq + 1);
@@ -152,7 +174,8 @@ describe('certification dossiers: reviewers, assignment and the task inbox', () 
   describe('return and resubmit', () => {
     it('RETURN sends the dossier back; RESUBMIT puts the returned criteria back to pending, reassigned, approved ones stay approved', async () => {
       // d1: criterion 1 approved already; rev1 sends 2 and 3 back and approves 4–8; rev2 approves 9–16.
-      for (const code of [2, 3]) expect((await decide(rev1.auth, d1, code, 'request_revision', `Bổ sung minh chứng ${code}`)).status).toBe(200);
+      for (const code of [2, 3])
+        expect((await decide(rev1.auth, d1, code, 'request_revision', `Bổ sung minh chứng ${code}`)).status).toBe(200);
       for (const code of [4, 5, 6, 7, 8]) expect((await decide(rev1.auth, d1, code, 'approve')).status).toBe(200);
       for (const code of [9, 10, 11, 12, 13, 14, 15, 16]) expect((await decide(rev2.auth, d1, code, 'approve')).status).toBe(200);
       const returned = await sendEvent(k, rev2.auth, d1, { type: 'RETURN', comment: 'Đề nghị bổ sung tiêu chí 2, 3' });
@@ -201,7 +224,12 @@ describe('certification dossiers: reviewers, assignment and the task inbox', () 
       const mine = Object.fromEntries(inbox.map((t) => [t.subjectId, t]));
       expect(mine[draft]).toMatchObject({ state: 'draft', action: 'complete_self_assessment', dueAt: null, overdue: false });
       expect(mine[ready]).toMatchObject({ state: 'ready_to_submit', action: 'submit', dueAt: null, overdue: false });
-      expect(mine[back]).toMatchObject({ state: 'revision_requested', action: 'revise_and_resubmit', dueAt: expect.any(String), overdue: false });
+      expect(mine[back]).toMatchObject({
+        state: 'revision_requested',
+        action: 'revise_and_resubmit',
+        dueAt: expect.any(String),
+        overdue: false,
+      });
       // Not what waits for others: dossiers in review or with the province.
       expect(ids(inbox)).not.toContain(d1);
       expect(ids(inbox)).not.toContain(d2);
@@ -236,7 +264,11 @@ describe('certification dossiers: reviewers, assignment and the task inbox', () 
       expectUrgencyOrder(inbox);
       // d2 went to the province before d1.
       expect(ids(inbox).indexOf(d2)).toBeLessThan(ids(inbox).indexOf(d1));
-      const signed = await sendEvent(k, province.auth, d2, { type: 'SIGN_OFF', decisionNumber: '2291/QĐ-UBND', decisionDate: '2026-12-01' });
+      const signed = await sendEvent(k, province.auth, d2, {
+        type: 'SIGN_OFF',
+        decisionNumber: '2291/QĐ-UBND',
+        decisionDate: '2026-12-01',
+      });
       expect(signed.status).toBe(200);
       expect(signed.body.state).toBe('certified');
       expect(ids(await tasks(k, province.auth))).not.toContain(d2);

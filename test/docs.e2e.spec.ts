@@ -17,9 +17,12 @@ const read = (path: string) => {
 };
 
 describe('generated documents', () => {
-  it.each(workflowDefinitions.map((def) => [workflowDocPath(def), def] as const))('%s is what the workflow says (run npm run docs)', (path, def) => {
-    expect(read(path)).toBe(describeWorkflow(def));
-  });
+  it.each(workflowDefinitions.map((def) => [workflowDocPath(def), def] as const))(
+    '%s is what the workflow says (run npm run docs)',
+    (path, def) => {
+      expect(read(path)).toBe(describeWorkflow(def));
+    },
+  );
 
   it('every workflow page names each state of its machine', () => {
     for (const def of workflowDefinitions) {

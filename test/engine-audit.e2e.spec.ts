@@ -62,9 +62,9 @@ describe('engine history audit', () => {
   });
 
   it('the database refuses to update or delete a history row', async () => {
-    await expect(h.pool.query(`UPDATE workflow_events SET type = 'X' WHERE instance_id = $1 AND seq = 1`, [instances[0].id])).rejects.toThrow(
-      /append-only/,
-    );
+    await expect(
+      h.pool.query(`UPDATE workflow_events SET type = 'X' WHERE instance_id = $1 AND seq = 1`, [instances[0].id]),
+    ).rejects.toThrow(/append-only/);
     await expect(h.pool.query(`DELETE FROM workflow_events WHERE instance_id = $1`, [instances[0].id])).rejects.toThrow(/append-only/);
   });
 
@@ -175,7 +175,10 @@ describe('engine history audit', () => {
       prevHash: r.prev_hash,
     });
     await tamper(`UPDATE workflow_events SET actor_id = 'someone-else', hash = $2 WHERE instance_id = $1 AND seq = 5`, [target.id, forged]);
-    expect(await verify()).toMatchObject({ ok: false, brokenAt: { instanceId: target.id, seq: 5, reason: 'last hash does not match the instance' } });
+    expect(await verify()).toMatchObject({
+      ok: false,
+      brokenAt: { instanceId: target.id, seq: 5, reason: 'last hash does not match the instance' },
+    });
     await tamper(`UPDATE workflow_events SET actor_id = $2, hash = $3 WHERE instance_id = $1 AND seq = 5`, [target.id, r.actor_id, r.hash]);
     expect((await verify()).ok).toBe(true);
   });

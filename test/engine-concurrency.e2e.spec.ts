@@ -66,7 +66,9 @@ describe('engine: concurrency, idempotency, refusals', () => {
     const timers = await h.timers(instanceId);
     expect(timers.every((x) => x.status === (after.state === 'approved' ? 'cancelled' : 'pending'))).toBe(true);
 
-    const audit = await t.app.get(AuditService).verify({ id: 'a', username: 'admin', role: 'ADMIN', unitId: h.units.province.id, unitPath: h.units.province.path });
+    const audit = await t.app
+      .get(AuditService)
+      .verify({ id: 'a', username: 'admin', role: 'ADMIN', unitId: h.units.province.id, unitPath: h.units.province.path });
     expect(audit.ok).toBe(true);
   });
 
@@ -84,7 +86,9 @@ describe('engine: concurrency, idempotency, refusals', () => {
   it('the same event with the same idempotency key sent 10 times concurrently is applied once', async () => {
     const { subject, instanceId } = await inReview();
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => h.engine.send(subject, { type: 'REVIEW', note: 'tiêu chí 1' }, h.actors.reviewer, { idempotencyKey: 'review-1' })),
+      Array.from({ length: 10 }, () =>
+        h.engine.send(subject, { type: 'REVIEW', note: 'tiêu chí 1' }, h.actors.reviewer, { idempotencyKey: 'review-1' }),
+      ),
     );
     expect(results.filter((r) => r.applied)).toHaveLength(1);
     expect(results.filter((r) => !r.applied).every((r) => r.reason === 'duplicate')).toBe(true);
@@ -171,7 +175,7 @@ describe('engine: concurrency, idempotency, refusals', () => {
       expect(await h.footprint(started.instanceId)).toEqual(draftBefore);
     });
 
-    it('404 for an actor outside the subject\'s unit, and for a subject without an instance', async () => {
+    it("404 for an actor outside the subject's unit, and for a subject without an instance", async () => {
       const { subject, instanceId } = await inReview();
       const before = await h.footprint(instanceId);
       const otherDistrictReviewer = actorAt('REVIEWER', h.units.otherDistrict, 'cl-reviewer');
@@ -185,7 +189,7 @@ describe('engine: concurrency, idempotency, refusals', () => {
       expect(await h.footprint(instanceId)).toEqual(before);
     });
 
-    it('a refusal inside a caller\'s transaction writes nothing either, and the system actor passes authorisation', async () => {
+    it("a refusal inside a caller's transaction writes nothing either, and the system actor passes authorisation", async () => {
       const { subject, instanceId } = await inReview(1);
       const before = await h.footprint(instanceId);
       await expect(

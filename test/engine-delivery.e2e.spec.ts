@@ -52,7 +52,10 @@ describe('engine delivery: relay and reconciler', () => {
   async function expectDeliveredOnce(harness: EngineHarness, instanceIds: string[], subjects: string[]) {
     const rows = await until(
       async () => {
-        const { rows } = await harness.pool.query<{ id: string; status: string }>('SELECT id, status FROM outbox WHERE instance_id = ANY($1)', [instanceIds]);
+        const { rows } = await harness.pool.query<{ id: string; status: string }>(
+          'SELECT id, status FROM outbox WHERE instance_id = ANY($1)',
+          [instanceIds],
+        );
         return rows.length === instanceIds.length * 3 && rows.every((r) => r.status === 'done') ? rows : null;
       },
       { what: 'every effect done (arrived, reminder, overdue per instance)' },
@@ -92,7 +95,11 @@ describe('engine delivery: relay and reconciler', () => {
     worker = await startTestApp(NAME, { ...ENV, PROCESS_ROLE: 'worker', KEEP_DATABASE: '1' }, OVERRIDES);
     h = await engineHarness(worker.app, { notify });
     deadlines = worker.app.get<Queue>(getQueueToken('deadlines'));
-    await expectDeliveredOnce(h, ids, started.map((s) => s.subject));
+    await expectDeliveredOnce(
+      h,
+      ids,
+      started.map((s) => s.subject),
+    );
     await api.close();
     api = undefined;
   });
@@ -112,7 +119,8 @@ describe('engine delivery: relay and reconciler', () => {
         WHEN (NEW.status = 'dispatched' AND OLD.status = 'pending') EXECUTE FUNCTION test_refuse_dispatch('test_refused_outbox');
       CREATE TRIGGER test_refuse_timers BEFORE UPDATE ON workflow_timers FOR EACH ROW
         WHEN (NEW.dispatched_at IS NOT NULL AND OLD.dispatched_at IS NULL) EXECUTE FUNCTION test_refuse_dispatch('test_refused_timers');`);
-    const refusals = async (seq: string) => Number((await pool.query<{ last_value: string }>(`SELECT last_value FROM ${seq}`)).rows[0].last_value);
+    const refusals = async (seq: string) =>
+      Number((await pool.query<{ last_value: string }>(`SELECT last_value FROM ${seq}`)).rows[0].last_value);
     try {
       const started: { instanceId: string; subject: string }[] = [];
       for (let i = 0; i < 3; i++) {
@@ -121,7 +129,11 @@ describe('engine delivery: relay and reconciler', () => {
         await h.engine.send(subject, { type: 'SUBMIT' }, h.actors.commune);
         started.push({ instanceId: s.instanceId, subject: subject.id });
       }
-      await expectDeliveredOnce(h, started.map((s) => s.instanceId), started.map((s) => s.subject));
+      await expectDeliveredOnce(
+        h,
+        started.map((s) => s.instanceId),
+        started.map((s) => s.subject),
+      );
       // The first mark of each kind was refused and later ones went through.
       expect(await refusals('test_refused_outbox')).toBeGreaterThan(1);
       expect(await refusals('test_refused_timers')).toBeGreaterThan(1);
@@ -149,7 +161,7 @@ describe('engine delivery: relay and reconciler', () => {
     await expectDeliveredOnce(h, [s.instanceId], [subject.id]);
   });
 
-  it('every pending timer still fires once after all of Redis\'s keys of the prefix are deleted', async () => {
+  it("every pending timer still fires once after all of Redis's keys of the prefix are deleted", async () => {
     const started: { instanceId: string; subject: string }[] = [];
     for (let i = 0; i < 5; i++) {
       const subject = h.subject('wiped');
@@ -175,14 +187,24 @@ describe('engine delivery: relay and reconciler', () => {
     const wipedAt = new Date();
     expect(await deleteRedisKeys(worker!.config.queuePrefix)).toBeGreaterThan(0);
     // The rows still say the timers are pending: they must not be lost.
-    const { rows: stillPending } = await h.pool.query(`SELECT count(*)::int AS n FROM workflow_timers WHERE instance_id = ANY($1) AND status = 'pending'`, [ids]);
+    const { rows: stillPending } = await h.pool.query(
+      `SELECT count(*)::int AS n FROM workflow_timers WHERE instance_id = ANY($1) AND status = 'pending'`,
+      [ids],
+    );
     expect(stillPending[0].n).toBe(10);
 
     // The reconciler (every 500 ms here) finds them missing and the relay enqueues them again.
-    await expectDeliveredOnce(h, ids, started.map((s) => s.subject));
+    await expectDeliveredOnce(
+      h,
+      ids,
+      started.map((s) => s.subject),
+    );
     for (const x of timers) expect(await deadlines.getJobState(x.id)).toBe('completed');
     // They fired from jobs enqueued again after the loss.
-    const { rows: redispatched } = await h.pool.query<{ dispatched_at: Date }>('SELECT dispatched_at FROM workflow_timers WHERE instance_id = ANY($1)', [ids]);
+    const { rows: redispatched } = await h.pool.query<{ dispatched_at: Date }>(
+      'SELECT dispatched_at FROM workflow_timers WHERE instance_id = ANY($1)',
+      [ids],
+    );
     for (const r of redispatched) expect(r.dispatched_at.getTime()).toBeGreaterThanOrEqual(wipedAt.getTime() - 5);
   });
 

@@ -24,19 +24,29 @@ describe('worker start-up checks', () => {
 
   /** The checks as a worker built with these workflows, and the notify job or not, would run them. */
   function checks(definitions: ReturnType<typeof testWorkflow>[], withHandler: boolean) {
-    const jobs = new JobRegistry(withHandler ? [notifyRecorder().job as never] : [], { get: () => { throw new Error('no provider'); } });
+    const jobs = new JobRegistry(withHandler ? [notifyRecorder().job as never] : [], {
+      get: () => {
+        throw new Error('no provider');
+      },
+    });
     return new WorkerStartupChecks(t.app.get(EngineRepository), new WorkflowRegistry(definitions), jobs, t.app.get(Queues));
   }
 
   it('a worker whose build lacks the notify job does not start', async () => {
     const withoutNotify = jobDefinitions.filter((j) => j.name !== 'notify');
     await expect(
-      startTestApp('engine_startup', { DEADLINE_OVERRIDES: 'test.review=PT1H', KEEP_DATABASE: '1', PROCESS_ROLE: 'worker' }, { workflows: workflowDefinitions, jobs: withoutNotify }),
+      startTestApp(
+        'engine_startup',
+        { DEADLINE_OVERRIDES: 'test.review=PT1H', KEEP_DATABASE: '1', PROCESS_ROLE: 'worker' },
+        { workflows: workflowDefinitions, jobs: withoutNotify },
+      ),
     ).rejects.toThrow('Startup check: no handler for job(s) notifications/notify');
   });
 
   it('refuses a workflow whose effect has no job handler', async () => {
-    await expect(checks([testWorkflow()], false).onApplicationBootstrap()).rejects.toThrow('Startup check: no handler for job(s) notifications/notify');
+    await expect(checks([testWorkflow()], false).onApplicationBootstrap()).rejects.toThrow(
+      'Startup check: no handler for job(s) notifications/notify',
+    );
     await expect(checks([testWorkflow()], true).onApplicationBootstrap()).resolves.toBeUndefined();
   });
 

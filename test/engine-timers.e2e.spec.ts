@@ -18,7 +18,11 @@ describe('engine timers', () => {
     // `slow` leaves time to act before its timers are due, however loaded the machine.
     const notify = notifyRecorder();
     const definitions = [testWorkflow(), testWorkflow({ key: 'slow', id: 's' }), testWorkflow({ key: 'real', id: 'r' })];
-    t = await startTestApp('engine_timers', { DEADLINE_OVERRIDES: 'test.review=PT2S,slow.review=PT4S' }, engineOverrides({ definitions, notify }));
+    t = await startTestApp(
+      'engine_timers',
+      { DEADLINE_OVERRIDES: 'test.review=PT2S,slow.review=PT4S' },
+      engineOverrides({ definitions, notify }),
+    );
     h = await engineHarness(t.app, { notify });
     deadlines = t.app.get<Queue>(getQueueToken('deadlines'));
   });
@@ -153,7 +157,9 @@ describe('engine timers', () => {
     const subject = h.subject('real');
     const started = await h.engine.start('real', subject, h.actors.commune);
     await h.engine.send(subject, { type: 'SUBMIT' }, h.actors.commune);
-    const { rows } = await h.pool.query<{ at: Date }>('SELECT at FROM workflow_events WHERE instance_id = $1 AND seq = 2', [started.instanceId]);
+    const { rows } = await h.pool.query<{ at: Date }>('SELECT at FROM workflow_events WHERE instance_id = $1 AND seq = 2', [
+      started.instanceId,
+    ]);
     const submittedAt = rows[0].at;
     const timers = await h.timers(started.instanceId);
     const due = calendar.addWorkingDays(submittedAt, 10);

@@ -83,7 +83,8 @@ describe('engine: two processes on one instance', () => {
     ha.engine.use('test', {
       repeatable: true,
       async afterTransition(_tx, change) {
-        if (change.subject.id === subject.id && (change.context.reviews as number) < 3) throw new NotPermitted('role_may_not_send', { role: 'REVIEWER', event: 'REVIEW' });
+        if (change.subject.id === subject.id && (change.context.reviews as number) < 3)
+          throw new NotPermitted('role_may_not_send', { role: 'REVIEWER', event: 'REVIEW' });
       },
     });
     const sent = await ha.engine.send(subject, { type: 'REVIEW' }, ha.actors.reviewer);
@@ -96,7 +97,9 @@ describe('engine: two processes on one instance', () => {
     // Each process first remembers the row, then 20 events from each race.
     await ha.engine.send(subject, { type: 'REVIEW' }, ha.actors.reviewer);
     await hb.engine.send(subject, { type: 'REVIEW' }, hb.actors.reviewer);
-    const sends = Array.from({ length: 40 }, (_, i) => (i % 2 ? ha : hb).engine.send(subject, { type: 'REVIEW', n: i }, ha.actors.reviewer));
+    const sends = Array.from({ length: 40 }, (_, i) =>
+      (i % 2 ? ha : hb).engine.send(subject, { type: 'REVIEW', n: i }, ha.actors.reviewer),
+    );
     const results = await Promise.all(sends);
     expect(results.every((r) => r.applied)).toBe(true);
     expect(new Set(results.map((r) => r.version)).size).toBe(40);

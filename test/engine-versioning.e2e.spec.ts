@@ -57,9 +57,17 @@ describe('engine: workflow versions', () => {
     expect(second.workflowVersion).toBe(2);
     await h.engine.send(fresh, { type: 'SUBMIT' }, h.actors.commune);
     await h.engine.send(fresh, { type: 'REVIEW' }, h.actors.reviewer);
-    expect(await h.engine.send(fresh, { type: 'APPROVE' }, h.actors.reviewer)).toMatchObject({ state: 'signoff', open: true, workflowVersion: 2 });
+    expect(await h.engine.send(fresh, { type: 'APPROVE' }, h.actors.reviewer)).toMatchObject({
+      state: 'signoff',
+      open: true,
+      workflowVersion: 2,
+    });
     expect((await h.engine.inspect(fresh, h.actors.officer))?.allowedEvents).toEqual(['SIGN_OFF']);
-    expect(await h.engine.send(fresh, { type: 'SIGN_OFF' }, h.actors.officer)).toMatchObject({ state: 'approved', open: false, workflowVersion: 2 });
+    expect(await h.engine.send(fresh, { type: 'SIGN_OFF' }, h.actors.officer)).toMatchObject({
+      state: 'approved',
+      open: false,
+      workflowVersion: 2,
+    });
     expect((await h.instance(second.instanceId)).workflow_version).toBe(2);
   });
 

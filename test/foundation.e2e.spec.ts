@@ -11,6 +11,8 @@ describe('foundation smoke', () => {
     const auth = await t.login(ADMIN.username, ADMIN.password);
     const res = await t.http.get('/units?level=DISTRICT').set('Authorization', auth);
     expect(res.status).toBe(200);
-    expect(res.body.items.map((u: { name: string }) => u.name).sort()).toEqual(['Cao Lộc', 'Đình Lập', 'Lộc Bình', 'Tràng Định', 'Văn Lãng'].sort());
+    expect(res.body.items.map((u: { name: string }) => u.name).sort()).toEqual(
+      ['Cao Lộc', 'Đình Lập', 'Lộc Bình', 'Tràng Định', 'Văn Lãng'].sort(),
+    );
   });
 });

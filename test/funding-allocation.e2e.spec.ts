@@ -24,9 +24,11 @@ describe('project funding: allocation, cancellation, settlement', () => {
   });
 
   /** A project through SUBMIT and APPROVE, waiting in province_review. */
-  async function inProvinceReview(funding: { fundCode: string; amountVnd: number }[], costVnd: number, contributions = [
-    { kind: 'labor', quantity: 200, unit: 'ngày công', valueVnd: 40_000_000, pledgedBy: 'Nhân dân thôn' },
-  ]): Promise<string> {
+  async function inProvinceReview(
+    funding: { fundCode: string; amountVnd: number }[],
+    costVnd: number,
+    contributions = [{ kind: 'labor', quantity: 200, unit: 'ngày công', valueVnd: 40_000_000, pledgedBy: 'Nhân dân thôn' }],
+  ): Promise<string> {
     const created = await createProject(k, commune, { villageId, estimatedCostVnd: costVnd, funding, contributions });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
@@ -85,7 +87,13 @@ describe('project funding: allocation, cancellation, settlement', () => {
       expect((await sendProject(k, province, id, { type: 'ALLOCATE' })).status).toBe(200);
     }
     const left = poverty.availableVnd - 2 * big; // 4 bn
-    const id = await inProvinceReview([{ fundCode: 'CREDIT', amountVnd: 100_000_000 }, { fundCode: 'POVERTY_2020', amountVnd: left + 1 }], 4_900_000_000);
+    const id = await inProvinceReview(
+      [
+        { fundCode: 'CREDIT', amountVnd: 100_000_000 },
+        { fundCode: 'POVERTY_2020', amountVnd: left + 1 },
+      ],
+      4_900_000_000,
+    );
     const res = await sendProject(k, province, id, { type: 'ALLOCATE' });
     expect(res.status).toBe(422);
     expect(res.body.rule).toBe('insufficient_funds');
@@ -95,15 +103,24 @@ describe('project funding: allocation, cancellation, settlement', () => {
     // The refusal is recorded by the system and told to the province and the commune.
     const history = await k.t.http.get(`/projects/${id}/history`).set('Authorization', province);
     const { rows } = await k.db.query(
-      `SELECT e.type, e.actor_role, e.to_state FROM workflow_events e JOIN workflow_instances i ON i.id = e.instance_id WHERE i.subject_id = $1 ORDER BY e.seq`, [id],
+      `SELECT e.type, e.actor_role, e.to_state FROM workflow_events e JOIN workflow_instances i ON i.id = e.instance_id WHERE i.subject_id = $1 ORDER BY e.seq`,
+      [id],
     );
     expect(rows.map((r) => `${r.type} ${r.actor_role} ${r.to_state}`)).toEqual([
-      'START COMMUNE_STAFF draft', 'SUBMIT COMMUNE_STAFF review', 'APPROVE REVIEWER province_review', 'FUNDS_SHORT SYSTEM province_review',
+      'START COMMUNE_STAFF draft',
+      'SUBMIT COMMUNE_STAFF review',
+      'APPROVE REVIEWER province_review',
+      'FUNDS_SHORT SYSTEM province_review',
     ]);
     expect(history.status).toBe(200);
-    expect(history.body.at(-1)).toMatchObject({ type: 'FUNDS_SHORT', actor: { id: null, role: 'SYSTEM' }, payload: { reason: expect.stringContaining('POVERTY_2020') } });
+    expect(history.body.at(-1)).toMatchObject({
+      type: 'FUNDS_SHORT',
+      actor: { id: null, role: 'SYSTEM' },
+      payload: { reason: expect.stringContaining('POVERTY_2020') },
+    });
     const outbox = await k.db.query(
-      `SELECT o.payload->>'template' AS template, o.payload->'to' AS "to" FROM outbox o JOIN workflow_instances i ON i.id = o.instance_id WHERE i.subject_id = $1 ORDER BY o.seq`, [id],
+      `SELECT o.payload->>'template' AS template, o.payload->'to' AS "to" FROM outbox o JOIN workflow_instances i ON i.id = o.instance_id WHERE i.subject_id = $1 ORDER BY o.seq`,
+      [id],
     );
     expect(outbox.rows.at(-1)).toEqual({ template: 'insufficient_funds', to: ['province', 'commune'] });
   }, 60_000);
@@ -112,7 +129,10 @@ describe('project funding: allocation, cancellation, settlement', () => {
     const m0 = await fund(k, province, 'MOBILIZED');
     const c0 = await fund(k, province, 'CREDIT');
     const id = await inProvinceReview(
-      [{ fundCode: 'MOBILIZED', amountVnd: 600_000_000 }, { fundCode: 'CREDIT', amountVnd: 300_000_000 }],
+      [
+        { fundCode: 'MOBILIZED', amountVnd: 600_000_000 },
+        { fundCode: 'CREDIT', amountVnd: 300_000_000 },
+      ],
       1_000_000_000,
     );
     const allocated = await sendProject(k, province, id, { type: 'ALLOCATE' });
@@ -121,7 +141,10 @@ describe('project funding: allocation, cancellation, settlement', () => {
       { fundCode: 'CREDIT', amountVnd: 300_000_000, allocatedVnd: 300_000_000, disbursedVnd: 0 },
       { fundCode: 'MOBILIZED', amountVnd: 600_000_000, allocatedVnd: 600_000_000, disbursedVnd: 0 },
     ]);
-    expect(await fund(k, province, 'MOBILIZED')).toMatchObject({ allocatedVnd: m0.allocatedVnd + 600_000_000, availableVnd: m0.availableVnd - 600_000_000 });
+    expect(await fund(k, province, 'MOBILIZED')).toMatchObject({
+      allocatedVnd: m0.allocatedVnd + 600_000_000,
+      availableVnd: m0.availableVnd - 600_000_000,
+    });
     expect((await sendProject(k, commune, id, { type: 'START' })).body.state).toBe('in_progress');
     const progress = await sendProject(k, commune, id, { type: 'REPORT_PROGRESS', percent: 50, note: 'Đã đổ nền' });
     expect(progress.body).toMatchObject({ state: 'in_progress', progress: { percent: 50, note: 'Đã đổ nền' } });
@@ -142,18 +165,26 @@ describe('project funding: allocation, cancellation, settlement', () => {
       { fundCode: 'MOBILIZED', amountVnd: 600_000_000, allocatedVnd: 0, disbursedVnd: 540_000_000 },
     ]);
     expect(await fund(k, province, 'MOBILIZED')).toMatchObject({
-      allocatedVnd: m0.allocatedVnd, disbursedVnd: m0.disbursedVnd + 540_000_000, availableVnd: m0.availableVnd - 540_000_000,
+      allocatedVnd: m0.allocatedVnd,
+      disbursedVnd: m0.disbursedVnd + 540_000_000,
+      availableVnd: m0.availableVnd - 540_000_000,
     });
     expect(await fund(k, province, 'CREDIT')).toMatchObject({
-      allocatedVnd: c0.allocatedVnd, disbursedVnd: c0.disbursedVnd + 270_000_000, availableVnd: c0.availableVnd - 270_000_000,
+      allocatedVnd: c0.allocatedVnd,
+      disbursedVnd: c0.disbursedVnd + 270_000_000,
+      availableVnd: c0.availableVnd - 270_000_000,
     });
     const { rows } = await k.db.query(
-      `SELECT fund_code, kind, amount_vnd::text AS amount FROM fund_ledger WHERE project_id = $1 ORDER BY at, fund_code, kind`, [id],
+      `SELECT fund_code, kind, amount_vnd::text AS amount FROM fund_ledger WHERE project_id = $1 ORDER BY at, fund_code, kind`,
+      [id],
     );
     expect(rows.map((r) => `${r.kind} ${r.fund_code} ${r.amount}`).sort()).toEqual([
-      'allocate CREDIT 300000000', 'allocate MOBILIZED 600000000',
-      'disburse CREDIT 270000000', 'disburse MOBILIZED 540000000',
-      'release CREDIT 30000000', 'release MOBILIZED 60000000',
+      'allocate CREDIT 300000000',
+      'allocate MOBILIZED 600000000',
+      'disburse CREDIT 270000000',
+      'disburse MOBILIZED 540000000',
+      'release CREDIT 30000000',
+      'release MOBILIZED 60000000',
     ]);
 
     // Cancelling in progress (by the province) releases everything.

@@ -29,29 +29,40 @@ describe('project funding: deadlines, notifications and the inbox', () => {
     expect(created.status).toBe(201);
     const id = created.body.id;
     const draftTasks = (await k.t.http.get('/tasks').set('Authorization', commune)).body;
-    expect(draftTasks).toEqual(expect.arrayContaining([expect.objectContaining({ subjectType: 'project', subjectId: id, state: 'draft', action: 'submit' })]));
+    expect(draftTasks).toEqual(
+      expect.arrayContaining([expect.objectContaining({ subjectType: 'project', subjectId: id, state: 'draft', action: 'submit' })]),
+    );
 
     const submitted = await sendProject(k, commune, id, { type: 'SUBMIT' });
     expect(submitted.body.state).toBe('review');
-    expect(submitted.body.deadlines.map((d: { id: string; kind: string }) => `${d.id} ${d.kind}`).sort()).toEqual(['funding.review due', 'funding.review reminder']);
+    expect(submitted.body.deadlines.map((d: { id: string; kind: string }) => `${d.id} ${d.kind}`).sort()).toEqual([
+      'funding.review due',
+      'funding.review reminder',
+    ]);
 
-    const late = await waitFor(async () => {
-      const res = await k.t.http.get(`/projects/${id}`).set('Authorization', reviewer);
-      return res.body.overdue ? res.body : null;
-    }, { timeoutMs: 30_000, what: 'the review to become overdue' });
+    const late = await waitFor(
+      async () => {
+        const res = await k.t.http.get(`/projects/${id}`).set('Authorization', reviewer);
+        return res.body.overdue ? res.body : null;
+      },
+      { timeoutMs: 30_000, what: 'the review to become overdue' },
+    );
     expect(late.state).toBe('review');
 
     const tasks = (await k.t.http.get('/tasks').set('Authorization', reviewer)).body;
     expect(tasks[0]).toMatchObject({ subjectType: 'project', subjectId: id, state: 'review', action: 'review_project', overdue: true });
 
-    const outbox = await waitFor(async () => {
-      const { rows } = await k.db.query(
-        `SELECT o.payload->>'template' AS template, o.status FROM outbox o JOIN workflow_instances i ON i.id = o.instance_id
+    const outbox = await waitFor(
+      async () => {
+        const { rows } = await k.db.query(
+          `SELECT o.payload->>'template' AS template, o.status FROM outbox o JOIN workflow_instances i ON i.id = o.instance_id
           WHERE i.subject_id = $1 ORDER BY o.seq`,
-        [id],
-      );
-      return rows.length >= 3 && rows.every((r) => r.status === 'done') ? rows : null;
-    }, { timeoutMs: 30_000, what: 'the notify effects to be delivered' });
+          [id],
+        );
+        return rows.length >= 3 && rows.every((r) => r.status === 'done') ? rows : null;
+      },
+      { timeoutMs: 30_000, what: 'the notify effects to be delivered' },
+    );
     expect(outbox!.map((r: { template: string }) => r.template)).toEqual(['project_submitted', 'reminder', 'overdue']);
 
     // Forwarding clears the flag; the province's clock starts.

@@ -28,7 +28,10 @@ describe('project funding: proposals, rules, receipts, jurisdiction', () => {
   const valid = () => ({
     villageId,
     estimatedCostVnd: 1_000_000_000,
-    funding: [{ fundCode: 'NTM_ANNUAL', amountVnd: 700_000_000 }, { fundCode: 'LOCAL_BUDGET', amountVnd: 200_000_000 }],
+    funding: [
+      { fundCode: 'NTM_ANNUAL', amountVnd: 700_000_000 },
+      { fundCode: 'LOCAL_BUDGET', amountVnd: 200_000_000 },
+    ],
     contributions: [labour, land],
   });
 
@@ -37,7 +40,11 @@ describe('project funding: proposals, rules, receipts, jurisdiction', () => {
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(7);
     expect(res.body.find((f: { code: string }) => f.code === 'NTM_RESERVE_2019')).toMatchObject({
-      centralBudget: true, plannedVnd: 51_290_000_000, allocatedVnd: 0, disbursedVnd: 0, availableVnd: 51_290_000_000,
+      centralBudget: true,
+      plannedVnd: 51_290_000_000,
+      allocatedVnd: 0,
+      disbursedVnd: 0,
+      availableVnd: 51_290_000_000,
     });
     expect((await k.t.http.get('/funds')).status).toBe(401);
   });
@@ -46,18 +53,37 @@ describe('project funding: proposals, rules, receipts, jurisdiction', () => {
     const res = await createProject(k, commune, { ...valid(), estimatedCostVnd: '1000000000' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
-      villageId, communeId: k.unit('LS-TD-01').id, districtId: k.unit('LS-TD').id, state: 'draft', criterionCode: 2,
-      estimatedCostVnd: 1_000_000_000, pledgedVnd: 100_000_000, receivedVnd: 0,
-      funding: [{ fundCode: 'LOCAL_BUDGET', amountVnd: 200_000_000 }, { fundCode: 'NTM_ANNUAL', amountVnd: 700_000_000 }],
+      villageId,
+      communeId: k.unit('LS-TD-01').id,
+      districtId: k.unit('LS-TD').id,
+      state: 'draft',
+      criterionCode: 2,
+      estimatedCostVnd: 1_000_000_000,
+      pledgedVnd: 100_000_000,
+      receivedVnd: 0,
+      funding: [
+        { fundCode: 'LOCAL_BUDGET', amountVnd: 200_000_000 },
+        { fundCode: 'NTM_ANNUAL', amountVnd: 700_000_000 },
+      ],
     });
     expect(res.body.contributions).toHaveLength(2);
-    expect(res.body.contributions[1]).toMatchObject({ kind: 'land', quantity: 120.5, unit: 'm2', valueVnd: 40_000_000, receivedQuantity: 0, receivedVnd: 0 });
+    expect(res.body.contributions[1]).toMatchObject({
+      kind: 'land',
+      quantity: 120.5,
+      unit: 'm2',
+      valueVnd: 40_000_000,
+      receivedQuantity: 0,
+      receivedVnd: 0,
+    });
     expect(res.body.allowedEvents.sort()).toEqual(['CANCEL', 'SUBMIT']);
     const list = await k.t.http.get('/projects').query({ state: 'draft' }).set('Authorization', reviewer);
     expect(list.status).toBe(200);
     expect(list.body.items.map((p: { id: string }) => p.id)).toContain(res.body.id);
     expect(list.body.nextCursor).toBeNull();
-    expect((await k.t.http.get('/projects').query({ state: 'settled' }).set('Authorization', reviewer)).body).toEqual({ items: [], nextCursor: null });
+    expect((await k.t.http.get('/projects').query({ state: 'settled' }).set('Authorization', reviewer)).body).toEqual({
+      items: [],
+      nextCursor: null,
+    });
   });
 
   it('refuses by rule: community contribution, the special mechanism cap, funding beyond the cost', async () => {
@@ -65,7 +91,9 @@ describe('project funding: proposals, rules, receipts, jurisdiction', () => {
     expect(noPledge.status).toBe(422);
     expect(noPledge.body.rule).toBe('community_contribution_required');
     // A local fund alone needs no pledge.
-    expect((await createProject(k, commune, { ...valid(), funding: [{ fundCode: 'LOCAL_BUDGET', amountVnd: 1 }], contributions: [] })).status).toBe(201);
+    expect(
+      (await createProject(k, commune, { ...valid(), funding: [{ fundCode: 'LOCAL_BUDGET', amountVnd: 1 }], contributions: [] })).status,
+    ).toBe(201);
     const atCap = await createProject(k, commune, { ...valid(), estimatedCostVnd: 3_000_000_000 });
     expect(atCap.status).toBe(422);
     expect(atCap.body.rule).toBe('special_mechanism_cap');
@@ -87,7 +115,12 @@ describe('project funding: proposals, rules, receipts, jurisdiction', () => {
       { funding: [{ fundCode: 'LOCAL_BUDGET', amountVnd: '-1' }] },
       { funding: [{ fundCode: 'LOCAL_BUDGET', amountVnd: 10.25 }] },
       { funding: [{ fundCode: 'NO_SUCH_FUND', amountVnd: 1 }] },
-      { funding: [{ fundCode: 'LOCAL_BUDGET', amountVnd: 1 }, { fundCode: 'LOCAL_BUDGET', amountVnd: 2 }] },
+      {
+        funding: [
+          { fundCode: 'LOCAL_BUDGET', amountVnd: 1 },
+          { fundCode: 'LOCAL_BUDGET', amountVnd: 2 },
+        ],
+      },
       { contributions: [{ ...labour, valueVnd: 0 }] },
       { contributions: [{ ...labour, kind: 'gold' }] },
       { contributions: [{ ...labour, quantity: -1 }] },
@@ -101,7 +134,7 @@ describe('project funding: proposals, rules, receipts, jurisdiction', () => {
     }
   });
 
-  it('only the village\'s commune proposes: reviewers 403, another commune 404', async () => {
+  it("only the village's commune proposes: reviewers 403, another commune 404", async () => {
     expect((await createProject(k, reviewer, valid())).status).toBe(403);
     expect((await createProject(k, otherCommune, valid())).status).toBe(404);
   });
@@ -109,14 +142,26 @@ describe('project funding: proposals, rules, receipts, jurisdiction', () => {
   it('reviewers adjust the funding lines when they APPROVE, under the same rules', async () => {
     const id = (await createProject(k, commune, valid())).body.id;
     expect((await sendProject(k, commune, id, { type: 'SUBMIT' })).body.state).toBe('review');
-    expect((await sendProject(k, reviewer, id, { type: 'APPROVE', funding: [{ fundCode: 'LOCAL_BUDGET', amountVnd: 950_000_000 }] })).body.rule)
-      .toBe('funding_exceeds_cost');
+    expect(
+      (await sendProject(k, reviewer, id, { type: 'APPROVE', funding: [{ fundCode: 'LOCAL_BUDGET', amountVnd: 950_000_000 }] })).body.rule,
+    ).toBe('funding_exceeds_cost');
     expect((await sendProject(k, reviewer, id, { type: 'APPROVE', funding: [{ fundCode: 'NOPE', amountVnd: 1 }] })).status).toBe(400);
-    expect((await sendProject(k, reviewer, id, { type: 'APPROVE', funding: [{ fundCode: 'LOCAL_BUDGET', amountVnd: 0 }] })).status).toBe(400);
-    const ok = await sendProject(k, reviewer, id, { type: 'APPROVE', funding: [{ fundCode: 'CREDIT', amountVnd: '500000000' }, { fundCode: 'NTM_ANNUAL', amountVnd: 400_000_000 }] });
+    expect((await sendProject(k, reviewer, id, { type: 'APPROVE', funding: [{ fundCode: 'LOCAL_BUDGET', amountVnd: 0 }] })).status).toBe(
+      400,
+    );
+    const ok = await sendProject(k, reviewer, id, {
+      type: 'APPROVE',
+      funding: [
+        { fundCode: 'CREDIT', amountVnd: '500000000' },
+        { fundCode: 'NTM_ANNUAL', amountVnd: 400_000_000 },
+      ],
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.state).toBe('province_review');
-    expect(ok.body.funding.map((f: { fundCode: string; amountVnd: number }) => [f.fundCode, f.amountVnd])).toEqual([['CREDIT', 500_000_000], ['NTM_ANNUAL', 400_000_000]]);
+    expect(ok.body.funding.map((f: { fundCode: string; amountVnd: number }) => [f.fundCode, f.amountVnd])).toEqual([
+      ['CREDIT', 500_000_000],
+      ['NTM_ANNUAL', 400_000_000],
+    ]);
     expect((await sendProject(k, commune, id, { type: 'ALLOCATE' })).status).toBe(403);
     const allocated = await sendProject(k, province, id, { type: 'ALLOCATE' });
     expect(allocated.body.state).toBe('approved');
@@ -167,11 +212,22 @@ describe('project funding: proposals, rules, receipts, jurisdiction', () => {
     const created = (await createProject(k, commune, valid())).body;
     const [lab, ld] = created.contributions;
     const url = (cid: string) => `/projects/${created.id}/contributions/${cid}/receipts`;
-    const first = await k.t.http.post(url(lab.id)).set('Authorization', commune).send({ quantity: 100, valueVnd: 20_000_000, receivedAt: '2026-12-01' });
+    const first = await k.t.http
+      .post(url(lab.id))
+      .set('Authorization', commune)
+      .send({ quantity: 100, valueVnd: 20_000_000, receivedAt: '2026-12-01' });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ contributionId: lab.id, quantity: 100, valueVnd: 20_000_000, receivedAt: '2026-12-01' });
-    await k.t.http.post(url(lab.id)).set('Authorization', commune).send({ quantity: 50.5, valueVnd: '10000000', receivedAt: '2026-12-05' }).expect(201);
-    await k.t.http.post(url(ld.id)).set('Authorization', commune).send({ quantity: 120.5, valueVnd: 40_000_000, receivedAt: '2026-12-02' }).expect(201);
+    await k.t.http
+      .post(url(lab.id))
+      .set('Authorization', commune)
+      .send({ quantity: 50.5, valueVnd: '10000000', receivedAt: '2026-12-05' })
+      .expect(201);
+    await k.t.http
+      .post(url(ld.id))
+      .set('Authorization', commune)
+      .send({ quantity: 120.5, valueVnd: 40_000_000, receivedAt: '2026-12-02' })
+      .expect(201);
     const view = (await k.t.http.get(`/projects/${created.id}`).set('Authorization', reviewer)).body;
     expect(view.contributions.map((c: Record<string, unknown>) => [c.kind, c.valueVnd, c.receivedQuantity, c.receivedVnd])).toEqual([
       ['labor', 60_000_000, 150.5, 30_000_000],
@@ -188,9 +244,16 @@ describe('project funding: proposals, rules, receipts, jurisdiction', () => {
     ]) {
       expect((await k.t.http.post(url(lab.id)).set('Authorization', commune).send(body)).status).toBe(400);
     }
-    expect((await k.t.http.post(url(lab.id)).set('Authorization', reviewer).send({ quantity: 1, valueVnd: 1, receivedAt: '2026-12-01' })).status).toBe(403);
-    expect((await k.t.http.post(url(lab.id)).set('Authorization', otherCommune).send({ quantity: 1, valueVnd: 1, receivedAt: '2026-12-01' })).status).toBe(404);
-    expect((await k.t.http.post(url('nope')).set('Authorization', commune).send({ quantity: 1, valueVnd: 1, receivedAt: '2026-12-01' })).status).toBe(404);
+    expect(
+      (await k.t.http.post(url(lab.id)).set('Authorization', reviewer).send({ quantity: 1, valueVnd: 1, receivedAt: '2026-12-01' })).status,
+    ).toBe(403);
+    expect(
+      (await k.t.http.post(url(lab.id)).set('Authorization', otherCommune).send({ quantity: 1, valueVnd: 1, receivedAt: '2026-12-01' }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await k.t.http.post(url('nope')).set('Authorization', commune).send({ quantity: 1, valueVnd: 1, receivedAt: '2026-12-01' })).status,
+    ).toBe(404);
   });
 
   it('jurisdiction: another commune sees no project of this one (404 on read, events and lists)', async () => {
@@ -202,6 +265,13 @@ describe('project funding: proposals, rules, receipts, jurisdiction', () => {
     expect(theirs.status).toBe(200);
     expect(theirs.body).toEqual({ items: [], nextCursor: null });
     expect((await k.t.http.get(`/projects/${id}`).set('Authorization', province)).status).toBe(200);
-    expect((await k.t.http.get('/projects').query({ unitId: k.unit('LS-TD-02').id }).set('Authorization', commune)).status).toBe(404);
+    expect(
+      (
+        await k.t.http
+          .get('/projects')
+          .query({ unitId: k.unit('LS-TD-02').id })
+          .set('Authorization', commune)
+      ).status,
+    ).toBe(404);
   });
 });

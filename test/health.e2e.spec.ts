@@ -21,7 +21,10 @@ describe('health', () => {
       const res = await t.http.get('/health');
       expect(res.status).toBe(200);
       expect(res.body).toEqual(
-        expect.objectContaining({ status: 'ok', details: expect.objectContaining({ database: { status: 'up' }, redis: { status: 'up' } }) }),
+        expect.objectContaining({
+          status: 'ok',
+          details: expect.objectContaining({ database: { status: 'up' }, redis: { status: 'up' } }),
+        }),
       );
     });
 

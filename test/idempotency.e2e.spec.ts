@@ -67,7 +67,11 @@ describe('Idempotency-Key on POST routes', () => {
   });
 
   it('refuses a malformed key', async () => {
-    const res = await t.http.post('/users').set('Authorization', admin).set('Idempotency-Key', 'bad key with spaces').send(body('idem.five'));
+    const res = await t.http
+      .post('/users')
+      .set('Authorization', admin)
+      .set('Idempotency-Key', 'bad key with spaces')
+      .send(body('idem.five'));
     expect(res.status).toBe(400);
     expect(res.body.message).toMatch(/Idempotency-Key/);
   });

@@ -30,7 +30,9 @@ describe('If-Match and ETags on dossiers and projects', () => {
    */
   const assignedInReview = async (villageCode: string) => {
     const id = await inReview(k, commune, villageCode);
-    await waitFor(async () => (await getDossier(k, reviewer, id)).body.criteria.every((c: { review: { assigneeId: string | null } }) => c.review.assigneeId));
+    await waitFor(async () =>
+      (await getDossier(k, reviewer, id)).body.criteria.every((c: { review: { assigneeId: string | null } }) => c.review.assigneeId),
+    );
     return id;
   };
   const putCriterion = (id: string, code: number, met: boolean, ifMatch?: string) => {
@@ -92,7 +94,11 @@ describe('If-Match and ETags on dossiers and projects', () => {
     expect(same.status).toBe(304);
     expect(same.text ?? '').toBe('');
     // Asking for no cached copy gets the body, as Express's freshness check did.
-    const fresh = await k.t.http.get(`/dossiers/${id}`).set('Authorization', commune).set('If-None-Match', after.headers.etag).set('Cache-Control', 'no-cache');
+    const fresh = await k.t.http
+      .get(`/dossiers/${id}`)
+      .set('Authorization', commune)
+      .set('If-None-Match', after.headers.etag)
+      .set('Cache-Control', 'no-cache');
     expect(fresh.status).toBe(200);
     expect(fresh.headers.etag).toBe(after.headers.etag);
   });
@@ -121,14 +127,24 @@ describe('If-Match and ETags on dossiers and projects', () => {
     expect(read.headers.etag).toMatch(/^"[\w-]+"$/);
     // A receipt changes what the project reads (received quantity) without an event.
     const labour = created.body.contributions[0].id as string;
-    const receipt = await k.t.http.post(`/projects/${id}/contributions/${labour}/receipts`).set('Authorization', commune)
+    const receipt = await k.t.http
+      .post(`/projects/${id}/contributions/${labour}/receipts`)
+      .set('Authorization', commune)
       .send({ quantity: 10, valueVnd: 3_000_000, receivedAt: '2026-11-20' });
     expect(receipt.status).toBe(201);
-    const stale = await k.t.http.post(`/projects/${id}/events`).set('Authorization', commune).set('If-Match', read.headers.etag).send({ type: 'SUBMIT' });
+    const stale = await k.t.http
+      .post(`/projects/${id}/events`)
+      .set('Authorization', commune)
+      .set('If-Match', read.headers.etag)
+      .send({ type: 'SUBMIT' });
     expect(stale.status).toBe(409);
     const now = await k.t.http.get(`/projects/${id}`).set('Authorization', commune);
     expect(now.body.state).toBe('draft');
-    const ok = await k.t.http.post(`/projects/${id}/events`).set('Authorization', commune).set('If-Match', now.headers.etag).send({ type: 'SUBMIT' });
+    const ok = await k.t.http
+      .post(`/projects/${id}/events`)
+      .set('Authorization', commune)
+      .set('If-Match', now.headers.etag)
+      .send({ type: 'SUBMIT' });
     expect(ok.status).toBe(200);
     expect(ok.body.state).toBe('review');
   });

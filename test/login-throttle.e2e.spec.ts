@@ -93,7 +93,10 @@ describe('sign-in throttling', () => {
 
     it('throttles an address that guesses many accounts, but not other addresses (X-Forwarded-For from a local proxy)', async () => {
       for (let i = 0; i < 3; i++) {
-        const res = await t.http.post('/auth/login').set('X-Forwarded-For', '203.0.113.7').send({ username: `guess-${i}`, password: 'wrong-password' });
+        const res = await t.http
+          .post('/auth/login')
+          .set('X-Forwarded-For', '203.0.113.7')
+          .send({ username: `guess-${i}`, password: 'wrong-password' });
         expect(res.status).toBe(401);
       }
       const fromGuesser = await t.http.post('/auth/login').set('X-Forwarded-For', '203.0.113.7').send(ADMIN);

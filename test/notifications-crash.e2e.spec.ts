@@ -3,7 +3,16 @@ import { Queue } from 'bullmq';
 import pg from 'pg';
 import { DEFAULT_JOB_OPTIONS, redisConnection } from '../src/queues/bullmq.js';
 import { ADMIN, startTestApp, waitFor, type TestApp } from './support/app.js';
-import { createRecipient, deliveriesOf, emitNotify, outboxStatus, startSmtpServer, unit, type ReceivedMail, type TestSmtpServer } from './support/notifications.js';
+import {
+  createRecipient,
+  deliveriesOf,
+  emitNotify,
+  outboxStatus,
+  startSmtpServer,
+  unit,
+  type ReceivedMail,
+  type TestSmtpServer,
+} from './support/notifications.js';
 import { transpileForNode } from './support/transpile.js';
 
 interface WorkerProcess {
@@ -33,7 +42,11 @@ describe('notifications: a worker killed mid-send', () => {
     // An API process only: the workers of this test are the child processes.
     t = await startTestApp('notifications_crash', { PROCESS_ROLE: 'api', MAIL_TRANSPORT: 'smtp', SMTP_URL: smtp.url });
     pool = new pg.Pool({ connectionString: t.config.databaseUrl, max: 4 });
-    queue = new Queue('notifications', { connection: redisConnection(t.config.redisUrl), prefix: t.config.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    queue = new Queue('notifications', {
+      connection: redisConnection(t.config.redisUrl),
+      prefix: t.config.queuePrefix,
+      defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    });
     worker = transpileForNode('test/support/notifications-worker.ts');
     const admin = await t.login(ADMIN.username, ADMIN.password);
     await pool.query(`UPDATE users SET active = false WHERE username LIKE 'demo.%'`);
@@ -96,7 +109,13 @@ describe('notifications: a worker killed mid-send', () => {
   /** Writes a notify effect for the commune and enqueues it as the relay does (job id = outbox row id). */
   async function effect(template: string) {
     const subjectId = `${village.id}~${++serial}`;
-    const { outboxId, payload } = await emitNotify(pool, { subjectType: 'place', subjectId, unitPath: village.path, template, to: ['commune'] });
+    const { outboxId, payload } = await emitNotify(pool, {
+      subjectType: 'place',
+      subjectId,
+      unitPath: village.path,
+      template,
+      to: ['commune'],
+    });
     await queue.add('notify', { outboxId, ...payload }, { jobId: outboxId });
     await pool.query(`UPDATE outbox SET status = 'dispatched', dispatched_at = now() WHERE id = $1`, [outboxId]);
     return { outboxId, subjectId };
@@ -119,13 +138,18 @@ describe('notifications: a worker killed mid-send', () => {
     const { outboxId, subjectId } = await effect('dossier_arrived');
     await held;
     // The whole message is at the server; the worker waits for its answer. Its row is claimed, the next one not yet.
-    expect((await deliveriesOf(pool, outboxId)).map((r) => [r.email, r.status])).toEqual(readers.map((r, i) => [r.email, i === 0 ? 'sending' : 'pending']).sort());
+    expect((await deliveriesOf(pool, outboxId)).map((r) => [r.email, r.status])).toEqual(
+      readers.map((r, i) => [r.email, i === 0 ? 'sending' : 'pending']).sort(),
+    );
     first.child.kill('SIGKILL');
     expect(await first.exit).toEqual({ code: null, signal: 'SIGKILL' });
     smtp.release('accept'); // too late: its connection is gone
 
     const second = await startWorker();
-    await waitFor(async () => (await outboxStatus(pool, outboxId)) === 'done', { what: 'the stalled job taken over and finished', timeoutMs: 30_000 });
+    await waitFor(async () => (await outboxStatus(pool, outboxId)) === 'done', {
+      what: 'the stalled job taken over and finished',
+      timeoutMs: 30_000,
+    });
     // The message in flight when the worker died was not sent again; the one it had not reached was sent once.
     expect(mailsTo(smtp.received, subjectId, readers[0].email)).toHaveLength(1);
     expect(mailsTo(smtp.received, subjectId, readers[1].email)).toHaveLength(1);
@@ -159,10 +183,16 @@ describe('notifications: a worker killed mid-send', () => {
       first.child.kill('SIGKILL');
       expect(await first.exit).toEqual({ code: null, signal: 'SIGKILL' });
       expect(mailsTo(smtp.accepted, subjectId, readers[0].email).map((m) => m.messageId)).toEqual([messageId]);
-      expect((await deliveriesOf(pool, outboxId)).find((r) => r.email === readers[0].email)).toMatchObject({ status: 'sending', message_id: messageId });
+      expect((await deliveriesOf(pool, outboxId)).find((r) => r.email === readers[0].email)).toMatchObject({
+        status: 'sending',
+        message_id: messageId,
+      });
 
       await startWorker();
-      await waitFor(async () => (await outboxStatus(pool, outboxId)) === 'done', { what: 'the stalled job taken over and finished', timeoutMs: 30_000 });
+      await waitFor(async () => (await outboxStatus(pool, outboxId)) === 'done', {
+        what: 'the stalled job taken over and finished',
+        timeoutMs: 30_000,
+      });
       expect(mailsTo(smtp.received, subjectId, readers[0].email)).toHaveLength(1);
       expect(mailsTo(smtp.received, subjectId, readers[1].email)).toHaveLength(1);
       const rows = await deliveriesOf(pool, outboxId);

@@ -39,7 +39,13 @@ describe('notifications: delivery over SMTP', () => {
   let serial = 0;
   const errors: string[] = [];
   // The application's logger: errors kept, for the failures that must be visible in the logs.
-  const logger: LoggerService = { log: () => undefined, warn: () => undefined, debug: () => undefined, verbose: () => undefined, error: (message: unknown) => errors.push(String(message)) };
+  const logger: LoggerService = {
+    log: () => undefined,
+    warn: () => undefined,
+    debug: () => undefined,
+    verbose: () => undefined,
+    error: (message: unknown) => errors.push(String(message)),
+  };
 
   beforeAll(async () => {
     smtp = await startSmtpServer();
@@ -51,7 +57,13 @@ describe('notifications: delivery over SMTP', () => {
     village = await unit(n.pool, 'LS-DL-01-01');
     const commune = await unit(n.pool, 'LS-DL-01');
     communeVi = await createRecipient(t, admin, { role: 'COMMUNE_STAFF', unitId: commune.id, fullName: 'Hoàng Thị Lan', tag: 'lan' });
-    communeEn = await createRecipient(t, admin, { role: 'COMMUNE_STAFF', unitId: commune.id, fullName: 'Lý Văn Đức', locale: 'en', tag: 'duc' });
+    communeEn = await createRecipient(t, admin, {
+      role: 'COMMUNE_STAFF',
+      unitId: commune.id,
+      fullName: 'Lý Văn Đức',
+      locale: 'en',
+      tag: 'duc',
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -82,7 +94,12 @@ describe('notifications: delivery over SMTP', () => {
 
   it('renders every template in Vietnamese and in English: UTF-8 subject, text and HTML parts, due date, link, Message-ID', async () => {
     const expected: { template: TemplateName; subjectId: string; outboxId: string }[] = [];
-    const details = { comment: 'Thiếu <biên bản> họp thôn', reason: 'Tiêu chí 3 chưa đạt', decisionNumber: '1234/QĐ-UBND', decisionDate: '2026-12-05' };
+    const details = {
+      comment: 'Thiếu <biên bản> họp thôn',
+      reason: 'Tiêu chí 3 chưa đạt',
+      decisionNumber: '1234/QĐ-UBND',
+      decisionDate: '2026-12-05',
+    };
     for (const template of TEMPLATE_NAMES) {
       const subjectId = await subject(
         template.startsWith('project_') || ['funds_allocated', 'insufficient_funds', 'acceptance_requested'].includes(template)
@@ -108,7 +125,10 @@ describe('notifications: delivery over SMTP', () => {
     for (const { template, subjectId, outboxId } of expected) {
       const mails = mailsOf(subjectId);
       expect(mails.map((m) => m.to[0]).sort()).toEqual([communeVi.email, communeEn.email].sort());
-      for (const [reader, locale] of [[communeVi, 'vi'], [communeEn, 'en']] as const) {
+      for (const [reader, locale] of [
+        [communeVi, 'vi'],
+        [communeEn, 'en'],
+      ] as const) {
         const mail = mails.find((m) => m.to[0] === reader.email)!;
         const description = n.subjects.get(subjectId)!;
         const want = renderTemplate(template, {
@@ -157,7 +177,9 @@ describe('notifications: delivery over SMTP', () => {
     const returned = mailsOf(expected.find((e) => e.template === 'dossier_returned')!.subjectId).find((m) => m.to[0] === communeVi.email)!;
     expect(returned.parsed.text).toContain('Ý kiến: Thiếu <biên bản> họp thôn');
     expect(returned.parsed.html).toContain('Ý kiến: Thiếu &lt;biên bản&gt; họp thôn');
-    const certified = mailsOf(expected.find((e) => e.template === 'dossier_certified')!.subjectId).find((m) => m.to[0] === communeVi.email)!;
+    const certified = mailsOf(expected.find((e) => e.template === 'dossier_certified')!.subjectId).find(
+      (m) => m.to[0] === communeVi.email,
+    )!;
     expect(certified.parsed.text).toContain('theo Quyết định số 1234/QĐ-UBND ngày 05/12/2026');
     expect(await metric('notifications_sent_total', { template: 'dossier_arrived' })).toBe(2);
   }, 120_000);
@@ -174,7 +196,13 @@ describe('notifications: delivery over SMTP', () => {
     };
     try {
       const started = Date.now();
-      const { outboxId } = await emitNotify(n.pool, { subjectType: n.subjectType, subjectId, unitPath: village.path, template: 'dossier_returned', to: ['commune'] });
+      const { outboxId } = await emitNotify(n.pool, {
+        subjectType: n.subjectType,
+        subjectId,
+        unitPath: village.path,
+        template: 'dossier_returned',
+        to: ['commune'],
+      });
       await done(outboxId);
       // BullMQ's exponential backoff (1 s, then 2 s) between the attempts.
       expect(Date.now() - started).toBeGreaterThanOrEqual(2_500);
@@ -203,7 +231,13 @@ describe('notifications: delivery over SMTP', () => {
         : 'accept';
     try {
       const before = await metric('notifications_failed_total', { template: 'review_reminder', reason: 'rejected' });
-      const { outboxId } = await emitNotify(n.pool, { subjectType: n.subjectType, subjectId, unitPath: village.path, template: 'review_reminder', to: ['commune'] });
+      const { outboxId } = await emitNotify(n.pool, {
+        subjectType: n.subjectType,
+        subjectId,
+        unitPath: village.path,
+        template: 'review_reminder',
+        to: ['commune'],
+      });
       await done(outboxId);
       const rows = await deliveriesOf(n.pool, outboxId);
       expect(rows.find((r) => r.email === communeEn.email)).toMatchObject({ status: 'failed', attempts: 1 });
@@ -220,11 +254,19 @@ describe('notifications: delivery over SMTP', () => {
   it('a message still refused after the last attempt: the row says failed, the outbox row failed, counted and logged', async () => {
     const subjectId = await subject();
     smtp.verdict = (m) =>
-      m.parsed.headers.get('x-ntm-subject') === `${n.subjectType}/${subjectId}` ? { code: 421, message: '4.7.0 Try again later' } : 'accept';
+      m.parsed.headers.get('x-ntm-subject') === `${n.subjectType}/${subjectId}`
+        ? { code: 421, message: '4.7.0 Try again later' }
+        : 'accept';
     try {
       const before = await metric('notifications_failed_total', { template: 'signoff_overdue', reason: 'retries_exhausted' });
       const officer = await createRecipient(t, admin, { role: 'PROVINCE_OFFICER', unitId: (await unit(n.pool, 'LS')).id, tag: 'officer' });
-      const { outboxId } = await emitNotify(n.pool, { subjectType: n.subjectType, subjectId, unitPath: village.path, template: 'signoff_overdue', to: ['province'] });
+      const { outboxId } = await emitNotify(n.pool, {
+        subjectType: n.subjectType,
+        subjectId,
+        unitPath: village.path,
+        template: 'signoff_overdue',
+        to: ['province'],
+      });
       // Six attempts, 1 + 2 + 4 + 8 + 16 s apart.
       await done(outboxId, 'failed', 60_000);
       const rows = await deliveriesOf(n.pool, outboxId);
@@ -254,22 +296,42 @@ describe('notifications: delivery over SMTP', () => {
       CREATE TRIGGER test_refuse_mark BEFORE UPDATE ON notification_deliveries
         FOR EACH ROW WHEN (NEW.status = 'sent' AND OLD.status <> 'sent') EXECUTE FUNCTION test_refuse_mark();`);
     try {
-      const { outboxId } = await emitNotify(pool, { subjectType: n.subjectType, subjectId, unitPath: village.path, template: 'dossier_arrived', to: ['commune'] });
+      const { outboxId } = await emitNotify(pool, {
+        subjectType: n.subjectType,
+        subjectId,
+        unitPath: village.path,
+        template: 'dossier_arrived',
+        to: ['commune'],
+      });
       await done(outboxId);
-      const { rows: [marks] } = await pool.query<{ last_value: string }>('SELECT last_value FROM test_refused_marks');
+      const {
+        rows: [marks],
+      } = await pool.query<{ last_value: string }>('SELECT last_value FROM test_refused_marks');
       // Three refused, then one accepted mark per recipient.
       expect(Number(marks.last_value)).toBe(3 + 2);
-      expect(mailsOf(subjectId, smtp.received).map((m) => m.to[0]).sort()).toEqual([communeVi.email, communeEn.email].sort());
+      expect(
+        mailsOf(subjectId, smtp.received)
+          .map((m) => m.to[0])
+          .sort(),
+      ).toEqual([communeVi.email, communeEn.email].sort());
       const rows = await deliveriesOf(pool, outboxId);
       expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
     } finally {
-      await pool.query('DROP TRIGGER test_refuse_mark ON notification_deliveries; DROP FUNCTION test_refuse_mark(); DROP SEQUENCE test_refused_marks');
+      await pool.query(
+        'DROP TRIGGER test_refuse_mark ON notification_deliveries; DROP FUNCTION test_refuse_mark(); DROP SEQUENCE test_refused_marks',
+      );
     }
   });
 
   it('a job run again (Redis lost it, the reconciler hands it back) sends nothing twice', async () => {
     const subjectId = await subject();
-    const { outboxId } = await emitNotify(n.pool, { subjectType: n.subjectType, subjectId, unitPath: village.path, template: 'dossier_certified', to: ['commune'] });
+    const { outboxId } = await emitNotify(n.pool, {
+      subjectType: n.subjectType,
+      subjectId,
+      unitPath: village.path,
+      template: 'dossier_certified',
+      to: ['commune'],
+    });
     await done(outboxId);
     expect(mailsOf(subjectId, smtp.received)).toHaveLength(2);
     const queue = t.app.get<Queue>(getQueueToken('notifications'));

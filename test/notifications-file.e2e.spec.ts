@@ -3,7 +3,16 @@ import { join, resolve } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { messageFileName } from '../src/notifications/transport.js';
 import { ADMIN, startTestApp, waitFor, type TestApp } from './support/app.js';
-import { createRecipient, deliveriesOf, describeVillage, emitNotify, loadNotifications, outboxStatus, unit, type NotificationsHarness } from './support/notifications.js';
+import {
+  createRecipient,
+  deliveriesOf,
+  describeVillage,
+  emitNotify,
+  loadNotifications,
+  outboxStatus,
+  unit,
+  type NotificationsHarness,
+} from './support/notifications.js';
 
 /** MAIL_TRANSPORT=file (the default): each message an .eml file under STORAGE_DIR/mail, named by its Message-ID. */
 describe('notifications: file transport', () => {
@@ -22,7 +31,12 @@ describe('notifications: file transport', () => {
     const admin = await t.login(ADMIN.username, ADMIN.password);
     await n.pool.query(`UPDATE users SET active = false WHERE username LIKE 'demo.%'`);
     village = await unit(n.pool, 'LS-DL-01-01');
-    reader = await createRecipient(t, admin, { role: 'COMMUNE_STAFF', unitId: (await unit(n.pool, 'LS-DL-01')).id, fullName: 'Nông Thị Huệ', tag: 'hue' });
+    reader = await createRecipient(t, admin, {
+      role: 'COMMUNE_STAFF',
+      unitId: (await unit(n.pool, 'LS-DL-01')).id,
+      fullName: 'Nông Thị Huệ',
+      tag: 'hue',
+    });
   }, 120_000);
 
   afterAll(async () => t?.close());
@@ -73,7 +87,13 @@ describe('notifications: file transport', () => {
 
   it('a worker stopped after writing the file and before recording it: recorded as sent, not written again', async () => {
     const subjectId = await subject();
-    const { outboxId, payload } = await emitNotify(n.pool, { subjectType: n.subjectType, subjectId, unitPath: village.path, template: 'dossier_arrived', to: ['commune'] });
+    const { outboxId, payload } = await emitNotify(n.pool, {
+      subjectType: n.subjectType,
+      subjectId,
+      unitPath: village.path,
+      template: 'dossier_arrived',
+      to: ['commune'],
+    });
     await waitFor(async () => (await outboxStatus(n.pool, outboxId)) === 'done');
     const [row] = await deliveriesOf(n.pool, outboxId);
     const file = join(mailDir, messageFileName(row.message_id));

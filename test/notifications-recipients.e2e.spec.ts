@@ -26,7 +26,11 @@ describe('notifications: recipients', () => {
 
   beforeAll(async () => {
     smtp = await startSmtpServer();
-    t = await startTestApp('notifications_recipients', { MAIL_TRANSPORT: 'smtp', SMTP_URL: smtp.url, PUBLIC_URL: 'https://ntm.langson.gov.vn' });
+    t = await startTestApp('notifications_recipients', {
+      MAIL_TRANSPORT: 'smtp',
+      SMTP_URL: smtp.url,
+      PUBLIC_URL: 'https://ntm.langson.gov.vn',
+    });
     n = await loadNotifications(t.app);
     admin = await t.login(ADMIN.username, ADMIN.password);
     // The seed's demo accounts (demo.commune of LS-TD-01, demo.reviewer of LS-TD, demo.province) are set aside,
@@ -43,7 +47,13 @@ describe('notifications: recipients', () => {
   async function deliver(villageId: string, to: ('commune' | 'reviewers' | 'province')[], template = 'dossier_forwarded') {
     const subjectId = `${villageId}-${to.join('-')}-${Date.now()}`;
     n.subjects.set(subjectId, await describeVillage(n.pool, villageId));
-    const { outboxId } = await emitNotify(n.pool, { subjectType: n.subjectType, subjectId, unitPath: n.subjects.get(subjectId)!.unitPath, template, to });
+    const { outboxId } = await emitNotify(n.pool, {
+      subjectType: n.subjectType,
+      subjectId,
+      unitPath: n.subjects.get(subjectId)!.unitPath,
+      template,
+      to,
+    });
     await waitFor(async () => (await outboxStatus(n.pool, outboxId)) === 'done', { what: `outbox ${outboxId} done` });
     const mails = smtp.accepted.filter((m) => m.parsed.headers.get('x-ntm-subject') === `${n.subjectType}/${subjectId}`);
     return { outboxId, mails, recipients: mails.flatMap((m) => m.to).sort() };
@@ -72,7 +82,7 @@ describe('notifications: recipients', () => {
       await n.pool.query('UPDATE users SET active = false WHERE id = $1', [users.communeInactive.id]);
     });
 
-    it('commune → the active staff of the village\'s commune only', async () => {
+    it("commune → the active staff of the village's commune only", async () => {
       const village = await unit(n.pool, 'LS-TD-01-01');
       const { recipients, mails } = await deliver(village.id, ['commune']);
       expect(recipients).toEqual([users.commune1.email, users.commune2.email].sort());
@@ -80,7 +90,7 @@ describe('notifications: recipients', () => {
       for (const m of mails) expect(m.to).toHaveLength(1);
     });
 
-    it('reviewers → the reviewers of the commune\'s district, not the province\'s nor the neighbouring district\'s', async () => {
+    it("reviewers → the reviewers of the commune's district, not the province's nor the neighbouring district's", async () => {
       const village = await unit(n.pool, 'LS-TD-01-02');
       const { recipients } = await deliver(village.id, ['reviewers']);
       expect(recipients).toEqual([users.districtReviewer.email]);
@@ -98,7 +108,14 @@ describe('notifications: recipients', () => {
       const expected = [users.commune1, users.commune2, users.districtReviewer, users.provinceOfficer].map((u) => u.email).sort();
       expect(recipients).toEqual(expected);
       expect(new Set(mails.map((m) => m.messageId)).size).toBe(4);
-      for (const outsider of ['communeInactive', 'provinceReviewer', 'admin2', 'neighbourCommune', 'neighbourDistrictReviewer', 'neighbourDistrictCommune']) {
+      for (const outsider of [
+        'communeInactive',
+        'provinceReviewer',
+        'admin2',
+        'neighbourCommune',
+        'neighbourDistrictReviewer',
+        'neighbourDistrictCommune',
+      ]) {
         expect(smtp.received.some((m) => m.to.includes(users[outsider].email))).toBe(false);
       }
       const rows = await deliveriesOf(n.pool, outboxId);
@@ -110,7 +127,7 @@ describe('notifications: recipients', () => {
       expect(rows.find((r) => r.email === users.commune2.email)!.locale).toBe('en');
     });
 
-    it('the neighbouring commune\'s village reaches the neighbouring commune\'s staff, not ours', async () => {
+    it("the neighbouring commune's village reaches the neighbouring commune's staff, not ours", async () => {
       const village = await unit(n.pool, 'LS-TD-02-01');
       const { recipients } = await deliver(village.id, ['commune', 'reviewers']);
       expect(recipients).toEqual([users.neighbourCommune.email, users.districtReviewer.email].sort());
@@ -121,11 +138,21 @@ describe('notifications: recipients', () => {
       const subjectId = `late-${Date.now()}`;
       n.subjects.set(subjectId, await describeVillage(n.pool, village.id));
       const resolver = t.app.get(RecipientResolver, { strict: false });
-      expect(await resolver.resolve(village.path, ['commune'])).toEqual([expect.objectContaining({ id: users.neighbourDistrictCommune.id })]);
+      expect(await resolver.resolve(village.path, ['commune'])).toEqual([
+        expect.objectContaining({ id: users.neighbourDistrictCommune.id }),
+      ]);
       const late = await createRecipient(t, admin, { role: 'COMMUNE_STAFF', unitId: (await unit(n.pool, 'LS-CL-01')).id, tag: 'late' });
-      const { outboxId } = await emitNotify(n.pool, { subjectType: n.subjectType, subjectId, unitPath: village.path, template: 'dossier_returned', to: ['commune'] });
+      const { outboxId } = await emitNotify(n.pool, {
+        subjectType: n.subjectType,
+        subjectId,
+        unitPath: village.path,
+        template: 'dossier_returned',
+        to: ['commune'],
+      });
       await waitFor(async () => (await outboxStatus(n.pool, outboxId)) === 'done');
-      expect((await deliveriesOf(n.pool, outboxId)).map((r) => r.email).sort()).toEqual([late.email, users.neighbourDistrictCommune.email].sort());
+      expect((await deliveriesOf(n.pool, outboxId)).map((r) => r.email).sort()).toEqual(
+        [late.email, users.neighbourDistrictCommune.email].sort(),
+      );
     });
   });
 
@@ -135,7 +162,10 @@ describe('notifications: recipients', () => {
 
     beforeAll(async () => {
       const post = async (code: string, name: string, level: string, parentId?: string) => {
-        const res = await t.http.post('/units').set('Authorization', admin).send({ code, name, level, ...(parentId ? { parentId } : {}) });
+        const res = await t.http
+          .post('/units')
+          .set('Authorization', admin)
+          .send({ code, name, level, ...(parentId ? { parentId } : {}) });
         if (res.status !== 201) throw new Error(`POST /units ${code}: ${res.status} ${JSON.stringify(res.body)}`);
         units[code] = res.body.id;
       };
@@ -156,7 +186,7 @@ describe('notifications: recipients', () => {
       await make('otherProvinceReviewer', 'REVIEWER', (await unit(n.pool, 'LS')).id);
     });
 
-    it('reviewers are the province\'s reviewers (the commune\'s parent); the commune and province parties as before', async () => {
+    it("reviewers are the province's reviewers (the commune's parent); the commune and province parties as before", async () => {
       const { recipients, outboxId } = await deliver(units['T2-01-01'], ['commune', 'reviewers', 'province']);
       expect(recipients).toEqual([users.commune.email, users.provinceReviewer.email, users.provinceOfficer.email].sort());
       for (const outsider of ['neighbourCommune', 'otherProvinceOfficer', 'otherProvinceReviewer']) {
@@ -169,7 +199,7 @@ describe('notifications: recipients', () => {
       expect(mail.parsed.subject).toBe('Hồ sơ đã trình tỉnh xem xét công nhận: Bản Đôn, Xã Mới');
     });
 
-    it('the neighbouring commune\'s village: its own staff, the same province reviewers', async () => {
+    it("the neighbouring commune's village: its own staff, the same province reviewers", async () => {
       const { recipients } = await deliver(units['T2-02-01'], ['commune', 'reviewers']);
       expect(recipients).toEqual([users.neighbourCommune.email, users.provinceReviewer.email].sort());
     });

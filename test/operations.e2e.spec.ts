@@ -73,7 +73,9 @@ describe('operations', () => {
       expect(doc.paths['/units'].post).toBeDefined();
       expect(doc.paths['/users'].post).toBeDefined();
       expect(doc.paths['/units/{id}'].get.parameters.map((p: { name: string }) => p.name)).toContain('id');
-      expect(doc.components.securitySchemes).toEqual(expect.objectContaining({ bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }) }));
+      expect(doc.components.securitySchemes).toEqual(
+        expect.objectContaining({ bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }) }),
+      );
       // The list routes document the paging parameters.
       const unitParams = doc.paths['/units'].get.parameters.map((p: { name: string }) => p.name);
       expect(unitParams).toEqual(expect.arrayContaining(['limit', 'cursor', 'level', 'parentId']));
@@ -95,8 +97,12 @@ describe('operations', () => {
   });
 
   describe('HTTP hygiene', () => {
-    it('sends helmet\'s security headers and no X-Powered-By', async () => {
-      for (const res of [await t.http.get('/health'), await t.http.get('/units').set('Authorization', adminAuth), await t.http.get('/auth/me')]) {
+    it("sends helmet's security headers and no X-Powered-By", async () => {
+      for (const res of [
+        await t.http.get('/health'),
+        await t.http.get('/units').set('Authorization', adminAuth),
+        await t.http.get('/auth/me'),
+      ]) {
         expect(res.headers['x-content-type-options']).toBe('nosniff');
         expect(res.headers['x-frame-options']).toBeDefined();
         expect(res.headers['content-security-policy']).toBeDefined();

@@ -60,10 +60,34 @@ const MISMATCHES = `
    ORDER BY 1, 2, 3`;
 
 type Contribution = { kind: string; quantity: number; unit: string; valueVnd: number; pledgedBy: string };
-const labor = (days: number, valueVnd: number): Contribution => ({ kind: 'labor', quantity: days, unit: 'ngày công', valueVnd, pledgedBy: 'Nhân dân thôn' });
-const land = (m2: number, valueVnd: number): Contribution => ({ kind: 'land', quantity: m2, unit: 'm2', valueVnd, pledgedBy: 'Hộ ông Hoàng Văn Bình' });
-const cash = (valueVnd: number): Contribution => ({ kind: 'cash', quantity: valueVnd, unit: 'đồng', valueVnd, pledgedBy: 'Các hộ trong thôn' });
-const materials = (m3: number, valueVnd: number): Contribution => ({ kind: 'materials', quantity: m3, unit: 'm3', valueVnd, pledgedBy: 'Nhân dân thôn' });
+const labor = (days: number, valueVnd: number): Contribution => ({
+  kind: 'labor',
+  quantity: days,
+  unit: 'ngày công',
+  valueVnd,
+  pledgedBy: 'Nhân dân thôn',
+});
+const land = (m2: number, valueVnd: number): Contribution => ({
+  kind: 'land',
+  quantity: m2,
+  unit: 'm2',
+  valueVnd,
+  pledgedBy: 'Hộ ông Hoàng Văn Bình',
+});
+const cash = (valueVnd: number): Contribution => ({
+  kind: 'cash',
+  quantity: valueVnd,
+  unit: 'đồng',
+  valueVnd,
+  pledgedBy: 'Các hộ trong thôn',
+});
+const materials = (m3: number, valueVnd: number): Contribution => ({
+  kind: 'materials',
+  quantity: m3,
+  unit: 'm3',
+  valueVnd,
+  pledgedBy: 'Nhân dân thôn',
+});
 
 describe('reports: funding totals kept in the writing transaction', () => {
   let k: Kit;
@@ -86,16 +110,26 @@ describe('reports: funding totals kept in the writing transaction', () => {
   });
 
   async function propose(
-    auth: string, village: string, contributions: Contribution[],
-    fundingLines: { fundCode: string; amountVnd: number }[] = [{ fundCode: 'LOCAL_BUDGET', amountVnd: 100_000_000 }], costVnd = 1_000_000_000,
+    auth: string,
+    village: string,
+    contributions: Contribution[],
+    fundingLines: { fundCode: string; amountVnd: number }[] = [{ fundCode: 'LOCAL_BUDGET', amountVnd: 100_000_000 }],
+    costVnd = 1_000_000_000,
   ): Promise<{ id: string; contributions: { id: string; kind: string }[] }> {
-    const res = await createProject(k, auth, { villageId: k.unit(village).id, estimatedCostVnd: costVnd, funding: fundingLines, contributions });
+    const res = await createProject(k, auth, {
+      villageId: k.unit(village).id,
+      estimatedCostVnd: costVnd,
+      funding: fundingLines,
+      contributions,
+    });
     expect(res.status).toBe(201);
     return res.body;
   }
 
   async function receipt(auth: string, projectId: string, contributionId: string, quantity: number, valueVnd: number) {
-    const res = await k.t.http.post(`/projects/${projectId}/contributions/${contributionId}/receipts`).set('Authorization', auth)
+    const res = await k.t.http
+      .post(`/projects/${projectId}/contributions/${contributionId}/receipts`)
+      .set('Authorization', auth)
       .send({ quantity, valueVnd, receivedAt: '2026-12-01' });
     expect(res.status).toBe(201);
   }
@@ -118,8 +152,15 @@ describe('reports: funding totals kept in the writing transaction', () => {
 
   it('the figures move with pledges, receipts, allocation, settlement, cancellation and rejection', async () => {
     // A: pledged and partly received, allocated, then carried out and settled.
-    const a = await propose(td01, 'LS-TD-01-01', [labor(300, 60_000_000), land(120.5, 40_000_000)],
-      [{ fundCode: 'NTM_RESERVE_2019', amountVnd: 600_000_000 }, { fundCode: 'LOCAL_BUDGET', amountVnd: 200_000_000 }]);
+    const a = await propose(
+      td01,
+      'LS-TD-01-01',
+      [labor(300, 60_000_000), land(120.5, 40_000_000)],
+      [
+        { fundCode: 'NTM_RESERVE_2019', amountVnd: 600_000_000 },
+        { fundCode: 'LOCAL_BUDGET', amountVnd: 200_000_000 },
+      ],
+    );
     let r = await funding(k, province);
     expect(r.contributions).toEqual([
       { kind: 'labor', pledgedQuantity: 300, pledgedVnd: 60_000_000, receivedQuantity: 0, receivedVnd: 0 },
@@ -131,7 +172,13 @@ describe('reports: funding totals kept in the writing transaction', () => {
 
     await receipt(td01, a.id, a.contributions.find((c) => c.kind === 'labor')!.id, 100, 20_000_000);
     r = await funding(k, province);
-    expect(kinds(r).labor).toEqual({ kind: 'labor', pledgedQuantity: 300, pledgedVnd: 60_000_000, receivedQuantity: 100, receivedVnd: 20_000_000 });
+    expect(kinds(r).labor).toEqual({
+      kind: 'labor',
+      pledgedQuantity: 300,
+      pledgedVnd: 60_000_000,
+      receivedQuantity: 100,
+      receivedVnd: 20_000_000,
+    });
     expect(row(r, 'LS-TD-01')).toMatchObject({ pledgedVnd: 100_000_000, receivedVnd: 20_000_000, allocatedVnd: 0 });
 
     await allocated(td01, a.id);
@@ -142,12 +189,24 @@ describe('reports: funding totals kept in the writing transaction', () => {
 
     // B: pledged, partly received, allocated, then cancelled by the province: the allocation is released and its
     // pledges no longer count; what was received still does.
-    const b = await propose(td01, 'LS-TD-01-02', [cash(50_000_000), labor(100, 20_000_000)], [{ fundCode: 'MOBILIZED', amountVnd: 300_000_000 }], 500_000_000);
+    const b = await propose(
+      td01,
+      'LS-TD-01-02',
+      [cash(50_000_000), labor(100, 20_000_000)],
+      [{ fundCode: 'MOBILIZED', amountVnd: 300_000_000 }],
+      500_000_000,
+    );
     await receipt(td01, b.id, b.contributions.find((c) => c.kind === 'cash')!.id, 30_000_000, 30_000_000);
     await allocated(td01, b.id);
     r = await funding(k, province);
     expect(row(r, 'LS-TD-01')).toMatchObject({ pledgedVnd: 170_000_000, receivedVnd: 50_000_000, allocatedVnd: 1_100_000_000 });
-    expect(kinds(r).cash).toEqual({ kind: 'cash', pledgedQuantity: 50_000_000, pledgedVnd: 50_000_000, receivedQuantity: 30_000_000, receivedVnd: 30_000_000 });
+    expect(kinds(r).cash).toEqual({
+      kind: 'cash',
+      pledgedQuantity: 50_000_000,
+      pledgedVnd: 50_000_000,
+      receivedQuantity: 30_000_000,
+      receivedVnd: 30_000_000,
+    });
 
     await send(province, b.id, { type: 'CANCEL', reason: 'Đổi địa điểm' }, 'cancelled');
     r = await funding(k, province);
@@ -170,7 +229,13 @@ describe('reports: funding totals kept in the writing transaction', () => {
     expect(r.totals).toMatchObject({ allocatedVnd: 0, disbursedVnd: 720_000_000 });
 
     // C: rejected by the province (REJECT, from province_review): its pledges no longer count.
-    const c = await propose(td02, 'LS-TD-02-01', [materials(10, 15_000_000)], [{ fundCode: 'LOCAL_BUDGET', amountVnd: 100_000_000 }], 200_000_000);
+    const c = await propose(
+      td02,
+      'LS-TD-02-01',
+      [materials(10, 15_000_000)],
+      [{ fundCode: 'LOCAL_BUDGET', amountVnd: 100_000_000 }],
+      200_000_000,
+    );
     await send(td02, c.id, { type: 'SUBMIT' }, 'review');
     await send(reviewer, c.id, { type: 'APPROVE' }, 'province_review');
     r = await funding(k, province);
@@ -186,23 +251,41 @@ describe('reports: funding totals kept in the writing transaction', () => {
     const d = await propose(td01, 'LS-TD-01-03', [labor(10, 2_000_000)]);
     expect(row(await funding(k, province), 'LS-TD-01')).toMatchObject({ pledgedVnd: 102_000_000 });
     await send(td01, d.id, { type: 'CANCEL', reason: 'Thôn rút đề xuất' }, 'cancelled');
-    expect(row(await funding(k, province), 'LS-TD-01')).toMatchObject({ pledgedVnd: 100_000_000, receivedVnd: 50_000_000, allocatedVnd: 0 });
+    expect(row(await funding(k, province), 'LS-TD-01')).toMatchObject({
+      pledgedVnd: 100_000_000,
+      receivedVnd: 50_000_000,
+      allocatedVnd: 0,
+    });
 
     // The commune sees the same figures for itself.
     const own = await funding(k, td01);
-    expect(own.byUnit).toEqual([expect.objectContaining({ unitId: k.unit('LS-TD-01').id, pledgedVnd: 100_000_000, receivedVnd: 50_000_000, allocatedVnd: 0 })]);
+    expect(own.byUnit).toEqual([
+      expect.objectContaining({ unitId: k.unit('LS-TD-01').id, pledgedVnd: 100_000_000, receivedVnd: 50_000_000, allocatedVnd: 0 }),
+    ]);
     expect(await mismatches()).toEqual([]);
   }, 120_000);
 
   it('after concurrent proposals, receipts, allocations and cancellations the totals equal a recomputation from the base tables', async () => {
     // Proposals in one commune at once, with their kinds in opposite orders (the totals' rows are locked in key
     // order, so none deadlocks).
-    const proposals = await Promise.all(Array.from({ length: 8 }, (_, i) => {
-      const pledges = [labor(10 + i, 1_000_000 * (i + 1)), land(0.1 * (i + 1), 300_000 * (i + 1)), cash(100_000 * (i + 1))];
-      return propose(td03, `LS-TD-03-0${1 + (i % 4)}`, i % 2 ? pledges.reverse() : pledges, [{ fundCode: 'CREDIT', amountVnd: 100_000_000 }], 400_000_000);
-    }));
+    const proposals = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => {
+        const pledges = [labor(10 + i, 1_000_000 * (i + 1)), land(0.1 * (i + 1), 300_000 * (i + 1)), cash(100_000 * (i + 1))];
+        return propose(
+          td03,
+          `LS-TD-03-0${1 + (i % 4)}`,
+          i % 2 ? pledges.reverse() : pledges,
+          [{ fundCode: 'CREDIT', amountVnd: 100_000_000 }],
+          400_000_000,
+        );
+      }),
+    );
     // Receipts on every pledge at once, twice.
-    await Promise.all(proposals.flatMap((p) => p.contributions.flatMap((x) => [receipt(td03, p.id, x.id, 0.1, 100_000), receipt(td03, p.id, x.id, 0.2, 50_000)])));
+    await Promise.all(
+      proposals.flatMap((p) =>
+        p.contributions.flatMap((x) => [receipt(td03, p.id, x.id, 0.1, 100_000), receipt(td03, p.id, x.id, 0.2, 50_000)]),
+      ),
+    );
     // Half allocated (concurrently), then some cancelled from each side of the approval, while others get receipts.
     await Promise.all(proposals.slice(0, 4).map((p) => allocated(td03, p.id)));
     await Promise.all([
@@ -216,34 +299,46 @@ describe('reports: funding totals kept in the writing transaction', () => {
     await send(province, proposals[5].id, { type: 'REJECT', reason: 'Trùng danh mục' }, 'rejected');
 
     expect(await mismatches()).toEqual([]);
-    const { rows: [n] } = await k.db.query(`SELECT count(*)::int AS void FROM projects WHERE pledges_void`);
+    const {
+      rows: [n],
+    } = await k.db.query(`SELECT count(*)::int AS void FROM projects WHERE pledges_void`);
     expect(n.void).toBe(7); // B, C and D above; 0, 1, 4 and 5 here
     // The comparison is not vacuous: a total off by one đồng is found.
     const client = await k.db.connect();
     try {
       await client.query('BEGIN');
-      await client.query(`UPDATE commune_contribution_totals SET received_vnd = received_vnd + 1 WHERE commune_id = $1 AND kind = 'land'`, [k.unit('LS-TD-03').id]);
-      expect((await client.query(MISMATCHES)).rows).toEqual([expect.objectContaining({ totals: 'by kind', commune_id: k.unit('LS-TD-03').id, kind: 'land' })]);
+      await client.query(`UPDATE commune_contribution_totals SET received_vnd = received_vnd + 1 WHERE commune_id = $1 AND kind = 'land'`, [
+        k.unit('LS-TD-03').id,
+      ]);
+      expect((await client.query(MISMATCHES)).rows).toEqual([
+        expect.objectContaining({ totals: 'by kind', commune_id: k.unit('LS-TD-03').id, kind: 'land' }),
+      ]);
     } finally {
       await client.query('ROLLBACK');
       client.release();
     }
   }, 180_000);
 
-  it('a village\'s report, computed from its projects, agrees with its commune\'s, read from the totals', async () => {
+  it("a village's report, computed from its projects, agrees with its commune's, read from the totals", async () => {
     for (const commune of ['LS-TD-01', 'LS-TD-03']) {
       const whole = await funding(k, province, { unitId: k.unit(commune).id });
       const villages = [...k.units.keys()].filter((code) => code.startsWith(`${commune}-`));
       expect(villages.length).toBeGreaterThan(3);
-      const sum = new Map<string, { kind: string; pledgedQuantity: number; pledgedVnd: number; receivedQuantity: number; receivedVnd: number }>();
+      const sum = new Map<
+        string,
+        { kind: string; pledgedQuantity: number; pledgedVnd: number; receivedQuantity: number; receivedVnd: number }
+      >();
       for (const village of villages) {
         const part = await funding(k, province, { unitId: k.unit(village).id });
         expect(part.byUnit).toEqual([]);
         for (const c of part.contributions) {
           const s = sum.get(c.kind) ?? { kind: c.kind, pledgedQuantity: 0, pledgedVnd: 0, receivedQuantity: 0, receivedVnd: 0 };
           sum.set(c.kind, {
-            kind: c.kind, pledgedQuantity: s.pledgedQuantity + c.pledgedQuantity, pledgedVnd: s.pledgedVnd + c.pledgedVnd,
-            receivedQuantity: s.receivedQuantity + c.receivedQuantity, receivedVnd: s.receivedVnd + c.receivedVnd,
+            kind: c.kind,
+            pledgedQuantity: s.pledgedQuantity + c.pledgedQuantity,
+            pledgedVnd: s.pledgedVnd + c.pledgedVnd,
+            receivedQuantity: s.receivedQuantity + c.receivedQuantity,
+            receivedVnd: s.receivedVnd + c.receivedVnd,
           });
         }
       }

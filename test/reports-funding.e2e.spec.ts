@@ -20,28 +20,41 @@ describe('reports: funding and contributions', () => {
     await k?.close();
   });
 
-  it('right after seeding: the plan\'s seven funds, 366,000 million VND in all, nothing allocated, no contributions', async () => {
+  it("right after seeding: the plan's seven funds, 366,000 million VND in all, nothing allocated, no contributions", async () => {
     const r = await funding(k, province.auth);
     const plan = readPlanFile();
     expect(r.funds).toHaveLength(plan.fundingMillionVnd.sources.length);
     for (const s of plan.fundingMillionVnd.sources) {
       expect(r.funds.find((f: { code: string }) => f.code === s.code)).toEqual({
-        code: s.code, name: s.vi, centralBudget: s.centralBudget,
-        plannedVnd: s.amount * 1_000_000, allocatedVnd: 0, disbursedVnd: 0, availableVnd: s.amount * 1_000_000,
+        code: s.code,
+        name: s.vi,
+        centralBudget: s.centralBudget,
+        plannedVnd: s.amount * 1_000_000,
+        allocatedVnd: 0,
+        disbursedVnd: 0,
+        availableVnd: s.amount * 1_000_000,
       });
     }
     expect(r.totals).toEqual({ plannedVnd: 366_000_000_000, allocatedVnd: 0, disbursedVnd: 0, availableVnd: 366_000_000_000 });
     expect(r.contributions).toEqual([]);
     expect(r.byUnit.filter((u: { level: string }) => u.level === 'DISTRICT')).toHaveLength(5);
     expect(r.byUnit.filter((u: { level: string }) => u.level === 'COMMUNE')).toHaveLength(18);
-    expect(r.byUnit.every((u: { pledgedVnd: number; receivedVnd: number; allocatedVnd: number }) => u.pledgedVnd === 0 && u.receivedVnd === 0 && u.allocatedVnd === 0)).toBe(true);
+    expect(
+      r.byUnit.every(
+        (u: { pledgedVnd: number; receivedVnd: number; allocatedVnd: number }) =>
+          u.pledgedVnd === 0 && u.receivedVnd === 0 && u.allocatedVnd === 0,
+      ),
+    ).toBe(true);
   });
 
   it('moves with a project: contributions pledged and received, then an allocation', async () => {
     const created = await createProject(k, commune.auth, {
       villageId: k.unit('LS-TD-01-01').id,
       estimatedCostVnd: 1_000_000_000,
-      funding: [{ fundCode: 'NTM_RESERVE_2019', amountVnd: 700_000_000 }, { fundCode: 'LOCAL_BUDGET', amountVnd: 200_000_000 }],
+      funding: [
+        { fundCode: 'NTM_RESERVE_2019', amountVnd: 700_000_000 },
+        { fundCode: 'LOCAL_BUDGET', amountVnd: 200_000_000 },
+      ],
       contributions: [
         { kind: 'labor', quantity: 300, unit: 'ngày công', valueVnd: 60_000_000, pledgedBy: 'Nhân dân thôn' },
         { kind: 'land', quantity: 120.5, unit: 'm2', valueVnd: 40_000_000, pledgedBy: 'Hộ ông Hoàng Văn Bình' },
@@ -50,8 +63,14 @@ describe('reports: funding and contributions', () => {
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     const labor = created.body.contributions.find((c: { kind: string }) => c.kind === 'labor');
-    expect((await k.t.http.post(`/projects/${id}/contributions/${labor.id}/receipts`).set('Authorization', commune.auth)
-      .send({ quantity: 100, valueVnd: 20_000_000, receivedAt: '2026-12-01' })).status).toBe(201);
+    expect(
+      (
+        await k.t.http
+          .post(`/projects/${id}/contributions/${labor.id}/receipts`)
+          .set('Authorization', commune.auth)
+          .send({ quantity: 100, valueVnd: 20_000_000, receivedAt: '2026-12-01' })
+      ).status,
+    ).toBe(201);
 
     const pledged = await funding(k, province.auth);
     expect(pledged.contributions).toEqual([
@@ -72,16 +91,27 @@ describe('reports: funding and contributions', () => {
 
     const after = await funding(k, province.auth);
     const fundOf = (code: string) => after.funds.find((f: { code: string }) => f.code === code);
-    expect(fundOf('NTM_RESERVE_2019')).toMatchObject({ plannedVnd: 51_290_000_000, allocatedVnd: 700_000_000, availableVnd: 51_290_000_000 - 700_000_000 });
+    expect(fundOf('NTM_RESERVE_2019')).toMatchObject({
+      plannedVnd: 51_290_000_000,
+      allocatedVnd: 700_000_000,
+      availableVnd: 51_290_000_000 - 700_000_000,
+    });
     expect(fundOf('LOCAL_BUDGET')).toMatchObject({ plannedVnd: 10_000_000_000, allocatedVnd: 200_000_000, availableVnd: 9_800_000_000 });
-    expect(after.totals).toEqual({ plannedVnd: 366_000_000_000, allocatedVnd: 900_000_000, disbursedVnd: 0, availableVnd: 366_000_000_000 - 900_000_000 });
+    expect(after.totals).toEqual({
+      plannedVnd: 366_000_000_000,
+      allocatedVnd: 900_000_000,
+      disbursedVnd: 0,
+      availableVnd: 366_000_000_000 - 900_000_000,
+    });
     expect(row(after, 'LS-TD')).toMatchObject({ allocatedVnd: 900_000_000 });
     expect(row(after, 'LS-TD-01')).toMatchObject({ allocatedVnd: 900_000_000 });
     expect(row(after, 'LS-TD-02')).toMatchObject({ allocatedVnd: 0 });
 
     // The commune sees its own row only; another commune sees no contributions.
     const own = await funding(k, commune.auth);
-    expect(own.byUnit).toEqual([expect.objectContaining({ unitId: k.unit('LS-TD-01').id, pledgedVnd: 100_000_000, allocatedVnd: 900_000_000 })]);
+    expect(own.byUnit).toEqual([
+      expect.objectContaining({ unitId: k.unit('LS-TD-01').id, pledgedVnd: 100_000_000, allocatedVnd: 900_000_000 }),
+    ]);
     const other = await k.user('COMMUNE_STAFF', 'LS-TD-02');
     expect((await funding(k, other.auth)).contributions).toEqual([]);
   }, 60_000);
@@ -94,13 +124,35 @@ describe('reports: funding and contributions', () => {
     const wb = await readWorkbook(res.body);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Nguồn vốn', 'Đóng góp cộng đồng', 'Theo đơn vị']);
     const funds = sheetRows(wb.getWorksheet('Nguồn vốn')!);
-    expect(funds[0]).toEqual(['Mã nguồn', 'Tên nguồn vốn', 'Ngân sách trung ương', 'Kế hoạch (VNĐ)', 'Đã phân bổ (VNĐ)', 'Đã giải ngân (VNĐ)', 'Còn lại (VNĐ)']);
+    expect(funds[0]).toEqual([
+      'Mã nguồn',
+      'Tên nguồn vốn',
+      'Ngân sách trung ương',
+      'Kế hoạch (VNĐ)',
+      'Đã phân bổ (VNĐ)',
+      'Đã giải ngân (VNĐ)',
+      'Còn lại (VNĐ)',
+    ]);
     expect(funds).toHaveLength(1 + 7 + 1);
     expect(funds[funds.length - 1].slice(1)).toEqual(['Tổng cộng', '', 366_000_000_000, 900_000_000, 0, 366_000_000_000 - 900_000_000]);
     const local = funds.find((r) => r[0] === 'LOCAL_BUDGET')!;
-    expect(local).toEqual(['LOCAL_BUDGET', 'Vốn địa phương (ngân sách tỉnh và huyện) lồng ghép', 'Không', 10_000_000_000, 200_000_000, 0, 9_800_000_000]);
+    expect(local).toEqual([
+      'LOCAL_BUDGET',
+      'Vốn địa phương (ngân sách tỉnh và huyện) lồng ghép',
+      'Không',
+      10_000_000_000,
+      200_000_000,
+      0,
+      9_800_000_000,
+    ]);
     const contributions = sheetRows(wb.getWorksheet('Đóng góp cộng đồng')!);
-    expect(contributions[0]).toEqual(['Hình thức', 'Số lượng cam kết', 'Giá trị cam kết (VNĐ)', 'Số lượng đã nhận', 'Giá trị đã nhận (VNĐ)']);
+    expect(contributions[0]).toEqual([
+      'Hình thức',
+      'Số lượng cam kết',
+      'Giá trị cam kết (VNĐ)',
+      'Số lượng đã nhận',
+      'Giá trị đã nhận (VNĐ)',
+    ]);
     expect(contributions).toContainEqual(['Ngày công', 300, 60_000_000, 100, 20_000_000]);
     expect(contributions).toContainEqual(['Hiến đất', 120.5, 40_000_000, 0, 0]);
     const units = sheetRows(wb.getWorksheet('Theo đơn vị')!);

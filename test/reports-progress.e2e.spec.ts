@@ -28,13 +28,19 @@ describe('reports: progress against the plan', () => {
     await k?.close();
   });
 
-  it('right after seeding: 189 villages, 7.66 criteria on average, each criterion at its baseline, the plan\'s targets', async () => {
+  it("right after seeding: 189 villages, 7.66 criteria on average, each criterion at its baseline, the plan's targets", async () => {
     const r = await progress(k, province.auth);
     expect(r.villages).toEqual({ total: 189, certified: 0, certifiedByYear: {} });
     expect(r.averageCriteriaMet).toBe(7.66);
     expect(r.criteria).toHaveLength(16);
     for (const c of plan.criteria) {
-      expect(r.criteria.find((x: { code: number }) => x.code === c.code)).toEqual({ code: c.code, name: c.vi, baseline: c.baseline, met: c.baseline, target: c.target2020 });
+      expect(r.criteria.find((x: { code: number }) => x.code === c.code)).toEqual({
+        code: c.code,
+        name: c.vi,
+        baseline: c.baseline,
+        met: c.baseline,
+        target: c.target2020,
+      });
     }
     expect(r.targets.certifiedVillages).toMatchObject({ total: 100, byYear: { 2019: 22, 2020: 78 } });
     expect(r.targets.averageCriteriaPerVillage).toEqual({ baseline: 7.66, targetMin: 11.5, targetMax: 12 });
@@ -58,9 +64,12 @@ describe('reports: progress against the plan', () => {
     expect(unmet.size).toBeGreaterThan(0);
 
     const id = await inReview(k, commune.auth, 'LS-TD-01-01', 2026);
-    for (const code of CODES) expect((await sendEvent(k, reviewer.auth, id, { type: 'REVIEW_CRITERION', code, decision: 'approve' })).status).toBe(200);
+    for (const code of CODES)
+      expect((await sendEvent(k, reviewer.auth, id, { type: 'REVIEW_CRITERION', code, decision: 'approve' })).status).toBe(200);
     expect((await sendEvent(k, reviewer.auth, id, { type: 'APPROVE' })).body.state).toBe('province_review');
-    expect((await sendEvent(k, province.auth, id, { type: 'SIGN_OFF', decisionNumber: '55/QĐ-UBND', decisionDate: '2026-12-01' })).body.state).toBe('certified');
+    expect(
+      (await sendEvent(k, province.auth, id, { type: 'SIGN_OFF', decisionNumber: '55/QĐ-UBND', decisionDate: '2026-12-01' })).body.state,
+    ).toBe('certified');
     await waitForState(k, province.auth, id, 'certified');
 
     const after = await progress(k, province.auth);
@@ -80,12 +89,20 @@ describe('reports: progress against the plan', () => {
     const other = await progress(k, province.auth, { year: 2025 });
     expect(other.villages).toMatchObject({ certified: 0, certifiedByYear: {} });
 
-    const revoked = await sendEvent(k, province.auth, id, { type: 'REVOKE', reason: 'Tiêu chí môi trường không còn đạt', criteriaNoLongerMet: [14, 4] });
+    const revoked = await sendEvent(k, province.auth, id, {
+      type: 'REVOKE',
+      reason: 'Tiêu chí môi trường không còn đạt',
+      criteriaNoLongerMet: [14, 4],
+    });
     expect(revoked.body.state).toBe('revoked');
     const later = await progress(k, province.auth);
     expect(later.villages).toEqual({ total: 189, certified: 0, certifiedByYear: {} });
-    expect(later.criteria.find((c: { code: number }) => c.code === 14).met).toBe(after.criteria.find((c: { code: number }) => c.code === 14).met - 1);
-    expect(later.criteria.find((c: { code: number }) => c.code === 4).met).toBe(after.criteria.find((c: { code: number }) => c.code === 4).met - 1);
+    expect(later.criteria.find((c: { code: number }) => c.code === 14).met).toBe(
+      after.criteria.find((c: { code: number }) => c.code === 14).met - 1,
+    );
+    expect(later.criteria.find((c: { code: number }) => c.code === 4).met).toBe(
+      after.criteria.find((c: { code: number }) => c.code === 4).met - 1,
+    );
   }, 120_000);
 
   it('is scoped: a commune sees its own villages only; a unit outside is 404; a bad year is 400', async () => {
@@ -106,7 +123,14 @@ describe('reports: progress against the plan', () => {
     const cl = await progress(k, province.auth, { unitId: k.unit('LS-CL').id });
     expect(cl.villages.total).toBe(whole.byUnit.find((u: { unitId: string }) => u.unitId === k.unit('LS-CL').id).villages);
 
-    expect((await k.t.http.get('/reports/progress').query({ unitId: k.unit('LS-CL').id }).set('Authorization', commune.auth)).status).toBe(404);
+    expect(
+      (
+        await k.t.http
+          .get('/reports/progress')
+          .query({ unitId: k.unit('LS-CL').id })
+          .set('Authorization', commune.auth)
+      ).status,
+    ).toBe(404);
     expect((await k.t.http.get('/reports/progress').query({ unitId: 'nope' }).set('Authorization', province.auth)).status).toBe(404);
     expect((await k.t.http.get('/reports/progress').query({ year: 'abc' }).set('Authorization', province.auth)).status).toBe(400);
     expect((await k.t.http.get('/reports/progress').query({ year: '2026.5' }).set('Authorization', province.auth)).status).toBe(400);
@@ -154,7 +178,13 @@ describe('reports: progress against the plan', () => {
 
   it('the report routes are in the OpenAPI document', async () => {
     const doc = (await k.t.http.get('/docs-json')).body;
-    for (const path of ['/reports/progress', '/reports/funding', '/reports/progress.xlsx', '/reports/progress.csv', '/reports/funding.xlsx']) {
+    for (const path of [
+      '/reports/progress',
+      '/reports/funding',
+      '/reports/progress.xlsx',
+      '/reports/progress.csv',
+      '/reports/funding.xlsx',
+    ]) {
       expect(doc.paths[path]?.get).toBeDefined();
     }
     const progress = doc.paths['/reports/progress'].get;

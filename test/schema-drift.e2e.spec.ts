@@ -147,7 +147,14 @@ async function readDatabase(url: string): Promise<DbShape> {
          JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
         WHERE n.nspname = 'public' ORDER BY t.typname, e.enumsortorder`,
     );
-    const indexes = await client.query<{ table: string; name: string; columns: string[]; unique: boolean; primary: boolean; partial: boolean }>(
+    const indexes = await client.query<{
+      table: string;
+      name: string;
+      columns: string[];
+      unique: boolean;
+      primary: boolean;
+      partial: boolean;
+    }>(
       `SELECT t.relname AS table, i.relname AS name, x.indisunique AS unique, x.indisprimary AS primary,
               x.indpred IS NOT NULL AS partial,
               array(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(attnum, ord)
@@ -166,7 +173,13 @@ async function readDatabase(url: string): Promise<DbShape> {
     );
     const enumMap = new Map<string, string[]>();
     for (const row of enums.rows) enumMap.set(row.name, [...(enumMap.get(row.name) ?? []), row.label]);
-    return { tables: tables.rows.map((r) => r.table_name), columns: columns.rows, enums: enumMap, indexes: indexes.rows, foreignKeys: foreignKeys.rows };
+    return {
+      tables: tables.rows.map((r) => r.table_name),
+      columns: columns.rows,
+      enums: enumMap,
+      indexes: indexes.rows,
+      foreignKeys: foreignKeys.rows,
+    };
   } finally {
     await client.end();
   }
@@ -300,7 +313,9 @@ export function drift(dm: Datamodel, db: DbShape): string[] {
       const dataType = field.isList ? 'ARRAY' : field.kind === 'enum' ? 'USER-DEFINED' : null;
       const udt = field.isList ? `_${type.udt}` : type.udt;
       if (c.udt_name !== udt || (dataType && c.data_type !== dataType)) {
-        out.push(`${where}: type is ${c.data_type} (${c.udt_name}) in the database, ${udt}${field.isList ? ' (a list)' : ''} in the schema`);
+        out.push(
+          `${where}: type is ${c.data_type} (${c.udt_name}) in the database, ${udt}${field.isList ? ' (a list)' : ''} in the schema`,
+        );
       }
       for (const [key, value] of Object.entries(type.params ?? {})) {
         const actual = c[key as keyof DbColumn];
@@ -310,11 +325,15 @@ export function drift(dm: Datamodel, db: DbShape): string[] {
       if (!field.isList) {
         const nullable = c.is_nullable === 'YES';
         if (nullable !== !field.isRequired) {
-          out.push(`${where}: ${nullable ? 'nullable' : 'NOT NULL'} in the database, ${field.isRequired ? 'required' : 'optional'} in the schema`);
+          out.push(
+            `${where}: ${nullable ? 'nullable' : 'NOT NULL'} in the database, ${field.isRequired ? 'required' : 'optional'} in the schema`,
+          );
         }
       }
       if (!field.isUpdatedAt && dbHasDefault(field) !== (c.column_default !== null)) {
-        out.push(`${where}: ${c.column_default === null ? 'no default' : `default ${c.column_default}`} in the database, ${field.hasDefaultValue ? `@default(${JSON.stringify(field.default)})` : 'no default'} in the schema`);
+        out.push(
+          `${where}: ${c.column_default === null ? 'no default' : `default ${c.column_default}`} in the database, ${field.hasDefaultValue ? `@default(${JSON.stringify(field.default)})` : 'no default'} in the schema`,
+        );
       }
     }
 
@@ -326,9 +345,16 @@ export function drift(dm: Datamodel, db: DbShape): string[] {
       const columns = byName(model, rel.relationFromFields!);
       const refColumns = byName(target, rel.relationToFields!);
       const found = db.foreignKeys.some(
-        (fk) => fk.table === table && fk.refTable === tableOf(target) && fk.columns.join() === columns.join() && fk.refColumns.join() === refColumns.join(),
+        (fk) =>
+          fk.table === table &&
+          fk.refTable === tableOf(target) &&
+          fk.columns.join() === columns.join() &&
+          fk.refColumns.join() === refColumns.join(),
       );
-      if (!found) out.push(`${table}(${columns.join(', ')}) -> ${tableOf(target)}(${refColumns.join(', ')}): foreign key of ${model.name}.${rel.name} is missing`);
+      if (!found)
+        out.push(
+          `${table}(${columns.join(', ')}) -> ${tableOf(target)}(${refColumns.join(', ')}): foreign key of ${model.name}.${rel.name} is missing`,
+        );
     }
   }
 
@@ -339,11 +365,15 @@ export function drift(dm: Datamodel, db: DbShape): string[] {
     const table = tableOf(model);
     const columns = index.fields.map((f) => columnOf(model.fields.find((x) => x.name === f.name) ?? ({ name: f.name } as DmmfField)));
     const candidates = db.indexes.filter((i) => i.table === table && !i.partial && i.columns.join() === columns.join());
-    const ok = candidates.some((i) =>
-      (index.type === 'id' ? i.primary : index.type === 'unique' ? i.unique && !i.primary : index.type === 'normal' ? !i.unique : true) &&
-      (!index.dbName || i.name === index.dbName),
+    const ok = candidates.some(
+      (i) =>
+        (index.type === 'id' ? i.primary : index.type === 'unique' ? i.unique && !i.primary : index.type === 'normal' ? !i.unique : true) &&
+        (!index.dbName || i.name === index.dbName),
     );
-    if (!ok) out.push(`${table}(${columns.join(', ')}): ${index.type === 'id' ? 'primary key' : index.type === 'normal' ? 'index' : index.type}${index.dbName ? ` ${index.dbName}` : ''} is missing`);
+    if (!ok)
+      out.push(
+        `${table}(${columns.join(', ')}): ${index.type === 'id' ? 'primary key' : index.type === 'normal' ? 'index' : index.type}${index.dbName ? ` ${index.dbName}` : ''} is missing`,
+      );
   }
 
   // Enums: same values in the same order.
@@ -352,7 +382,8 @@ export function drift(dm: Datamodel, db: DbShape): string[] {
     const values = e.values.map((v) => v.dbName ?? v.name);
     const actual = db.enums.get(name);
     if (!actual) out.push(`enum ${name} is missing from the database`);
-    else if (actual.join() !== values.join()) out.push(`enum ${name} is (${actual.join(', ')}) in the database, (${values.join(', ')}) in the schema`);
+    else if (actual.join() !== values.join())
+      out.push(`enum ${name} is (${actual.join(', ')}) in the database, (${values.join(', ')}) in the schema`);
   }
   return out;
 }
@@ -382,10 +413,20 @@ describe('schema drift: prisma/schema.prisma against the migrated database', () 
     expect(Object.values(Prisma.ModelName).sort()).toEqual(dm.models.map((m) => m.name).sort());
     const client = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
     try {
-      const runtime = (client as unknown as { _runtimeDataModel?: { models: Record<string, { dbName: string | null; fields: { name: string; kind: string; type: string; dbName?: string | null }[] }> } })
-        ._runtimeDataModel;
+      const runtime = (
+        client as unknown as {
+          _runtimeDataModel?: {
+            models: Record<
+              string,
+              { dbName: string | null; fields: { name: string; kind: string; type: string; dbName?: string | null }[] }
+            >;
+          };
+        }
+      )._runtimeDataModel;
       expect(runtime).toBeDefined();
-      const shape = (models: { name: string; dbName: string | null; fields: { name: string; kind: string; type: string; dbName?: string | null }[] }[]) =>
+      const shape = (
+        models: { name: string; dbName: string | null; fields: { name: string; kind: string; type: string; dbName?: string | null }[] }[],
+      ) =>
         Object.fromEntries(
           models.map((m) => [
             m.name,

@@ -52,7 +52,11 @@ describe('seeded plan 136/KH-UBND (2019)', () => {
     const byLevel = (level: string) => all.filter((u) => u.level === level);
     expect(byLevel('PROVINCE')).toHaveLength(1);
     expect(byLevel('PROVINCE')[0].name).toBe(plan.scope.province.normalize('NFC'));
-    expect(byLevel('DISTRICT').map((d) => d.name).sort()).toEqual(plan.scope.districts.map((n) => n.normalize('NFC')).sort());
+    expect(
+      byLevel('DISTRICT')
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(plan.scope.districts.map((n) => n.normalize('NFC')).sort());
     expect(byLevel('COMMUNE')).toHaveLength(plan.scope.communes);
     expect(plan.scope.communes).toBe(18);
     expect(byLevel('VILLAGE')).toHaveLength(plan.scope.villages);
@@ -60,7 +64,12 @@ describe('seeded plan 136/KH-UBND (2019)', () => {
     expect(all).toHaveLength(1 + 5 + 18 + 189);
 
     // The same counts by level filter, paged.
-    for (const [level, n] of [['PROVINCE', 1], ['DISTRICT', 5], ['COMMUNE', 18], ['VILLAGE', 189]] as const) {
+    for (const [level, n] of [
+      ['PROVINCE', 1],
+      ['DISTRICT', 5],
+      ['COMMUNE', 18],
+      ['VILLAGE', 189],
+    ] as const) {
       expect(await listAllUnits(t, adminAuth, { level }, 40)).toHaveLength(n);
     }
   });
@@ -86,7 +95,9 @@ describe('seeded plan 136/KH-UBND (2019)', () => {
     const stored = await db.query<{ code: number; baseline: number; name_vi: string; name_en: string }>(
       'SELECT code, baseline, name_vi, name_en FROM criteria ORDER BY code',
     );
-    expect(stored.rows).toEqual(plan.criteria.map((c) => ({ code: c.code, baseline: c.baseline, name_vi: c.vi.normalize('NFC'), name_en: c.en })));
+    expect(stored.rows).toEqual(
+      plan.criteria.map((c) => ({ code: c.code, baseline: c.baseline, name_vi: c.vi.normalize('NFC'), name_en: c.en })),
+    );
 
     const total = counts.rows.reduce((sum, r) => sum + Number(r.met), 0);
     expect(total).toBe(1448);
@@ -99,9 +110,7 @@ describe('seeded plan 136/KH-UBND (2019)', () => {
     const perCriterion = new Map<number, number>();
     let sum = 0;
     for (let i = 0; i < villages.length; i += 20) {
-      const details = await Promise.all(
-        villages.slice(i, i + 20).map((v) => t.http.get(`/units/${v.id}`).set('Authorization', adminAuth)),
-      );
+      const details = await Promise.all(villages.slice(i, i + 20).map((v) => t.http.get(`/units/${v.id}`).set('Authorization', adminAuth)));
       for (const d of details) {
         expect(d.status).toBe(200);
         expect(d.body.criteria).toHaveLength(16);
@@ -116,9 +125,14 @@ describe('seeded plan 136/KH-UBND (2019)', () => {
   });
 
   it('has the 7 funds with their planned amounts in whole đồng (366,000 million VND in all)', async () => {
-    const funds = await db.query<{ code: string; name_vi: string; central_budget: boolean; planned_vnd: string; allocated_vnd: string; disbursed_vnd: string }>(
-      'SELECT code, name_vi, central_budget, planned_vnd::text, allocated_vnd::text, disbursed_vnd::text FROM funds ORDER BY code',
-    );
+    const funds = await db.query<{
+      code: string;
+      name_vi: string;
+      central_budget: boolean;
+      planned_vnd: string;
+      allocated_vnd: string;
+      disbursed_vnd: string;
+    }>('SELECT code, name_vi, central_budget, planned_vnd::text, allocated_vnd::text, disbursed_vnd::text FROM funds ORDER BY code');
     expect(funds.rows).toHaveLength(7);
     const expected = plan.fundingMillionVnd.sources
       .map((s) => ({
@@ -134,7 +148,10 @@ describe('seeded plan 136/KH-UBND (2019)', () => {
     const total = funds.rows.reduce((sum, f) => sum + BigInt(f.planned_vnd), 0n);
     expect(total).toBe(366_000n * 1_000_000n);
     expect(total).toBe(BigInt(plan.fundingMillionVnd.total) * 1_000_000n);
-    const central = funds.rows.filter((f) => f.central_budget).map((f) => f.code).sort();
+    const central = funds.rows
+      .filter((f) => f.central_budget)
+      .map((f) => f.code)
+      .sort();
     expect(central).toEqual(['NTM_ANNUAL', 'NTM_RESERVE_2019', 'NTM_RESERVE_2020', 'POVERTY_2020']);
   });
 

@@ -70,7 +70,8 @@ async function ensureBuild(): Promise<void> {
       process.execPath,
       [tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD],
       { cwd: ROOT, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => (err ? reject(new Error(`the build (tsc -p tsconfig.build.json) failed:\n${stdout}\n${stderr}`)) : resolve()),
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`the build (tsc -p tsconfig.build.json) failed:\n${stdout}\n${stderr}`)) : resolve(),
     ),
   );
 }
@@ -140,7 +141,14 @@ describe('start-up', () => {
       expect(results.find((r) => r.applied.length)!.applied).toEqual(folders);
       expect(results.find((r) => !r.applied.length)!.alreadyApplied).toBe(folders.length);
 
-      const rows = await query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null; applied_steps_count: number; logs: string | null }>(
+      const rows = await query<{
+        migration_name: string;
+        checksum: string;
+        finished_at: Date | null;
+        rolled_back_at: Date | null;
+        applied_steps_count: number;
+        logs: string | null;
+      }>(
         url,
         'SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count, logs FROM "_prisma_migrations" ORDER BY migration_name',
       );
@@ -297,14 +305,22 @@ describe('start-up', () => {
 
     it('two processes starting at once on a fresh database both come up, after one migration and one seed', async () => {
       const ports = [await freePort(), await freePort()];
-      const env = { DATABASE_URL: url, QUEUE_PREFIX: 'test-startup_processes', ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password };
+      const env = {
+        DATABASE_URL: url,
+        QUEUE_PREFIX: 'test-startup_processes',
+        ADMIN_USERNAME: ADMIN.username,
+        ADMIN_PASSWORD: ADMIN.password,
+      };
       const procs = ports.map((port) => run({ ...env, PORT: String(port) }));
       await waitFor(() => procs.every((p) => p.stdout.includes('listening on')) || procs.some((p) => p.child.exitCode !== null), {
         timeoutMs: 60_000,
         intervalMs: 100,
         what: 'both processes to listen',
       });
-      expect(procs.map((p) => (p.child.exitCode === null ? 'running' : `exited ${p.child.exitCode}: ${p.stderr}`))).toEqual(['running', 'running']);
+      expect(procs.map((p) => (p.child.exitCode === null ? 'running' : `exited ${p.child.exitCode}: ${p.stderr}`))).toEqual([
+        'running',
+        'running',
+      ]);
 
       const folders = migrationFolders();
       const migrations = await query<{ migration_name: string; finished: boolean }>(
@@ -312,9 +328,9 @@ describe('start-up', () => {
         'SELECT migration_name, finished_at IS NOT NULL AS finished FROM "_prisma_migrations" ORDER BY migration_name',
       );
       expect(migrations).toEqual(folders.map((name) => ({ migration_name: name, finished: true })));
-      expect(await query(url, 'SELECT (SELECT count(*)::int FROM units) AS units, (SELECT count(*)::int FROM seed_runs) AS seeds')).toEqual([
-        { units: 213, seeds: 1 },
-      ]);
+      expect(await query(url, 'SELECT (SELECT count(*)::int FROM units) AS units, (SELECT count(*)::int FROM seed_runs) AS seeds')).toEqual(
+        [{ units: 213, seeds: 1 }],
+      );
       const users = await query<{ username: string }>(url, 'SELECT username FROM users ORDER BY username');
       expect(users.map((u) => u.username)).toEqual([ADMIN.username, 'demo.commune', 'demo.province', 'demo.reviewer'].sort());
 
@@ -366,7 +382,12 @@ describe('start-up', () => {
 
       const admin = testDatabaseUrl('startup_failed').replace(/\/[^/]+$/, '/postgres');
       await waitFor(
-        async () => (await query<{ n: number }>(admin, 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', ['ntm_test_startup_failed']))[0].n === 0,
+        async () =>
+          (
+            await query<{ n: number }>(admin, 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [
+              'ntm_test_startup_failed',
+            ])
+          )[0].n === 0,
         { timeoutMs: 10_000, what: 'the failed application to close its database connections' },
       );
       const { Redis } = await import('ioredis');

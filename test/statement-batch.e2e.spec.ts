@@ -16,7 +16,9 @@ describe('statement batches', () => {
     await dropDatabase(url);
     await ensureDatabase(url);
     pool = new pg.Pool({ connectionString: url, max: 2 });
-    await pool.query(`CREATE TABLE t (id int PRIMARY KEY, name text, doc jsonb, tags text[], docs jsonb[], at timestamptz, n bigint, ok boolean, seq serial)`);
+    await pool.query(
+      `CREATE TABLE t (id int PRIMARY KEY, name text, doc jsonb, tags text[], docs jsonb[], at timestamptz, n bigint, ok boolean, seq serial)`,
+    );
   });
 
   afterAll(async () => {
@@ -25,7 +27,10 @@ describe('statement batches', () => {
   });
 
   /** Runs `work` on a pooled connection with `statements` defined ({name: text}) and prepared on it. */
-  async function withStatements(defs: Record<string, string>, work: (client: pg.PoolClient, statements: PreparedStatements) => Promise<void>) {
+  async function withStatements(
+    defs: Record<string, string>,
+    work: (client: pg.PoolClient, statements: PreparedStatements) => Promise<void>,
+  ) {
     const statements = new PreparedStatements();
     for (const [name, text] of Object.entries(defs)) statements.define(name, text);
     const client = await pool.connect();
@@ -40,27 +45,41 @@ describe('statement batches', () => {
   const awkward = [
     'Nà Lầy, Đào Viên', // NFC Vietnamese
     'Na\u0300 La\u0302\u0300y', // NFD: kept as given, not normalised here
-    "O'Brien \\ back\\slash \"quoted\" $1 ; DROP TABLE t; --",
+    'O\'Brien \\ back\\slash "quoted" $1 ; DROP TABLE t; --',
     '',
     'line\nbreak\ttab',
     '😀 emoji',
   ];
 
   it('inlines values so the server receives what node-postgres would send', async () => {
-    await withStatements({ insert: 'INSERT INTO t (id, name, doc, tags, docs, at, n, ok) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)' }, async (client, statements) => {
-      const at = new Date('2026-02-14T01:02:03.456Z');
-      const doc = { name: awkward[0], nested: { quote: awkward[2], list: [1, null, 'x'] } };
-      const batch = new StatementBatch(client, statements);
-      awkward.forEach((name, i) => batch.defer('insert', [i, name, doc, [name, null, 'b,c'], [doc, { i }], at, 9_007_199_254_740_991n, i % 2 === 0]));
-      batch.defer('insert', [100, null, null, null, null, null, null, null]);
-      await batch.flush();
-      const { rows } = await client.query('SELECT id, name, doc, tags, docs, at, n::text AS n, ok FROM t ORDER BY id');
-      expect(rows).toHaveLength(awkward.length + 1);
-      awkward.forEach((name, i) => {
-        expect(rows[i]).toEqual({ id: i, name, doc, tags: [name, null, 'b,c'], docs: [doc, { i }], at, n: '9007199254740991', ok: i % 2 === 0 });
-    });
-    expect(rows[awkward.length]).toEqual({ id: 100, name: null, doc: null, tags: null, docs: null, at: null, n: null, ok: null });
-    });
+    await withStatements(
+      { insert: 'INSERT INTO t (id, name, doc, tags, docs, at, n, ok) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)' },
+      async (client, statements) => {
+        const at = new Date('2026-02-14T01:02:03.456Z');
+        const doc = { name: awkward[0], nested: { quote: awkward[2], list: [1, null, 'x'] } };
+        const batch = new StatementBatch(client, statements);
+        awkward.forEach((name, i) =>
+          batch.defer('insert', [i, name, doc, [name, null, 'b,c'], [doc, { i }], at, 9_007_199_254_740_991n, i % 2 === 0]),
+        );
+        batch.defer('insert', [100, null, null, null, null, null, null, null]);
+        await batch.flush();
+        const { rows } = await client.query('SELECT id, name, doc, tags, docs, at, n::text AS n, ok FROM t ORDER BY id');
+        expect(rows).toHaveLength(awkward.length + 1);
+        awkward.forEach((name, i) => {
+          expect(rows[i]).toEqual({
+            id: i,
+            name,
+            doc,
+            tags: [name, null, 'b,c'],
+            docs: [doc, { i }],
+            at,
+            n: '9007199254740991',
+            ok: i % 2 === 0,
+          });
+        });
+        expect(rows[awkward.length]).toEqual({ id: 100, name: null, doc: null, tags: null, docs: null, at: null, n: null, ok: null });
+      },
+    );
   });
 
   it('quotes what could end the literal', () => {

@@ -20,7 +20,9 @@ describe('creating units', () => {
   it('refuses a VILLAGE directly under the province: 422 rule unit_parent_level', async () => {
     const res = await post({ code: 'LS-V-1', name: 'Thôn Lạc Chỗ', level: 'VILLAGE', parentId: units.get('LS')!.id });
     expect(res.status).toBe(422);
-    expect(res.body).toEqual(expect.objectContaining({ statusCode: 422, error: 'Unprocessable Entity', rule: 'unit_parent_level', message: expect.any(String) }));
+    expect(res.body).toEqual(
+      expect.objectContaining({ statusCode: 422, error: 'Unprocessable Entity', rule: 'unit_parent_level', message: expect.any(String) }),
+    );
   });
 
   it('refuses a DISTRICT under a district, a VILLAGE under a village or a district, a COMMUNE under a village: 422', async () => {
@@ -49,7 +51,9 @@ describe('creating units', () => {
   it('refuses a duplicate code: 409', async () => {
     const res = await post({ code: 'LS-TD-01-01', name: 'Thôn Trùng Mã', level: 'VILLAGE', parentId: units.get('LS-TD-01')!.id });
     expect(res.status).toBe(409);
-    expect(res.body).toEqual(expect.objectContaining({ statusCode: 409, error: 'Conflict', message: expect.stringContaining('LS-TD-01-01') }));
+    expect(res.body).toEqual(
+      expect.objectContaining({ statusCode: 409, error: 'Conflict', message: expect.stringContaining('LS-TD-01-01') }),
+    );
     const district = await post({ code: 'LS-VL', name: 'Huyện Trùng Mã', level: 'DISTRICT', parentId: units.get('LS')!.id });
     expect(district.status).toBe(409);
   });
@@ -80,7 +84,9 @@ describe('creating units', () => {
 
     const detail = await t.http.get(`/units/${res.body.id}`).set('Authorization', adminAuth);
     expect(detail.status).toBe(200);
-    expect(detail.body).toEqual(expect.objectContaining({ id: res.body.id, code: 'LS-TD-01-50', level: 'VILLAGE', parentId: commune.id, criteriaMet: 0 }));
+    expect(detail.body).toEqual(
+      expect.objectContaining({ id: res.body.id, code: 'LS-TD-01-50', level: 'VILLAGE', parentId: commune.id, criteriaMet: 0 }),
+    );
     expect(detail.body.criteria).toHaveLength(16);
     expect(detail.body.criteria.map((c: { code: number }) => c.code)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
     expect(detail.body.criteria.every((c: { met: boolean }) => c.met === false)).toBe(true);

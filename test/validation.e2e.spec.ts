@@ -24,7 +24,11 @@ describe('input validation', () => {
     role: 'COMMUNE_STAFF',
     unitId: units.get('LS-TD-01')!.id,
   });
-  const postUser = (body: unknown) => t.http.post('/users').set('Authorization', adminAuth).send(body as object);
+  const postUser = (body: unknown) =>
+    t.http
+      .post('/users')
+      .set('Authorization', adminAuth)
+      .send(body as object);
 
   it('accepts the valid body the other cases start from', async () => {
     const res = await postUser(validUser());
@@ -93,12 +97,15 @@ describe('input validation', () => {
     expect(login.body.statusCode).toBe(400);
   });
 
-  it('words Fastify\'s refusals of a body as this API does, and leaves bodies of other types unread as before', async () => {
+  it("words Fastify's refusals of a body as this API does, and leaves bodies of other types unread as before", async () => {
     const broken = await t.http.post('/auth/login').set('Content-Type', 'application/json').send('{not json');
     expect(broken.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'body is not valid JSON' });
     const empty = await t.http.post('/auth/login').set('Content-Type', 'application/json').send('');
     expect(empty.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'body is not valid JSON' });
-    const large = await t.http.post('/auth/login').set('Content-Type', 'application/json').send(JSON.stringify({ username: 'x'.repeat(200_000), password: 'y' }));
+    const large = await t.http
+      .post('/auth/login')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ username: 'x'.repeat(200_000), password: 'y' }));
     expect(large.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'body is too large' });
     // A body of a type no route reads: the route answers as without a body (400 here), not 415.
     const xml = await t.http.post('/auth/login').set('Content-Type', 'application/xml').send('<login/>');
@@ -106,7 +113,11 @@ describe('input validation', () => {
     expect(xml.body).toEqual(expect.objectContaining({ statusCode: 400, error: 'Bad Request' }));
     // A Content-Type header that is no media type at all is refused as such.
     const garbled = await t.http.post('/auth/login').set('Content-Type', ';;;').send('x');
-    expect(garbled.body).toEqual({ statusCode: 415, error: 'Unsupported Media Type', message: 'the Content-Type header is not a valid media type' });
+    expect(garbled.body).toEqual({
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      message: 'the Content-Type header is not a valid media type',
+    });
     // ... and a protected route still asks for a token first.
     const unsigned = await t.http.post('/users').set('Content-Type', 'application/octet-stream').send(Buffer.from('abc'));
     expect(unsigned.status).toBe(401);

@@ -23,7 +23,7 @@ export class AuditController {
 
   @Get('verify')
   @Roles('PROVINCE_OFFICER', 'ADMIN')
-  @ApiOperation({ summary: 'Recompute every history hash chain in the caller\'s scope' })
+  @ApiOperation({ summary: "Recompute every history hash chain in the caller's scope" })
   @ApiOkResponse({ type: VerifyResponse })
   verify(@CurrentActor() actor: Actor) {
     return this.audit.verify(actor);

@@ -28,7 +28,11 @@ export class AuditService {
         const brokenAt =
           p.seq === p.lastSeq
             ? { instanceId: p.instanceId, seq: p.seq, reason: 'last hash does not match the instance' }
-            : { instanceId: p.instanceId, seq: Math.min(p.seq, p.lastSeq) + 1, reason: `history ends at seq ${p.seq}, the instance at seq ${p.lastSeq}` };
+            : {
+                instanceId: p.instanceId,
+                seq: Math.min(p.seq, p.lastSeq) + 1,
+                reason: `history ends at seq ${p.seq}, the instance at seq ${p.lastSeq}`,
+              };
         return { ok: false, checkedEvents: checked, brokenAt };
       };
       for (;;) {
@@ -40,7 +44,11 @@ export class AuditService {
           if (ended) return ended;
           const expectedPrev = sameChain ? prev!.hash : '';
           const expectedSeq: number = sameChain ? prev!.seq + 1 : 1;
-          const brokenAt = (reason: string) => ({ ok: false, checkedEvents: checked, brokenAt: { instanceId: r.instance_id, seq: r.seq, reason } });
+          const brokenAt = (reason: string) => ({
+            ok: false,
+            checkedEvents: checked,
+            brokenAt: { instanceId: r.instance_id, seq: r.seq, reason },
+          });
           if (r.seq !== expectedSeq) return brokenAt(`expected seq ${expectedSeq}`);
           if (r.prev_hash !== expectedPrev) return brokenAt('prevHash does not match the previous row');
           const hash = eventHash({

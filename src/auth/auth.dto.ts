@@ -4,11 +4,13 @@ import { UserView } from '../users/users.dto.js';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin' })
-  @IsString() @Length(1, 64)
+  @IsString()
+  @Length(1, 64)
   username: string;
 
   @ApiProperty({ example: 'a long password' })
-  @IsString() @Length(1, 200)
+  @IsString()
+  @Length(1, 200)
   password: string;
 }
 

@@ -20,23 +20,36 @@ export class CertificationHooks implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.engine.statement(REVIEW_CRITERION,
-      `UPDATE dossier_criteria SET review_status = $3, review_comment = $4, reviewed_by = $5, reviewed_at = now() WHERE dossier_id = $1 AND code = $2`);
+    this.engine.statement(
+      REVIEW_CRITERION,
+      `UPDATE dossier_criteria SET review_status = $3, review_comment = $4, reviewed_by = $5, reviewed_at = now() WHERE dossier_id = $1 AND code = $2`,
+    );
     this.engine.statement(DOSSIER_DETAIL.name, DOSSIER_DETAIL.text);
     this.engine.use('certification', {
       repeatable: true,
       facts: {
         OPEN_CONSULTATION: async (tx, { id }): Promise<DossierFacts> => {
           const criteria = await this.dossiers.selfAssessment(id, tx);
-          return { unassessed: criteria.filter((c) => c.met === null).map((c) => c.code), notMet: criteria.filter((c) => c.met === false).map((c) => c.code) };
+          return {
+            unassessed: criteria.filter((c) => c.met === null).map((c) => c.code),
+            notMet: criteria.filter((c) => c.met === false).map((c) => c.code),
+          };
         },
-        SUBMIT: async (tx, { id }): Promise<DossierFacts> => ({ meetingMinutes: await this.dossiers.hasAttachment(id, 'meeting_minutes', tx) }),
+        SUBMIT: async (tx, { id }): Promise<DossierFacts> => ({
+          meetingMinutes: await this.dossiers.hasAttachment(id, 'meeting_minutes', tx),
+        }),
       },
       afterTransition: async (tx, { subject, event, actor, fromState, toState, open, defer }) => {
         const id = subject.id;
         if (event.type === 'REVIEW_CRITERION') {
           // The hot path (parallel reviewers): sent with the commit rather than in a round trip of its own.
-          defer(REVIEW_CRITERION, [id, event.code, event.decision === 'approve' ? 'approved' : 'revision_requested', event.comment ?? null, actor.id]);
+          defer(REVIEW_CRITERION, [
+            id,
+            event.code,
+            event.decision === 'approve' ? 'approved' : 'revision_requested',
+            event.comment ?? null,
+            actor.id,
+          ]);
         } else if (event.type === 'RESUBMIT') {
           await this.dossiers.reopenReturnedCriteria(tx, id);
         }
@@ -45,7 +58,8 @@ export class CertificationHooks implements OnModuleInit {
           await this.dossiers.setVillageCriteria(tx, id, true);
         }
         if (fromState === 'certified' && toState !== 'certified') await this.dossiers.setCertified(tx, id, false);
-        if (toState === 'revoked' && Array.isArray(event.criteriaNoLongerMet)) await this.dossiers.setVillageCriteria(tx, id, false, event.criteriaNoLongerMet as number[]);
+        if (toState === 'revoked' && Array.isArray(event.criteriaNoLongerMet))
+          await this.dossiers.setVillageCriteria(tx, id, false, event.criteriaNoLongerMet as number[]);
         if (!open) await this.dossiers.close(tx, id);
       },
     });

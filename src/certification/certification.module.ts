@@ -19,9 +19,7 @@ const storeProvider = {
 };
 
 @Module({
-  imports: [
-    UnitsModule,
-  ],
+  imports: [UnitsModule],
   controllers: [DossiersController, AttachmentsController],
   providers: [DossiersRepository, DossiersService, AttachmentsService, CertificationHooks, ReviewAssignmentJob, storeProvider],
   exports: [DossiersService],
@@ -37,7 +35,10 @@ export class CertificationModule implements OnModuleInit {
       const d = await this.repository.detail(id, '');
       if (!d) return null;
       return {
-        title: { vi: `Hồ sơ công nhận ${d.village_name} đạt chuẩn nông thôn mới năm ${d.year}`, en: `Certification dossier of ${d.village_name}, ${d.year}` },
+        title: {
+          vi: `Hồ sơ công nhận ${d.village_name} đạt chuẩn nông thôn mới năm ${d.year}`,
+          en: `Certification dossier of ${d.village_name}, ${d.year}`,
+        },
         villageName: d.village_name,
         communeName: d.commune_name,
         unitPath: d.unit_path,

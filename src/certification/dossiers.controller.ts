@@ -4,7 +4,13 @@ import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
 import { InvalidInput } from '../common/errors.js';
 import { ETagInterceptor, parseIfMatch } from '../common/if-match.js';
 import {
-  CreateDossierDto, DossierPage, DossierView, EventTypeDto, HistoryEntryView, ListDossiersQuery, UpdateCriterionDto,
+  CreateDossierDto,
+  DossierPage,
+  DossierView,
+  EventTypeDto,
+  HistoryEntryView,
+  ListDossiersQuery,
+  UpdateCriterionDto,
 } from './dossiers.dto.js';
 import { DossiersService } from './dossiers.service.js';
 
@@ -19,14 +25,14 @@ export class DossiersController {
 
   @Post()
   @Roles('COMMUNE_STAFF')
-  @ApiOperation({ summary: 'Open a certification dossier for a village of the caller\'s commune and a year' })
+  @ApiOperation({ summary: "Open a certification dossier for a village of the caller's commune and a year" })
   @ApiCreatedResponse({ type: DossierView })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateDossierDto) {
     return this.dossiers.create(actor, dto);
   }
 
   @Get()
-  @ApiOperation({ summary: 'Dossiers inside the caller\'s unit' })
+  @ApiOperation({ summary: "Dossiers inside the caller's unit" })
   @ApiOkResponse({ type: DossierPage })
   list(@CurrentActor() actor: Actor, @Query() query: ListDossiersQuery) {
     return this.dossiers.list(actor, query);
@@ -47,7 +53,11 @@ export class DossiersController {
   // The raw string, checked here: a `number` parameter would be converted by the global ValidationPipe first
   // (Number('1e1') is 10, Number('0x10') is 16), so ParseIntPipe would never see what the client sent.
   updateCriterion(
-    @CurrentActor() actor: Actor, @Param('id') id: string, @Param('code') code: string, @Body() dto: UpdateCriterionDto, @Headers('if-match') ifMatch?: string,
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Param('code') code: string,
+    @Body() dto: UpdateCriterionDto,
+    @Headers('if-match') ifMatch?: string,
   ) {
     return this.dossiers.updateCriterion(actor, id, validCode(code), dto, parseIfMatch(ifMatch));
   }
@@ -55,19 +65,23 @@ export class DossiersController {
   @Post(':id/events')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Send an event: OPEN_CONSULTATION, SUBMIT {agreementPercent}, REVIEW_CRITERION {code, decision, comment}, RETURN {comment}, RESUBMIT, APPROVE, SIGN_OFF {decisionNumber, decisionDate}, REJECT {reason}, WITHDRAW, REVOKE {reason, criteriaNoLongerMet}',
+    summary:
+      'Send an event: OPEN_CONSULTATION, SUBMIT {agreementPercent}, REVIEW_CRITERION {code, decision, comment}, RETURN {comment}, RESUBMIT, APPROVE, SIGN_OFF {decisionNumber, decisionDate}, REJECT {reason}, WITHDRAW, REVOKE {reason, criteriaNoLongerMet}',
   })
   @ApiBody({ type: EventTypeDto, description: '{ type, ...payload }' })
   @ApiOkResponse({ type: DossierView, description: 'the dossier after the event; 409 with allowedEvents, 422 with rule' })
   send(
-    @CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: Record<string, unknown>,
-    @Headers('idempotency-key') key?: string, @Headers('if-match') ifMatch?: string,
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @Headers('idempotency-key') key?: string,
+    @Headers('if-match') ifMatch?: string,
   ) {
     return this.dossiers.send(actor, id, body, { idempotencyKey: key, ifMatch: parseIfMatch(ifMatch) });
   }
 
   @Get(':id/history')
-  @ApiOperation({ summary: 'The dossier\'s hash-chained history' })
+  @ApiOperation({ summary: "The dossier's hash-chained history" })
   @ApiOkResponse({ type: [HistoryEntryView] })
   history(@CurrentActor() actor: Actor, @Param('id') id: string) {
     return this.dossiers.history(actor, id);

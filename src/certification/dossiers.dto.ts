@@ -1,14 +1,36 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, MaxLength, Min,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
 } from 'class-validator';
 import { PageQuery } from '../common/pagination.js';
 import { Nfc } from '../common/validation.js';
 
 export const DOSSIER_STATES = [
-  'draft', 'consultation', 'ready_to_submit', 'review', 'revision_requested', 'province_review',
-  'certified', 'rejected', 'withdrawn', 'lapsed', 'revoked',
+  'draft',
+  'consultation',
+  'ready_to_submit',
+  'review',
+  'revision_requested',
+  'province_review',
+  'certified',
+  'rejected',
+  'withdrawn',
+  'lapsed',
+  'revoked',
 ] as const;
 
 export const ATTACHMENT_KINDS = ['submission_letter', 'self_assessment_report', 'meeting_minutes', 'evidence', 'decision'] as const;
@@ -25,11 +47,16 @@ export class ListDossiersQuery extends PageQuery {
 }
 
 export class UpdateCriterionDto {
-  @ApiProperty({ description: 'whether the village meets the criterion, by the commune\'s self-assessment' })
-  @IsBoolean() met: boolean;
+  @ApiProperty({ description: "whether the village meets the criterion, by the commune's self-assessment" })
+  @IsBoolean()
+  met: boolean;
 
   @ApiPropertyOptional({ example: 'Đường trục thôn đã cứng hóa 100%' })
-  @IsOptional() @Nfc() @IsString() @MaxLength(4000) note?: string;
+  @IsOptional()
+  @Nfc()
+  @IsString()
+  @MaxLength(4000)
+  note?: string;
 }
 
 // ---- event payloads, one class per event type ----
@@ -62,7 +89,9 @@ export class CommentEvent {
 export class SignOffEvent {
   @IsString() type: string;
   @ApiProperty({ example: '1234/QĐ-UBND' }) @Nfc() @IsString() @Length(1, 100) decisionNumber: string;
-  @ApiProperty({ example: '2026-12-01' }) @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'decisionDate must be a date YYYY-MM-DD' }) decisionDate: string;
+  @ApiProperty({ example: '2026-12-01' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'decisionDate must be a date YYYY-MM-DD' })
+  decisionDate: string;
 }
 
 export class ReasonEvent {
@@ -72,7 +101,12 @@ export class ReasonEvent {
 
 export class RevokeEvent extends ReasonEvent {
   @ApiProperty({ type: [Number] })
-  @IsArray() @ArrayMinSize(1) @ArrayUnique() @IsInt({ each: true }) @Min(1, { each: true }) @Max(16, { each: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(16, { each: true })
   criteriaNoLongerMet: number[];
 }
 
@@ -150,7 +184,11 @@ export class DossierPage {
 export class HistoryEntryView {
   @ApiProperty() seq: number;
   @ApiProperty() type: string;
-  @ApiProperty({ description: '{ id, role, unitId }; id null for the system' }) actor: { id: string | null; role: string; unitId: string | null };
+  @ApiProperty({ description: '{ id, role, unitId }; id null for the system' }) actor: {
+    id: string | null;
+    role: string;
+    unitId: string | null;
+  };
   @ApiProperty() fromState: string;
   @ApiProperty() toState: string;
   @ApiProperty() payload: Record<string, unknown>;

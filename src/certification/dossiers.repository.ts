@@ -19,12 +19,23 @@ export interface DossierRow {
   workflow_key: string;
   workflow_version: number;
   snapshot: PersistedSnapshot;
-  criteria: { code: number; name: string; met: boolean | null; note: string | null; status: string; comment: string | null; assigneeId: string | null }[];
+  criteria: {
+    code: number;
+    name: string;
+    met: boolean | null;
+    note: string | null;
+    status: string;
+    comment: string | null;
+    assigneeId: string | null;
+  }[];
   attachments: { id: string; fileName: string; size: number; sha256: string; mimeType: string; kind: string }[] | null;
   deadlines: { id: string; dueAt: string; kind: string }[] | null;
 }
 
-export type DossierListRow = Pick<DossierRow, 'id' | 'village_id' | 'village_name' | 'commune_id' | 'district_id' | 'year' | 'state' | 'version'>;
+export type DossierListRow = Pick<
+  DossierRow,
+  'id' | 'village_id' | 'village_name' | 'commune_id' | 'district_id' | 'year' | 'state' | 'version'
+>;
 
 const DETAIL = `
   SELECT d.id, d.village_id, v.name AS village_name, d.commune_id, c.name AS commune_name, d.district_id, d.year, d.unit_path,
@@ -54,7 +65,12 @@ export class DossiersRepository {
     return rows[0] ?? null;
   }
 
-  async list(scope: string, filter: { state?: string; year?: number; unitPath?: string }, limit: number, afterId?: string): Promise<DossierListRow[]> {
+  async list(
+    scope: string,
+    filter: { state?: string; year?: number; unitPath?: string },
+    limit: number,
+    afterId?: string,
+  ): Promise<DossierListRow[]> {
     const { rows } = await sql<DossierListRow>`
       SELECT d.id, d.village_id, v.name AS village_name, d.commune_id, d.district_id, d.year, i.state, i.version
         FROM dossiers d
@@ -70,7 +86,13 @@ export class DossiersRepository {
 
   /** Whether the dossier has an attachment of `kind` (a fact SUBMIT needs). */
   async hasAttachment(dossierId: string, kind: string, db: Db = this.db): Promise<boolean> {
-    const row = await db.selectFrom('attachments').select('id').where('dossier_id', '=', dossierId).where('kind', '=', kind).limit(1).executeTakeFirst();
+    const row = await db
+      .selectFrom('attachments')
+      .select('id')
+      .where('dossier_id', '=', dossierId)
+      .where('kind', '=', kind)
+      .limit(1)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
@@ -78,10 +100,21 @@ export class DossiersRepository {
     return db.selectFrom('dossier_criteria').select(['code', 'met']).where('dossier_id', '=', dossierId).orderBy('code').execute();
   }
 
-  async insert(db: Db, d: { id: string; villageId: string; communeId: string; districtId: string | null; unitPath: string; year: number; createdBy: string }) {
+  async insert(
+    db: Db,
+    d: { id: string; villageId: string; communeId: string; districtId: string | null; unitPath: string; year: number; createdBy: string },
+  ) {
     await db
       .insertInto('dossiers')
-      .values({ id: d.id, village_id: d.villageId, commune_id: d.communeId, district_id: d.districtId, unit_path: d.unitPath, year: d.year, created_by: d.createdBy })
+      .values({
+        id: d.id,
+        village_id: d.villageId,
+        commune_id: d.communeId,
+        district_id: d.districtId,
+        unit_path: d.unitPath,
+        year: d.year,
+        created_by: d.createdBy,
+      })
       .execute();
     await db
       .insertInto('dossier_criteria')
@@ -128,16 +161,42 @@ export class DossiersRepository {
   }
 
   async insertAttachment(
-    a: { id: string; dossierId: string; kind: string; fileName: string; size: number; sha256: string; mimeType: string; uploadedBy: string },
+    a: {
+      id: string;
+      dossierId: string;
+      kind: string;
+      fileName: string;
+      size: number;
+      sha256: string;
+      mimeType: string;
+      uploadedBy: string;
+    },
     db: Db = this.db,
   ) {
     await db
       .insertInto('attachments')
-      .values({ id: a.id, dossier_id: a.dossierId, kind: a.kind, file_name: a.fileName, size: a.size, sha256: a.sha256, mime_type: a.mimeType, uploaded_by: a.uploadedBy })
+      .values({
+        id: a.id,
+        dossier_id: a.dossierId,
+        kind: a.kind,
+        file_name: a.fileName,
+        size: a.size,
+        sha256: a.sha256,
+        mime_type: a.mimeType,
+        uploaded_by: a.uploadedBy,
+      })
       .execute();
   }
 
-  attachment(dossierId: string, attachmentId: string): Promise<Pick<Selectable<Tables['attachments']>, 'file_name' | 'size' | 'sha256' | 'mime_type'> | undefined> {
-    return this.db.selectFrom('attachments').select(['file_name', 'size', 'sha256', 'mime_type']).where('id', '=', attachmentId).where('dossier_id', '=', dossierId).executeTakeFirst();
+  attachment(
+    dossierId: string,
+    attachmentId: string,
+  ): Promise<Pick<Selectable<Tables['attachments']>, 'file_name' | 'size' | 'sha256' | 'mime_type'> | undefined> {
+    return this.db
+      .selectFrom('attachments')
+      .select(['file_name', 'size', 'sha256', 'mime_type'])
+      .where('id', '=', attachmentId)
+      .where('dossier_id', '=', dossierId)
+      .executeTakeFirst();
   }
 }

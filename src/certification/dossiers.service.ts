@@ -15,7 +15,13 @@ import { statesTagged } from '../engine/machine.js';
 import { UnitsRepository } from '../units/units.repository.js';
 import { certificationMachine } from '../../workflows/certification/v1.js';
 import {
-  DOSSIER_EVENTS, type CreateDossierDto, type DossierSummaryView, type DossierView, type HistoryEntryView, type ListDossiersQuery, type UpdateCriterionDto,
+  DOSSIER_EVENTS,
+  type CreateDossierDto,
+  type DossierSummaryView,
+  type DossierView,
+  type HistoryEntryView,
+  type ListDossiersQuery,
+  type UpdateCriterionDto,
 } from './dossiers.dto.js';
 import { DOSSIER_DETAIL, DossiersRepository, type DossierRow } from './dossiers.repository.js';
 
@@ -36,7 +42,8 @@ export class DossiersService {
   async create(actor: Actor, dto: CreateDossierDto): Promise<DossierView> {
     const village = await this.units.findById(dto.villageId, scopePath(actor));
     if (!village || village.level !== 'VILLAGE') throw new NotFound('village');
-    if (village.parentId !== actor.unitId) throw new NotPermitted('commune_only', { action: { vi: 'lập hồ sơ của thôn', en: 'open its dossier' } });
+    if (village.parentId !== actor.unitId)
+      throw new NotPermitted('commune_only', { action: { vi: 'lập hồ sơ của thôn', en: 'open its dossier' } });
     const commune = (await this.units.findById(village.parentId))!;
     const parent = commune.parentId ? await this.units.findById(commune.parentId) : null;
     const id = randomUUID();
@@ -51,7 +58,13 @@ export class DossiersService {
           year: dto.year,
           createdBy: actor.id,
         });
-        await this.engine.start('certification', { type: DOSSIER, id, unitId: village.id, unitPath: village.path }, actor, { requiredAgreement: this.config.minAgreementPercent }, tx);
+        await this.engine.start(
+          'certification',
+          { type: DOSSIER, id, unitId: village.id, unitPath: village.path },
+          actor,
+          { requiredAgreement: this.config.minAgreementPercent },
+          tx,
+        );
       });
     } catch (err) {
       if ((err as { code?: string }).code === '23505') throw new Conflict('dossier_exists', { village: village.name, year: dto.year });
@@ -68,9 +81,23 @@ export class DossiersService {
       if (!unit) throw new NotFound('unit');
       unitPath = unit.path;
     }
-    const rows = await this.dossiers.list(scopePath(actor), { state: query.state, year: query.year, unitPath }, limit, decodeCursor(query.cursor));
+    const rows = await this.dossiers.list(
+      scopePath(actor),
+      { state: query.state, year: query.year, unitPath },
+      limit,
+      decodeCursor(query.cursor),
+    );
     return toPage(
-      rows.map((r) => ({ id: r.id, villageId: r.village_id, villageName: r.village_name, communeId: r.commune_id, districtId: r.district_id, year: r.year, state: r.state, version: r.version })),
+      rows.map((r) => ({
+        id: r.id,
+        villageId: r.village_id,
+        villageName: r.village_name,
+        communeId: r.commune_id,
+        districtId: r.district_id,
+        year: r.year,
+        state: r.state,
+        version: r.version,
+      })),
       limit,
       (d) => d.id,
     );
@@ -84,7 +111,11 @@ export class DossiersService {
 
   /** `allowedEvents`: when the caller already has them for this row's snapshot (an event's result). */
   private view(row: DossierRow, actor: Actor, allowedEvents?: string[]): DossierView {
-    const context = row.snapshot.context as { overdue?: boolean; agreementPercent?: number | null; decision?: { number: string; date: string } | null };
+    const context = row.snapshot.context as {
+      overdue?: boolean;
+      agreementPercent?: number | null;
+      decision?: { number: string; date: string } | null;
+    };
     return {
       id: row.id,
       villageId: row.village_id,
@@ -97,13 +128,21 @@ export class DossiersService {
       overdue: context.overdue ?? false,
       agreementPercent: context.agreementPercent ?? null,
       decision: context.decision ?? null,
-      criteria: row.criteria.map((c) => ({ code: c.code, name: c.name, met: c.met, note: c.note, review: { status: c.status, comment: c.comment, assigneeId: c.assigneeId } })),
+      criteria: row.criteria.map((c) => ({
+        code: c.code,
+        name: c.name,
+        met: c.met,
+        note: c.note,
+        review: { status: c.status, comment: c.comment, assigneeId: c.assigneeId },
+      })),
       attachments: row.attachments ?? [],
       deadlines: (row.deadlines ?? []).map((d) => ({ ...d, dueAt: new Date(d.dueAt).toISOString() })),
-      allowedEvents: allowedEvents ?? this.engine.allowedEventsFor(
-        { workflow: row.workflow_key, version: row.workflow_version, snapshot: row.snapshot, unitPath: row.unit_path },
-        actor,
-      ),
+      allowedEvents:
+        allowedEvents ??
+        this.engine.allowedEventsFor(
+          { workflow: row.workflow_key, version: row.workflow_version, snapshot: row.snapshot, unitPath: row.unit_path },
+          actor,
+        ),
     };
   }
 
@@ -111,7 +150,8 @@ export class DossiersService {
   async updateCriterion(actor: Actor, id: string, code: number, dto: UpdateCriterionDto, ifMatch?: string): Promise<DossierView> {
     const row = await this.dossiers.detail(id, scopePath(actor));
     if (!row) throw new NotFound('dossier');
-    if (actor.unitId !== row.commune_id) throw new NotPermitted('commune_only', { action: { vi: 'sửa tiêu chí của thôn', en: 'edit its criteria' } });
+    if (actor.unitId !== row.commune_id)
+      throw new NotPermitted('commune_only', { action: { vi: 'sửa tiêu chí của thôn', en: 'edit its criteria' } });
     await this.engine.transaction(async (tx) => {
       const locked = await this.engine.lockState(tx, { type: DOSSIER, id });
       if (locked && ifMatch !== undefined) {
@@ -132,7 +172,12 @@ export class DossiersService {
   }
 
   /** Validates an event's payload by its type, adds the facts the machine's rules need, and asks the engine. */
-  async send(actor: Actor, id: string, body: Record<string, unknown>, { idempotencyKey, ifMatch }: { idempotencyKey?: string; ifMatch?: string } = {}): Promise<DossierView> {
+  async send(
+    actor: Actor,
+    id: string,
+    body: Record<string, unknown>,
+    { idempotencyKey, ifMatch }: { idempotencyKey?: string; ifMatch?: string } = {},
+  ): Promise<DossierView> {
     const type = typeof body?.type === 'string' ? body.type : undefined;
     // Own keys only: 'toString', 'constructor' and the like are unknown types, not Object.prototype's members.
     const dtoClass = type && Object.hasOwn(DOSSIER_EVENTS, type) ? DOSSIER_EVENTS[type] : undefined;

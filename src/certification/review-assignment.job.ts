@@ -39,8 +39,12 @@ export class ReviewAssignmentJob implements JobHandler<Payload> {
         .innerJoin('users as u', (j) => j.onRef('u.unit_id', '=', 'c.parent_id').on('u.role', '=', 'REVIEWER').on('u.active', '=', true))
         .select(['u.id', 'u.criteria'])
         .select((eb) =>
-          eb.selectFrom('dossier_criteria as x').select(sql<number>`count(*)::int`.as('n'))
-            .whereRef('x.assignee_id', '=', 'u.id').where('x.review_status', '=', 'pending').as('load'),
+          eb
+            .selectFrom('dossier_criteria as x')
+            .select(sql<number>`count(*)::int`.as('n'))
+            .whereRef('x.assignee_id', '=', 'u.id')
+            .where('x.review_status', '=', 'pending')
+            .as('load'),
         )
         .where('d.id', '=', dossierId)
         .orderBy('u.username')
@@ -52,7 +56,12 @@ export class ReviewAssignmentJob implements JobHandler<Payload> {
         if (!candidates.length) continue;
         const chosen = candidates.reduce((best, r) => (r.load < best.load ? r : best));
         chosen.load++;
-        await tx.updateTable('dossier_criteria').set({ assignee_id: chosen.id }).where('dossier_id', '=', dossierId).where('code', '=', code).execute();
+        await tx
+          .updateTable('dossier_criteria')
+          .set({ assignee_id: chosen.id })
+          .where('dossier_id', '=', dossierId)
+          .where('code', '=', code)
+          .execute();
         assigned++;
       }
       return assigned;

@@ -33,7 +33,11 @@ export abstract class DomainError extends Error {
 
 /** The request is malformed: a field is missing, of the wrong type or out of range. */
 export class InvalidInput extends DomainError {
-  constructor(key: MessageKey, params: MessageParams = {}, readonly fields: FieldError[] = []) {
+  constructor(
+    key: MessageKey,
+    params: MessageParams = {},
+    readonly fields: FieldError[] = [],
+  ) {
     super(key, params, fields.length ? { errors: fields.map(({ field, messages }) => ({ field, messages })) } : {});
   }
 }
@@ -53,7 +57,11 @@ export class NotFound extends DomainError {
 
 /** The workflow's current state does not take this event. */
 export class EventNotAllowed extends DomainError {
-  constructor(event: MessageParam, state: MessageParam, readonly allowedEvents: string[]) {
+  constructor(
+    event: MessageParam,
+    state: MessageParam,
+    readonly allowedEvents: string[],
+  ) {
     super('event_not_allowed', { event, state }, { allowedEvents });
   }
 }
@@ -70,7 +78,12 @@ export class Stale extends DomainError {
 
 /** A business rule refuses the request; `rule` is its stable code. */
 export class RuleViolation extends DomainError {
-  constructor(readonly rule: string, key: MessageKey, params: MessageParams = {}, details: Record<string, unknown> = {}) {
+  constructor(
+    readonly rule: string,
+    key: MessageKey,
+    params: MessageParams = {},
+    details: Record<string, unknown> = {},
+  ) {
     super(key, params, { rule, ...details });
   }
 }
@@ -96,7 +109,11 @@ export class UnsupportedMediaType extends DomainError {}
 
 /** Too many attempts; try again after `retryAfterSeconds`. */
 export class TooManyRequests extends DomainError {
-  constructor(key: MessageKey, params: MessageParams, readonly retryAfterSeconds: number) {
+  constructor(
+    key: MessageKey,
+    params: MessageParams,
+    readonly retryAfterSeconds: number,
+  ) {
     super(key, params, { retryAfterSeconds });
   }
 }

@@ -2,8 +2,18 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import {
-  Conflict, DomainError, EventNotAllowed, InvalidInput, NotFound, NotPermitted, RuleViolation, Stale, TooLarge, TooManyRequests,
-  Unauthenticated, UnsupportedMediaType,
+  Conflict,
+  DomainError,
+  EventNotAllowed,
+  InvalidInput,
+  NotFound,
+  NotPermitted,
+  RuleViolation,
+  Stale,
+  TooLarge,
+  TooManyRequests,
+  Unauthenticated,
+  UnsupportedMediaType,
 } from './errors.js';
 import { localeOf, say, type Locale, type MessageKey } from './messages.js';
 
@@ -63,7 +73,11 @@ export function toHttpError(exception: unknown, locale: Locale): HttpError | nul
     return { status, body: shape(status, say(locale, exception.key, exception.params), exception.details), headers };
   }
   // Nest hands Fastify's 4xx refusals over as HttpExceptions caused by them; others arrive as they are.
-  const e = (exception instanceof HttpException && exception.cause ? exception.cause : exception) as { code?: string; statusCode?: number; message?: string };
+  const e = (exception instanceof HttpException && exception.cause ? exception.cause : exception) as {
+    code?: string;
+    statusCode?: number;
+    message?: string;
+  };
   const known = typeof e?.code === 'string' ? BODY_ERRORS[e.code] : undefined;
   if (known) return { status: known.status, body: shape(known.status, say(locale, known.key)) };
   if (exception instanceof HttpException) {
@@ -72,7 +86,13 @@ export function toHttpError(exception: unknown, locale: Locale): HttpError | nul
     const body = exception.getResponse();
     return { status, body: typeof body === 'string' ? shape(status, body) : (body as HttpError['body']) };
   }
-  if (typeof e?.code === 'string' && e.code.startsWith('FST_') && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+  if (
+    typeof e?.code === 'string' &&
+    e.code.startsWith('FST_') &&
+    typeof e.statusCode === 'number' &&
+    e.statusCode >= 400 &&
+    e.statusCode < 500
+  ) {
     // Another refusal of the request by Fastify or one of its plugins: its status and words.
     return { status: e.statusCode, body: shape(e.statusCode, e.message ?? '') };
   }

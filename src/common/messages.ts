@@ -48,7 +48,10 @@ const CATALOG = {
     en: (p) => `role ${p.role} may not do this (needs ${p.roles})`,
     vi: () => 'Bạn không có quyền thực hiện thao tác này',
   },
-  role_may_not_send: { en: (p) => `role ${p.role} may not send ${p.event}`, vi: (p) => `Bạn không có quyền thực hiện thao tác “${p.event}”` },
+  role_may_not_send: {
+    en: (p) => `role ${p.role} may not send ${p.event}`,
+    vi: (p) => `Bạn không có quyền thực hiện thao tác “${p.event}”`,
+  },
   other_units_event: {
     en: (p) => `${p.event} is for another unit's ${p.role}`,
     vi: (p) => `Thao tác “${p.event}” thuộc thẩm quyền của đơn vị khác`,
@@ -77,7 +80,10 @@ const CATALOG = {
     vi: (p) => `${capital(p.what)} đã được người khác cập nhật, vui lòng tải lại trang`,
   },
   workflow_rule: { en: (p) => p.text, vi: (p) => p.text },
-  rule_refused: { en: (p) => `${p.event} refused by rule ${p.rule}`, vi: (p) => `Không thể thực hiện “${p.event}”: chưa đáp ứng điều kiện ${p.rule}` },
+  rule_refused: {
+    en: (p) => `${p.event} refused by rule ${p.rule}`,
+    vi: (p) => `Không thể thực hiện “${p.event}”: chưa đáp ứng điều kiện ${p.rule}`,
+  },
 
   // ---- dossiers ----
   dossier_exists: {
@@ -88,11 +94,17 @@ const CATALOG = {
     en: (p) => `criteria can be edited in ${p.states}, not in ${p.state}`,
     vi: (p) => `Chỉ sửa được tiêu chí khi hồ sơ ở trạng thái ${p.states}; hồ sơ đang ở trạng thái “${p.state}”`,
   },
-  attachments_closed: { en: (p) => `files cannot be attached in state ${p.state}`, vi: (p) => `Không thể đính kèm tệp khi hồ sơ ở trạng thái “${p.state}”` },
+  attachments_closed: {
+    en: (p) => `files cannot be attached in state ${p.state}`,
+    vi: (p) => `Không thể đính kèm tệp khi hồ sơ ở trạng thái “${p.state}”`,
+  },
   criterion_code: { en: () => 'code must be an integer from 1 to 16', vi: () => 'Mã tiêu chí phải là số nguyên từ 1 đến 16' },
   event_type: { en: (p) => `type must be one of ${p.types}`, vi: (p) => `Loại thao tác phải là một trong: ${p.types}` },
   file_required: { en: () => 'file is required (multipart field "file")', vi: () => 'Vui lòng chọn tệp cần đính kèm' },
-  multipart_unreadable: { en: (p) => `the multipart body cannot be read: ${p.reason}`, vi: () => 'Không đọc được tệp gửi lên, vui lòng gửi lại' },
+  multipart_unreadable: {
+    en: (p) => `the multipart body cannot be read: ${p.reason}`,
+    vi: () => 'Không đọc được tệp gửi lên, vui lòng gửi lại',
+  },
   unexpected_file_field: {
     en: (p) => `unexpected file field "${p.field}" (send the file as "file")`,
     vi: (p) => `Trường tệp “${p.field}” không hợp lệ (gửi tệp trong trường “file”)`,
@@ -121,7 +133,10 @@ const CATALOG = {
   },
 
   // ---- funds and projects ----
-  fund_repeated: { en: (p) => `fund ${p.fund} appears in more than one funding line`, vi: (p) => `Nguồn vốn ${p.fund} xuất hiện ở nhiều dòng` },
+  fund_repeated: {
+    en: (p) => `fund ${p.fund} appears in more than one funding line`,
+    vi: (p) => `Nguồn vốn ${p.fund} xuất hiện ở nhiều dòng`,
+  },
   fund_unknown: { en: (p) => `unknown fund code(s): ${p.funds}`, vi: (p) => `Không có nguồn vốn mã ${p.funds}` },
   community_contribution_required: {
     en: () => 'a funding line on a central-budget fund needs at least one pledged community contribution',

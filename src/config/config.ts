@@ -10,85 +10,152 @@ const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? unde
 
 /** The environment as the README's configuration table describes it, each variable validated at start. */
 export class EnvironmentVariables {
-  @IsOptional() @IsIn(['development', 'production', 'test'])
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
   NODE_ENV?: string;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT?: number;
 
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\/[^/]+\/[A-Za-z0-9_-]+(\?.*)?$/, {
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^/]+\/[A-Za-z0-9_-]+(\?.*)?$/, {
     message: 'DATABASE_URL must look like postgresql://user@host:5432/database',
   })
   DATABASE_URL?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must look like redis://host:6379' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must look like redis://host:6379' })
   REDIS_URL?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9_\-.:{}]+$/, {
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_\-.:{}]+$/, {
     message: 'QUEUE_PREFIX must be letters, digits and - _ . : { }',
   })
   QUEUE_PREFIX?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsIn(['api', 'worker', 'all'])
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsIn(['api', 'worker', 'all'])
   PROCESS_ROLE?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsIn(['smtp', 'file'])
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsIn(['smtp', 'file'])
   MAIL_TRANSPORT?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must look like smtp://host:port' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must look like smtp://host:port' })
   SMTP_URL?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   MAIL_FROM?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^https?:\/\/[^\s]+$/, { message: 'PUBLIC_URL must be an http(s) address' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'PUBLIC_URL must be an http(s) address' })
   PUBLIC_URL?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   STORAGE_DIR?: string;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(1024)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1024)
   MAX_UPLOAD_MB?: number;
 
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9._-]{3,64}$/, {
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{3,64}$/, {
     message: 'ADMIN_USERNAME must be 3 to 64 letters, digits, dots, dashes or underscores',
   })
   ADMIN_USERNAME?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(8)
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(8)
   ADMIN_PASSWORD?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(32)
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
   JWT_SECRET?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^\d+[smhd]$/, { message: 'JWT_EXPIRES_IN must look like 8h, 30m or 7d' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^\d+[smhd]$/, { message: 'JWT_EXPIRES_IN must look like 8h, 30m or 7d' })
   JWT_EXPIRES_IN?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   DEADLINE_OVERRIDES?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsIn(['plan-136-2019', 'none'])
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsIn(['plan-136-2019', 'none'])
   SEED?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(1000)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   LOGIN_MAX_FAILURES?: number;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(100)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100)
   MIN_AGREEMENT_PERCENT?: number;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   SPECIAL_MECHANISM_CAP_VND?: number;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100000)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100000)
   LOGIN_MAX_FAILURES_PER_ADDRESS?: number;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(86400)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(86400)
   LOGIN_LOCK_SECONDS?: number;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(86400)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(86400)
   RECONCILE_SECONDS?: number;
 }
 
@@ -124,12 +191,13 @@ const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(
 function parseOverrides(raw: string | undefined): Record<string, string> {
   const result: Record<string, string> = {};
   if (!raw) return result;
-  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [id, duration] = part.split('=').map((s) => s?.trim());
     if (!id || !duration || !/^[a-z]+\.[A-Za-z]+$/.test(id) || !ISO_DURATION.test(duration)) {
-      throw new ConfigError(
-        `DEADLINE_OVERRIDES: "${part}" is not deadlineId=ISO8601 duration (e.g. certification.review=PT3S)`,
-      );
+      throw new ConfigError(`DEADLINE_OVERRIDES: "${part}" is not deadlineId=ISO8601 duration (e.g. certification.review=PT3S)`);
     }
     result[id] = duration;
   }

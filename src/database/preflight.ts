@@ -1,8 +1,10 @@
 import net from 'node:net';
 
 const HOW_TO_START = {
-  postgres: "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or docker compose up -d; see README, Prerequisites)",
-  redis: 'start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no (or docker compose up -d; see README, Prerequisites)',
+  postgres:
+    'start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or docker compose up -d; see README, Prerequisites)',
+  redis:
+    'start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no (or docker compose up -d; see README, Prerequisites)',
 };
 
 /** Opens a TCP connection to host:port, resolving with an error text when it cannot be reached. */

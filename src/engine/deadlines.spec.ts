@@ -5,7 +5,11 @@ import type { Deadline, DelayMeaning } from './definition.js';
 const at = (day: string, time = '09:00') => new Date(`${day}T${time}:00+07:00`);
 const local = (d: Date) => WorkingCalendar.localDate(d);
 /** A deadline as `deadline()` declares one; the delays' names do not matter here. */
-const spec = (id: string, length: Omit<Deadline, 'id' | 'delays'>): Deadline => ({ id, ...length, delays: { due: 'due', reminder: 'reminder' } });
+const spec = (id: string, length: Omit<Deadline, 'id' | 'delays'>): Deadline => ({
+  id,
+  ...length,
+  delays: { due: 'due', reminder: 'reminder' },
+});
 const meaning = (deadline: Deadline, kind: 'due' | 'reminder'): DelayMeaning => ({ deadline, kind });
 
 describe('DeadlineClock', () => {

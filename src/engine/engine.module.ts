@@ -17,7 +17,11 @@ export class EngineModule {
       module: EngineModule,
       providers: [
         { provide: WORKFLOW_DEFINITIONS, useValue: definitions },
-        { provide: WorkflowRegistry, inject: [WORKFLOW_DEFINITIONS], useFactory: (defs: WorkflowDefinition[]) => new WorkflowRegistry(defs) },
+        {
+          provide: WorkflowRegistry,
+          inject: [WORKFLOW_DEFINITIONS],
+          useFactory: (defs: WorkflowDefinition[]) => new WorkflowRegistry(defs),
+        },
         { provide: Clock, useValue: clock },
         EngineRepository,
         EngineService,

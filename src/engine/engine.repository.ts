@@ -22,7 +22,17 @@ import { PreparedStatements, StatementBatch } from './statement-batch.js';
 /** The instance row an event is applied to. */
 export type InstanceRow = Pick<
   Selectable<Tables['workflow_instances']>,
-  'id' | 'workflow_key' | 'workflow_version' | 'subject_type' | 'subject_id' | 'unit_path' | 'state' | 'version' | 'open' | 'last_seq' | 'last_hash'
+  | 'id'
+  | 'workflow_key'
+  | 'workflow_version'
+  | 'subject_type'
+  | 'subject_id'
+  | 'unit_path'
+  | 'state'
+  | 'version'
+  | 'open'
+  | 'last_seq'
+  | 'last_hash'
 > & { snapshot: PersistedSnapshot };
 
 /** A history row as written, with its hash. */
@@ -72,7 +82,8 @@ export class EngineTransaction {
   }
 }
 
-const INSTANCE_COLUMNS = 'id, workflow_key, workflow_version, subject_type, subject_id, unit_path, state, snapshot, version, open, last_seq, last_hash';
+const INSTANCE_COLUMNS =
+  'id, workflow_key, workflow_version, subject_type, subject_id, unit_path, state, snapshot, version, open, last_seq, last_hash';
 
 /** The engine's hot-path statements (see PreparedStatements). */
 const STATEMENTS: Record<string, string> = {
@@ -172,21 +183,57 @@ export class EngineRepository {
   }
 
   /** Queues an accepted event's writes for the commit: the instance's new state and the history row in one statement. */
-  queueEvent(t: EngineTransaction, instance: InstanceRow, next: { state: string; snapshotJson: string; open: boolean; workflowVersion: number }, event: EventRow): void {
+  queueEvent(
+    t: EngineTransaction,
+    instance: InstanceRow,
+    next: { state: string; snapshotJson: string; open: boolean; workflowVersion: number },
+    event: EventRow,
+  ): void {
     t.batch.defer('engine.apply-event', [
-      instance.id, next.state, next.snapshotJson, next.open, event.seq, event.hash, next.workflowVersion, event.at, event.type, event.actorId,
-      event.actorRole, event.actorUnitId, canonicalJson(event.payload), event.fromState, event.idempotencyKey, event.prevHash,
+      instance.id,
+      next.state,
+      next.snapshotJson,
+      next.open,
+      event.seq,
+      event.hash,
+      next.workflowVersion,
+      event.at,
+      event.type,
+      event.actorId,
+      event.actorRole,
+      event.actorUnitId,
+      canonicalJson(event.payload),
+      event.fromState,
+      event.idempotencyKey,
+      event.prevHash,
     ]);
   }
 
   /** Queues a step's cancelled timers, new timers and effects. */
-  queueWork(t: EngineTransaction, instanceId: string, seq: number, work: { cancels: string[]; timers: TimerRow[]; effects: OutboxRow[] }): void {
+  queueWork(
+    t: EngineTransaction,
+    instanceId: string,
+    seq: number,
+    work: { cancels: string[]; timers: TimerRow[]; effects: OutboxRow[] },
+  ): void {
     if (work.cancels.length) t.batch.defer('engine.cancel-timers', [instanceId, work.cancels]);
     if (work.timers.length) {
-      t.batch.defer('engine.insert-timers', columns(work.timers.map((x) => [x.id, instanceId, x.sendId, x.deadlineId, x.kind, x.event, x.dueAt]), 7));
+      t.batch.defer(
+        'engine.insert-timers',
+        columns(
+          work.timers.map((x) => [x.id, instanceId, x.sendId, x.deadlineId, x.kind, x.event, x.dueAt]),
+          7,
+        ),
+      );
     }
     if (work.effects.length) {
-      t.batch.defer('engine.insert-outbox', columns(work.effects.map((x) => [x.id, instanceId, seq, x.queue, x.job, x.payload]), 6));
+      t.batch.defer(
+        'engine.insert-outbox',
+        columns(
+          work.effects.map((x) => [x.id, instanceId, seq, x.queue, x.job, x.payload]),
+          6,
+        ),
+      );
     }
   }
 
@@ -198,21 +245,56 @@ export class EngineRepository {
   /** A new instance and its first history row; false when the subject already has one. */
   async insertInstance(
     t: EngineTransaction,
-    row: { id: string; workflowKey: string; workflowVersion: number; subject: SubjectRef & { unitId: string; unitPath: string }; state: string; snapshot: PersistedSnapshot; open: boolean; at: Date },
+    row: {
+      id: string;
+      workflowKey: string;
+      workflowVersion: number;
+      subject: SubjectRef & { unitId: string; unitPath: string };
+      state: string;
+      snapshot: PersistedSnapshot;
+      open: boolean;
+      at: Date;
+    },
     event: EventRow,
   ): Promise<boolean> {
     const inserted = await t.batch.tx.query(
       `INSERT INTO workflow_instances (id, workflow_key, workflow_version, subject_type, subject_id, unit_id, unit_path, state, snapshot, version, open, last_seq, last_hash, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, 1, $11, $12, $12)
        ON CONFLICT (subject_type, subject_id) DO NOTHING`,
-      [row.id, row.workflowKey, row.workflowVersion, row.subject.type, row.subject.id, row.subject.unitId, row.subject.unitPath, row.state, row.snapshot, row.open, event.hash, row.at],
+      [
+        row.id,
+        row.workflowKey,
+        row.workflowVersion,
+        row.subject.type,
+        row.subject.id,
+        row.subject.unitId,
+        row.subject.unitPath,
+        row.state,
+        row.snapshot,
+        row.open,
+        event.hash,
+        row.at,
+      ],
     );
     if (!inserted.rowCount) return false;
     await t.batch.tx.query(
       `INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, idempotency_key, prev_hash, hash)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [event.instanceId, event.seq, event.type, event.actorId, event.actorRole, event.actorUnitId, canonicalJson(event.payload), event.fromState, event.toState, event.at,
-        event.idempotencyKey, event.prevHash, event.hash],
+      [
+        event.instanceId,
+        event.seq,
+        event.type,
+        event.actorId,
+        event.actorRole,
+        event.actorUnitId,
+        canonicalJson(event.payload),
+        event.fromState,
+        event.toState,
+        event.at,
+        event.idempotencyKey,
+        event.prevHash,
+        event.hash,
+      ],
     );
     return true;
   }
@@ -227,7 +309,13 @@ export class EngineRepository {
       .select((eb) =>
         eb
           .selectFrom('workflow_timers as t')
-          .select(sql<{ id: string; deadline: string; kind: string; dueAt: string }[] | null>`json_agg(json_build_object('id', t.id, 'deadline', t.deadline_id, 'kind', t.kind, 'dueAt', t.due_at) ORDER BY t.due_at)`.as('timers'))
+          .select(
+            sql<
+              { id: string; deadline: string; kind: string; dueAt: string }[] | null
+            >`json_agg(json_build_object('id', t.id, 'deadline', t.deadline_id, 'kind', t.kind, 'dueAt', t.due_at) ORDER BY t.due_at)`.as(
+              'timers',
+            ),
+          )
           .whereRef('t.instance_id', '=', 'i.id')
           .where('t.status', '=', 'pending')
           .as('timers'),
@@ -255,7 +343,19 @@ export class EngineRepository {
     const rows = await this.db
       .selectFrom('workflow_events as e')
       .innerJoin('workflow_instances as i', 'i.id', 'e.instance_id')
-      .select(['e.seq', 'e.type', 'e.actor_id', 'e.actor_role', 'e.actor_unit_id', 'e.from_state', 'e.to_state', 'e.payload', 'e.at', 'e.hash', 'e.prev_hash'])
+      .select([
+        'e.seq',
+        'e.type',
+        'e.actor_id',
+        'e.actor_role',
+        'e.actor_unit_id',
+        'e.from_state',
+        'e.to_state',
+        'e.payload',
+        'e.at',
+        'e.hash',
+        'e.prev_hash',
+      ])
       .where('i.subject_type', '=', subject.type)
       .where('i.subject_id', '=', subject.id)
       .orderBy('e.seq')
@@ -310,7 +410,12 @@ export class EngineRepository {
 
   async markTimersDispatched(ids: string[]): Promise<void> {
     if (!ids.length) return;
-    await this.db.updateTable('workflow_timers').set({ dispatched_at: sql`now()` }).where('id', 'in', ids).where('dispatched_at', 'is', null).execute();
+    await this.db
+      .updateTable('workflow_timers')
+      .set({ dispatched_at: sql`now()` })
+      .where('id', 'in', ids)
+      .where('dispatched_at', 'is', null)
+      .execute();
   }
 
   /** Pending timers the queue was given, by id after `after`: the reconciler checks Redis still has their jobs. */
@@ -329,7 +434,12 @@ export class EngineRepository {
   /** Hands timers whose jobs Redis lost back to the relay. */
   async redispatchTimers(ids: string[]): Promise<void> {
     if (!ids.length) return;
-    await this.db.updateTable('workflow_timers').set({ dispatched_at: null }).where('id', 'in', ids).where('status', '=', 'pending').execute();
+    await this.db
+      .updateTable('workflow_timers')
+      .set({ dispatched_at: null })
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .execute();
   }
 
   // ---- effects (the relay, the reconciler, the effect runner) --------------------------------------------
@@ -349,7 +459,12 @@ export class EngineRepository {
 
   async markEffectsDispatched(ids: string[]): Promise<void> {
     if (!ids.length) return;
-    await this.db.updateTable('outbox').set({ status: 'dispatched', dispatched_at: sql`now()` }).where('id', 'in', ids).where('status', '=', 'pending').execute();
+    await this.db
+      .updateTable('outbox')
+      .set({ status: 'dispatched', dispatched_at: sql`now()` })
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .execute();
   }
 
   /** Effects handed to their queues and not done, by id after `after`. */
@@ -374,7 +489,11 @@ export class EngineRepository {
   }
 
   async effectDone(id: string): Promise<void> {
-    await this.db.updateTable('outbox').set((eb) => ({ status: 'done', done_at: sql`now()`, attempts: eb('attempts', '+', 1) })).where('id', '=', id).execute();
+    await this.db
+      .updateTable('outbox')
+      .set((eb) => ({ status: 'done', done_at: sql`now()`, attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Records a failed attempt; `final` marks the effect failed for good. */
@@ -396,10 +515,24 @@ export class EngineRepository {
       .leftJoin('workflow_events as e', (join) => join.onRef('e.instance_id', '=', 'o.instance_id').onRef('e.seq', '=', 'o.seq'))
       .select('e.payload')
       .select((eb) => [
-        eb.selectFrom('workflow_timers as t').select('t.due_at').whereRef('t.instance_id', '=', 'o.instance_id')
-          .where('t.kind', '=', 'due').where('t.status', '=', 'pending').orderBy('t.due_at').limit(1).as('next_due'),
-        eb.selectFrom('workflow_timers as t').select('t.due_at').whereRef('t.instance_id', '=', 'o.instance_id')
-          .where('t.kind', '=', 'due').where('t.status', '=', 'fired').orderBy('t.due_at', 'desc').limit(1).as('passed_due'),
+        eb
+          .selectFrom('workflow_timers as t')
+          .select('t.due_at')
+          .whereRef('t.instance_id', '=', 'o.instance_id')
+          .where('t.kind', '=', 'due')
+          .where('t.status', '=', 'pending')
+          .orderBy('t.due_at')
+          .limit(1)
+          .as('next_due'),
+        eb
+          .selectFrom('workflow_timers as t')
+          .select('t.due_at')
+          .whereRef('t.instance_id', '=', 'o.instance_id')
+          .where('t.kind', '=', 'due')
+          .where('t.status', '=', 'fired')
+          .orderBy('t.due_at', 'desc')
+          .limit(1)
+          .as('passed_due'),
       ])
       .where('o.id', '=', outboxId)
       .executeTakeFirst();
@@ -413,8 +546,22 @@ export class EngineRepository {
     return db
       .selectFrom('workflow_events as e')
       .innerJoin('workflow_instances as i', 'i.id', 'e.instance_id')
-      .select(['e.instance_id', 'e.seq', 'e.type', 'e.actor_id', 'e.actor_role', 'e.actor_unit_id', 'e.payload', 'e.from_state', 'e.to_state', 'e.at',
-        'e.prev_hash', 'e.hash', 'i.last_seq', 'i.last_hash'])
+      .select([
+        'e.instance_id',
+        'e.seq',
+        'e.type',
+        'e.actor_id',
+        'e.actor_role',
+        'e.actor_unit_id',
+        'e.payload',
+        'e.from_state',
+        'e.to_state',
+        'e.at',
+        'e.prev_hash',
+        'e.hash',
+        'i.last_seq',
+        'i.last_hash',
+      ])
       .where('i.unit_path', 'like', sql<string>`${scope} || '%'`)
       .where(sql<boolean>`(e.instance_id, e.seq) > (${after.instanceId}, ${after.seq})`)
       .orderBy('e.instance_id')
@@ -429,7 +576,16 @@ export class EngineRepository {
       .selectFrom('workflow_instances as i')
       .select('i.id')
       .where('i.unit_path', 'like', sql<string>`${scope} || '%'`)
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('workflow_events as e').select(sql`1`.as('one')).whereRef('e.instance_id', '=', 'i.id'))))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('workflow_events as e')
+              .select(sql`1`.as('one'))
+              .whereRef('e.instance_id', '=', 'i.id'),
+          ),
+        ),
+      )
       .orderBy('i.id')
       .limit(1)
       .executeTakeFirst();

@@ -9,8 +9,24 @@ import { authorise, inJurisdiction, permittedEvents } from './authoriser.js';
 import { Clock } from './clock.js';
 import { DeadlineClock } from './deadlines.js';
 import type { PersistedSnapshot, WorkflowDefinition } from './definition.js';
-import { EngineRepository, type EngineTransaction, type EventRow, type InstanceRow, type OutboxRow, type TimerRow } from './engine.repository.js';
-import { SYSTEM_ACTOR, type EngineActor, type EngineEvent, type HistoryEntry, type InstanceState, type SendOptions, type SendResult, type SubjectRef } from './engine.types.js';
+import {
+  EngineRepository,
+  type EngineTransaction,
+  type EventRow,
+  type InstanceRow,
+  type OutboxRow,
+  type TimerRow,
+} from './engine.repository.js';
+import {
+  SYSTEM_ACTOR,
+  type EngineActor,
+  type EngineEvent,
+  type HistoryEntry,
+  type InstanceState,
+  type SendOptions,
+  type SendResult,
+  type SubjectRef,
+} from './engine.types.js';
 import { eventHash } from './history-hash.js';
 import type { WorkflowHook } from './hooks.js';
 import { tasksOf, type Step, type WorkflowMachine } from './machine.js';
@@ -61,7 +77,13 @@ export class EngineService {
   }
 
   /** Starts a workflow for a subject on the latest version of its machine, in `tx` when given. */
-  async start(workflow: string, subject: SubjectRef & { unitId: string; unitPath: string }, actor: EngineActor, input: Record<string, unknown> = {}, tx?: Db): Promise<InstanceState> {
+  async start(
+    workflow: string,
+    subject: SubjectRef & { unitId: string; unitPath: string },
+    actor: EngineActor,
+    input: Record<string, unknown> = {},
+    tx?: Db,
+  ): Promise<InstanceState> {
     const machine = this.registry.latestMachine(workflow);
     if (!machine) throw new Error(`unknown workflow ${workflow}`);
     const held = tx && this.repository.heldBy(tx);
@@ -70,18 +92,37 @@ export class EngineService {
     return held ? run(held) : this.repository.transaction(run);
   }
 
-  private async startIn(t: EngineTransaction, machine: WorkflowMachine, subject: SubjectRef & { unitId: string; unitPath: string }, actor: EngineActor, input: Record<string, unknown>): Promise<InstanceState> {
+  private async startIn(
+    t: EngineTransaction,
+    machine: WorkflowMachine,
+    subject: SubjectRef & { unitId: string; unitPath: string },
+    actor: EngineActor,
+    input: Record<string, unknown>,
+  ): Promise<InstanceState> {
     const def = machine.definition;
     const step = machine.start(input);
     const id = randomUUID();
     const at = this.clock.now();
-    const event = this.eventRow({ instanceId: id, seq: 1, type: 'START', actor, payload: input, fromState: '', toState: step.state, at, prevHash: '' }, null);
+    const event = this.eventRow(
+      { instanceId: id, seq: 1, type: 'START', actor, payload: input, fromState: '', toState: step.state, at, prevHash: '' },
+      null,
+    );
     const inserted = await this.repository.insertInstance(
-      t, { id, workflowKey: def.key, workflowVersion: def.version, subject, state: step.state, snapshot: step.persisted, open: step.open, at }, event,
+      t,
+      { id, workflowKey: def.key, workflowVersion: def.version, subject, state: step.state, snapshot: step.persisted, open: step.open, at },
+      event,
     );
     if (!inserted) throw new Conflict('workflow_exists', { type: subject.type, id: subject.id });
     this.repository.queueWork(t, id, 1, this.work(def, step, at, { subject, seq: 1, eventType: 'START' }));
-    return { instanceId: id, workflow: def.key, workflowVersion: def.version, state: step.state, version: 1, open: step.open, context: step.persisted.context };
+    return {
+      instanceId: id,
+      workflow: def.key,
+      workflowVersion: def.version,
+      state: step.state,
+      version: 1,
+      open: step.open,
+      context: step.persisted.context,
+    };
   }
 
   /**
@@ -103,11 +144,17 @@ export class EngineService {
   }
 
   /** Runs the event, again when PostgreSQL aborted its transaction for a reason that may pass and every hook that ran may run again. */
-  private async attempt(subject: SubjectRef, event: EngineEvent, actor: EngineActor, options: SendOptions, timerId?: string): Promise<SendResult> {
+  private async attempt(
+    subject: SubjectRef,
+    event: EngineEvent,
+    actor: EngineActor,
+    options: SendOptions,
+    timerId?: string,
+  ): Promise<SendResult> {
     if (options.tx) {
       const held = this.repository.heldBy(options.tx);
       if (!held) throw new Error('engine.send: tx must be a transaction the engine opened (engine.transaction)');
-      if (options.readBack) throw new Error('engine.send: readBack needs the event\'s own transaction');
+      if (options.readBack) throw new Error("engine.send: readBack needs the event's own transaction");
       return this.apply(held, subject, event, actor, options, {}, timerId);
     }
     for (let attempt = 1; ; attempt++) {
@@ -123,7 +170,13 @@ export class EngineService {
   }
 
   private async apply(
-    t: EngineTransaction, subject: SubjectRef, event: EngineEvent, actor: EngineActor, options: SendOptions, ran: { workflow?: string }, timerId?: string,
+    t: EngineTransaction,
+    subject: SubjectRef,
+    event: EngineEvent,
+    actor: EngineActor,
+    options: SendOptions,
+    ran: { workflow?: string },
+    timerId?: string,
   ): Promise<SendResult> {
     const idempotencyKey = options.idempotencyKey ? `${actor.id ?? 'system'}:${options.idempotencyKey}` : null;
     const { instance: inst, seen } = await this.repository.lock(t, subject, idempotencyKey);
@@ -150,7 +203,11 @@ export class EngineService {
       const events = machine.events(snapshot);
       const allowed = actor.role === 'SYSTEM' ? events : permittedEvents(def, events, actor, inst.unit_path);
       const label = def.labels;
-      throw new EventNotAllowed({ vi: label?.events[event.type]?.vi ?? event.type, en: event.type }, { vi: label?.states[inst.state]?.vi ?? inst.state, en: inst.state }, allowed);
+      throw new EventNotAllowed(
+        { vi: label?.events[event.type]?.vi ?? event.type, en: event.type },
+        { vi: label?.states[inst.state]?.vi ?? inst.state, en: inst.state },
+        allowed,
+      );
     }
     const guard = machine.refusingGuard(snapshot, event);
     if (guard) {
@@ -165,29 +222,57 @@ export class EngineService {
     const at = this.clock.now();
     const seq = inst.last_seq + 1;
     const { type, ...payload } = event;
-    const row = this.eventRow({ instanceId: inst.id, seq, type, actor, payload, fromState: inst.state, toState: step.state, at, prevHash: inst.last_hash }, idempotencyKey);
-    this.repository.queueEvent(t, inst, { state: step.state, snapshotJson: JSON.stringify(step.persisted), open: step.open, workflowVersion: def.version }, row);
+    const row = this.eventRow(
+      { instanceId: inst.id, seq, type, actor, payload, fromState: inst.state, toState: step.state, at, prevHash: inst.last_hash },
+      idempotencyKey,
+    );
+    this.repository.queueEvent(
+      t,
+      inst,
+      { state: step.state, snapshotJson: JSON.stringify(step.persisted), open: step.open, workflowVersion: def.version },
+      row,
+    );
     const instanceSubject = { type: inst.subject_type, id: inst.subject_id };
     this.repository.queueWork(t, inst.id, seq, this.work(def, step, at, { subject: instanceSubject, seq, eventType: type }));
     const context = step.persisted.context;
     const change = {
-      subject: instanceSubject, event, actor, fromState: inst.state, toState: step.state, open: step.open, seq, context,
+      subject: instanceSubject,
+      event,
+      actor,
+      fromState: inst.state,
+      toState: step.state,
+      open: step.open,
+      seq,
+      context,
       defer: (statement: string, values: readonly unknown[]) => this.repository.defer(t, statement, values),
     };
     for (const hook of hooks) await hook.afterTransition?.(t.db, change);
     const readBack = options.readBack ? await this.repository.commitWith(t, options.readBack) : undefined;
     return {
-      instanceId: inst.id, workflow: def.key, workflowVersion: def.version, state: step.state, version: inst.version + 1, open: step.open, context,
-      applied: true, fromState: inst.state, seq, readBack,
+      instanceId: inst.id,
+      workflow: def.key,
+      workflowVersion: def.version,
+      state: step.state,
+      version: inst.version + 1,
+      open: step.open,
+      context,
+      applied: true,
+      fromState: inst.state,
+      seq,
+      readBack,
       allowedEvents: (who) => (step.open ? permittedEvents(def, machine.events(step.snapshot), who, inst.unit_path) : []),
     };
   }
 
   /** The machine an instance runs on: its own version's, or the latest one's after the latest's migration from it. */
-  private machineFor(inst: Pick<InstanceRow, 'workflow_key' | 'workflow_version' | 'snapshot'>): { machine: WorkflowMachine; snapshot: PersistedSnapshot } {
+  private machineFor(inst: Pick<InstanceRow, 'workflow_key' | 'workflow_version' | 'snapshot'>): {
+    machine: WorkflowMachine;
+    snapshot: PersistedSnapshot;
+  } {
     const latest = this.registry.latestMachine(inst.workflow_key);
     const migration = latest?.definition.migrations?.find((m) => m.from === inst.workflow_version);
-    if (latest && migration && latest.definition.version !== inst.workflow_version) return { machine: latest, snapshot: migration.up(inst.snapshot) };
+    if (latest && migration && latest.definition.version !== inst.workflow_version)
+      return { machine: latest, snapshot: migration.up(inst.snapshot) };
     const own = this.registry.machine(inst.workflow_key, inst.workflow_version);
     if (!own) throw new Error(`workflow ${inst.workflow_key} v${inst.workflow_version} is not registered`);
     return { machine: own, snapshot: inst.snapshot };
@@ -195,18 +280,42 @@ export class EngineService {
 
   private stateOf(inst: InstanceRow): InstanceState {
     return {
-      instanceId: inst.id, workflow: inst.workflow_key, workflowVersion: inst.workflow_version, state: inst.state, version: inst.version, open: inst.open,
+      instanceId: inst.id,
+      workflow: inst.workflow_key,
+      workflowVersion: inst.workflow_version,
+      state: inst.state,
+      version: inst.version,
+      open: inst.open,
       context: inst.snapshot.context,
     };
   }
 
   private eventRow(
-    fields: { instanceId: string; seq: number; type: string; actor: EngineActor; payload: unknown; fromState: string; toState: string; at: Date; prevHash: string },
+    fields: {
+      instanceId: string;
+      seq: number;
+      type: string;
+      actor: EngineActor;
+      payload: unknown;
+      fromState: string;
+      toState: string;
+      at: Date;
+      prevHash: string;
+    },
     idempotencyKey: string | null,
   ): EventRow {
     const hashed = {
-      instanceId: fields.instanceId, seq: fields.seq, type: fields.type, actorId: fields.actor.id, actorRole: fields.actor.role, actorUnitId: fields.actor.unitId,
-      payload: fields.payload, fromState: fields.fromState, toState: fields.toState, at: fields.at.toISOString(), prevHash: fields.prevHash,
+      instanceId: fields.instanceId,
+      seq: fields.seq,
+      type: fields.type,
+      actorId: fields.actor.id,
+      actorRole: fields.actor.role,
+      actorUnitId: fields.actor.unitId,
+      payload: fields.payload,
+      fromState: fields.fromState,
+      toState: fields.toState,
+      at: fields.at.toISOString(),
+      prevHash: fields.prevHash,
     };
     return { ...hashed, hash: eventHash(hashed), idempotencyKey };
   }
@@ -214,23 +323,43 @@ export class EngineService {
   /** A step's timers (due times from the working-day calendar), cancelled timers and effects, as rows. */
   private work(def: WorkflowDefinition, step: Step, at: Date, meta: { subject: SubjectRef; seq: number; eventType: string }) {
     const timers: TimerRow[] = step.timers.map((x) => ({
-      id: randomUUID(), sendId: x.sendId, deadlineId: x.meaning.deadline.id, kind: x.meaning.kind, event: x.event, dueAt: this.deadlines.dueAt(x.meaning, at),
+      id: randomUUID(),
+      sendId: x.sendId,
+      deadlineId: x.meaning.deadline.id,
+      kind: x.meaning.kind,
+      event: x.event,
+      dueAt: this.deadlines.dueAt(x.meaning, at),
     }));
     const effects: OutboxRow[] = step.effects.map((x) => ({
-      id: randomUUID(), queue: x.spec.queue, job: x.spec.job,
+      id: randomUUID(),
+      queue: x.spec.queue,
+      job: x.spec.job,
       payload: { ...x.params, workflow: def.key, subject: meta.subject, event: meta.eventType, state: step.state, seq: meta.seq },
     }));
     return { cancels: step.cancels, timers, effects };
   }
 
   /** The current state of a subject's instance as the actor may see it, with the events it may send now. */
-  async inspect(subject: SubjectRef, actor?: EngineActor): Promise<(InstanceState & { allowedEvents: string[]; deadlines: { id: string; deadline: string; kind: string; dueAt: Date }[] }) | null> {
+  async inspect(
+    subject: SubjectRef,
+    actor?: EngineActor,
+  ): Promise<
+    (InstanceState & { allowedEvents: string[]; deadlines: { id: string; deadline: string; kind: string; dueAt: Date }[] }) | null
+  > {
     const inst = await this.repository.instanceOf(subject);
     if (!inst) return null;
     return {
-      instanceId: inst.id, workflow: inst.workflow_key, workflowVersion: inst.workflow_version, state: inst.state, version: inst.version, open: inst.open,
+      instanceId: inst.id,
+      workflow: inst.workflow_key,
+      workflowVersion: inst.workflow_version,
+      state: inst.state,
+      version: inst.version,
+      open: inst.open,
       context: inst.snapshot.context,
-      allowedEvents: this.allowedEventsFor({ workflow: inst.workflow_key, version: inst.workflow_version, snapshot: inst.snapshot, unitPath: inst.unit_path }, actor),
+      allowedEvents: this.allowedEventsFor(
+        { workflow: inst.workflow_key, version: inst.workflow_version, snapshot: inst.snapshot, unitPath: inst.unit_path },
+        actor,
+      ),
       deadlines: (inst.timers ?? []).map((x) => ({ ...x, dueAt: new Date(x.dueAt) })),
     };
   }
@@ -239,7 +368,10 @@ export class EngineService {
    * The events `actor` may send to an instance in this snapshot (all the state takes, without an actor), for
    * read models that load the row themselves.
    */
-  allowedEventsFor(instance: { workflow: string; version: number; snapshot: PersistedSnapshot; unitPath: string }, actor?: EngineActor): string[] {
+  allowedEventsFor(
+    instance: { workflow: string; version: number; snapshot: PersistedSnapshot; unitPath: string },
+    actor?: EngineActor,
+  ): string[] {
     const machine = this.registry.machine(instance.workflow, instance.version) ?? this.registry.latestMachine(instance.workflow);
     if (!machine) return [];
     const events = machine.events(machine.resolve(instance.snapshot));
@@ -263,7 +395,11 @@ export class EngineService {
     if (!row) return null;
     return {
       state: row.state,
-      allowedEvents: (actor) => this.allowedEventsFor({ workflow: row.workflow_key, version: row.workflow_version, snapshot: row.snapshot, unitPath: row.unit_path }, actor),
+      allowedEvents: (actor) =>
+        this.allowedEventsFor(
+          { workflow: row.workflow_key, version: row.workflow_version, snapshot: row.snapshot, unitPath: row.unit_path },
+          actor,
+        ),
     };
   }
 

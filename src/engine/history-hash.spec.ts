@@ -2,7 +2,9 @@ import { canonicalJson, eventHash, type HashedFields } from './history-hash.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops undefined members', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null }, u: undefined })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null }, u: undefined })).toBe(
+      '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it('encodes the same value the same way whatever its key order', () => {
@@ -44,7 +46,8 @@ describe('eventHash', () => {
 
   it.each(Object.keys(base) as (keyof HashedFields)[])('changes when %s changes', (field) => {
     const value = base[field];
-    const changed = typeof value === 'number' ? value + 1 : typeof value === 'string' ? `${value}x` : value === null ? 'x' : { agreement: 0.96 };
+    const changed =
+      typeof value === 'number' ? value + 1 : typeof value === 'string' ? `${value}x` : value === null ? 'x' : { agreement: 0.96 };
     expect(eventHash({ ...base, [field]: changed })).not.toBe(eventHash(base));
   });
 

@@ -128,7 +128,8 @@ export class WorkflowMachine {
   events(snapshot: AnyMachineSnapshot): string[] {
     if (snapshot.status !== 'active') return [];
     const events = new Set<string>();
-    for (const t of getNextTransitions(snapshot)) if (t.eventType && !t.eventType.startsWith('xstate.') && t.eventType !== '*') events.add(t.eventType);
+    for (const t of getNextTransitions(snapshot))
+      if (t.eventType && !t.eventType.startsWith('xstate.') && t.eventType !== '*') events.add(t.eventType);
     return [...events];
   }
 

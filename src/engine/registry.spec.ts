@@ -34,7 +34,9 @@ describe('WorkflowRegistry', () => {
     const registry = new WorkflowRegistry();
     const def = testWorkflow();
     const twice = deadline('nope.review', { days: 1, calendar: 'working' }, { due: 'reviewDue' });
-    expect(() => registry.register({ ...def, deadlines: [...def.deadlines, twice] })).toThrow(/delay reviewDue is declared by two deadlines/);
+    expect(() => registry.register({ ...def, deadlines: [...def.deadlines, twice] })).toThrow(
+      /delay reviewDue is declared by two deadlines/,
+    );
   });
 
   it('refuses a deadline whose delays no state uses', () => {
@@ -47,7 +49,13 @@ describe('WorkflowRegistry', () => {
   it('missing() names open versions this build cannot run, unless the latest migrates from them', () => {
     const registry = new WorkflowRegistry();
     registry.register(testWorkflow({ version: 2, variant: 'v2' }));
-    expect(registry.missing([{ key: 'test', version: 1 }, { key: 'test', version: 2 }, { key: 'gone', version: 1 }])).toEqual([
+    expect(
+      registry.missing([
+        { key: 'test', version: 1 },
+        { key: 'test', version: 2 },
+        { key: 'gone', version: 1 },
+      ]),
+    ).toEqual([
       { key: 'test', version: 1 },
       { key: 'gone', version: 1 },
     ]);
@@ -57,10 +65,13 @@ describe('WorkflowRegistry', () => {
 
   it('refuses an action used only in an eventless (always) transition', () => {
     const registry = new WorkflowRegistry();
-    const machine = setup({}).createMachine({ initial: 'a', states: { a: { always: { target: 'b', actions: 'sendLetter' as never } }, b: {} } });
-    expect(() =>
-      registry.register(defineWorkflow({ key: 'x', version: 1, machine, deadlines: [], effects: {}, permissions: {} })),
-    ).toThrow(/actions without an effect or implementation: sendLetter/);
+    const machine = setup({}).createMachine({
+      initial: 'a',
+      states: { a: { always: { target: 'b', actions: 'sendLetter' as never } }, b: {} },
+    });
+    expect(() => registry.register(defineWorkflow({ key: 'x', version: 1, machine, deadlines: [], effects: {}, permissions: {} }))).toThrow(
+      /actions without an effect or implementation: sendLetter/,
+    );
   });
 
   it('refuses an after delay that stands for no deadline', () => {

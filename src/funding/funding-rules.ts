@@ -25,12 +25,22 @@ export function linesOf(funding: readonly Pick<FundingLineDto, 'fundCode' | 'amo
 }
 
 /** The rules every set of funding lines obeys, at creation and when reviewers adjust them. */
-export function checkFundingRules(lines: Map<string, bigint>, funds: Map<string, FundRow>, cost: bigint, pledges: number, pledgedVnd: bigint): void {
+export function checkFundingRules(
+  lines: Map<string, bigint>,
+  funds: Map<string, FundRow>,
+  cost: bigint,
+  pledges: number,
+  pledgedVnd: bigint,
+): void {
   if (pledges === 0 && [...lines.keys()].some((c) => funds.get(c)?.central_budget)) {
     throw new RuleViolation('community_contribution_required', 'community_contribution_required');
   }
   const funded = [...lines.values()].reduce((a, b) => a + b, 0n);
   if (funded + pledgedVnd > cost) {
-    throw new RuleViolation('funding_exceeds_cost', 'funding_exceeds_cost', { funded: funded.toString(), pledged: pledgedVnd.toString(), cost: cost.toString() });
+    throw new RuleViolation('funding_exceeds_cost', 'funding_exceeds_cost', {
+      funded: funded.toString(),
+      pledged: pledgedVnd.toString(),
+      cost: cost.toString(),
+    });
   }
 }

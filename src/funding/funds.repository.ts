@@ -33,7 +33,13 @@ export class FundsRepository {
 
   private async lock(db: Db, codes: string[]): Promise<Map<string, FundRow>> {
     if (!codes.length) return new Map();
-    const rows = await db.selectFrom('funds').select(FUND_COLUMNS).where('code', 'in', [...codes].sort()).orderBy('code').forUpdate().execute();
+    const rows = await db
+      .selectFrom('funds')
+      .select(FUND_COLUMNS)
+      .where('code', 'in', [...codes].sort())
+      .orderBy('code')
+      .forUpdate()
+      .execute();
     return new Map(rows.map((r) => [r.code, r]));
   }
 
@@ -50,7 +56,14 @@ export class FundsRepository {
       .execute();
     await db
       .insertInto('fund_ledger')
-      .values({ id: sql`gen_random_uuid()::text`, fund_code: fund, project_id: projectId, kind, amount_vnd: amount.toString(), actor_id: actorId })
+      .values({
+        id: sql`gen_random_uuid()::text`,
+        fund_code: fund,
+        project_id: projectId,
+        kind,
+        amount_vnd: amount.toString(),
+        actor_id: actorId,
+      })
       .execute();
   }
 
@@ -77,11 +90,16 @@ export class FundsRepository {
       throw new InsufficientFunds(
         short.map(([code, amount]) => {
           const f = funds.get(code)!;
-          return { fundCode: code, requestedVnd: Number(amount), availableVnd: Number(BigInt(f.planned_vnd) - BigInt(f.allocated_vnd) - BigInt(f.disbursed_vnd)) };
+          return {
+            fundCode: code,
+            requestedVnd: Number(amount),
+            availableVnd: Number(BigInt(f.planned_vnd) - BigInt(f.allocated_vnd) - BigInt(f.disbursed_vnd)),
+          };
         }),
       );
     }
-    for (const [code, amount] of [...lines].sort(([a], [b]) => (a < b ? -1 : 1))) await this.move(tx, code, projectId, 'allocate', amount, actorId);
+    for (const [code, amount] of [...lines].sort(([a], [b]) => (a < b ? -1 : 1)))
+      await this.move(tx, code, projectId, 'allocate', amount, actorId);
   }
 
   /** Gives back everything the project still holds. */
@@ -101,7 +119,10 @@ export class FundsRepository {
     const held = await this.outstanding(tx, projectId);
     const total = [...held.values()].reduce((a, b) => a + b, 0n);
     if (settled > total) {
-      throw new RuleViolation('settlement_exceeds_allocation', 'settlement_exceeds_allocation', { settled: settled.toString(), allocated: total.toString() });
+      throw new RuleViolation('settlement_exceeds_allocation', 'settlement_exceeds_allocation', {
+        settled: settled.toString(),
+        allocated: total.toString(),
+      });
     }
     await this.lock(tx, [...held.keys()]);
     const shares = new Map<string, bigint>();

@@ -12,7 +12,10 @@ export class FundsController {
   constructor(private readonly projects: ProjectsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The plan\'s funds: planned, allocated (reserved, not yet disbursed), disbursed and available (planned − allocated − disbursed) VND' })
+  @ApiOperation({
+    summary:
+      "The plan's funds: planned, allocated (reserved, not yet disbursed), disbursed and available (planned − allocated − disbursed) VND",
+  })
   list() {
     return this.projects.listFunds();
   }
@@ -27,19 +30,21 @@ export class ProjectsController {
 
   @Post()
   @Roles('COMMUNE_STAFF')
-  @ApiOperation({ summary: 'Propose a work under the special mechanism for a village of the caller\'s commune' })
+  @ApiOperation({ summary: "Propose a work under the special mechanism for a village of the caller's commune" })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateProjectDto) {
     return this.projects.create(actor, dto);
   }
 
   @Get()
-  @ApiOperation({ summary: 'Projects inside the caller\'s unit' })
+  @ApiOperation({ summary: "Projects inside the caller's unit" })
   list(@CurrentActor() actor: Actor, @Query() query: ListProjectsQuery) {
     return this.projects.list(actor, query);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A project with its funding lines, contributions pledged and received, deadlines and the events the caller may send' })
+  @ApiOperation({
+    summary: 'A project with its funding lines, contributions pledged and received, deadlines and the events the caller may send',
+  })
   get(@CurrentActor() actor: Actor, @Param('id') id: string) {
     return this.projects.get(actor, id);
   }
@@ -47,18 +52,22 @@ export class ProjectsController {
   @Post(':id/events')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Send an event: SUBMIT, RETURN {comment}, APPROVE {funding?}, ALLOCATE, REJECT {reason}, START, REPORT_PROGRESS {percent, note}, REQUEST_ACCEPTANCE, ACCEPT {acceptedValueVnd}, SETTLE {settledVnd}, CANCEL {reason}',
+    summary:
+      'Send an event: SUBMIT, RETURN {comment}, APPROVE {funding?}, ALLOCATE, REJECT {reason}, START, REPORT_PROGRESS {percent, note}, REQUEST_ACCEPTANCE, ACCEPT {acceptedValueVnd}, SETTLE {settledVnd}, CANCEL {reason}',
   })
   @ApiBody({ type: EventTypeDto, description: '{ type, ...payload }' })
   send(
-    @CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: Record<string, unknown>,
-    @Headers('idempotency-key') key?: string, @Headers('if-match') ifMatch?: string,
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @Headers('idempotency-key') key?: string,
+    @Headers('if-match') ifMatch?: string,
   ) {
     return this.projects.send(actor, id, body, { idempotencyKey: key, ifMatch: parseIfMatch(ifMatch) });
   }
 
   @Get(':id/history')
-  @ApiOperation({ summary: 'The project\'s hash-chained history' })
+  @ApiOperation({ summary: "The project's hash-chained history" })
   history(@CurrentActor() actor: Actor, @Param('id') id: string) {
     return this.projects.history(actor, id);
   }

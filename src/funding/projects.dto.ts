@@ -2,12 +2,35 @@ import { PageQuery } from '../common/pagination.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Length, Matches, Max, MaxLength, Min, ValidateBy, ValidateNested,
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsPositive,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateNested,
 } from 'class-validator';
 import { Nfc } from '../common/validation.js';
 
 export const PROJECT_STATES = [
-  'draft', 'review', 'province_review', 'approved', 'in_progress', 'acceptance', 'accepted', 'settled', 'rejected', 'cancelled',
+  'draft',
+  'review',
+  'province_review',
+  'approved',
+  'in_progress',
+  'acceptance',
+  'accepted',
+  'settled',
+  'rejected',
+  'cancelled',
 ] as const;
 export const CONTRIBUTION_KINDS = ['land', 'labor', 'cash', 'materials'] as const;
 
@@ -20,7 +43,10 @@ export function isVnd(value: unknown): boolean {
 export function IsVnd(): PropertyDecorator {
   return ValidateBy({
     name: 'isVnd',
-    validator: { validate: isVnd, defaultMessage: (a) => `${a?.property} must be a positive whole number of đồng (an integer or a string of digits)` },
+    validator: {
+      validate: isVnd,
+      defaultMessage: (a) => `${a?.property} must be a positive whole number of đồng (an integer or a string of digits)`,
+    },
   });
 }
 
@@ -28,7 +54,8 @@ export const toBig = (value: number | string): bigint => BigInt(value);
 
 export class FundingLineDto {
   @ApiProperty({ example: 'LOCAL_BUDGET' }) @IsString() @Length(1, 64) fundCode: string;
-  @ApiProperty({ example: 300_000_000, description: 'VND, a positive integer (or a string of digits)' }) @IsVnd() amountVnd: number | string;
+  @ApiProperty({ example: 300_000_000, description: 'VND, a positive integer (or a string of digits)' }) @IsVnd() amountVnd:
+    number | string;
 }
 
 export class ContributionDto {
@@ -44,8 +71,18 @@ export class CreateProjectDto {
   @ApiProperty({ example: 'Bê tông hóa đường trục thôn' }) @Nfc() @IsString() @Length(1, 300) title: string;
   @ApiProperty({ minimum: 1, maximum: 16 }) @IsInt() @Min(1) @Max(16) criterionCode: number;
   @ApiProperty({ example: 900_000_000 }) @IsVnd() estimatedCostVnd: number | string;
-  @ApiProperty({ type: [FundingLineDto] }) @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => FundingLineDto) funding: FundingLineDto[];
-  @ApiProperty({ type: [ContributionDto] }) @IsArray() @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => ContributionDto) contributions: ContributionDto[];
+  @ApiProperty({ type: [FundingLineDto] })
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => FundingLineDto)
+  funding: FundingLineDto[];
+  @ApiProperty({ type: [ContributionDto] })
+  @IsArray()
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => ContributionDto)
+  contributions: ContributionDto[];
 }
 
 export class ListProjectsQuery extends PageQuery {
@@ -56,7 +93,9 @@ export class ListProjectsQuery extends PageQuery {
 export class ReceiptDto {
   @ApiProperty({ example: 50 }) @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() quantity: number;
   @ApiProperty({ example: 25_000_000 }) @IsVnd() valueVnd: number | string;
-  @ApiProperty({ example: '2026-12-01' }) @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'receivedAt must be a date YYYY-MM-DD' }) receivedAt: string;
+  @ApiProperty({ example: '2026-12-01' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'receivedAt must be a date YYYY-MM-DD' })
+  receivedAt: string;
 }
 
 // ---- event payloads, one class per event type ----

@@ -21,7 +21,18 @@ export interface ProjectRow {
   workflow_version: number;
   snapshot: PersistedSnapshot;
   funding: { fundCode: string; amountVnd: string; allocatedVnd: string | null; disbursedVnd: string | null }[] | null;
-  contributions: { id: string; kind: string; quantity: number; unit: string; valueVnd: string; pledgedBy: string; receivedQuantity: number; receivedVnd: string }[] | null;
+  contributions:
+    | {
+        id: string;
+        kind: string;
+        quantity: number;
+        unit: string;
+        valueVnd: string;
+        pledgedBy: string;
+        receivedQuantity: number;
+        receivedVnd: string;
+      }[]
+    | null;
   deadlines: { id: string; dueAt: string; kind: string }[] | null;
 }
 
@@ -53,7 +64,9 @@ export class ProjectsRepository {
   constructor(@Inject(DB) private readonly db: Db) {}
 
   async detail(id: string, scope: string, db: Db = this.db): Promise<ProjectRow | null> {
-    const { rows } = await db.executeQuery<ProjectRow>(CompiledQuery.raw(`${DETAIL} WHERE p.id = $1 AND p.unit_path LIKE $2 || '%'`, [id, scope]));
+    const { rows } = await db.executeQuery<ProjectRow>(
+      CompiledQuery.raw(`${DETAIL} WHERE p.id = $1 AND p.unit_path LIKE $2 || '%'`, [id, scope]),
+    );
     return rows[0] ?? null;
   }
 
@@ -72,13 +85,30 @@ export class ProjectsRepository {
 
   async insert(
     db: Db,
-    p: { id: string; villageId: string; communeId: string; districtId: string | null; unitPath: string; title: string; criterionCode: number; estimatedCostVnd: bigint; createdBy: string },
+    p: {
+      id: string;
+      villageId: string;
+      communeId: string;
+      districtId: string | null;
+      unitPath: string;
+      title: string;
+      criterionCode: number;
+      estimatedCostVnd: bigint;
+      createdBy: string;
+    },
   ) {
     await db
       .insertInto('projects')
       .values({
-        id: p.id, village_id: p.villageId, commune_id: p.communeId, district_id: p.districtId, unit_path: p.unitPath, title: p.title,
-        criterion_code: p.criterionCode, estimated_cost_vnd: p.estimatedCostVnd.toString(), created_by: p.createdBy,
+        id: p.id,
+        village_id: p.villageId,
+        commune_id: p.communeId,
+        district_id: p.districtId,
+        unit_path: p.unitPath,
+        title: p.title,
+        criterion_code: p.criterionCode,
+        estimated_cost_vnd: p.estimatedCostVnd.toString(),
+        created_by: p.createdBy,
       })
       .execute();
   }
@@ -93,7 +123,12 @@ export class ProjectsRepository {
   }
 
   async funding(db: Db, projectId: string): Promise<Map<string, bigint>> {
-    const rows = await db.selectFrom('project_funding').select(['fund_code', 'amount_vnd']).where('project_id', '=', projectId).orderBy('fund_code').execute();
+    const rows = await db
+      .selectFrom('project_funding')
+      .select(['fund_code', 'amount_vnd'])
+      .where('project_id', '=', projectId)
+      .orderBy('fund_code')
+      .execute();
     return new Map(rows.map((r) => [r.fund_code, BigInt(r.amount_vnd)]));
   }
 
@@ -103,8 +138,16 @@ export class ProjectsRepository {
       .selectFrom('projects as p')
       .select('p.estimated_cost_vnd')
       .select((eb) => [
-        eb.selectFrom('project_contributions as x').select(sql<number>`count(*)::int`.as('n')).whereRef('x.project_id', '=', 'p.id').as('pledges'),
-        eb.selectFrom('project_contributions as x').select(sql<string>`coalesce(sum(x.value_vnd), 0)::text`.as('v')).whereRef('x.project_id', '=', 'p.id').as('pledged'),
+        eb
+          .selectFrom('project_contributions as x')
+          .select(sql<number>`count(*)::int`.as('n'))
+          .whereRef('x.project_id', '=', 'p.id')
+          .as('pledges'),
+        eb
+          .selectFrom('project_contributions as x')
+          .select(sql<string>`coalesce(sum(x.value_vnd), 0)::text`.as('v'))
+          .whereRef('x.project_id', '=', 'p.id')
+          .as('pledged'),
       ])
       .where('p.id', '=', projectId)
       .executeTakeFirstOrThrow();
@@ -124,9 +167,18 @@ export class ProjectsRepository {
     if (!cs.length) return;
     await db
       .insertInto('project_contributions')
-      .values(cs.map((c) => ({
-        id: c.id, project_id: projectId, position: c.position, kind: c.kind, quantity: c.quantity, unit: c.unit, value_vnd: c.valueVnd.toString(), pledged_by: c.pledgedBy,
-      })))
+      .values(
+        cs.map((c) => ({
+          id: c.id,
+          project_id: projectId,
+          position: c.position,
+          kind: c.kind,
+          quantity: c.quantity,
+          unit: c.unit,
+          value_vnd: c.valueVnd.toString(),
+          pledged_by: c.pledgedBy,
+        })),
+      )
       .execute();
   }
 
@@ -136,14 +188,29 @@ export class ProjectsRepository {
   }
 
   async contributionOf(projectId: string, contributionId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('project_contributions').select('id').where('id', '=', contributionId).where('project_id', '=', projectId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('project_contributions')
+      .select('id')
+      .where('id', '=', contributionId)
+      .where('project_id', '=', projectId)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
-  async insertReceipt(db: Db, r: { id: string; contributionId: string; quantity: number; valueVnd: bigint; receivedAt: string; recordedBy: string }) {
+  async insertReceipt(
+    db: Db,
+    r: { id: string; contributionId: string; quantity: number; valueVnd: bigint; receivedAt: string; recordedBy: string },
+  ) {
     await db
       .insertInto('contribution_receipts')
-      .values({ id: r.id, contribution_id: r.contributionId, quantity: r.quantity, value_vnd: r.valueVnd.toString(), received_at: r.receivedAt, recorded_by: r.recordedBy })
+      .values({
+        id: r.id,
+        contribution_id: r.contributionId,
+        quantity: r.quantity,
+        value_vnd: r.valueVnd.toString(),
+        received_at: r.receivedAt,
+        recorded_by: r.recordedBy,
+      })
       .execute();
   }
 }

@@ -16,7 +16,14 @@ import { UnitsRepository } from '../units/units.repository.js';
 import { fundingMachine } from '../../workflows/funding/v1.js';
 import { checkFundingRules, linesOf, mayCancel } from './funding-rules.js';
 import { FundsRepository, type FundRow } from './funds.repository.js';
-import { PROJECT_EVENTS, toBig, type CreateProjectDto, type FundingLineDto, type ListProjectsQuery, type ReceiptDto } from './projects.dto.js';
+import {
+  PROJECT_EVENTS,
+  toBig,
+  type CreateProjectDto,
+  type FundingLineDto,
+  type ListProjectsQuery,
+  type ReceiptDto,
+} from './projects.dto.js';
 import { ProjectsRepository, type ProjectRow } from './projects.repository.js';
 
 export const PROJECT = 'project';
@@ -45,7 +52,8 @@ export class ProjectsService {
   async create(actor: Actor, dto: CreateProjectDto) {
     const village = await this.units.findById(dto.villageId, scopePath(actor));
     if (!village || village.level !== 'VILLAGE') throw new NotFound('village');
-    if (village.parentId !== actor.unitId) throw new NotPermitted('commune_only', { action: { vi: 'đề xuất công trình của thôn', en: 'propose its works' } });
+    if (village.parentId !== actor.unitId)
+      throw new NotPermitted('commune_only', { action: { vi: 'đề xuất công trình của thôn', en: 'propose its works' } });
     const lines = linesOf(dto.funding);
     const funds = await this.funds.known([...lines.keys()]);
     const cost = toBig(dto.estimatedCostVnd);
@@ -59,13 +67,30 @@ export class ProjectsService {
     const id = randomUUID();
     await this.engine.transaction(async (tx) => {
       await this.projects.insert(tx, {
-        id, villageId: village.id, communeId: commune.id, districtId: parent?.level === 'DISTRICT' ? parent.id : null, unitPath: village.path,
-        title: dto.title, criterionCode: dto.criterionCode, estimatedCostVnd: cost, createdBy: actor.id,
+        id,
+        villageId: village.id,
+        communeId: commune.id,
+        districtId: parent?.level === 'DISTRICT' ? parent.id : null,
+        unitPath: village.path,
+        title: dto.title,
+        criterionCode: dto.criterionCode,
+        estimatedCostVnd: cost,
+        createdBy: actor.id,
       });
       await this.projects.replaceFunding(tx, id, lines);
-      await this.projects.insertContributions(tx, id, dto.contributions.map((c, position) => ({
-        id: randomUUID(), position, kind: c.kind, quantity: c.quantity, unit: c.unit, valueVnd: toBig(c.valueVnd), pledgedBy: c.pledgedBy,
-      })));
+      await this.projects.insertContributions(
+        tx,
+        id,
+        dto.contributions.map((c, position) => ({
+          id: randomUUID(),
+          position,
+          kind: c.kind,
+          quantity: c.quantity,
+          unit: c.unit,
+          valueVnd: toBig(c.valueVnd),
+          pledgedBy: c.pledgedBy,
+        })),
+      );
       await this.engine.start('funding', { type: PROJECT, id, unitId: village.id, unitPath: village.path }, actor, {}, tx);
     });
     return this.get(actor, id);
@@ -80,7 +105,11 @@ export class ProjectsService {
     }
     const limit = query.limit ?? 50;
     const rows = await this.projects.list(scopePath(actor), { state: query.state, unitPath }, limit, decodeCursor(query.cursor));
-    return toPage(rows.map((r) => this.view(r, actor)), limit, (p) => p.id);
+    return toPage(
+      rows.map((r) => this.view(r, actor)),
+      limit,
+      (p) => p.id,
+    );
   }
 
   async get(actor: Actor, id: string) {
@@ -90,7 +119,12 @@ export class ProjectsService {
   }
 
   private view(row: ProjectRow, actor: Actor) {
-    const context = row.snapshot.context as { overdue?: boolean; progress?: unknown; acceptedValueVnd?: string | null; settledVnd?: string | null };
+    const context = row.snapshot.context as {
+      overdue?: boolean;
+      progress?: unknown;
+      acceptedValueVnd?: string | null;
+      settledVnd?: string | null;
+    };
     const contributions = (row.contributions ?? []).map((c) => ({ ...c, valueVnd: num(c.valueVnd), receivedVnd: num(c.receivedVnd) }));
     const allowed = this.engine.allowedEventsFor(
       { workflow: row.workflow_key, version: row.workflow_version, snapshot: row.snapshot, unitPath: row.unit_path },
@@ -107,7 +141,12 @@ export class ProjectsService {
       state: row.state,
       version: row.version,
       estimatedCostVnd: num(row.estimated_cost_vnd),
-      funding: (row.funding ?? []).map((f) => ({ fundCode: f.fundCode, amountVnd: num(f.amountVnd), allocatedVnd: num(f.allocatedVnd), disbursedVnd: num(f.disbursedVnd) })),
+      funding: (row.funding ?? []).map((f) => ({
+        fundCode: f.fundCode,
+        amountVnd: num(f.amountVnd),
+        allocatedVnd: num(f.allocatedVnd),
+        disbursedVnd: num(f.disbursedVnd),
+      })),
       contributions,
       pledgedVnd: contributions.reduce((a, c) => a + c.valueVnd, 0),
       receivedVnd: contributions.reduce((a, c) => a + c.receivedVnd, 0),
@@ -121,7 +160,12 @@ export class ProjectsService {
   }
 
   /** Validates an event's payload by its type and asks the engine; money moves in the event's transaction. */
-  async send(actor: Actor, id: string, body: Record<string, unknown>, { idempotencyKey, ifMatch }: { idempotencyKey?: string; ifMatch?: string } = {}) {
+  async send(
+    actor: Actor,
+    id: string,
+    body: Record<string, unknown>,
+    { idempotencyKey, ifMatch }: { idempotencyKey?: string; ifMatch?: string } = {},
+  ) {
     const type = typeof body?.type === 'string' ? body.type : undefined;
     const dtoClass = type && Object.hasOwn(PROJECT_EVENTS, type) ? PROJECT_EVENTS[type] : undefined;
     if (!dtoClass) throw new InvalidInput('event_type', { types: Object.keys(PROJECT_EVENTS).join(', ') });
@@ -139,16 +183,20 @@ export class ProjectsService {
       await this.engine.send({ type: PROJECT, id }, event, actor, {
         idempotencyKey,
         // If-Match: the project must read, under the event's lock and to this caller, as it did when the tag was given.
-        precondition: ifMatch === undefined ? undefined : async (tx) => {
-          const row = await this.projects.detail(id, scopePath(actor), tx);
-          assertMatches(PROJECT, row && this.view(row, actor), ifMatch);
-        },
+        precondition:
+          ifMatch === undefined
+            ? undefined
+            : async (tx) => {
+                const row = await this.projects.detail(id, scopePath(actor), tx);
+                assertMatches(PROJECT, row && this.view(row, actor), ifMatch);
+              },
       });
     } catch (err) {
       if (type === 'ALLOCATE' && err instanceof InsufficientFunds) {
         // The refusal rolled everything back; record it (history) and tell the province and the commune.
         const reason = err.message;
-        await this.engine.send({ type: PROJECT, id }, { type: 'FUNDS_SHORT', reason }, SYSTEM_ACTOR)
+        await this.engine
+          .send({ type: PROJECT, id }, { type: 'FUNDS_SHORT', reason }, SYSTEM_ACTOR)
           .catch((e: Error) => this.logger.warn(`FUNDS_SHORT for project ${id} not recorded: ${e.message}`));
       }
       throw err;
@@ -166,17 +214,36 @@ export class ProjectsService {
   async addReceipt(actor: Actor, id: string, contributionId: string, dto: ReceiptDto) {
     const row = await this.projects.detail(id, scopePath(actor));
     if (!row || !(await this.projects.contributionOf(id, contributionId))) throw new NotFound('contribution');
-    if (actor.unitId !== row.commune_id) throw new NotPermitted('commune_only', { action: { vi: 'ghi nhận đóng góp', en: 'record receipts' } });
+    if (actor.unitId !== row.commune_id)
+      throw new NotPermitted('commune_only', { action: { vi: 'ghi nhận đóng góp', en: 'record receipts' } });
     const day = new Date(`${dto.receivedAt}T00:00:00Z`);
-    if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== dto.receivedAt) throw new InvalidInput('real_date', { field: 'receivedAt' }, [{ field: 'receivedAt', messages: ['receivedAt must be a real date YYYY-MM-DD'] }]);
+    if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== dto.receivedAt)
+      throw new InvalidInput('real_date', { field: 'receivedAt' }, [
+        { field: 'receivedAt', messages: ['receivedAt must be a real date YYYY-MM-DD'] },
+      ]);
     const receiptId = randomUUID();
     await this.engine.transaction(async (tx) => {
       const locked = await this.engine.lockState(tx, { type: PROJECT, id });
-      if (!locked || CLOSED.includes(locked.state)) throw new Conflict('receipts_closed', { state: this.engine.stateWords('funding', locked?.state ?? '') });
-      await this.projects.insertReceipt(tx, { id: receiptId, contributionId, quantity: dto.quantity, valueVnd: toBig(dto.valueVnd), receivedAt: dto.receivedAt, recordedBy: actor.id });
+      if (!locked || CLOSED.includes(locked.state))
+        throw new Conflict('receipts_closed', { state: this.engine.stateWords('funding', locked?.state ?? '') });
+      await this.projects.insertReceipt(tx, {
+        id: receiptId,
+        contributionId,
+        quantity: dto.quantity,
+        valueVnd: toBig(dto.valueVnd),
+        receivedAt: dto.receivedAt,
+        recordedBy: actor.id,
+      });
     });
     const project = await this.get(actor, id);
-    return { id: receiptId, contributionId, quantity: dto.quantity, valueVnd: Number(dto.valueVnd), receivedAt: dto.receivedAt, contribution: project.contributions.find((c) => c.id === contributionId) };
+    return {
+      id: receiptId,
+      contributionId,
+      quantity: dto.quantity,
+      valueVnd: Number(dto.valueVnd),
+      receivedAt: dto.receivedAt,
+      contribution: project.contributions.find((c) => c.id === contributionId),
+    };
   }
 
   async describe(id: string) {

@@ -63,9 +63,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return from(this.run(req.actor.id, key, req, res, () => firstValueFrom(next.handle())));
   }
 
-  private async run(userId: string, key: string, req: IncomingRequest, res: OutgoingResponse, handler: () => Promise<unknown>): Promise<unknown> {
+  private async run(
+    userId: string,
+    key: string,
+    req: IncomingRequest,
+    res: OutgoingResponse,
+    handler: () => Promise<unknown>,
+  ): Promise<unknown> {
     const path = this.adapterHost.httpAdapter.getRequestUrl(req).split('?')[0];
-    const hash = createHash('sha256').update(`${req.method} ${path} ${canonicalJson((req.idempotencyContent ?? req.body) ?? null)}`).digest('hex');
+    const hash = createHash('sha256')
+      .update(`${req.method} ${path} ${canonicalJson(req.idempotencyContent ?? req.body ?? null)}`)
+      .digest('hex');
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
       const claimed = await this.pool.query(
@@ -74,7 +82,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
         [userId, key, req.method, path, hash],
       );
       if (claimed.rowCount) return this.first(userId, key, req, res, handler);
-      const { rows } = await this.pool.query<{ request_hash: string; status: string; status_code: number | null; response_body: unknown; age_ms: number }>(
+      const { rows } = await this.pool.query<{
+        request_hash: string;
+        status: string;
+        status_code: number | null;
+        response_body: unknown;
+        age_ms: number;
+      }>(
         `SELECT request_hash, status, status_code, response_body, extract(epoch FROM now() - created_at) * 1000 AS age_ms
            FROM idempotency_records WHERE user_id = $1 AND key = $2`,
         [userId, key],
@@ -99,7 +113,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
   }
 
-  private async first(userId: string, key: string, req: IncomingRequest, res: OutgoingResponse, handler: () => Promise<unknown>): Promise<unknown> {
+  private async first(
+    userId: string,
+    key: string,
+    req: IncomingRequest,
+    res: OutgoingResponse,
+    handler: () => Promise<unknown>,
+  ): Promise<unknown> {
     try {
       const body = await handler();
       await this.store(userId, key, res.statusCode, body ?? null);

@@ -34,7 +34,12 @@ export class DeliveryLog {
    * Makes sure each recipient has its row (created pending, with its fixed Message-ID) and returns the rows of
    * these recipients, existing ones as they are.
    */
-  async ensure(outboxId: string, template: string, recipients: Recipient[], messageId: (recipientId: string) => string): Promise<DeliveryRow[]> {
+  async ensure(
+    outboxId: string,
+    template: string,
+    recipients: Recipient[],
+    messageId: (recipientId: string) => string,
+  ): Promise<DeliveryRow[]> {
     const { rows } = await sql<DeliveryRow>`
       WITH wanted AS (
         SELECT * FROM unnest(${recipients.map((r) => r.id)}::text[], ${recipients.map((r) => r.email)}::text[], ${recipients.map((r) => r.locale)}::text[],
@@ -55,7 +60,9 @@ export class DeliveryLog {
 
   /** Claims a pending row for one send (committed before the send starts); false when it is not pending. */
   claim(id: string, email: string, locale: string): Promise<boolean> {
-    return this.update(id, ['pending'], (q) => q.set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), claimed_at: sql`now()`, email, locale })));
+    return this.update(id, ['pending'], (q) =>
+      q.set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), claimed_at: sql`now()`, email, locale })),
+    );
   }
 
   /**

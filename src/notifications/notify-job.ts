@@ -107,14 +107,23 @@ export class NotifyJob implements JobHandler<NotifyPayload> {
       if (outcome === 'retry' && errors.length === 0) errors.push(`${row.email}: not sent`);
     }
     if (errors.length) {
-      throw new Error(`notify ${template}: ${errors.length} of ${rows.length} message(s) not sent${final ? ' (last attempt)' : ', will retry'}: ${errors[0]}`);
+      throw new Error(
+        `notify ${template}: ${errors.length} of ${rows.length} message(s) not sent${final ? ' (last attempt)' : ', will retry'}: ${errors[0]}`,
+      );
     }
   }
 
   private async deliver(
     row: DeliveryRow,
     recipient: Recipient,
-    job: { template: TemplateName; subject: SubjectDescription; context: EffectContext; payload: NotifyPayload; final: boolean; errors: string[] },
+    job: {
+      template: TemplateName;
+      subject: SubjectDescription;
+      context: EffectContext;
+      payload: NotifyPayload;
+      final: boolean;
+      errors: string[];
+    },
   ): Promise<Outcome> {
     const { template } = job;
     if (row.status === 'sent' || row.status === 'failed' || row.status === 'unconfirmed') return 'done';
@@ -132,7 +141,12 @@ export class NotifyJob implements JobHandler<NotifyPayload> {
         return 'done';
       }
       if (delivered === null) {
-        if (await this.deliveries.markUnconfirmed(row.id, 'unconfirmed: the worker stopped after claiming this message and before recording the result; it may have been sent, so it is not sent again automatically')) {
+        if (
+          await this.deliveries.markUnconfirmed(
+            row.id,
+            'unconfirmed: the worker stopped after claiming this message and before recording the result; it may have been sent, so it is not sent again automatically',
+          )
+        ) {
           this.metrics.notificationsFailed.inc({ template, reason: 'unconfirmed' });
           this.logger.error(
             `notify ${template}: message ${row.message_id} to ${row.email} is unconfirmed (a worker stopped mid-send); not sent again, check and resend by hand if needed`,
@@ -209,7 +223,9 @@ export class NotifyJob implements JobHandler<NotifyPayload> {
       this.refused.delete(row.id);
       if (final) {
         this.metrics.notificationsFailed.inc({ template, reason: permanent ? 'rejected' : 'retries_exhausted' });
-        this.logger.error(`notify ${template}: message ${row.message_id} to ${row.email} failed for good after ${row.attempts + 1} attempt(s): ${text}`);
+        this.logger.error(
+          `notify ${template}: message ${row.message_id} to ${row.email} failed for good after ${row.attempts + 1} attempt(s): ${text}`,
+        );
       }
       if (permanent) return 'done';
       job.errors.push(`${row.email}: ${text}`);
@@ -242,14 +258,20 @@ export class NotifyJob implements JobHandler<NotifyPayload> {
       }
     }
     this.unrecorded.set(row.id, sentAt);
-    throw new Error(`message ${row.message_id} was sent but could not be recorded (${(lastError as Error)?.message}); it will be recorded, not sent again, on the next attempt`);
+    throw new Error(
+      `message ${row.message_id} was sent but could not be recorded (${(lastError as Error)?.message}); it will be recorded, not sent again, on the next attempt`,
+    );
   }
 
   /** The due date to show (the next pending one, or the one that just passed) and the event's quoted details. */
   private async effectContext(outboxId: string): Promise<EffectContext> {
     const { payload: p, nextDue, passedDue } = await this.engine.effectContext(outboxId);
     const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-    return { nextDue, passedDue, details: { comment: str(p.comment), reason: str(p.reason), decisionNumber: str(p.decisionNumber), decisionDate: str(p.decisionDate) } };
+    return {
+      nextDue,
+      passedDue,
+      details: { comment: str(p.comment), reason: str(p.reason), decisionNumber: str(p.decisionNumber), decisionDate: str(p.decisionDate) },
+    };
   }
 }
 

@@ -23,7 +23,8 @@ export interface Recipient {
  * parent (the district, or the province in a two-tier tree), `province` the province's officers.
  */
 export function recipientUnits(unitPath: string, parties: readonly PartyName[]): { role: RecipientRole; unitId: string }[] {
-  if (unitPath.split('/').filter(Boolean).length < 3) throw new Error(`unit path ${unitPath} is not a village's (province, [district,] commune, village)`);
+  if (unitPath.split('/').filter(Boolean).length < 3)
+    throw new Error(`unit path ${unitPath} is not a village's (province, [district,] commune, village)`);
   const pairs = new Map<string, { role: RecipientRole; unitId: string }>();
   for (const name of parties) {
     const party = Object.hasOwn(PARTIES, name) ? PARTIES[name] : undefined;
@@ -48,6 +49,13 @@ export class RecipientResolver {
           ON u.role::text = p.role AND u.unit_id = p.unit_id
        WHERE u.active
        ORDER BY u.id`.execute(this.db);
-    return rows.map((r) => ({ id: r.id, fullName: r.full_name, email: r.email, locale: r.locale === 'en' ? 'en' : 'vi', role: r.role, unitId: r.unit_id }));
+    return rows.map((r) => ({
+      id: r.id,
+      fullName: r.full_name,
+      email: r.email,
+      locale: r.locale === 'en' ? 'en' : 'vi',
+      role: r.role,
+      unitId: r.unit_id,
+    }));
   }
 }

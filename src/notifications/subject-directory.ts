@@ -30,4 +30,3 @@ export class SubjectDirectory {
     return describer(subject.id);
   }
 }
-

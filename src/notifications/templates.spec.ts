@@ -1,4 +1,12 @@
-import { dueModeOf, escapeHtml, formatDueDate, renderTemplate, TEMPLATE_NAMES, type TemplateInput, type TemplateName } from './templates.js';
+import {
+  dueModeOf,
+  escapeHtml,
+  formatDueDate,
+  renderTemplate,
+  TEMPLATE_NAMES,
+  type TemplateInput,
+  type TemplateName,
+} from './templates.js';
 import { recipientUnits } from './recipients.js';
 
 const DUE = new Date('2031-01-15T10:00:00Z'); // 17:00 in Hà Nội (UTC+7)
@@ -60,7 +68,10 @@ const SUBJECTS: Record<TemplateName, { vi: string; en: string }> = {
     vi: 'Thôn đạt chuẩn nông thôn mới: thôn Pò Háng, xã Bính Xá',
     en: 'Village certified as meeting New Rural standards: Pò Háng village, Bính Xá commune',
   },
-  dossier_rejected: { vi: 'Hồ sơ không được công nhận: thôn Pò Háng, xã Bính Xá', en: 'Dossier rejected: Pò Háng village, Bính Xá commune' },
+  dossier_rejected: {
+    vi: 'Hồ sơ không được công nhận: thôn Pò Háng, xã Bính Xá',
+    en: 'Dossier rejected: Pò Háng village, Bính Xá commune',
+  },
   title_revoked: {
     vi: 'Thu hồi danh hiệu thôn đạt chuẩn nông thôn mới: thôn Pò Háng, xã Bính Xá',
     en: 'New Rural title revoked: Pò Háng village, Bính Xá commune',
@@ -117,11 +128,17 @@ const ASKS: Record<TemplateName, { vi: string; en: string }> = {
   dossier_arrived: { vi: 'Đề nghị thẩm định 16 tiêu chí', en: 'Please review the 16 criteria' },
   review_reminder: { vi: 'Đề nghị hoàn thành thẩm định trước hạn', en: 'Please complete the review before the due date' },
   review_overdue: { vi: 'Đề nghị xử lý ngay', en: 'Please act now' },
-  dossier_returned: { vi: 'Đề nghị bổ sung các tiêu chí được yêu cầu và nộp lại hồ sơ', en: 'Please revise the criteria sent back and resubmit' },
+  dossier_returned: {
+    vi: 'Đề nghị bổ sung các tiêu chí được yêu cầu và nộp lại hồ sơ',
+    en: 'Please revise the criteria sent back and resubmit',
+  },
   dossier_forwarded: { vi: 'Hồ sơ đang chờ tỉnh xem xét; xã chưa cần thao tác thêm', en: 'nothing is needed from the commune for now' },
   revision_reminder: { vi: 'Đề nghị bổ sung và nộp lại hồ sơ trước hạn', en: 'Please revise and resubmit the dossier before the due date' },
   dossier_lapsed: { vi: 'đề nghị xã lập hồ sơ mới', en: 'please open a new dossier' },
-  signoff_reminder: { vi: 'Đề nghị ký quyết định công nhận hoặc từ chối hồ sơ trước hạn', en: 'Please sign the recognition decision or reject the dossier before' },
+  signoff_reminder: {
+    vi: 'Đề nghị ký quyết định công nhận hoặc từ chối hồ sơ trước hạn',
+    en: 'Please sign the recognition decision or reject the dossier before',
+  },
   signoff_overdue: { vi: 'đơn vị thẩm định không cần thao tác', en: 'nothing is needed from the reviewers' },
   dossier_certified: { vi: 'Xin chúc mừng!', en: 'Congratulations!' },
   dossier_rejected: { vi: 'Xã có thể lập hồ sơ mới', en: 'The commune may open a new dossier' },
@@ -149,42 +166,64 @@ const DUE_LABELS: Partial<Record<TemplateName, { vi: string; en: string }>> = {
 };
 
 describe('notification templates', () => {
-  it('cover the certification workflow\'s templates, the funding ones and the generic reminder and escalation', () => {
+  it("cover the certification workflow's templates, the funding ones and the generic reminder and escalation", () => {
     expect([...TEMPLATE_NAMES].sort()).toEqual(Object.keys(SUBJECTS).sort());
     expect(TEMPLATE_NAMES).toEqual(
       expect.arrayContaining([
-        'consultation_ended', 'dossier_arrived', 'review_reminder', 'review_overdue', 'dossier_returned', 'dossier_forwarded',
-        'revision_reminder', 'dossier_lapsed', 'signoff_reminder', 'signoff_overdue', 'dossier_certified', 'dossier_rejected',
-        'title_revoked', 'project_submitted', 'project_returned', 'project_approved', 'funds_allocated', 'insufficient_funds',
-        'acceptance_requested', 'project_settled', 'project_cancelled', 'reminder', 'overdue',
+        'consultation_ended',
+        'dossier_arrived',
+        'review_reminder',
+        'review_overdue',
+        'dossier_returned',
+        'dossier_forwarded',
+        'revision_reminder',
+        'dossier_lapsed',
+        'signoff_reminder',
+        'signoff_overdue',
+        'dossier_certified',
+        'dossier_rejected',
+        'title_revoked',
+        'project_submitted',
+        'project_returned',
+        'project_approved',
+        'funds_allocated',
+        'insufficient_funds',
+        'acceptance_requested',
+        'project_settled',
+        'project_cancelled',
+        'reminder',
+        'overdue',
       ]),
     );
   });
 
   describe.each(TEMPLATE_NAMES)('%s', (template) => {
-    it.each(['vi', 'en'] as const)('in %s: subject, greeting, village, commune, what is asked, due date, link; HTML and text alike', (locale) => {
-      const mail = renderTemplate(template, input(template, locale));
-      expect(mail.subject).toBe(SUBJECTS[template][locale]);
-      expect(mail.subject.normalize('NFC')).toBe(mail.subject);
+    it.each(['vi', 'en'] as const)(
+      'in %s: subject, greeting, village, commune, what is asked, due date, link; HTML and text alike',
+      (locale) => {
+        const mail = renderTemplate(template, input(template, locale));
+        expect(mail.subject).toBe(SUBJECTS[template][locale]);
+        expect(mail.subject.normalize('NFC')).toBe(mail.subject);
 
-      for (const body of [mail.text, mail.html]) {
-        expect(body).toContain(locale === 'vi' ? 'Kính gửi Hoàng Thị Lan,' : 'Dear Hoàng Thị Lan,');
-        expect(body).toContain('Pò Háng');
-        expect(body).toContain('Bính Xá');
-        expect(body).toContain(escapeIf(body === mail.html, ASKS[template][locale]));
-        expect(body).toContain('https://ntm.langson.gov.vn/dossiers/d-1');
-      }
-      expect(mail.text).toContain(`${locale === 'vi' ? 'Thôn' : 'Village'}: Pò Háng`);
-      expect(mail.text).toContain(`${locale === 'vi' ? 'Xã' : 'Commune'}: Bính Xá`);
-      expect(mail.text).toContain(`${locale === 'vi' ? 'Việc cần làm' : 'What is asked'}: `);
-      expect(mail.html).toContain(`<html lang="${locale}">`);
-      expect(mail.html).toContain('<a href="https://ntm.langson.gov.vn/dossiers/d-1"');
+        for (const body of [mail.text, mail.html]) {
+          expect(body).toContain(locale === 'vi' ? 'Kính gửi Hoàng Thị Lan,' : 'Dear Hoàng Thị Lan,');
+          expect(body).toContain('Pò Háng');
+          expect(body).toContain('Bính Xá');
+          expect(body).toContain(escapeIf(body === mail.html, ASKS[template][locale]));
+          expect(body).toContain('https://ntm.langson.gov.vn/dossiers/d-1');
+        }
+        expect(mail.text).toContain(`${locale === 'vi' ? 'Thôn' : 'Village'}: Pò Háng`);
+        expect(mail.text).toContain(`${locale === 'vi' ? 'Xã' : 'Commune'}: Bính Xá`);
+        expect(mail.text).toContain(`${locale === 'vi' ? 'Việc cần làm' : 'What is asked'}: `);
+        expect(mail.html).toContain(`<html lang="${locale}">`);
+        expect(mail.html).toContain('<a href="https://ntm.langson.gov.vn/dossiers/d-1"');
 
-      const due = DUE_LABELS[template]?.[locale];
-      if (due) expect(mail.text).toContain(due);
-      if (dueModeOf(template) === 'none') expect(mail.text).not.toContain('15/01/2031');
-      else expect(mail.text).toContain('15/01/2031 17:00');
-    });
+        const due = DUE_LABELS[template]?.[locale];
+        if (due) expect(mail.text).toContain(due);
+        if (dueModeOf(template) === 'none') expect(mail.text).not.toContain('15/01/2031');
+        else expect(mail.text).toContain('15/01/2031 17:00');
+      },
+    );
   });
 
   it('asks each reader what is theirs to do: the province officer to sign, the commune to wait', () => {
@@ -196,10 +235,16 @@ describe('notification templates', () => {
     expect(reviewer.text).toContain('Please complete the review now and report the reason for the delay.');
   });
 
-  it('quotes the event: the reviewers\' comment, the reason, the decision number and date', () => {
-    const returned = renderTemplate('dossier_returned', { ...input('dossier_returned', 'vi'), details: { comment: 'Thiếu biên bản họp thôn' } });
+  it("quotes the event: the reviewers' comment, the reason, the decision number and date", () => {
+    const returned = renderTemplate('dossier_returned', {
+      ...input('dossier_returned', 'vi'),
+      details: { comment: 'Thiếu biên bản họp thôn' },
+    });
     expect(returned.text).toContain('Ý kiến: Thiếu biên bản họp thôn');
-    const certified = renderTemplate('dossier_certified', { ...input('dossier_certified', 'vi'), details: { decisionNumber: '1234/QĐ-UBND', decisionDate: '2026-12-05' } });
+    const certified = renderTemplate('dossier_certified', {
+      ...input('dossier_certified', 'vi'),
+      details: { decisionNumber: '1234/QĐ-UBND', decisionDate: '2026-12-05' },
+    });
     expect(certified.text).toContain('theo Quyết định số 1234/QĐ-UBND ngày 05/12/2026');
     const revoked = renderTemplate('title_revoked', { ...input('title_revoked', 'en'), details: { reason: 'Tiêu chí 3 không còn đạt' } });
     expect(revoked.text).toContain('Reason: Tiêu chí 3 không còn đạt');
@@ -223,7 +268,11 @@ describe('notification templates', () => {
   });
 
   it('keeps the subject on one line and does not add "thôn" or "xã" twice', () => {
-    const mail = renderTemplate('dossier_arrived', { ...input('dossier_arrived', 'vi'), villageName: 'Thôn 1', communeName: 'Xã Đào\nViên' });
+    const mail = renderTemplate('dossier_arrived', {
+      ...input('dossier_arrived', 'vi'),
+      villageName: 'Thôn 1',
+      communeName: 'Xã Đào\nViên',
+    });
     expect(mail.subject).toBe('Hồ sơ chờ thẩm định: Thôn 1, Xã Đào Viên');
   });
 
@@ -236,7 +285,7 @@ describe('notification templates', () => {
     expect(() => renderTemplate('nope', input('reminder', 'vi'))).toThrow(/unknown notification template nope/);
   });
 
-  it('formats due dates as dd/MM/yyyy HH:mm in Vietnam\'s time', () => {
+  it("formats due dates as dd/MM/yyyy HH:mm in Vietnam's time", () => {
     expect(formatDueDate(new Date('2026-02-16T16:59:00Z'))).toBe('16/02/2026 23:59');
     expect(formatDueDate(new Date('2026-02-16T17:00:00Z'))).toBe('17/02/2026 00:00');
     expect(formatDueDate(new Date('2026-12-31T01:05:00Z'))).toBe('31/12/2026 08:05');
@@ -252,14 +301,14 @@ describe('recipient units', () => {
     ]);
   });
 
-  it('two tiers: the reviewers are the province\'s', () => {
+  it("two tiers: the reviewers are the province's", () => {
     expect(recipientUnits('/P/C/V/', ['reviewers', 'province', 'reviewers'])).toEqual([
       { role: 'REVIEWER', unitId: 'P' },
       { role: 'PROVINCE_OFFICER', unitId: 'P' },
     ]);
   });
 
-  it('refuses a path that is not a village\'s, and an unknown party', () => {
+  it("refuses a path that is not a village's, and an unknown party", () => {
     expect(() => recipientUnits('/P/C/', ['commune'])).toThrow(/not a village/);
     expect(() => recipientUnits('/P/C/V/', ['mayor' as never])).toThrow(/unknown recipient party/);
   });

@@ -47,7 +47,7 @@ interface LocaleText {
   /** What happened, one or two sentences. */
   lead: Text;
   /** What is asked of the reader; per role where the readers of one template differ. */
-  ask: Text | Partial<Record<RecipientRole, Text>> & { default: Text };
+  ask: Text | (Partial<Record<RecipientRole, Text>> & { default: Text });
   /** Label of the due-date line. */
   due?: string;
 }
@@ -361,7 +361,7 @@ export const TEMPLATES = {
     en: {
       subject: (v) => `Proposed work returned: ${v.title} – ${v.place}`,
       lead: (v) => `The proposed work "${v.title}" in ${v.village}, ${v.commune} was returned for changes.${commentEn(v.details)}`,
-      ask: () => "Please amend the proposal as the reviewers ask and submit it again.",
+      ask: () => 'Please amend the proposal as the reviewers ask and submit it again.',
       due: 'Resubmit by',
     },
   },
@@ -412,7 +412,8 @@ export const TEMPLATES = {
     due: 'none',
     vi: {
       subject: (v) => `Không đủ nguồn vốn để phân bổ: ${v.title} – ${v.place}`,
-      lead: (v) => `Chưa thể phân bổ vốn cho công trình «${v.title}» tại ${v.village}, ${v.commune} vì nguồn vốn còn lại không đủ.${reasonVi(v.details)}`,
+      lead: (v) =>
+        `Chưa thể phân bổ vốn cho công trình «${v.title}» tại ${v.village}, ${v.commune} vì nguồn vốn còn lại không đủ.${reasonVi(v.details)}`,
       ask: {
         PROVINCE_OFFICER: () => 'Đề nghị điều chỉnh cơ cấu nguồn vốn hoặc bổ sung nguồn trước khi phân bổ lại.',
         default: () => `Công trình chờ tỉnh bố trí nguồn vốn. ${NO_ACTION_VI}`,
@@ -420,7 +421,8 @@ export const TEMPLATES = {
     },
     en: {
       subject: (v) => `Not enough funds to allocate: ${v.title} – ${v.place}`,
-      lead: (v) => `Funds could not be allocated to the work "${v.title}" in ${v.village}, ${v.commune}: a fund's available amount is short.${reasonEn(v.details)}`,
+      lead: (v) =>
+        `Funds could not be allocated to the work "${v.title}" in ${v.village}, ${v.commune}: a fund's available amount is short.${reasonEn(v.details)}`,
       ask: {
         PROVINCE_OFFICER: () => 'Please change the funding lines or top up the funds, then allocate again.',
         default: () => `The work waits for the province to find funds. ${NO_ACTION_EN}`,
@@ -448,7 +450,8 @@ export const TEMPLATES = {
     due: 'none',
     vi: {
       subject: (v) => `Công trình đã được quyết toán: ${v.title} – ${v.place}`,
-      lead: (v) => `Công trình «${v.title}» tại ${v.village}, ${v.commune} đã được quyết toán; phần vốn phân bổ chưa sử dụng đã được hoàn trả về nguồn.`,
+      lead: (v) =>
+        `Công trình «${v.title}» tại ${v.village}, ${v.commune} đã được quyết toán; phần vốn phân bổ chưa sử dụng đã được hoàn trả về nguồn.`,
       ask: () => NO_ACTION_VI,
     },
     en: {
@@ -462,12 +465,14 @@ export const TEMPLATES = {
     due: 'none',
     vi: {
       subject: (v) => `Công trình đã bị hủy: ${v.title} – ${v.place}`,
-      lead: (v) => `Công trình «${v.title}» tại ${v.village}, ${v.commune} đã bị hủy; phần vốn đã phân bổ (nếu có) được hoàn trả về nguồn.${reasonVi(v.details)}`,
+      lead: (v) =>
+        `Công trình «${v.title}» tại ${v.village}, ${v.commune} đã bị hủy; phần vốn đã phân bổ (nếu có) được hoàn trả về nguồn.${reasonVi(v.details)}`,
       ask: () => NO_ACTION_VI,
     },
     en: {
       subject: (v) => `Work cancelled: ${v.title} – ${v.place}`,
-      lead: (v) => `The work "${v.title}" in ${v.village}, ${v.commune} was cancelled; any allocation went back to the funds.${reasonEn(v.details)}`,
+      lead: (v) =>
+        `The work "${v.title}" in ${v.village}, ${v.commune} was cancelled; any allocation went back to the funds.${reasonEn(v.details)}`,
       ask: () => NO_ACTION_EN,
     },
   },

@@ -67,7 +67,8 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       (ids) => this.engine.redispatchTimers(ids),
     );
     restored += await this.sweep(
-      (after) => this.engine.dispatchedEffects(after, CHUNK).then((rows) => rows.map((r) => ({ id: r.id, queue: this.queues.get(r.queue) }))),
+      (after) =>
+        this.engine.dispatchedEffects(after, CHUNK).then((rows) => rows.map((r) => ({ id: r.id, queue: this.queues.get(r.queue) }))),
       (ids) => this.engine.redispatchEffects(ids),
     );
     if (restored) {
@@ -78,7 +79,10 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** Pages through dispatched rows by id, and hands back those whose job Redis no longer has. */
-  private async sweep(page: (after: string) => Promise<{ id: string; queue?: Queue }[]>, handBack: (ids: string[]) => Promise<void>): Promise<number> {
+  private async sweep(
+    page: (after: string) => Promise<{ id: string; queue?: Queue }[]>,
+    handBack: (ids: string[]) => Promise<void>,
+  ): Promise<number> {
     let after = '';
     let restored = 0;
     for (;;) {

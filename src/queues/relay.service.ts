@@ -72,7 +72,9 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
     for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
     const sent: string[] = [];
     for (const [name, list] of byQueue) {
-      await this.queues.get(name)!.addBulk(list.map((r) => ({ name: r.job, data: { outboxId: r.id, ...r.payload }, opts: { jobId: r.id } })));
+      await this.queues
+        .get(name)!
+        .addBulk(list.map((r) => ({ name: r.job, data: { outboxId: r.id, ...r.payload }, opts: { jobId: r.id } })));
       sent.push(...list.map((r) => r.id));
     }
     await this.engine.markEffectsDispatched(sent);

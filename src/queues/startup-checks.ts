@@ -28,13 +28,17 @@ export class WorkerStartupChecks implements OnApplicationBootstrap {
 
     const missing = this.workflows.missing(await this.engine.openVersions());
     if (missing.length) {
-      throw new Error(`Startup check: open instances on workflow versions this build lacks: ${missing.map((m) => `${m.key} v${m.version}`).join(', ')}`);
+      throw new Error(
+        `Startup check: open instances on workflow versions this build lacks: ${missing.map((m) => `${m.key} v${m.version}`).join(', ')}`,
+      );
     }
 
     const client = await redisOf(this.queues.deadlines);
     const [, policy] = (await client.config('GET', 'maxmemory-policy')) as [string, string];
     if (policy !== 'noeviction') {
-      this.logger.warn(`Redis maxmemory-policy is ${policy}; set it to noeviction or queued jobs may be evicted (the reconciler would restore them)`);
+      this.logger.warn(
+        `Redis maxmemory-policy is ${policy}; set it to noeviction or queued jobs may be evicted (the reconciler would restore them)`,
+      );
     }
   }
 }

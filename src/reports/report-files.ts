@@ -41,9 +41,25 @@ function fundingSheets(r: FundingReport): Sheet[] {
   return [
     {
       name: 'Nguồn vốn',
-      headers: ['Mã nguồn', 'Tên nguồn vốn', 'Ngân sách trung ương', 'Kế hoạch (VNĐ)', 'Đã phân bổ (VNĐ)', 'Đã giải ngân (VNĐ)', 'Còn lại (VNĐ)'],
+      headers: [
+        'Mã nguồn',
+        'Tên nguồn vốn',
+        'Ngân sách trung ương',
+        'Kế hoạch (VNĐ)',
+        'Đã phân bổ (VNĐ)',
+        'Đã giải ngân (VNĐ)',
+        'Còn lại (VNĐ)',
+      ],
       rows: [
-        ...r.funds.map((f) => [f.code, f.name, f.centralBudget ? 'Có' : 'Không', f.plannedVnd, f.allocatedVnd, f.disbursedVnd, f.availableVnd]),
+        ...r.funds.map((f) => [
+          f.code,
+          f.name,
+          f.centralBudget ? 'Có' : 'Không',
+          f.plannedVnd,
+          f.allocatedVnd,
+          f.disbursedVnd,
+          f.availableVnd,
+        ]),
         ['', 'Tổng cộng', '', r.totals.plannedVnd, r.totals.allocatedVnd, r.totals.disbursedVnd, r.totals.availableVnd],
       ],
     },

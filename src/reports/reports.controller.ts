@@ -7,29 +7,32 @@ import { ReportsService } from './reports.service.js';
 
 export class ProgressQuery {
   @ApiPropertyOptional({ example: 2026, description: 'year of certification; filters certified and certifiedByYear' })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   year?: string;
 
-  @ApiPropertyOptional({ description: 'a unit inside the caller\'s unit (404 outside)' })
-  @IsOptional() @IsString()
+  @ApiPropertyOptional({ description: "a unit inside the caller's unit (404 outside)" })
+  @IsOptional()
+  @IsString()
   unitId?: string;
 }
 
 export class FundingQuery {
-  @ApiPropertyOptional({ description: 'a unit inside the caller\'s unit (404 outside)' })
-  @IsOptional() @IsString()
+  @ApiPropertyOptional({ description: "a unit inside the caller's unit (404 outside)" })
+  @IsOptional()
+  @IsString()
   unitId?: string;
 }
 
 class VillagesView {
   @ApiProperty() total: number;
   @ApiProperty({ description: 'villages whose dossier is certified (in `year` when given)' }) certified: number;
-  @ApiProperty({ example: { 2026: 3 }, description: 'certified villages by the dossier\'s year' }) certifiedByYear: Record<string, number>;
+  @ApiProperty({ example: { 2026: 3 }, description: "certified villages by the dossier's year" }) certifiedByYear: Record<string, number>;
 }
 class CriterionProgressView {
   @ApiProperty({ example: 1 }) code: number;
   @ApiProperty({ example: 'Giao thông' }) name: string;
-  @ApiProperty({ description: 'villages meeting it in the plan\'s baseline (2019-05)' }) baseline: number;
+  @ApiProperty({ description: "villages meeting it in the plan's baseline (2019-05)" }) baseline: number;
   @ApiProperty({ description: 'villages in scope meeting it now' }) met: number;
   @ApiProperty({ description: 'villages meeting it by 2020 in the plan' }) target: number;
 }
@@ -51,7 +54,7 @@ class ProgressView {
   @ApiProperty({ type: [CriterionProgressView] }) criteria: CriterionProgressView[];
   @ApiProperty({ type: [UnitProgressView] }) byUnit: UnitProgressView[];
   @ApiProperty({ type: [DistributionView] }) distribution: DistributionView[];
-  @ApiProperty({ type: Object, description: 'the plan\'s targets as seeded (plans.targets)' }) targets: Record<string, unknown>;
+  @ApiProperty({ type: Object, description: "the plan's targets as seeded (plans.targets)" }) targets: Record<string, unknown>;
 }
 class FundView {
   @ApiProperty({ example: 'NTM_RESERVE_2019' }) code: string;

@@ -20,7 +20,8 @@ export class ReportsRepository {
 
   async unitInScope(id: string, scope: string): Promise<{ id: string; path: string; level: string } | null> {
     const { rows } = await this.pool.query<{ id: string; path: string; level: string }>(
-      `SELECT id, path, level::text AS level FROM units WHERE id = $1 AND path LIKE $2 || '%'`, [id, scope],
+      `SELECT id, path, level::text AS level FROM units WHERE id = $1 AND path LIKE $2 || '%'`,
+      [id, scope],
     );
     return rows[0] ?? null;
   }
@@ -91,7 +92,14 @@ export class ReportsRepository {
    * towards every ancestor named in its path (one pass over the villages, not units × villages).
    */
   async progressByUnit(scope: string, year: number | null) {
-    const { rows } = await this.pool.query<{ unit_id: string; name: string; level: string; villages: number; certified: number; avg: string | null }>(
+    const { rows } = await this.pool.query<{
+      unit_id: string;
+      name: string;
+      level: string;
+      villages: number;
+      certified: number;
+      avg: string | null;
+    }>(
       `WITH c AS (
          SELECT DISTINCT d.village_id
            FROM dossiers d
@@ -116,13 +124,24 @@ export class ReportsRepository {
       [scope, year],
     );
     return rows.map((r) => ({
-      unitId: r.unit_id, name: r.name, level: r.level, villages: r.villages, certified: r.certified,
+      unitId: r.unit_id,
+      name: r.name,
+      level: r.level,
+      villages: r.villages,
+      certified: r.certified,
       averageCriteriaMet: r.avg === null ? 0 : Number(r.avg),
     }));
   }
 
   async funds() {
-    const { rows } = await this.pool.query<{ code: string; name: string; central_budget: boolean; planned: string; allocated: string; disbursed: string }>(
+    const { rows } = await this.pool.query<{
+      code: string;
+      name: string;
+      central_budget: boolean;
+      planned: string;
+      allocated: string;
+      disbursed: string;
+    }>(
       `SELECT code, name_vi AS name, central_budget, planned_vnd::text AS planned, allocated_vnd::text AS allocated, disbursed_vnd::text AS disbursed
          FROM funds ORDER BY planned_vnd DESC, code`,
     );
@@ -130,7 +149,15 @@ export class ReportsRepository {
       const plannedVnd = toSafeNumber(r.planned);
       const allocatedVnd = toSafeNumber(r.allocated);
       const disbursedVnd = toSafeNumber(r.disbursed);
-      return { code: r.code, name: r.name, centralBudget: r.central_budget, plannedVnd, allocatedVnd, disbursedVnd, availableVnd: plannedVnd - allocatedVnd - disbursedVnd };
+      return {
+        code: r.code,
+        name: r.name,
+        centralBudget: r.central_budget,
+        plannedVnd,
+        allocatedVnd,
+        disbursedVnd,
+        availableVnd: plannedVnd - allocatedVnd - disbursedVnd,
+      };
     });
   }
 
@@ -168,7 +195,11 @@ export class ReportsRepository {
       [scope],
     );
     return rows.map((r) => ({
-      kind: r.kind, pledgedQuantity: Number(r.pq ?? 0), pledgedVnd: toSafeNumber(r.pv), receivedQuantity: Number(r.rq ?? 0), receivedVnd: toSafeNumber(r.rv),
+      kind: r.kind,
+      pledgedQuantity: Number(r.pq ?? 0),
+      pledgedVnd: toSafeNumber(r.pv),
+      receivedQuantity: Number(r.rq ?? 0),
+      receivedVnd: toSafeNumber(r.rv),
     }));
   }
 
@@ -179,7 +210,14 @@ export class ReportsRepository {
    * commune in it: no rows.
    */
   async fundingByUnit(scope: string) {
-    const { rows } = await this.pool.query<{ unit_id: string; name: string; level: string; pledged: string; received: string; allocated: string }>(
+    const { rows } = await this.pool.query<{
+      unit_id: string;
+      name: string;
+      level: string;
+      pledged: string;
+      received: string;
+      allocated: string;
+    }>(
       `WITH c AS MATERIALIZED (
          SELECT commune_id, commune_path, pledged_vnd, received_vnd, allocated_vnd
            FROM commune_funding_totals WHERE commune_path LIKE $1 || '%'
@@ -199,8 +237,12 @@ export class ReportsRepository {
       [scope],
     );
     return rows.map((r) => ({
-      unitId: r.unit_id, name: r.name, level: r.level,
-      pledgedVnd: toSafeNumber(r.pledged), receivedVnd: toSafeNumber(r.received), allocatedVnd: toSafeNumber(r.allocated),
+      unitId: r.unit_id,
+      name: r.name,
+      level: r.level,
+      pledgedVnd: toSafeNumber(r.pledged),
+      receivedVnd: toSafeNumber(r.received),
+      allocatedVnd: toSafeNumber(r.allocated),
     }));
   }
 }

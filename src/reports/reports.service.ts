@@ -14,7 +14,15 @@ export interface ProgressReport {
 }
 
 export interface FundingReport {
-  funds: { code: string; name: string; centralBudget: boolean; plannedVnd: number; allocatedVnd: number; disbursedVnd: number; availableVnd: number }[];
+  funds: {
+    code: string;
+    name: string;
+    centralBudget: boolean;
+    plannedVnd: number;
+    allocatedVnd: number;
+    disbursedVnd: number;
+    availableVnd: number;
+  }[];
   totals: { plannedVnd: number; allocatedVnd: number; disbursedVnd: number; availableVnd: number };
   contributions: { kind: string; pledgedQuantity: number; pledgedVnd: number; receivedQuantity: number; receivedVnd: number }[];
   byUnit: { unitId: string; name: string; level: string; pledgedVnd: number; receivedVnd: number; allocatedVnd: number }[];
@@ -70,12 +78,19 @@ export class ReportsService {
   async funding(actor: Actor, query: { unitId?: string } = {}): Promise<FundingReport> {
     const scope = await this.scope(actor, query.unitId);
     const [funds, contributions, byUnit] = await Promise.all([
-      this.repo.funds(), this.repo.contributions(scope.path, scope.village), this.repo.fundingByUnit(scope.path),
+      this.repo.funds(),
+      this.repo.contributions(scope.path, scope.village),
+      this.repo.fundingByUnit(scope.path),
     ]);
     const sum = (f: (x: (typeof funds)[number]) => number) => funds.reduce((s, x) => s + f(x), 0);
     return {
       funds,
-      totals: { plannedVnd: sum((f) => f.plannedVnd), allocatedVnd: sum((f) => f.allocatedVnd), disbursedVnd: sum((f) => f.disbursedVnd), availableVnd: sum((f) => f.availableVnd) },
+      totals: {
+        plannedVnd: sum((f) => f.plannedVnd),
+        allocatedVnd: sum((f) => f.allocatedVnd),
+        disbursedVnd: sum((f) => f.disbursedVnd),
+        availableVnd: sum((f) => f.availableVnd),
+      },
       contributions,
       byUnit,
     };

@@ -48,13 +48,11 @@ function unitHash(text: string): number {
  * highest score, where a village's score mixes an overall development level with a per-criterion share
  * (both from a hash of its code). Deterministic, and each criterion's count equals its baseline exactly.
  */
-export function assignBaselineCriteria(
-  villageCodes: string[],
-  criteria: { code: number; baseline: number }[],
-): Map<string, Set<number>> {
+export function assignBaselineCriteria(villageCodes: string[], criteria: { code: number; baseline: number }[]): Map<string, Set<number>> {
   const met = new Map(villageCodes.map((code) => [code, new Set<number>()]));
   for (const c of criteria) {
-    if (c.baseline > villageCodes.length) throw new Error(`criterion ${c.code}: baseline ${c.baseline} exceeds ${villageCodes.length} villages`);
+    if (c.baseline > villageCodes.length)
+      throw new Error(`criterion ${c.code}: baseline ${c.baseline} exceeds ${villageCodes.length} villages`);
     const ranked = villageCodes
       .map((code) => ({ code, score: 0.6 * unitHash(code) + 0.4 * unitHash(`${code}:${c.code}`) }))
       .sort((a, b) => b.score - a.score || a.code.localeCompare(b.code));
@@ -81,7 +79,15 @@ export async function loadPlan136(tx: Prisma.TransactionClient, plan = readPlan(
   const add = (u: SeedUnit, level: Prisma.UnitCreateManyInput['level'], parent?: { id: string; path: string }) => {
     const id = randomUUID();
     const path = `${parent?.path ?? '/'}${id}/`;
-    rows.push({ id, code: u.code, name: u.name.normalize('NFC'), level, parentId: parent?.id ?? null, path, placeholder: u.placeholder ?? false });
+    rows.push({
+      id,
+      code: u.code,
+      name: u.name.normalize('NFC'),
+      level,
+      parentId: parent?.id ?? null,
+      path,
+      placeholder: u.placeholder ?? false,
+    });
     return { id, path };
   };
   const province = add(units.province, 'PROVINCE');
@@ -94,7 +100,10 @@ export async function loadPlan136(tx: Prisma.TransactionClient, plan = readPlan(
   }
   await tx.unit.createMany({ data: rows });
 
-  const met = assignBaselineCriteria(villages.map((v) => v.code), plan.criteria);
+  const met = assignBaselineCriteria(
+    villages.map((v) => v.code),
+    plan.criteria,
+  );
   await tx.villageCriterion.createMany({
     data: villages.flatMap((v) =>
       plan.criteria.map((c) => ({ villageId: v.id, criterionCode: c.code, met: met.get(v.code)!.has(c.code) })),

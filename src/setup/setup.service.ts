@@ -36,7 +36,11 @@ export class SetupService implements OnApplicationBootstrap {
       async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SETUP_LOCK})`;
         let seeded = false;
-        if (this.config.seed === PLAN_136 && (await tx.unit.count()) === 0 && !(await tx.seedRun.findUnique({ where: { name: PLAN_136 } }))) {
+        if (
+          this.config.seed === PLAN_136 &&
+          (await tx.unit.count()) === 0 &&
+          !(await tx.seedRun.findUnique({ where: { name: PLAN_136 } }))
+        ) {
           const result = await loadPlan136(tx);
           await tx.seedRun.create({ data: { name: PLAN_136 } });
           this.logger.log(`seed ${PLAN_136} loaded: ${result.units} units, ${result.villages} villages`);
@@ -74,9 +78,33 @@ export class SetupService implements OnApplicationBootstrap {
       const district = await this.prisma.unit.findUnique({ where: { code: tree.districts[0].code } });
       const commune = await this.prisma.unit.findUnique({ where: { code: tree.districts[0].communes[0].code } });
       if (district && commune) {
-        await this.add(created, 'demo.commune', randomBytes(9).toString('base64url'), 'COMMUNE_STAFF', commune.id, commune.name, 'Cán bộ xã (demo)');
-        await this.add(created, 'demo.reviewer', randomBytes(9).toString('base64url'), 'REVIEWER', district.id, district.name, 'Cán bộ thẩm định huyện (demo)');
-        await this.add(created, 'demo.province', randomBytes(9).toString('base64url'), 'PROVINCE_OFFICER', province.id, province.name, 'Cán bộ tỉnh (demo)');
+        await this.add(
+          created,
+          'demo.commune',
+          randomBytes(9).toString('base64url'),
+          'COMMUNE_STAFF',
+          commune.id,
+          commune.name,
+          'Cán bộ xã (demo)',
+        );
+        await this.add(
+          created,
+          'demo.reviewer',
+          randomBytes(9).toString('base64url'),
+          'REVIEWER',
+          district.id,
+          district.name,
+          'Cán bộ thẩm định huyện (demo)',
+        );
+        await this.add(
+          created,
+          'demo.province',
+          randomBytes(9).toString('base64url'),
+          'PROVINCE_OFFICER',
+          province.id,
+          province.name,
+          'Cán bộ tỉnh (demo)',
+        );
       }
     }
     this.print(created);
@@ -98,8 +126,9 @@ export class SetupService implements OnApplicationBootstrap {
     const lines = [
       '',
       'NTM Workflow: first start. These logins are shown once; keep them or create your own users.',
-      ...logins.map((l) =>
-        `  ${l.username.padEnd(16)} ${(shown.includes(l) ? l.password : '(ADMIN_PASSWORD)').padEnd(14)} ${l.role.padEnd(17)} ${l.unit}`,
+      ...logins.map(
+        (l) =>
+          `  ${l.username.padEnd(16)} ${(shown.includes(l) ? l.password : '(ADMIN_PASSWORD)').padEnd(14)} ${l.role.padEnd(17)} ${l.unit}`,
       ),
       '',
     ];

@@ -34,9 +34,10 @@ export class TasksService {
     const tasks = [...(await this.dossierTasks(actor)), ...(await this.projectTasks(actor))];
     // Overdue first, then due soonest, undated last.
     return tasks.sort(
-      (a, b) => Number(b.overdue) - Number(a.overdue)
-        || (a.dueAt ?? '\uffff').localeCompare(b.dueAt ?? '\uffff')
-        || a.subjectId.localeCompare(b.subjectId),
+      (a, b) =>
+        Number(b.overdue) - Number(a.overdue) ||
+        (a.dueAt ?? '\uffff').localeCompare(b.dueAt ?? '\uffff') ||
+        a.subjectId.localeCompare(b.subjectId),
     );
   }
 
@@ -44,7 +45,15 @@ export class TasksService {
   private async projectTasks(actor: Actor): Promise<Task[]> {
     const actions = this.engine.tasks('funding', actor.role);
     if (Object.keys(actions).length === 0) return [];
-    const { rows } = await this.pool.query<{ id: string; state: string; village_id: string; title: string; village_name: string; due_at: Date | null; overdue: boolean | null }>(
+    const { rows } = await this.pool.query<{
+      id: string;
+      state: string;
+      village_id: string;
+      title: string;
+      village_name: string;
+      due_at: Date | null;
+      overdue: boolean | null;
+    }>(
       `SELECT p.id, i.state, p.village_id, p.title, v.name AS village_name, t.due_at,
               (i.snapshot->'context'->>'overdue')::boolean AS overdue
          FROM projects p
@@ -73,7 +82,16 @@ export class TasksService {
   private async dossierTasks(actor: Actor): Promise<Task[]> {
     const actions = this.engine.tasks('certification', actor.role);
     if (Object.keys(actions).length === 0) return [];
-    const { rows } = await this.pool.query<{ id: string; state: string; village_id: string; village_name: string; commune_name: string; year: number; due_at: Date | null; overdue: boolean | null }>(
+    const { rows } = await this.pool.query<{
+      id: string;
+      state: string;
+      village_id: string;
+      village_name: string;
+      commune_name: string;
+      year: number;
+      due_at: Date | null;
+      overdue: boolean | null;
+    }>(
       `SELECT d.id, i.state, d.village_id, v.name AS village_name, c.name AS commune_name, d.year, t.due_at,
               (i.snapshot->'context'->>'overdue')::boolean AS overdue
          FROM dossiers d
@@ -93,7 +111,13 @@ export class TasksService {
         ORDER BY t.due_at ASC NULLS LAST, d.id
         LIMIT 500`,
       // In the states where reviewers decide criteria one by one (review_criteria), the criteria say whose turn it is.
-      [Object.keys(actions), scopePath(actor), actor.role === 'REVIEWER' ? actor.id : null, actor.unitId, Object.keys(actions).filter((s) => actions[s] === 'review_criteria')],
+      [
+        Object.keys(actions),
+        scopePath(actor),
+        actor.role === 'REVIEWER' ? actor.id : null,
+        actor.unitId,
+        Object.keys(actions).filter((s) => actions[s] === 'review_criteria'),
+      ],
     );
     const now = Date.now();
     return rows.map((r) => ({
@@ -110,5 +134,8 @@ export class TasksService {
 
 /** A task's due time and whether it is late: the machine's overdue flag, or a due time already passed. */
 function timing(r: { due_at: Date | null; overdue: boolean | null }, now: number): { dueAt: string | null; overdue: boolean } {
-  return { dueAt: r.due_at ? r.due_at.toISOString() : null, overdue: Boolean(r.overdue) || (r.due_at !== null && r.due_at.getTime() < now) };
+  return {
+    dueAt: r.due_at ? r.due_at.toISOString() : null,
+    overdue: Boolean(r.overdue) || (r.due_at !== null && r.due_at.getTime() < now),
+  };
 }

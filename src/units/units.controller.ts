@@ -11,7 +11,7 @@ export class UnitsController {
   constructor(private readonly units: UnitsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Units inside the caller\'s unit, by code' })
+  @ApiOperation({ summary: "Units inside the caller's unit, by code" })
   @ApiOkResponse({ type: UnitPage })
   list(@CurrentActor() actor: Actor, @Query() query: ListUnitsQuery) {
     return this.units.list(actor, query);

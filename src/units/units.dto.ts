@@ -8,11 +8,13 @@ export type UnitLevelName = (typeof UNIT_LEVELS)[number];
 
 export class ListUnitsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: UNIT_LEVELS })
-  @IsOptional() @IsIn(UNIT_LEVELS)
+  @IsOptional()
+  @IsIn(UNIT_LEVELS)
   level?: UnitLevelName;
 
   @ApiPropertyOptional()
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   parentId?: string;
 }
 
@@ -22,7 +24,9 @@ export class CreateUnitDto {
   code: string;
 
   @ApiProperty({ example: 'Thôn Bản Châu' })
-  @Nfc() @IsString() @Length(1, 200)
+  @Nfc()
+  @IsString()
+  @Length(1, 200)
   name: string;
 
   @ApiProperty({ enum: UNIT_LEVELS })
@@ -30,7 +34,8 @@ export class CreateUnitDto {
   level: UnitLevelName;
 
   @ApiPropertyOptional({ description: 'the parent unit; omitted only for a province', nullable: true })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   parentId?: string | null;
 }
 

@@ -63,7 +63,11 @@ export class UnitsService {
     if (allowed.length === 0 ? parent !== null : !parentLevel || !allowed.includes(parentLevel)) {
       throw allowed.length === 0
         ? new RuleViolation('unit_parent_level', 'unit_parent_none', { level: dto.level })
-        : new RuleViolation('unit_parent_level', 'unit_parent_level', { level: dto.level, allowed: allowed.join(' or '), parent: parentLevel });
+        : new RuleViolation('unit_parent_level', 'unit_parent_level', {
+            level: dto.level,
+            allowed: allowed.join(' or '),
+            parent: parentLevel,
+          });
     }
     if (await this.units.findByCode(dto.code)) throw new Conflict('unit_code_taken', { code: dto.code });
     const id = randomUUID();

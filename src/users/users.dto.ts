@@ -12,11 +12,14 @@ export class CreateUserDto {
   username: string;
 
   @ApiProperty({ minLength: 8, writeOnly: true })
-  @IsString() @Length(8, 200)
+  @IsString()
+  @Length(8, 200)
   password: string;
 
   @ApiProperty({ example: 'Nguyễn Thị Hoa' })
-  @Nfc() @IsString() @Length(1, 200)
+  @Nfc()
+  @IsString()
+  @Length(1, 200)
   fullName: string;
 
   @ApiProperty({ example: 'hoa@example.vn' })
@@ -32,21 +35,29 @@ export class CreateUserDto {
   unitId: string;
 
   @ApiPropertyOptional({ enum: ['vi', 'en'], default: 'vi' })
-  @IsOptional() @IsIn(['vi', 'en'])
+  @IsOptional()
+  @IsIn(['vi', 'en'])
   locale?: 'vi' | 'en';
 
   @ApiPropertyOptional({ type: [Number], description: 'criterion codes (1 to 16) a REVIEWER specialises in; default all' })
-  @IsOptional() @IsArray() @ArrayUnique() @IsInt({ each: true }) @Min(1, { each: true }) @Max(16, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(16, { each: true })
   criteria?: number[];
 }
 
 export class ListUsersQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ROLES })
-  @IsOptional() @IsIn(ROLES)
+  @IsOptional()
+  @IsIn(ROLES)
   role?: RoleName;
 
   @ApiPropertyOptional()
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   unitId?: string;
 }
 

@@ -16,7 +16,11 @@ export interface Kit {
   units: Map<string, UnitItem>;
   db: pg.Pool;
   unit(code: string): UnitItem;
-  user(role: string, unitCode: string, extra?: { criteria?: number[]; fullName?: string }): Promise<{ id: string; auth: string; username: string }>;
+  user(
+    role: string,
+    unitCode: string,
+    extra?: { criteria?: number[]; fullName?: string },
+  ): Promise<{ id: string; auth: string; username: string }>;
   close(): Promise<void>;
 }
 
@@ -123,7 +127,11 @@ export async function readyToSubmit(k: Kit, communeAuth: string, villageCode: st
 /** ready_to_submit → review: the meeting minutes attached, then SUBMIT with 95%. */
 export async function inReview(k: Kit, communeAuth: string, villageCode: string, year = 2026): Promise<string> {
   const id = await readyToSubmit(k, communeAuth, villageCode, year);
-  expectStatus(await upload(k, communeAuth, id, { bytes: pdfBytes('Biên bản họp thôn'), name: 'bien-ban.pdf' }, 'meeting_minutes'), 201, 'upload minutes');
+  expectStatus(
+    await upload(k, communeAuth, id, { bytes: pdfBytes('Biên bản họp thôn'), name: 'bien-ban.pdf' }, 'meeting_minutes'),
+    201,
+    'upload minutes',
+  );
   expectStatus(await sendEvent(k, communeAuth, id, { type: 'SUBMIT', agreementPercent: 95 }), 200, 'SUBMIT');
   return id;
 }
@@ -141,7 +149,9 @@ export interface DossierFootprint {
 }
 
 export async function footprint(k: Kit, id: string): Promise<DossierFootprint> {
-  const { rows: [inst] } = await k.db.query(
+  const {
+    rows: [inst],
+  } = await k.db.query(
     `SELECT i.id, i.state, i.version,
             (SELECT count(*)::int FROM workflow_events e WHERE e.instance_id = i.id) AS events,
             (SELECT count(*)::int FROM workflow_timers t WHERE t.instance_id = i.id) AS timers,
@@ -154,7 +164,15 @@ export async function footprint(k: Kit, id: string): Promise<DossierFootprint> {
     'SELECT code, met, note, review_status, review_comment FROM dossier_criteria WHERE dossier_id = $1 ORDER BY code',
     [id],
   );
-  return { state: inst.state, version: inst.version, events: inst.events, timers: inst.timers, outbox: inst.outbox, attachments: inst.attachments, criteria };
+  return {
+    state: inst.state,
+    version: inst.version,
+    events: inst.events,
+    timers: inst.timers,
+    outbox: inst.outbox,
+    attachments: inst.attachments,
+    criteria,
+  };
 }
 
 /** Every regular file under `dir` (recursively), relative paths; [] when it does not exist. */
@@ -357,10 +375,16 @@ export function exeBytes(): Buffer {
 // ---- review assignment (review-steps queue) ----
 
 /** Waits until every review-steps job of the dossier is done (at least `jobs` of them), then returns its criteria. */
-export async function assignmentSettled(k: Kit, id: string, jobs = 1): Promise<{ code: number; assignee: string | null; status: string }[]> {
+export async function assignmentSettled(
+  k: Kit,
+  id: string,
+  jobs = 1,
+): Promise<{ code: number; assignee: string | null; status: string }[]> {
   await waitFor(
     async () => {
-      const { rows: [r] } = await k.db.query(
+      const {
+        rows: [r],
+      } = await k.db.query(
         `SELECT count(*)::int AS total, count(*) FILTER (WHERE o.status = 'done')::int AS done
            FROM outbox o JOIN workflow_instances i ON i.id = o.instance_id
           WHERE i.subject_type = 'dossier' AND i.subject_id = $1 AND o.queue = 'review-steps'`,

@@ -9,7 +9,9 @@ import process from 'node:process';
 
 const reply = (id, result) => process.stderr.write(`${JSON.stringify({ jsonrpc: '2.0', id, result })}\n`);
 const fail = (id, err) =>
-  process.stderr.write(`${JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32000, message: String(err?.message ?? err), data: { stack: err?.stack } } })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32000, message: String(err?.message ?? err), data: { stack: err?.stack } } })}\n`,
+  );
 
 createInterface({ input: process.stdin, crlfDelay: Infinity }).on('line', (line) => {
   let message;

@@ -24,11 +24,19 @@ export function readPlanFile(): PlanFile {
 }
 
 /** Every unit the caller can see, following `nextCursor` page by page. */
-export async function listAllUnits(t: TestApp, auth: string, query: Record<string, string | number> = {}, limit = 500): Promise<UnitItem[]> {
+export async function listAllUnits(
+  t: TestApp,
+  auth: string,
+  query: Record<string, string | number> = {},
+  limit = 500,
+): Promise<UnitItem[]> {
   const items: UnitItem[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < 1000; page++) {
-    const res: Response = await t.http.get('/units').query({ ...query, limit, ...(cursor ? { cursor } : {}) }).set('Authorization', auth);
+    const res: Response = await t.http
+      .get('/units')
+      .query({ ...query, limit, ...(cursor ? { cursor } : {}) })
+      .set('Authorization', auth);
     if (res.status !== 200) throw new Error(`GET /units: ${res.status} ${JSON.stringify(res.body)}`);
     items.push(...res.body.items);
     cursor = res.body.nextCursor;

@@ -13,14 +13,21 @@ export interface ProjectBody {
 }
 
 export function createProject(k: Kit, auth: string, body: ProjectBody): Promise<Response> {
-  return k.t.http.post('/projects').set('Authorization', auth).send({ title: 'Bê tông hóa đường trục thôn', criterionCode: 2, contributions: [], ...body });
+  return k.t.http
+    .post('/projects')
+    .set('Authorization', auth)
+    .send({ title: 'Bê tông hóa đường trục thôn', criterionCode: 2, contributions: [], ...body });
 }
 
 export function sendProject(k: Kit, auth: string, id: string, body: Record<string, unknown>): Promise<Response> {
   return k.t.http.post(`/projects/${id}/events`).set('Authorization', auth).send(body);
 }
 
-export async function fund(k: Kit, auth: string, code: string): Promise<{ plannedVnd: number; allocatedVnd: number; disbursedVnd: number; availableVnd: number }> {
+export async function fund(
+  k: Kit,
+  auth: string,
+  code: string,
+): Promise<{ plannedVnd: number; allocatedVnd: number; disbursedVnd: number; availableVnd: number }> {
   const res = await k.t.http.get('/funds').set('Authorization', auth);
   expect(res.status).toBe(200);
   return res.body.find((f: { code: string }) => f.code === code);
@@ -35,7 +42,10 @@ export async function ledgerMismatches(k: Kit): Promise<unknown[]> {
        FROM funds f LEFT JOIN fund_ledger l ON l.fund_code = f.code GROUP BY f.code ORDER BY f.code`,
   );
   return rows.filter(
-    (r) => r.allocated !== r.ledger_allocated || r.disbursed !== r.ledger_disbursed || BigInt(r.allocated) < 0n
-      || BigInt(r.allocated) + BigInt(r.disbursed) > BigInt(r.planned),
+    (r) =>
+      r.allocated !== r.ledger_allocated ||
+      r.disbursed !== r.ledger_disbursed ||
+      BigInt(r.allocated) < 0n ||
+      BigInt(r.allocated) + BigInt(r.disbursed) > BigInt(r.planned),
   );
 }

@@ -182,7 +182,10 @@ export interface EmitOptions {
  * `{ template, to, workflow, subject, event, state, seq }`); the relay picks it up at commit. Returns the
  * outbox row's id and the payload.
  */
-export async function emitNotify(pool: pg.Pool, o: EmitOptions): Promise<{ outboxId: string; instanceId: string; payload: Record<string, unknown> }> {
+export async function emitNotify(
+  pool: pg.Pool,
+  o: EmitOptions,
+): Promise<{ outboxId: string; instanceId: string; payload: Record<string, unknown> }> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -217,13 +220,10 @@ export async function emitNotify(pool: pg.Pool, o: EmitOptions): Promise<{ outbo
       state: 'review',
       seq,
     };
-    await client.query(`INSERT INTO outbox (id, instance_id, seq, queue, job, payload, status) VALUES ($1, $2, $3, 'notifications', 'notify', $4, $5)`, [
-      outboxId,
-      instanceId,
-      seq,
-      payload,
-      o.outboxStatus ?? 'pending',
-    ]);
+    await client.query(
+      `INSERT INTO outbox (id, instance_id, seq, queue, job, payload, status) VALUES ($1, $2, $3, 'notifications', 'notify', $4, $5)`,
+      [outboxId, instanceId, seq, payload, o.outboxStatus ?? 'pending'],
+    );
     await client.query('COMMIT');
     return { outboxId, instanceId, payload };
   } catch (err) {

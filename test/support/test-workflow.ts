@@ -100,7 +100,12 @@ export function testWorkflow(options: TestWorkflowOptions = {}): WorkflowDefinit
       APPROVE: { roles: ['REVIEWER'], unit: 'ancestor:2' },
       SIGN_OFF: { roles: ['PROVINCE_OFFICER'], unit: 'root' },
     },
-    rules: { all_reviewed: { rule: 'all_reviewed', message: { vi: 'Phải thẩm định mọi tiêu chí trước', en: 'every criterion must be reviewed first' } } },
+    rules: {
+      all_reviewed: {
+        rule: 'all_reviewed',
+        message: { vi: 'Phải thẩm định mọi tiêu chí trước', en: 'every criterion must be reviewed first' },
+      },
+    },
     migrations: options.migrations,
   });
 }
@@ -115,7 +120,13 @@ export interface NotifyCall {
   seq: number;
 }
 
-const RecordedPayload = z.looseObject({ template: z.string(), subject: z.looseObject({ id: z.string() }), event: z.string(), state: z.string(), seq: z.number() });
+const RecordedPayload = z.looseObject({
+  template: z.string(),
+  subject: z.looseObject({ id: z.string() }),
+  event: z.string(),
+  state: z.string(),
+  seq: z.number(),
+});
 
 /** The notifications/notify job with a handler recording every call it gets (in place of the mail sender). */
 export function notifyRecorder(): { job: JobDefinition<z.infer<typeof RecordedPayload>>; calls: NotifyCall[] } {
@@ -127,7 +138,15 @@ export function notifyRecorder(): { job: JobDefinition<z.infer<typeof RecordedPa
     payload: RecordedPayload,
     handler: {
       async handle(p, context) {
-        calls.push({ outboxId: context.outboxId, attempt: context.attempt, template: p.template, subjectId: p.subject.id, event: p.event, state: p.state, seq: p.seq });
+        calls.push({
+          outboxId: context.outboxId,
+          attempt: context.attempt,
+          template: p.template,
+          subjectId: p.subject.id,
+          event: p.event,
+          state: p.state,
+          seq: p.seq,
+        });
       },
     },
   });
@@ -140,7 +159,10 @@ const NOTIFY_QUEUE = jobDefinitions.find((j) => j.queue.name === NOTIFY.queue &&
  * What an engine test runs in place of the service's own parts: the service's workflows plus the test ones,
  * and the service's jobs with notifications/notify replaced by `notify` (when given).
  */
-export function engineOverrides({ definitions = [testWorkflow()], notify = notifyRecorder() }: { definitions?: WorkflowDefinition[]; notify?: ReturnType<typeof notifyRecorder> | null } = {}): AppOverrides {
+export function engineOverrides({
+  definitions = [testWorkflow()],
+  notify = notifyRecorder(),
+}: { definitions?: WorkflowDefinition[]; notify?: ReturnType<typeof notifyRecorder> | null } = {}): AppOverrides {
   const recorder = notify;
   const jobs = jobDefinitions.filter((j) => !(recorder && j.queue.name === NOTIFY.queue && j.name === NOTIFY.job));
   return {
@@ -163,10 +185,9 @@ export interface TestUnits {
 }
 
 export async function loadTestUnits(pool: pg.Pool): Promise<TestUnits> {
-  const { rows } = await pool.query<{ code: string; id: string; path: string }>(
-    `SELECT code, id, path FROM units WHERE code = ANY($1)`,
-    [['LS', 'LS-TD', 'LS-TD-01', 'LS-TD-01-01', 'LS-TD-02-01', 'LS-CL', 'LS-CL-01']],
-  );
+  const { rows } = await pool.query<{ code: string; id: string; path: string }>(`SELECT code, id, path FROM units WHERE code = ANY($1)`, [
+    ['LS', 'LS-TD', 'LS-TD-01', 'LS-TD-01-01', 'LS-TD-02-01', 'LS-CL', 'LS-CL-01'],
+  ]);
   const by = new Map(rows.map((r) => [r.code, { id: r.id, path: r.path }]));
   const get = (code: string) => {
     const unit = by.get(code);
@@ -184,7 +205,11 @@ export async function loadTestUnits(pool: pg.Pool): Promise<TestUnits> {
   };
 }
 
-export function actorAt(role: EngineActor['role'], unit: { id: string; path: string }, id = `${role.toLowerCase()}-${unit.id.slice(0, 8)}`): EngineActor {
+export function actorAt(
+  role: EngineActor['role'],
+  unit: { id: string; path: string },
+  id = `${role.toLowerCase()}-${unit.id.slice(0, 8)}`,
+): EngineActor {
   return { id, role, unitId: unit.id, unitPath: unit.path };
 }
 
@@ -194,7 +219,10 @@ export function thing(id: string, village: { id: string; path: string }) {
 }
 
 /** Everything an engine test needs from an application started with `engineOverrides()`. */
-export async function engineHarness(app: INestApplication, { notify = notifyRecorder() }: { notify?: ReturnType<typeof notifyRecorder> } = {}) {
+export async function engineHarness(
+  app: INestApplication,
+  { notify = notifyRecorder() }: { notify?: ReturnType<typeof notifyRecorder> } = {},
+) {
   const registry = app.get(WorkflowRegistry);
   const engine = app.get(EngineService);
   const pool = app.get<pg.Pool>(PG_POOL);
@@ -218,20 +246,39 @@ export async function engineHarness(app: INestApplication, { notify = notifyReco
     },
     async instance(instanceId: string) {
       const { rows } = await pool.query('SELECT * FROM workflow_instances WHERE id = $1', [instanceId]);
-      return rows[0] as { state: string; version: number; last_seq: number; workflow_version: number; open: boolean; snapshot: { context: TestContext } };
+      return rows[0] as {
+        state: string;
+        version: number;
+        last_seq: number;
+        workflow_version: number;
+        open: boolean;
+        snapshot: { context: TestContext };
+      };
     },
     async history(instanceId: string) {
-      const { rows } = await pool.query<{ seq: number; type: string; from_state: string; to_state: string; actor_role: string; idempotency_key: string | null }>(
-        'SELECT seq, type, from_state, to_state, actor_role, idempotency_key FROM workflow_events WHERE instance_id = $1 ORDER BY seq',
-        [instanceId],
-      );
+      const { rows } = await pool.query<{
+        seq: number;
+        type: string;
+        from_state: string;
+        to_state: string;
+        actor_role: string;
+        idempotency_key: string | null;
+      }>('SELECT seq, type, from_state, to_state, actor_role, idempotency_key FROM workflow_events WHERE instance_id = $1 ORDER BY seq', [
+        instanceId,
+      ]);
       return rows;
     },
     async timers(instanceId: string) {
-      const { rows } = await pool.query<{ id: string; kind: string; status: string; dispatched_at: Date | null; due_at: Date; send_id: string }>(
-        'SELECT id, kind, status, dispatched_at, due_at, send_id FROM workflow_timers WHERE instance_id = $1 ORDER BY created_at, kind',
-        [instanceId],
-      );
+      const { rows } = await pool.query<{
+        id: string;
+        kind: string;
+        status: string;
+        dispatched_at: Date | null;
+        due_at: Date;
+        send_id: string;
+      }>('SELECT id, kind, status, dispatched_at, due_at, send_id FROM workflow_timers WHERE instance_id = $1 ORDER BY created_at, kind', [
+        instanceId,
+      ]);
       return rows;
     },
     async outbox(instanceId: string) {

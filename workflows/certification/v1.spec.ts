@@ -36,7 +36,16 @@ const cancel = (sendId: string) => ({ type: 'xstate.cancel', sendId });
 const notify = (template: string, to: string[]) => ({ type: 'notify', params: { template, to } });
 
 const ALL_EVENTS = [
-  'OPEN_CONSULTATION', 'SUBMIT', 'REVIEW_CRITERION', 'RETURN', 'RESUBMIT', 'APPROVE', 'SIGN_OFF', 'REJECT', 'WITHDRAW', 'REVOKE',
+  'OPEN_CONSULTATION',
+  'SUBMIT',
+  'REVIEW_CRITERION',
+  'RETURN',
+  'RESUBMIT',
+  'APPROVE',
+  'SIGN_OFF',
+  'REJECT',
+  'WITHDRAW',
+  'REVOKE',
 ] as const;
 
 /** A valid instance of each event type, so that "ignored" means the state does not take it, not a bad payload. */
@@ -86,7 +95,15 @@ function decide(snapshot: AnyMachineSnapshot, decisions: Record<number, 'approve
 const allApprove = () => Object.fromEntries(CRITERIA_CODES.map((c) => [c, 'approve' as const]));
 /** In review with criteria 1..5 approved and 6, 7 sent back, the rest pending. */
 function reviewedWithReturns() {
-  return decide(review(), { 1: 'approve', 2: 'approve', 3: 'approve', 4: 'approve', 5: 'approve', 6: 'request_revision', 7: 'request_revision' });
+  return decide(review(), {
+    1: 'approve',
+    2: 'approve',
+    3: 'approve',
+    4: 'approve',
+    5: 'approve',
+    6: 'request_revision',
+    7: 'request_revision',
+  });
 }
 function revisionRequested() {
   return send(reviewedWithReturns(), { type: 'RETURN', comment: 'Bổ sung minh chứng tiêu chí 6, 7' })[0];
@@ -214,7 +231,7 @@ describe('certification machine v1 (pure transitions)', () => {
       expect(summary(actions)).toEqual([cancel(T.consultationEnds)]);
     });
 
-    it('no other state\'s timer event moves it', () => {
+    it("no other state's timer event moves it", () => {
       for (const type of [T.reviewDue, T.revisionDue, T.provinceDue]) expectIgnored(consultation(), { type });
     });
   });
@@ -242,7 +259,9 @@ describe('certification machine v1 (pure transitions)', () => {
 
     it('agreement_reached follows the configured share', () => {
       const minutes = { meetingMinutes: true };
-      expect(send(readyToSubmit({ requiredAgreement: 80 }), { type: 'SUBMIT', agreementPercent: 80, facts: minutes })[0].value).toBe('review');
+      expect(send(readyToSubmit({ requiredAgreement: 80 }), { type: 'SUBMIT', agreementPercent: 80, facts: minutes })[0].value).toBe(
+        'review',
+      );
       expectIgnored(readyToSubmit({ requiredAgreement: 95 }), { type: 'SUBMIT', agreementPercent: 94, facts: minutes });
     });
 
@@ -332,7 +351,13 @@ describe('certification machine v1 (pure transitions)', () => {
   describe('revision_requested', () => {
     it('RESUBMIT sends the returned criteria back to pending, keeps approved ones, and starts a fresh review period', () => {
       const before = revisionRequested();
-      expect(before.context.reviews).toMatchObject({ 1: 'approved', 5: 'approved', 6: 'revision_requested', 7: 'revision_requested', 8: 'pending' });
+      expect(before.context.reviews).toMatchObject({
+        1: 'approved',
+        5: 'approved',
+        6: 'revision_requested',
+        7: 'revision_requested',
+        8: 'pending',
+      });
       const [s, actions] = send(before, SAMPLE.RESUBMIT);
       expect(s.value).toBe('review');
       const reviews = s.context.reviews as Record<string, string>;
@@ -400,7 +425,11 @@ describe('certification machine v1 (pure transitions)', () => {
       const [s, actions] = send(provinceReview(), SAMPLE.REJECT);
       expect(s.value).toBe('rejected');
       expect(s.status).toBe('done');
-      expect(summary(actions)).toEqual([cancel(T.provinceReminder), cancel(T.provinceDue), notify('dossier_rejected', ['commune', 'reviewers'])]);
+      expect(summary(actions)).toEqual([
+        cancel(T.provinceReminder),
+        cancel(T.provinceDue),
+        notify('dossier_rejected', ['commune', 'reviewers']),
+      ]);
     });
 
     it('reminder and overdue escalation stay in province_review', () => {
@@ -477,7 +506,7 @@ describe('certification definition v1', () => {
     expect(certificationV1.machine).toBe(certificationMachine);
   });
 
-  it('permissions: commune at the village\'s commune, reviewers at its grandparent, the province at the root', () => {
+  it("permissions: commune at the village's commune, reviewers at its grandparent, the province at the root", () => {
     const commune = { roles: ['COMMUNE_STAFF'], unit: 'ancestor:1' };
     const reviewers = { roles: ['REVIEWER'], unit: 'ancestor:2' };
     const province = { roles: ['PROVINCE_OFFICER'], unit: 'root' };
@@ -507,14 +536,32 @@ describe('certification definition v1', () => {
     });
   });
 
-  it('every delay of the machine stands for a deadline of the definition, with the plan\'s lengths', () => {
+  it("every delay of the machine stands for a deadline of the definition, with the plan's lengths", () => {
     const delays = Object.keys(certificationMachine.implementations.delays).sort();
     expect(certificationV1.deadlines.flatMap((d) => Object.values(d.delays).filter(Boolean)).sort()).toEqual(delays);
     expect(certificationV1.deadlines).toEqual([
       { id: 'certification.consultation', days: 10, calendar: 'calendar', delays: { due: 'consultationEnds' } },
-      { id: 'certification.review', days: 10, calendar: 'working', reminderBefore: 2, delays: { due: 'reviewDue', reminder: 'reviewReminder' } },
-      { id: 'certification.revision', days: 15, calendar: 'working', reminderBefore: 3, delays: { due: 'revisionDue', reminder: 'revisionReminder' } },
-      { id: 'certification.provinceReview', days: 10, calendar: 'working', reminderBefore: 2, delays: { due: 'provinceDue', reminder: 'provinceReminder' } },
+      {
+        id: 'certification.review',
+        days: 10,
+        calendar: 'working',
+        reminderBefore: 2,
+        delays: { due: 'reviewDue', reminder: 'reviewReminder' },
+      },
+      {
+        id: 'certification.revision',
+        days: 15,
+        calendar: 'working',
+        reminderBefore: 3,
+        delays: { due: 'revisionDue', reminder: 'revisionReminder' },
+      },
+      {
+        id: 'certification.provinceReview',
+        days: 10,
+        calendar: 'working',
+        reminderBefore: 2,
+        delays: { due: 'provinceDue', reminder: 'provinceReminder' },
+      },
     ]);
   });
 

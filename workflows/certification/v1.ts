@@ -44,8 +44,16 @@ const assignReviewers = { type: 'assignReviewers' } as const;
 export const CERTIFICATION_DEADLINES = [
   deadline('certification.consultation', { days: 10, calendar: 'calendar' }, { due: 'consultationEnds' }),
   deadline('certification.review', { days: 10, calendar: 'working', reminderBefore: 2 }, { due: 'reviewDue', reminder: 'reviewReminder' }),
-  deadline('certification.revision', { days: 15, calendar: 'working', reminderBefore: 3 }, { due: 'revisionDue', reminder: 'revisionReminder' }),
-  deadline('certification.provinceReview', { days: 10, calendar: 'working', reminderBefore: 2 }, { due: 'provinceDue', reminder: 'provinceReminder' }),
+  deadline(
+    'certification.revision',
+    { days: 15, calendar: 'working', reminderBefore: 3 },
+    { due: 'revisionDue', reminder: 'revisionReminder' },
+  ),
+  deadline(
+    'certification.provinceReview',
+    { days: 10, calendar: 'working', reminderBefore: 2 },
+    { due: 'provinceDue', reminder: 'provinceReminder' },
+  ),
 ];
 
 /**
@@ -156,7 +164,9 @@ export const certificationMachine = setup({
         SIGN_OFF: {
           target: 'certified',
           actions: [
-            assign({ decision: ({ event }) => (event.type === 'SIGN_OFF' ? { number: event.decisionNumber, date: event.decisionDate } : null) }),
+            assign({
+              decision: ({ event }) => (event.type === 'SIGN_OFF' ? { number: event.decisionNumber, date: event.decisionDate } : null),
+            }),
             notify('dossier_certified', ['commune', 'reviewers']),
           ],
         },
@@ -208,7 +218,10 @@ export const certificationV1 = defineWorkflow({
     },
     agreement_reached: {
       rule: 'agreement_below_threshold',
-      message: { en: "the village meeting's agreement is below the required share", vi: 'Tỷ lệ hộ đồng thuận tại cuộc họp thôn thấp hơn mức yêu cầu' },
+      message: {
+        en: "the village meeting's agreement is below the required share",
+        vi: 'Tỷ lệ hộ đồng thuận tại cuộc họp thôn thấp hơn mức yêu cầu',
+      },
     },
     meeting_minutes_attached: {
       rule: 'meeting_minutes_required',
@@ -219,7 +232,10 @@ export const certificationV1 = defineWorkflow({
     },
     some_revision_requested: {
       rule: 'no_criterion_returned',
-      message: { en: 'RETURN needs at least one criterion marked request_revision', vi: 'Cần ít nhất một tiêu chí được yêu cầu bổ sung mới trả lại hồ sơ' },
+      message: {
+        en: 'RETURN needs at least one criterion marked request_revision',
+        vi: 'Cần ít nhất một tiêu chí được yêu cầu bổ sung mới trả lại hồ sơ',
+      },
     },
     all_approved: {
       rule: 'criteria_not_all_approved',

@@ -14,11 +14,18 @@ function drive(events: FundingEvent[]): { snapshot: AnyMachineSnapshot; actions:
 }
 const notifies = (actions: Action[]) => actions.filter((a) => a.type === 'notify').map((a) => a.params);
 const raises = (actions: Action[]) =>
-  actions.filter((a) => a.type === 'xstate.raise').map((a) => ({ event: (a.params!.event as { type: string }).type, delay: a.params!.delay }));
+  actions
+    .filter((a) => a.type === 'xstate.raise')
+    .map((a) => ({ event: (a.params!.event as { type: string }).type, delay: a.params!.delay }));
 
 const TO_ACCEPTED: FundingEvent[] = [
-  { type: 'SUBMIT' }, { type: 'APPROVE' }, { type: 'ALLOCATE' }, { type: 'START' },
-  { type: 'REPORT_PROGRESS', percent: 60, note: 'đổ bê tông' }, { type: 'REQUEST_ACCEPTANCE' }, { type: 'ACCEPT', acceptedValueVnd: 850_000_000 },
+  { type: 'SUBMIT' },
+  { type: 'APPROVE' },
+  { type: 'ALLOCATE' },
+  { type: 'START' },
+  { type: 'REPORT_PROGRESS', percent: 60, note: 'đổ bê tông' },
+  { type: 'REQUEST_ACCEPTANCE' },
+  { type: 'ACCEPT', acceptedValueVnd: 850_000_000 },
 ];
 
 describe('funding machine v1', () => {
@@ -37,7 +44,11 @@ describe('funding machine v1', () => {
     }
     expect(states).toEqual(['review', 'province_review', 'approved', 'in_progress', 'in_progress', 'acceptance', 'accepted', 'settled']);
     expect(snapshot.status).toBe('done');
-    expect(snapshot.context).toMatchObject({ progress: { percent: 60, note: 'đổ bê tông' }, acceptedValueVnd: '850000000', settledVnd: '800000000' });
+    expect(snapshot.context).toMatchObject({
+      progress: { percent: 60, note: 'đổ bê tông' },
+      acceptedValueVnd: '850000000',
+      settledVnd: '800000000',
+    });
   });
 
   it('schedules the review, province and acceptance deadlines with named delays (reminder and due)', () => {
@@ -46,10 +57,12 @@ describe('funding machine v1', () => {
       { event: after('reviewDue', 'review'), delay: 10 * DAY },
     ]);
     expect(raises(drive([{ type: 'SUBMIT' }, { type: 'APPROVE' }]).actions).map((r) => r.event)).toEqual([
-      after('provinceReminder', 'province_review'), after('provinceDue', 'province_review'),
+      after('provinceReminder', 'province_review'),
+      after('provinceDue', 'province_review'),
     ]);
     expect(raises(drive(TO_ACCEPTED.slice(0, 6)).actions).map((r) => r.event)).toEqual([
-      after('acceptanceReminder', 'acceptance'), after('acceptanceDue', 'acceptance'),
+      after('acceptanceReminder', 'acceptance'),
+      after('acceptanceDue', 'acceptance'),
     ]);
     expect(fundingMachine.implementations.delays).toMatchObject({ reviewDue: 10 * DAY, provinceDue: 10 * DAY, acceptanceDue: 10 * DAY });
   });
@@ -68,10 +81,18 @@ describe('funding machine v1', () => {
 
   it('notifies with the funding templates', () => {
     expect(notifies(drive([{ type: 'SUBMIT' }]).actions)).toEqual([{ template: 'project_submitted', to: ['reviewers'] }]);
-    expect(notifies(drive([{ type: 'SUBMIT' }, { type: 'RETURN', comment: 'x' }]).actions)).toEqual([{ template: 'project_returned', to: ['commune'] }]);
-    expect(notifies(drive([{ type: 'SUBMIT' }, { type: 'APPROVE' }]).actions)).toEqual([{ template: 'project_approved', to: ['province', 'commune'] }]);
-    expect(notifies(drive([{ type: 'SUBMIT' }, { type: 'APPROVE' }, { type: 'ALLOCATE' }]).actions)).toEqual([{ template: 'funds_allocated', to: ['commune', 'reviewers'] }]);
-    expect(notifies(drive([...TO_ACCEPTED, { type: 'SETTLE', settledVnd: 1 }]).actions)).toEqual([{ template: 'project_settled', to: ['commune', 'reviewers'] }]);
+    expect(notifies(drive([{ type: 'SUBMIT' }, { type: 'RETURN', comment: 'x' }]).actions)).toEqual([
+      { template: 'project_returned', to: ['commune'] },
+    ]);
+    expect(notifies(drive([{ type: 'SUBMIT' }, { type: 'APPROVE' }]).actions)).toEqual([
+      { template: 'project_approved', to: ['province', 'commune'] },
+    ]);
+    expect(notifies(drive([{ type: 'SUBMIT' }, { type: 'APPROVE' }, { type: 'ALLOCATE' }]).actions)).toEqual([
+      { template: 'funds_allocated', to: ['commune', 'reviewers'] },
+    ]);
+    expect(notifies(drive([...TO_ACCEPTED, { type: 'SETTLE', settledVnd: 1 }]).actions)).toEqual([
+      { template: 'project_settled', to: ['commune', 'reviewers'] },
+    ]);
   });
 
   it('FUNDS_SHORT (the system, after a refused ALLOCATE) stays in province_review and tells the province and the commune', () => {
@@ -95,14 +116,26 @@ describe('funding machine v1', () => {
   it('ignores events out of order', () => {
     expect(drive([{ type: 'ALLOCATE' }]).snapshot.value).toBe('draft');
     expect(drive([{ type: 'SUBMIT' }, { type: 'SETTLE', settledVnd: 1 }]).snapshot.value).toBe('review');
-    expect(drive([{ type: 'SUBMIT' }, { type: 'APPROVE' }, { type: 'ALLOCATE' }, { type: 'ACCEPT', acceptedValueVnd: 1 }]).snapshot.value).toBe('approved');
+    expect(
+      drive([{ type: 'SUBMIT' }, { type: 'APPROVE' }, { type: 'ALLOCATE' }, { type: 'ACCEPT', acceptedValueVnd: 1 }]).snapshot.value,
+    ).toBe('approved');
   });
 
   it('registers with the engine: every delay and effect declared, every event permitted to someone', () => {
     expect(() => new WorkflowRegistry().register(fundingV1)).not.toThrow();
-    expect(Object.keys(fundingV1.permissions).sort()).toEqual(
-      ['ACCEPT', 'ALLOCATE', 'APPROVE', 'CANCEL', 'REJECT', 'REPORT_PROGRESS', 'REQUEST_ACCEPTANCE', 'RETURN', 'SETTLE', 'START', 'SUBMIT'],
-    );
+    expect(Object.keys(fundingV1.permissions).sort()).toEqual([
+      'ACCEPT',
+      'ALLOCATE',
+      'APPROVE',
+      'CANCEL',
+      'REJECT',
+      'REPORT_PROGRESS',
+      'REQUEST_ACCEPTANCE',
+      'RETURN',
+      'SETTLE',
+      'START',
+      'SUBMIT',
+    ]);
     expect(fundingV1.permissions.ALLOCATE).toEqual({ roles: ['PROVINCE_OFFICER'], unit: 'root' });
   });
 });

@@ -33,8 +33,16 @@ export type FundingEvent =
 /** The deadlines, each with the delays of the machine that stand for its due time and reminder. */
 export const FUNDING_DEADLINES = [
   deadline('funding.review', { days: 10, calendar: 'working', reminderBefore: 2 }, { due: 'reviewDue', reminder: 'reviewReminder' }),
-  deadline('funding.provinceReview', { days: 10, calendar: 'working', reminderBefore: 2 }, { due: 'provinceDue', reminder: 'provinceReminder' }),
-  deadline('funding.acceptance', { days: 10, calendar: 'working', reminderBefore: 2 }, { due: 'acceptanceDue', reminder: 'acceptanceReminder' }),
+  deadline(
+    'funding.provinceReview',
+    { days: 10, calendar: 'working', reminderBefore: 2 },
+    { due: 'provinceDue', reminder: 'provinceReminder' },
+  ),
+  deadline(
+    'funding.acceptance',
+    { days: 10, calendar: 'working', reminderBefore: 2 },
+    { due: 'acceptanceDue', reminder: 'acceptanceReminder' },
+  ),
 ];
 
 /**

@@ -1,5 +1,15 @@
 import { Body, Controller, Get, HttpStatus, Param, Post, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { createReadStream } from 'node:fs';
@@ -13,7 +23,8 @@ import { InvalidInput } from '../../common/errors.js';
 
 class UploadFields {
   @ApiPropertyOptional({ enum: ATTACHMENT_KINDS, default: 'evidence' })
-  @IsOptional() @IsIn(ATTACHMENT_KINDS)
+  @IsOptional()
+  @IsIn(ATTACHMENT_KINDS)
   kind?: string;
 }
 
@@ -38,20 +49,20 @@ export class AttachmentsController {
   @ApiBody({ type: UploadForm })
   @ApiOperation({ summary: 'Attach a file (PDF, office document, JPEG, PNG; judged by content); 413 over MAX_UPLOAD_MB, 415 otherwise' })
   @ApiCreatedResponse({ type: AttachmentView })
-  upload(
-    @CurrentActor() actor: Actor,
-    @Param('id') id: string,
-    @Upload() file: UploadedFileInfo | undefined,
-    @Body() body: UploadFields,
-  ) {
+  upload(@CurrentActor() actor: Actor, @Param('id') id: string, @Upload() file: UploadedFileInfo | undefined, @Body() body: UploadFields) {
     if (!file) throw new InvalidInput('file_required');
     return this.attachments.add(actor, id, file, body.kind ?? 'evidence');
   }
 
   @Get(':attachmentId')
   @ApiProduces('application/octet-stream')
-  @ApiOperation({ summary: 'The attachment\'s bytes' })
-  async download(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('attachmentId') attachmentId: string, @Res({ passthrough: true }) res: FastifyReply) {
+  @ApiOperation({ summary: "The attachment's bytes" })
+  async download(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Param('attachmentId') attachmentId: string,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     const file = await this.attachments.find(actor, id, attachmentId);
     res.status(HttpStatus.OK);
     res.header('Content-Type', file.mimeType);

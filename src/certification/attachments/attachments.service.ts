@@ -25,14 +25,16 @@ export class AttachmentsService {
   async add(actor: Actor, dossierId: string, file: UploadedFileInfo, kind: string) {
     const dossier = await this.dossiers.visible(actor, dossierId);
     const commune = actor.role === 'COMMUNE_STAFF' && actor.unitId === dossier.commune_id;
-    if (actor.role === 'COMMUNE_STAFF' && !commune) throw new NotPermitted('commune_only', { action: { vi: 'đính kèm tệp', en: 'attach files' } });
+    if (actor.role === 'COMMUNE_STAFF' && !commune)
+      throw new NotPermitted('commune_only', { action: { vi: 'đính kèm tệp', en: 'attach files' } });
     const states = commune ? COMMUNE_STATES : PROVINCE_STATES;
     const fileName = file.fileName.normalize('NFC');
     const id = randomUUID();
     // The state is checked under the instance's lock, so an upload cannot land after a SUBMIT it raced.
     await this.engine.transaction(async (tx) => {
       const locked = await this.engine.lockState(tx, { type: DOSSIER, id: dossierId });
-      if (!locked || !states.includes(locked.state)) throw new Conflict('attachments_closed', { state: this.engine.stateWords('certification', locked?.state ?? dossier.state) });
+      if (!locked || !states.includes(locked.state))
+        throw new Conflict('attachments_closed', { state: this.engine.stateWords('certification', locked?.state ?? dossier.state) });
       await this.store.keep(file);
       await this.repository.insertAttachment(
         { id, dossierId, kind, fileName, size: file.size, sha256: file.sha256, mimeType: file.mimeType, uploadedBy: actor.id },

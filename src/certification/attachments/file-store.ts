@@ -42,7 +42,10 @@ export class ContentAddressedStore {
   async keep(file: StoredFile): Promise<string> {
     const path = this.pathOf(file.sha256);
     await mkdir(join(this.dir, file.sha256.slice(0, 2)), { recursive: true });
-    const exists = await access(path).then(() => true, () => false);
+    const exists = await access(path).then(
+      () => true,
+      () => false,
+    );
     if (exists) await unlink(file.path).catch(() => undefined);
     else await rename(file.path, path);
     return path;

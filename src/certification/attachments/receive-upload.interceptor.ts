@@ -7,7 +7,9 @@ import { ContentAddressedStore, type UploadedFileInfo } from './file-store.js';
 type UploadRequest = FastifyRequest & { upload?: UploadedFileInfo };
 
 /** The file `ReceiveUpload` stored for this request (undefined when none was sent). */
-export const Upload = createParamDecorator((_: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<UploadRequest>().upload);
+export const Upload = createParamDecorator(
+  (_: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<UploadRequest>().upload,
+);
 
 /**
  * Reads a multipart upload as it arrives: its one file (field `file`) streamed into the store (413, 415 and
@@ -61,7 +63,8 @@ export class ReceiveUpload implements NestInterceptor {
     (req as { body?: unknown }).body = fields;
     // An Idempotency-Key is judged on the fields and the file's content and name (RouteIdempotency).
     (req as { idempotencyContent?: unknown }).idempotencyContent = {
-      fields, file: req.upload ? { sha256: req.upload.sha256, fileName: req.upload.fileName } : null,
+      fields,
+      file: req.upload ? { sha256: req.upload.sha256, fileName: req.upload.fileName } : null,
     };
   }
 }
