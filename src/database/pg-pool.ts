@@ -25,6 +25,9 @@ class PoolCloser implements OnApplicationShutdown {
         // (bench/reports.ts); none of this service's statements runs long enough to repay it.
         const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 20, options: '-c jit=off' });
         pool.on('error', () => undefined); // an idle client lost its connection; the pool replaces it
+        // A checked-out client whose connection drops emits 'error' on itself, which without a listener ends the
+        // process; the statement it was running (if any) fails on its own, and the pool discards the client.
+        pool.on('connect', (client) => client.on('error', () => undefined));
         return pool;
       },
     },
