@@ -41,7 +41,7 @@ export function request(
 async function upload(base: string, path: string, token: string, kind: string, bytes: Buffer, name: string) {
   const form = new FormData();
   form.set('kind', kind);
-  form.set('file', new Blob([bytes], { type: 'application/pdf' }), name);
+  form.set('file', new Blob([new Uint8Array(bytes)], { type: 'application/pdf' }), name);
   const res = await fetch(`${base}${path}`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
 }

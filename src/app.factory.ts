@@ -1,4 +1,5 @@
 import helmet from '@fastify/helmet';
+import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import { INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -58,6 +59,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides & { l
   // than refused with 415 before the guard.
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
   await app.register(helmet, { contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"] } } });
+  // The pages' cookies (session, language); their forms are urlencoded, which Nest's adapter parses, or multipart.
+  await app.register(cookie);
   // Uploads (POST /dossiers/:id/attachments) are parsed in their route, streamed to the store as they arrive.
   await app.register(multipart, { limits: { files: 1, fields: 5, fileSize: config.maxUploadBytes + 1 } });
   app.useGlobalPipes(createValidationPipe());

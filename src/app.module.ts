@@ -26,6 +26,7 @@ import { FundingModule } from './funding/funding.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { ReportsModule } from './reports/reports.module.js';
+import { WebModule } from './web/web.module.js';
 
 /** What a test or a benchmark may put in place of the service's own parts; the service itself passes nothing. */
 export interface AppOverrides {
@@ -59,6 +60,7 @@ export class AppModule {
         FundingModule,
         TasksModule,
         ReportsModule,
+        WebModule,
         ...(config.processRole === 'api' ? [] : [WorkerModule.forRoot(overrides.jobs ?? jobDefinitions)]),
       ],
       providers: [

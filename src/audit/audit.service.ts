@@ -3,6 +3,7 @@ import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { EngineRepository } from '../engine/engine.repository.js';
 import { eventHash } from '../engine/history-hash.js';
+import type { SubjectRef } from '../engine/engine.types.js';
 
 export interface VerifyResult {
   ok: boolean;
@@ -15,7 +16,8 @@ export interface VerifyResult {
 export class AuditService {
   constructor(private readonly engine: EngineRepository) {}
 
-  verify(actor: Actor): Promise<VerifyResult> {
+  /** Every chain in the caller's scope, or one subject's only (its page's integrity line). */
+  verify(actor: Actor, subject?: SubjectRef): Promise<VerifyResult> {
     // One snapshot of the database for every page read.
     return this.engine.snapshot(async (db) => {
       let checked = 0;
@@ -36,7 +38,7 @@ export class AuditService {
         return { ok: false, checkedEvents: checked, brokenAt };
       };
       for (;;) {
-        const rows = await this.engine.historyAfter(db, scopePath(actor), after, 2000);
+        const rows = await this.engine.historyAfter(db, scopePath(actor), after, 2000, subject);
         if (rows.length === 0) break;
         for (const r of rows) {
           const sameChain: boolean = prev?.instanceId === r.instance_id;
@@ -74,7 +76,7 @@ export class AuditService {
       const ended = prev ? endBroken(prev) : null;
       if (ended) return ended;
       // An instance whose whole history is gone has no row above to be found by.
-      const orphan = await this.engine.instanceWithoutHistory(db, scopePath(actor));
+      const orphan = await this.engine.instanceWithoutHistory(db, scopePath(actor), subject);
       if (orphan) return { ok: false, checkedEvents: checked, brokenAt: { instanceId: orphan, seq: 1, reason: 'history is missing' } };
       return { ok: true, checkedEvents: checked };
     });

@@ -27,5 +27,6 @@ import { LoginThrottle } from './login-throttle.js';
   ],
   controllers: [AuthController],
   providers: [AuthService, LoginThrottle, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AuthService],
 })
 export class AuthModule {}

@@ -18,7 +18,11 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
   ) {}
 
-  async login(username: string, password: string, address: string): Promise<LoginResponse> {
+  /**
+   * Checks a username and password under the sign-in throttle (429 after too many failures) and returns the
+   * active user, for a token (the API) or a session (the pages).
+   */
+  async authenticate(username: string, password: string, address: string) {
     await this.throttle.assertAllowed(username, address);
     const found = await this.users.findCredentials(username);
     const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
@@ -27,7 +31,12 @@ export class AuthService {
       throw new Unauthenticated('wrong_credentials');
     }
     await this.throttle.recordSuccess(username, address);
-    const { passwordHash: _hash, active: _active, unit, ...user } = found;
+    const { passwordHash: _hash, ...user } = found;
+    return user;
+  }
+
+  async login(username: string, password: string, address: string): Promise<LoginResponse> {
+    const { unit, ...user } = await this.authenticate(username, password, address);
     const claims: TokenClaims = {
       sub: user.id,
       username: user.username,

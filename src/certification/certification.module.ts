@@ -22,7 +22,7 @@ const storeProvider = {
   imports: [UnitsModule],
   controllers: [DossiersController, AttachmentsController],
   providers: [DossiersRepository, DossiersService, AttachmentsService, CertificationHooks, ReviewAssignmentJob, storeProvider],
-  exports: [DossiersService],
+  exports: [DossiersService, AttachmentsService, ContentAddressedStore],
 })
 export class CertificationModule implements OnModuleInit {
   constructor(
@@ -42,7 +42,7 @@ export class CertificationModule implements OnModuleInit {
         villageName: d.village_name,
         communeName: d.commune_name,
         unitPath: d.unit_path,
-        link: `/dossiers/${d.id}`,
+        link: `/app/dossiers/${d.id}`,
       };
     });
   }

@@ -146,8 +146,23 @@ export class DossiersService {
     };
   }
 
+  /** Whether the caller may edit the dossier's self-assessment now (its commune's staff, in an editable state). */
+  criteriaEditable(actor: Actor, dossier: Pick<DossierView, 'communeId' | 'state'>): boolean {
+    return actor.role === 'COMMUNE_STAFF' && actor.unitId === dossier.communeId && EDITABLE_STATES.includes(dossier.state);
+  }
+
   /** The commune edits its self-assessment of one criterion while the dossier is with it. */
-  async updateCriterion(actor: Actor, id: string, code: number, dto: UpdateCriterionDto, ifMatch?: string): Promise<DossierView> {
+  updateCriterion(actor: Actor, id: string, code: number, dto: UpdateCriterionDto, ifMatch?: string): Promise<DossierView> {
+    return this.updateCriteria(actor, id, [{ code, ...dto }], ifMatch);
+  }
+
+  /** Several criteria at once (the dossier page's one form): all of them or none. */
+  async updateCriteria(
+    actor: Actor,
+    id: string,
+    entries: ({ code: number } & UpdateCriterionDto)[],
+    ifMatch?: string,
+  ): Promise<DossierView> {
     const row = await this.dossiers.detail(id, scopePath(actor));
     if (!row) throw new NotFound('dossier');
     if (actor.unitId !== row.commune_id)
@@ -166,7 +181,7 @@ export class DossiersService {
           { allowedEvents: locked?.allowedEvents(actor) ?? [] },
         );
       }
-      await this.dossiers.updateCriterion(tx, id, code, dto.met, dto.note ?? null);
+      for (const e of entries) await this.dossiers.updateCriterion(tx, id, e.code, e.met, e.note ?? null);
     });
     return this.get(actor, id);
   }

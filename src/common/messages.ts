@@ -27,6 +27,7 @@ export const NOUNS: Record<string, Words> = {
   'parent unit': { vi: 'đơn vị cấp trên', en: 'parent unit' },
   user: { vi: 'người dùng', en: 'user' },
   attachment: { vi: 'tệp đính kèm', en: 'attachment' },
+  file: { vi: 'tệp', en: 'file' },
   project: { vi: 'công trình', en: 'project' },
   contribution: { vi: 'khoản đóng góp', en: 'contribution' },
   'this account': { vi: 'tài khoản này', en: 'this account' },
@@ -196,6 +197,10 @@ const CATALOG = {
   proto_field: {
     en: () => 'a form field may not be named after a prototype property',
     vi: () => 'Tên trường biểu mẫu không hợp lệ',
+  },
+  csrf_refused: {
+    en: () => 'this form has expired or was not sent by this site; reload the page and try again',
+    vi: () => 'Biểu mẫu đã hết hiệu lực, vui lòng tải lại trang và thử lại',
   },
   internal: { en: () => 'internal error', vi: () => 'Lỗi hệ thống, vui lòng thử lại sau' },
 } satisfies Record<string, { vi: Render; en: Render }>;

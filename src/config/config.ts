@@ -157,6 +157,13 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(86400)
   RECONCILE_SECONDS?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  SESSION_HOURS?: number;
 }
 
 export type ProcessRole = 'api' | 'worker' | 'all';
@@ -184,6 +191,8 @@ export interface AppConfig {
   specialMechanismCapVnd: number;
   /** How often a worker hands back to Redis the timers and effects it lost (seconds). */
   reconcileSeconds: number;
+  /** How long a web page session lasts after sign-in (hours). */
+  sessionHours: number;
 }
 
 const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
@@ -248,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     minAgreementPercent: vars.MIN_AGREEMENT_PERCENT ?? 90,
     specialMechanismCapVnd: vars.SPECIAL_MECHANISM_CAP_VND ?? 5_000_000_000,
     reconcileSeconds: vars.RECONCILE_SECONDS ?? 15,
+    sessionHours: vars.SESSION_HOURS ?? 12,
   };
 }
 

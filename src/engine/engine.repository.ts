@@ -542,8 +542,8 @@ export class EngineRepository {
   // ---- the audit -----------------------------------------------------------------------------------------
 
   /** Up to `limit` history rows of instances in `scope`, in chain order after `after`, with their instance's chain end. */
-  historyAfter(db: Db, scope: string, after: { instanceId: string; seq: number }, limit: number) {
-    return db
+  historyAfter(db: Db, scope: string, after: { instanceId: string; seq: number }, limit: number, subject?: SubjectRef) {
+    let query = db
       .selectFrom('workflow_events as e')
       .innerJoin('workflow_instances as i', 'i.id', 'e.instance_id')
       .select([
@@ -563,16 +563,14 @@ export class EngineRepository {
         'i.last_hash',
       ])
       .where('i.unit_path', 'like', sql<string>`${scope} || '%'`)
-      .where(sql<boolean>`(e.instance_id, e.seq) > (${after.instanceId}, ${after.seq})`)
-      .orderBy('e.instance_id')
-      .orderBy('e.seq')
-      .limit(limit)
-      .execute();
+      .where(sql<boolean>`(e.instance_id, e.seq) > (${after.instanceId}, ${after.seq})`);
+    if (subject) query = query.where('i.subject_type', '=', subject.type).where('i.subject_id', '=', subject.id);
+    return query.orderBy('e.instance_id').orderBy('e.seq').limit(limit).execute();
   }
 
   /** The first instance in `scope` without any history row. */
-  async instanceWithoutHistory(db: Db, scope: string): Promise<string | undefined> {
-    const row = await db
+  async instanceWithoutHistory(db: Db, scope: string, subject?: SubjectRef): Promise<string | undefined> {
+    let query = db
       .selectFrom('workflow_instances as i')
       .select('i.id')
       .where('i.unit_path', 'like', sql<string>`${scope} || '%'`)
@@ -585,10 +583,9 @@ export class EngineRepository {
               .whereRef('e.instance_id', '=', 'i.id'),
           ),
         ),
-      )
-      .orderBy('i.id')
-      .limit(1)
-      .executeTakeFirst();
+      );
+    if (subject) query = query.where('i.subject_type', '=', subject.type).where('i.subject_id', '=', subject.id);
+    const row = await query.orderBy('i.id').limit(1).executeTakeFirst();
     return row?.id;
   }
 

@@ -8,7 +8,7 @@ import type { Db } from '../database/db.js';
 import { authorise, inJurisdiction, permittedEvents } from './authoriser.js';
 import { Clock } from './clock.js';
 import { DeadlineClock } from './deadlines.js';
-import type { PersistedSnapshot, WorkflowDefinition } from './definition.js';
+import type { PersistedSnapshot, WorkflowDefinition, WorkflowLabels } from './definition.js';
 import {
   EngineRepository,
   type EngineTransaction,
@@ -387,6 +387,11 @@ export class EngineService {
   /** A state of a workflow as messages name it: its label in Vietnamese, its name in English (the API's words). */
   stateWords(workflow: string, state: string): Words {
     return { vi: this.registry.latest(workflow)?.labels?.states[state]?.vi ?? state, en: state };
+  }
+
+  /** The words people see for a workflow's states and events (its latest version's labels), for the pages. */
+  labels(workflow: string): WorkflowLabels | undefined {
+    return this.registry.latest(workflow)?.labels;
   }
 
   /** Locks a subject's instance for the rest of `tx` (shared: events wait) and returns its state. */

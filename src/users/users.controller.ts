@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
-import { CreateUserDto, ListUsersQuery, UserPage, UserView } from './users.dto.js';
+import { CreateUserDto, ListUsersQuery, UpdateUserDto, UserPage, UserView } from './users.dto.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('users')
@@ -16,6 +16,13 @@ export class UsersController {
   @ApiCreatedResponse({ type: UserView })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateUserDto) {
     return this.users.create(actor, dto);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Deactivate or reactivate a user (ADMIN); a deactivated user cannot sign in and its page sessions end' })
+  @ApiOkResponse({ type: UserView })
+  update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: UpdateUserDto) {
+    return this.users.setActive(actor, id, dto.active);
   }
 
   @Get()

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayUnique, IsArray, IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { PageQuery } from '../common/pagination.js';
 import { Nfc } from '../common/validation.js';
 
@@ -71,6 +71,12 @@ export class UserView {
   @ApiProperty({ enum: ['vi', 'en'] }) locale: string;
   @ApiProperty({ type: [Number], description: 'criterion codes a reviewer specialises in (all 16 when none were given)' })
   criteria: number[];
+  @ApiProperty({ description: 'false once deactivated: the user can no longer sign in, and its page sessions end at once' })
+  active: boolean;
+}
+
+export class UpdateUserDto {
+  @ApiProperty({ description: 'false deactivates the user' }) @IsBoolean() active: boolean;
 }
 
 export class UserPage {

@@ -12,6 +12,7 @@ export const PUBLIC_USER_FIELDS = {
   unitId: true,
   locale: true,
   criteria: true,
+  active: true,
 } as const;
 export type UserRow = Prisma.UserGetPayload<{ select: typeof PUBLIC_USER_FIELDS }>;
 
@@ -23,7 +24,7 @@ export class UsersRepository {
   findCredentials(username: string) {
     return this.prisma.user.findUnique({
       where: { username },
-      select: { ...PUBLIC_USER_FIELDS, passwordHash: true, active: true, unit: { select: { path: true } } },
+      select: { ...PUBLIC_USER_FIELDS, passwordHash: true, unit: { select: { path: true } } },
     });
   }
 
@@ -51,6 +52,12 @@ export class UsersRepository {
       take: limit + 1,
       select: PUBLIC_USER_FIELDS,
     });
+  }
+
+  /** Activates or deactivates a user inside `scope`; null when there is none. */
+  async setActive(id: string, scope: string, active: boolean) {
+    const { count } = await this.prisma.user.updateMany({ where: { id, unit: { path: { startsWith: scope } } }, data: { active } });
+    return count === 0 ? null : this.findById(id, scope);
   }
 
   create(data: Prisma.UserUncheckedCreateInput) {

@@ -45,6 +45,13 @@ export class UsersService {
   }
 
   /** Creates a user; `actor` null is the system (first start, demo accounts). */
+  /** Deactivates (or reactivates) a user: a deactivated one cannot sign in, and its page sessions end at once. */
+  async setActive(actor: Actor, id: string, active: boolean): Promise<UserView> {
+    const row = await this.users.setActive(id, scopePath(actor), active);
+    if (!row) throw new NotFound('user');
+    return userView(row);
+  }
+
   async create(actor: Actor | null, dto: CreateUserDto): Promise<UserView> {
     const unit = await this.units.findById(dto.unitId, actor ? scopePath(actor) : '');
     if (!unit) throw new NotFound('unit');

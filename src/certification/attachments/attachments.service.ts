@@ -22,6 +22,12 @@ export class AttachmentsService {
     private readonly engine: EngineService,
   ) {}
 
+  /** Whether the caller may attach files to the dossier now: its commune's staff or a province officer, by state. */
+  canAttach(actor: Actor, dossier: { communeId: string; state: string }): boolean {
+    if (actor.role === 'COMMUNE_STAFF') return actor.unitId === dossier.communeId && COMMUNE_STATES.includes(dossier.state);
+    return actor.role === 'PROVINCE_OFFICER' && PROVINCE_STATES.includes(dossier.state);
+  }
+
   async add(actor: Actor, dossierId: string, file: UploadedFileInfo, kind: string) {
     const dossier = await this.dossiers.visible(actor, dossierId);
     const commune = actor.role === 'COMMUNE_STAFF' && actor.unitId === dossier.commune_id;

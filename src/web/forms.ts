@@ -1,0 +1,81 @@
+import type { Locale } from '../common/messages.js';
+import type { UpdateCriterionDto } from '../certification/dossiers.dto.js';
+import { field, fields } from './web-request.js';
+import { word } from './words.js';
+
+/** A form the page can tell is incomplete before asking the service: a message per field. */
+export class FormProblem extends Error {
+  constructor(readonly fields: Record<string, string>) {
+    super(Object.values(fields).join('; '));
+  }
+}
+
+/**
+ * A dossier event from its form: text fields as typed, numbers and lists as the API takes them. What the page
+ * can tell is missing is refused here with the field's message; every rule is the service's.
+ */
+export function eventFromForm(locale: Locale, type: string, body: unknown): Record<string, unknown> {
+  const text = (name: string) => (field(body, name) ?? '').trim();
+  const problems: Record<string, string> = {};
+  const event: Record<string, unknown> = { type };
+  const need = (name: string) => {
+    const v = text(name);
+    if (!v) problems[name] = word(locale, 'required');
+    return v;
+  };
+  switch (type) {
+    case 'SUBMIT': {
+      const raw = need('agreementPercent').replace(',', '.');
+      const n = Number(raw);
+      if (raw && !(Number.isFinite(n) && n >= 0 && n <= 100)) problems.agreementPercent = word(locale, 'percentInvalid');
+      event.agreementPercent = n;
+      break;
+    }
+    case 'REVIEW_CRITERION': {
+      event.code = Number(text('code'));
+      const decision = text('decision');
+      if (decision !== 'approve' && decision !== 'request_revision') problems.decision = word(locale, 'chooseOne');
+      event.decision = decision;
+      if (text('comment')) event.comment = text('comment');
+      break;
+    }
+    case 'RETURN':
+      event.comment = need('comment');
+      break;
+    case 'SIGN_OFF': {
+      event.decisionNumber = need('decisionNumber');
+      const date = need('decisionDate');
+      if (date && !/^\d{4}-\d{2}-\d{2}$/.test(date)) problems.decisionDate = word(locale, 'dateInvalid');
+      event.decisionDate = date;
+      break;
+    }
+    case 'REJECT':
+      event.reason = need('reason');
+      break;
+    case 'REVOKE': {
+      event.reason = need('reason');
+      const codes = fields(body, 'criteriaNoLongerMet').map(Number);
+      if (codes.length === 0) problems.criteriaNoLongerMet = word(locale, 'chooseCriteria');
+      event.criteriaNoLongerMet = codes;
+      break;
+    }
+    case 'WITHDRAW':
+      if (text('confirm') !== 'yes') problems.confirm = word(locale, 'confirmRequired');
+      break;
+  }
+  if (Object.keys(problems).length) throw new FormProblem(problems);
+  return event;
+}
+
+/** The criteria form: a criterion left unanswered is left as it is; a note is saved with its answer. */
+export function criteriaFromForm(locale: Locale, body: unknown): ({ code: number } & UpdateCriterionDto)[] {
+  const entries: ({ code: number } & UpdateCriterionDto)[] = [];
+  for (let code = 1; code <= 16; code++) {
+    const met = field(body, `met_${code}`);
+    const note = field(body, `note_${code}`)?.normalize('NFC');
+    if (met !== 'true' && met !== 'false') continue;
+    if (note && note.length > 4000) throw new FormProblem({ [`note_${code}`]: word(locale, 'invalidValue') });
+    entries.push({ code, met: met === 'true', note: note?.trim() ? note.trim() : undefined });
+  }
+  return entries;
+}

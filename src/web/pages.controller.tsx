@@ -1,0 +1,207 @@
+import { Body, Controller, Get, Param, Post, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { createReadStream } from 'node:fs';
+import { Public, type Actor } from '../auth/actor.js';
+import { AttachmentsService } from '../certification/attachments/attachments.service.js';
+import type { UploadedFileInfo } from '../certification/attachments/file-store.js';
+import { ReceiveUpload, Upload } from '../certification/attachments/receive-upload.interceptor.js';
+import { ATTACHMENT_KINDS } from '../certification/dossiers.dto.js';
+import { DossiersService } from '../certification/dossiers.service.js';
+import { DomainError, InvalidInput, NotPermitted } from '../common/errors.js';
+import { say, type Locale } from '../common/messages.js';
+import { PagesService } from './pages.service.js';
+import { eventFromForm, criteriaFromForm, FormProblem } from './forms.js';
+import { field, pageContext, seeOther, sendHtml, type WebRequest } from './web-request.js';
+import { WebExceptionFilter, drain } from './web-exception.filter.js';
+import { assertCsrf, WebSessionGuard } from './web-session.guard.js';
+import { render } from './views/layout.js';
+import { InboxPage } from './views/inbox.page.js';
+import { VillagesPage, type CreateDossierForm } from './views/villages.page.js';
+import { DossierListPage } from './views/dossier-list.page.js';
+import { DossierPage, type Flash } from './views/dossier.page.js';
+import { word } from './words.js';
+
+/** Status of a page that comes back with a refusal: the API's for the same error. */
+import { statusOf } from '../common/exception.filter.js';
+
+const INLINE_TYPES = new Set(['application/pdf', 'image/jpeg', 'image/png']);
+
+/**
+ * The pages of the certification flow, for every role. Each reads and acts through the services the JSON API
+ * uses; a refused form comes back to its page with the reason beside the field and what was typed.
+ */
+@ApiExcludeController()
+@Public()
+@Controller('app')
+@UseGuards(WebSessionGuard)
+@UseFilters(WebExceptionFilter)
+export class PagesController {
+  constructor(
+    private readonly pages: PagesService,
+    private readonly dossiers: DossiersService,
+    private readonly attachments: AttachmentsService,
+  ) {}
+
+  private actor(req: WebRequest): Actor {
+    return req.webSession!.actor;
+  }
+
+  private async ctx(req: WebRequest) {
+    return pageContext(req, await this.pages.inboxCount(this.actor(req)));
+  }
+
+  @Get()
+  async inbox(@Req() req: WebRequest, @Res() reply: FastifyReply) {
+    const ctx = await this.ctx(req);
+    const items = await this.pages.inbox(this.actor(req), ctx.locale);
+    sendHtml(reply, 200, render(<InboxPage ctx={ctx} items={items} />));
+  }
+
+  @Get('villages')
+  async villages(@Req() req: WebRequest, @Res() reply: FastifyReply) {
+    await this.showVillages(req, reply, 200, {});
+  }
+
+  private async showVillages(req: WebRequest, reply: FastifyReply, status: number, form: CreateDossierForm) {
+    const actor = this.actor(req);
+    if (actor.role !== 'COMMUNE_STAFF') throw new NotPermitted('role_may_not', { role: actor.role, roles: 'COMMUNE_STAFF' });
+    const ctx = await this.ctx(req);
+    const villages = await this.pages.villages(actor, ctx.locale);
+    sendHtml(reply, status, render(<VillagesPage ctx={ctx} villages={villages} form={form} />));
+  }
+
+  @Post('dossiers')
+  async create(@Req() req: WebRequest, @Res() reply: FastifyReply, @Body() body: Record<string, unknown>) {
+    const locale = pageContext(req).locale;
+    const villageId = field(body, 'villageId') ?? '';
+    const yearText = (field(body, 'year') ?? '').trim();
+    const year = /^\d{4}$/.test(yearText) ? Number(yearText) : NaN;
+    if (!(year >= 2000 && year <= 2100)) {
+      return this.showVillages(req, reply, 400, { villageId, year: yearText, errors: { year: word(locale, 'yearInvalid') } });
+    }
+    try {
+      const dossier = await this.dossiers.create(this.actor(req), { villageId, year });
+      seeOther(reply, `/app/dossiers/${dossier.id}?done=created`);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      await this.showVillages(req, reply, statusOf(err), { villageId, year: yearText, errors: { form: say(locale, err.key, err.params) } });
+    }
+  }
+
+  @Get('dossiers')
+  async list(@Req() req: WebRequest, @Res() reply: FastifyReply) {
+    const ctx = await this.ctx(req);
+    const groups = await this.pages.dossierGroups(this.actor(req), ctx.locale);
+    sendHtml(reply, 200, render(<DossierListPage ctx={ctx} groups={groups} />));
+  }
+
+  @Get('dossiers/:id')
+  async dossier(@Req() req: WebRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
+    const locale = pageContext(req).locale;
+    const done = (req.query as Record<string, string | undefined>)?.done;
+    await this.showDossier(req, reply, 200, id, done ? { done: this.doneWords(locale, done) } : {});
+  }
+
+  private doneWords(locale: Locale, done: string): string {
+    if (done === 'created') return word(locale, 'dossierCreated');
+    if (done === 'criteria') return word(locale, 'saved');
+    if (done === 'attached') return word(locale, 'fileAdded', { name: '' }).trim();
+    return word(locale, 'eventDone', { event: this.pages.eventWords(locale, 'certification', done) });
+  }
+
+  private async showDossier(req: WebRequest, reply: FastifyReply, status: number, id: string, flash: Flash) {
+    const ctx = await this.ctx(req);
+    const props = await this.pages.dossier(this.actor(req), ctx.locale, id, flash, req.webSession!.csrfToken);
+    sendHtml(reply, status, render(<DossierPage ctx={ctx} props={props} />));
+  }
+
+  /** A refusal of one of the dossier page's forms: the page again, the reason beside the field. */
+  private async refused(
+    req: WebRequest,
+    reply: FastifyReply,
+    id: string,
+    form: string,
+    err: unknown,
+    values: Record<string, string | string[]>,
+  ) {
+    const locale = pageContext(req).locale;
+    if (err instanceof FormProblem) {
+      return this.showDossier(req, reply, 400, id, {
+        form,
+        error: err.fields.form ?? word(locale, 'invalidValue'),
+        fields: err.fields,
+        values,
+      });
+    }
+    if (!(err instanceof DomainError)) throw err;
+    const fieldsOf = err instanceof InvalidInput ? Object.fromEntries(err.fields.map((f) => [f.field, word(locale, 'invalidValue')])) : {};
+    await this.showDossier(req, reply, statusOf(err), id, { form, error: say(locale, err.key, err.params), fields: fieldsOf, values });
+  }
+
+  @Post('dossiers/:id/criteria')
+  async criteria(@Req() req: WebRequest, @Res() reply: FastifyReply, @Param('id') id: string, @Body() body: Record<string, unknown>) {
+    const locale = pageContext(req).locale;
+    const values = Object.fromEntries(Object.entries(body ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    try {
+      await this.dossiers.updateCriteria(this.actor(req), id, criteriaFromForm(locale, body));
+      seeOther(reply, `/app/dossiers/${id}?done=criteria`);
+    } catch (err) {
+      await this.refused(req, reply, id, 'criteria', err, values);
+    }
+  }
+
+  @Post('dossiers/:id/events')
+  async event(@Req() req: WebRequest, @Res() reply: FastifyReply, @Param('id') id: string, @Body() body: Record<string, unknown>) {
+    const locale = pageContext(req).locale;
+    const type = field(body, 'type') ?? '';
+    const form = type === 'REVIEW_CRITERION' ? `REVIEW_CRITERION_${field(body, 'code') ?? ''}` : type;
+    const values = Object.fromEntries(Object.entries(body ?? {}).filter(([k]) => k !== '_csrf')) as Record<string, string | string[]>;
+    try {
+      const event = eventFromForm(locale, type, body);
+      await this.dossiers.send(this.actor(req), id, event);
+      seeOther(reply, `/app/dossiers/${id}?done=${encodeURIComponent(type)}`);
+    } catch (err) {
+      await this.refused(req, reply, id, form, err, values);
+    }
+  }
+
+  @Post('dossiers/:id/attachments')
+  @UseInterceptors(ReceiveUpload)
+  async attach(
+    @Req() req: WebRequest,
+    @Res() reply: FastifyReply,
+    @Param('id') id: string,
+    @Upload() file: UploadedFileInfo | undefined,
+    @Body() body: Record<string, unknown>,
+  ) {
+    const locale = pageContext(req).locale;
+    assertCsrf(req.webSession, body);
+    const kind = field(body, 'kind') ?? 'evidence';
+    try {
+      if (!file) throw new FormProblem({ file: word(locale, 'fileRequired') });
+      if (!(ATTACHMENT_KINDS as readonly string[]).includes(kind)) throw new FormProblem({ kind: word(locale, 'invalidValue') });
+      await this.attachments.add(this.actor(req), id, file, kind);
+      seeOther(reply, `/app/dossiers/${id}?done=attached`);
+    } catch (err) {
+      await this.refused(req, reply, id, 'attach', err, { kind });
+    }
+  }
+
+  /** An attachment: PDF and images shown in the browser, other files downloaded. */
+  @Get('dossiers/:id/files/:attachmentId')
+  async file(@Req() req: WebRequest, @Res() reply: FastifyReply, @Param('id') id: string, @Param('attachmentId') attachmentId: string) {
+    const file = await this.attachments.find(this.actor(req), id, attachmentId);
+    const disposition = INLINE_TYPES.has(file.mimeType) ? 'inline' : 'attachment';
+    reply
+      .code(200)
+      .header('Content-Type', file.mimeType)
+      .header('Content-Length', String(file.size))
+      .header('Cache-Control', 'private, no-store')
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Content-Disposition', `${disposition}; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
+      .send(createReadStream(file.path));
+  }
+}
+
+export { drain };

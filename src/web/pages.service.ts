@@ -1,0 +1,162 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Actor } from '../auth/actor.js';
+import { AuditService } from '../audit/audit.service.js';
+import { WorkingCalendar } from '../calendar/working-calendar.js';
+import { AttachmentsService } from '../certification/attachments/attachments.service.js';
+import { ATTACHMENT_KINDS, type DossierView } from '../certification/dossiers.dto.js';
+import { DOSSIER, DossiersService } from '../certification/dossiers.service.js';
+import type { Locale } from '../common/messages.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { EngineService } from '../engine/engine.service.js';
+import { TasksService } from '../tasks/tasks.service.js';
+import { UnitsService } from '../units/units.service.js';
+import { UsersRepository } from '../users/users.repository.js';
+import { dueWords, formatDate } from './format.js';
+import type { DossierPageProps, Flash, HistoryItem } from './views/dossier.page.js';
+import type { DossierGroup } from './views/dossier-list.page.js';
+import type { InboxItem } from './views/inbox.page.js';
+import type { VillageRow } from './views/villages.page.js';
+import { ROLE_WORDS, word } from './words.js';
+
+const ACTION_WORDS: Record<string, { vi: string; en: string }> = {
+  review_criteria: { vi: 'Thẩm định các tiêu chí', en: 'Review the criteria' },
+};
+
+/** What the pages show, read through the same services as the JSON API: no rule of its own. */
+@Injectable()
+export class PagesService {
+  constructor(
+    private readonly tasks: TasksService,
+    private readonly dossiers: DossiersService,
+    private readonly attachments: AttachmentsService,
+    private readonly units: UnitsService,
+    private readonly users: UsersRepository,
+    private readonly audit: AuditService,
+    private readonly engine: EngineService,
+    private readonly calendar: WorkingCalendar,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async inboxCount(actor: Actor): Promise<number> {
+    return (await this.tasks.inbox(actor)).length;
+  }
+
+  stateWords(locale: Locale, workflow: string, state: string): string {
+    return this.engine.labels(workflow)?.states[state]?.[locale] ?? state;
+  }
+
+  eventWords(locale: Locale, workflow: string, event: string): string {
+    return this.engine.labels(workflow)?.events[event]?.[locale] ?? event;
+  }
+
+  async inbox(actor: Actor, locale: Locale): Promise<InboxItem[]> {
+    const now = new Date();
+    return (await this.tasks.inbox(actor)).map((t) => {
+      const workflow = t.subjectType === 'dossier' ? 'certification' : 'funding';
+      return {
+        href: t.subjectType === 'dossier' ? `/app/dossiers/${t.subjectId}` : null,
+        title: t.subjectType === 'dossier' ? t.title : `${t.title} · ${word(locale, 'projectTask')}`,
+        stateWords: this.stateWords(locale, workflow, t.state),
+        actionWords: ACTION_WORDS[t.action]?.[locale] ?? this.eventWords(locale, workflow, t.action),
+        due: t.dueAt ? { at: t.dueAt, ...dueWords(locale, t.dueAt, now, this.calendar) } : null,
+        overdue: t.overdue,
+      };
+    });
+  }
+
+  async villages(actor: Actor, locale: Locale): Promise<VillageRow[]> {
+    const page = await this.units.list(actor, { level: 'VILLAGE', parentId: actor.unitId, limit: 500 });
+    const dossiers = (await this.dossiers.list(actor, { limit: 500 })).items;
+    const rows: VillageRow[] = [];
+    for (const v of page.items) {
+      const detail = await this.units.detail(actor, v.id);
+      const latest = dossiers.filter((d) => d.villageId === v.id).sort((a, b) => b.year - a.year)[0];
+      rows.push({
+        id: v.id,
+        code: v.code,
+        name: v.name,
+        flags: 'criteria' in detail && detail.criteria ? detail.criteria.map((c) => ({ code: c.code, name: c.name, met: c.met })) : [],
+        dossier: latest ? { id: latest.id, year: latest.year, stateWords: this.stateWords(locale, 'certification', latest.state) } : null,
+      });
+    }
+    return rows;
+  }
+
+  /** Reviewers see what waits for review, province officers what waits for their decision; everyone all the rest. */
+  async dossierGroups(actor: Actor, locale: Locale): Promise<DossierGroup[]> {
+    const all = (await this.dossiers.list(actor, { limit: 500 })).items.map((d) => ({
+      id: d.id,
+      villageName: d.villageName,
+      year: d.year,
+      state: d.state,
+      stateWords: this.stateWords(locale, 'certification', d.state),
+    }));
+    const groups: DossierGroup[] = [];
+    if (actor.role === 'REVIEWER') groups.push({ title: word(locale, 'waitingForReview'), rows: all.filter((d) => d.state === 'review') });
+    if (actor.role === 'PROVINCE_OFFICER')
+      groups.push({ title: word(locale, 'waitingForSignOff'), rows: all.filter((d) => d.state === 'province_review') });
+    groups.push({ title: word(locale, 'allDossiers'), rows: all });
+    return groups;
+  }
+
+  async dossier(actor: Actor, locale: Locale, id: string, flash: Flash, csrf: string): Promise<DossierPageProps> {
+    const dossier: DossierView = await this.dossiers.get(actor, id);
+    const row = await this.dossiers.visible(actor, id);
+    const now = new Date();
+    const due = dossier.deadlines.filter((d) => d.kind === 'due').sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
+    const consultation = dossier.deadlines.find((d) => d.id === 'certification.consultation' && d.kind === 'due');
+    const [history, integrity] = await Promise.all([this.history(actor, locale, id), this.audit.verify(actor, { type: DOSSIER, id })]);
+    return {
+      dossier,
+      communeName: row.commune_name,
+      stateWords: (s) => this.stateWords(locale, 'certification', s),
+      eventWords: (e) => this.eventWords(locale, 'certification', e),
+      editable: this.dossiers.criteriaEditable(actor, dossier),
+      canAttach: this.attachments.canAttach(actor, dossier),
+      attachKinds: actor.role === 'PROVINCE_OFFICER' ? ['decision', 'evidence'] : ATTACHMENT_KINDS.filter((k) => k !== 'decision'),
+      maxUploadBytes: this.config.maxUploadBytes,
+      currentDue: due ? { at: due.dueAt, ...dueWords(locale, due.dueAt, now, this.calendar) } : null,
+      consultationEnds: consultation ? formatDate(consultation.dueAt) : null,
+      history,
+      integrity: { ok: integrity.ok, checked: integrity.checkedEvents, reason: integrity.brokenAt?.reason },
+      flash,
+      csrf,
+    };
+  }
+
+  /** An event of the history as people say it (a timer's event is the end of its step's time). */
+  private historyWords(locale: Locale, type: string, payload: Record<string, unknown>): string {
+    if (type === 'START') return word(locale, 'started');
+    if (type.startsWith('xstate.after.')) return word(locale, 'deadlinePassed');
+    const words = this.eventWords(locale, 'certification', type);
+    if (type !== 'REVIEW_CRITERION') return words;
+    const decision = payload.decision === 'approve' ? word(locale, 'approve') : word(locale, 'requestRevision');
+    return `${words} ${String(payload.code)}: ${decision}`;
+  }
+
+  private async history(actor: Actor, locale: Locale, id: string): Promise<HistoryItem[]> {
+    const entries = await this.dossiers.history(actor, id);
+    const names = new Map<string, string>();
+    for (const e of entries) {
+      if (e.actor.id && !names.has(e.actor.id)) {
+        const user = await this.users.findById(e.actor.id);
+        names.set(e.actor.id, user?.fullName ?? e.actor.id);
+      }
+    }
+    return entries
+      .map((e) => {
+        const p = e.payload as Record<string, unknown>;
+        const comment =
+          [p.comment, p.reason, p.decisionNumber].filter((x): x is string => typeof x === 'string' && x.length > 0).join(' · ') || null;
+        const role = ROLE_WORDS[e.actor.role]?.[locale];
+        return {
+          at: e.at,
+          who: e.actor.id ? `${names.get(e.actor.id)}${role ? ` (${role})` : ''}` : word(locale, 'system'),
+          what: this.historyWords(locale, e.type, p),
+          change: `${this.stateWords(locale, 'certification', e.fromState)} → ${this.stateWords(locale, 'certification', e.toState)}`,
+          comment,
+        };
+      })
+      .reverse();
+  }
+}

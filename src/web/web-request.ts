@@ -1,0 +1,45 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Locale } from '../common/messages.js';
+import { LANGUAGE_COOKIE, type WebSession } from './sessions/web-sessions.service.js';
+import type { PageContext } from './views/layout.js';
+
+/** A page request after the session guard: its session (when signed in) and its cookies. */
+export type WebRequest = FastifyRequest & { webSession?: WebSession | null; cookies: Record<string, string | undefined> };
+
+/** The pages' language: the switch's cookie, Vietnamese otherwise. */
+export function pageLocale(req: WebRequest): Locale {
+  return req.cookies?.[LANGUAGE_COOKIE] === 'en' ? 'en' : 'vi';
+}
+
+export function pageContext(req: WebRequest, inboxCount?: number): PageContext {
+  return { locale: pageLocale(req), path: req.url, session: req.webSession ?? null, inboxCount };
+}
+
+export function sendHtml(reply: FastifyReply, status: number, html: string): void {
+  // Pages show one user's data: never kept by a shared cache, nor by the browser after sign-out.
+  reply.code(status).header('Content-Type', 'text/html; charset=utf-8').header('Cache-Control', 'no-store').send(html);
+}
+
+/** 303: after a form, the browser asks for the page with GET (post, redirect, get). */
+export function seeOther(reply: FastifyReply, location: string): void {
+  reply.code(303).header('Location', location).header('Cache-Control', 'no-store').send();
+}
+
+/** Where sign-in may send the user back to: a page of this service, never another site. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/app(?:[/?#]|$)/.test(next) && !next.startsWith('//') && !/[\\\r\n]/.test(next) ? next : '/app';
+}
+
+/** A form's text field (the last, when a field is repeated). */
+export function field(body: unknown, name: string): string | undefined {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  if (Array.isArray(value)) return typeof value[value.length - 1] === 'string' ? (value[value.length - 1] as string) : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A form's repeated field (checkboxes) as a list. */
+export function fields(body: unknown, name: string): string[] {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return typeof value === 'string' ? [value] : [];
+}

@@ -1,0 +1,325 @@
+import pg from 'pg';
+import { ADMIN, startTestApp, waitFor, type TestApp } from './support/app.js';
+import { createUser } from './support/fixtures.js';
+import { textOf, WebClient } from './support/web-client.js';
+
+/**
+ * The pages over HTTP as a browser without JavaScript uses them: sign-in and sessions, CSRF, the inbox, the
+ * villages, the dossier page's forms for each role, the refusals beside their fields, and the addresses emails
+ * link to. The whole flow in a real browser is web-browser.e2e.spec.ts.
+ */
+describe('web pages', () => {
+  let t: TestApp;
+  let db: pg.Client;
+  let admin: string;
+  const users: Record<string, { username: string; password: string; id: string }> = {};
+  const unitId = async (code: string) => (await db.query('SELECT id FROM units WHERE code = $1', [code])).rows[0].id as string;
+  const stateOf = async (id: string) =>
+    (await db.query(`SELECT state FROM workflow_instances WHERE subject_type = 'dossier' AND subject_id = $1`, [id])).rows[0]
+      .state as string;
+
+  beforeAll(async () => {
+    t = await startTestApp('web_pages', {
+      DEADLINE_OVERRIDES: 'certification.consultation=PT1S',
+      LOGIN_MAX_FAILURES: '3',
+    });
+    db = new pg.Client({ connectionString: t.config.databaseUrl });
+    await db.connect();
+    admin = await t.login(ADMIN.username, ADMIN.password);
+    const wanted = [
+      { key: 'commune', role: 'COMMUNE_STAFF', unit: 'LS-TD-01', fullName: 'Hoàng Thị Mai' },
+      { key: 'otherCommune', role: 'COMMUNE_STAFF', unit: 'LS-TD-02', fullName: 'Lý Văn Tài' },
+      { key: 'reviewer', role: 'REVIEWER', unit: 'LS-TD', fullName: 'Nông Văn Bình' },
+      { key: 'province', role: 'PROVINCE_OFFICER', unit: 'LS', fullName: 'Vi Thị Hạnh' },
+      { key: 'throttled', role: 'COMMUNE_STAFF', unit: 'LS-TD-01', fullName: 'Người bị khóa' },
+      { key: 'leaver', role: 'COMMUNE_STAFF', unit: 'LS-TD-01', fullName: 'Người nghỉ việc' },
+    ];
+    for (const w of wanted) {
+      const created = await createUser(t, admin, { role: w.role, unitId: await unitId(w.unit), fullName: w.fullName });
+      users[w.key] = { username: created.username, password: created.password, id: created.user.id as string };
+    }
+  });
+  afterAll(async () => {
+    await db?.end();
+    await t?.close();
+  });
+
+  const signedIn = async (key: string) => {
+    const c = new WebClient(t);
+    await c.signIn(users[key].username, users[key].password);
+    return c;
+  };
+
+  it('leads a stranger from / to the sign-in form, in Vietnamese', async () => {
+    const c = new WebClient(t);
+    const root = await c.get('/');
+    expect(root.status).toBe(302);
+    expect(root.headers.location).toBe('/app');
+    const inbox = await c.get('/app');
+    expect(inbox.status).toBe(303);
+    expect(inbox.headers.location).toBe('/app/sign-in?next=%2Fapp');
+    const form = await c.follow(inbox);
+    expect(form.status).toBe(200);
+    expect(form.headers['content-type']).toMatch(/^text\/html/);
+    expect(form.text).toContain('<html lang="vi">');
+    expect(textOf(form.text)).toContain('Tên đăng nhập');
+    expect(textOf(form.text)).toContain('Mật khẩu');
+  });
+
+  it('signs in with a server-side session in an HttpOnly, SameSite=Lax cookie and shows who is signed in', async () => {
+    const c = new WebClient(t);
+    await c.get('/app/sign-in');
+    const res = await c.post('/app/sign-in', { username: users.commune.username, password: users.commune.password, next: '/app' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/app');
+    const cookie = (res.headers['set-cookie'] as unknown as string[]).find((l) => l.startsWith('ntm_session='))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).not.toMatch(/Secure/i); // PUBLIC_URL is http here
+    const token = /ntm_session=([^;]+)/.exec(cookie)![1];
+    const { rows } = await db.query('SELECT user_id FROM web_sessions');
+    expect(rows.map((r) => r.user_id)).toContain(users.commune.id);
+    // The table holds a digest, never the cookie's token.
+    expect((await db.query('SELECT 1 FROM web_sessions WHERE id = $1', [token])).rowCount).toBe(0);
+    const inbox = await c.follow(res);
+    const text = textOf(inbox.text);
+    expect(text).toContain('Hoàng Thị Mai');
+    expect(text).toContain('Cán bộ UBND xã');
+    expect(text).toContain('Việc cần làm');
+    expect(text).toContain('Đăng xuất');
+  });
+
+  it('keeps the username and says what was wrong when the password is wrong', async () => {
+    const c = new WebClient(t);
+    await c.get('/app/sign-in');
+    const res = await c.post('/app/sign-in', { username: users.commune.username, password: 'sai-mat-khau', next: '/app' });
+    expect(res.status).toBe(401);
+    expect(textOf(res.text)).toContain('Sai tên đăng nhập hoặc mật khẩu');
+    expect(res.text).toContain(`value="${users.commune.username}"`);
+    expect(c.cookies.has('ntm_session')).toBe(false);
+  });
+
+  it('refuses a sign-in form without its CSRF token', async () => {
+    const c = new WebClient(t);
+    const res = await c.post('/app/sign-in', { username: users.commune.username, password: users.commune.password }, { csrf: false });
+    expect(res.status).toBe(403);
+    expect(c.cookies.has('ntm_session')).toBe(false);
+  });
+
+  it('throttles the sign-in form like the API', async () => {
+    const c = new WebClient(t);
+    await c.get('/app/sign-in');
+    for (let i = 0; i < 3; i++) {
+      expect((await c.post('/app/sign-in', { username: users.throttled.username, password: 'wrong-password' })).status).toBe(401);
+    }
+    const locked = await c.post('/app/sign-in', { username: users.throttled.username, password: users.throttled.password });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(textOf(locked.text)).toContain('Đăng nhập sai quá nhiều lần');
+    // The API's counter is the same one.
+    expect((await t.http.post('/auth/login').send({ username: users.throttled.username, password: users.throttled.password })).status).toBe(
+      429,
+    );
+  });
+
+  it('switches to English and remembers it', async () => {
+    const c = await signedIn('commune');
+    const res = await c.get('/app/language/en?next=%2Fapp%2Fvillages');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/app/villages');
+    const page = await c.follow(res);
+    expect(page.text).toContain('<html lang="en">');
+    expect(textOf(page.text)).toContain("The commune's villages");
+    expect(textOf((await c.get('/app')).text)).toContain('To do');
+    // Only pages of this service are followed back to.
+    expect((await c.get('/app/language/vi?next=https%3A%2F%2Fevil.example')).headers.location).toBe('/app');
+  });
+
+  let dossierId: string;
+
+  it("lists the commune's villages with their 16 marks and opens a dossier from the form", async () => {
+    const c = await signedIn('commune');
+    const page = await c.get('/app/villages');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('class="strip"');
+    const villageId = await unitId('LS-TD-01-01');
+    const bad = await c.post('/app/dossiers', { villageId, year: '19' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/id="year-error"[^>]*>Năm phải từ 2000 đến 2100/);
+    expect(bad.text).toContain('value="19"');
+    const created = await c.post('/app/dossiers', { villageId, year: '2026' });
+    expect(created.status).toBe(303);
+    dossierId = /^\/app\/dossiers\/([^?]+)\?done=created$/.exec(created.headers.location)![1];
+    const dossier = await c.follow(created);
+    expect(dossier.status).toBe(200);
+    expect(textOf(dossier.text)).toContain('Đã lập hồ sơ');
+    expect(textOf(dossier.text)).toContain('Đang tự đánh giá');
+    // A second dossier for the same village and year is refused on the same page, with the reason.
+    const again = await c.post('/app/dossiers', { villageId, year: '2026' });
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('class="alert"');
+  });
+
+  it('refuses to open the posting while a criterion is not assessed, with the reason on the page', async () => {
+    const c = await signedIn('commune');
+    await c.get(`/app/dossiers/${dossierId}`);
+    const res = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'OPEN_CONSULTATION' });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('class="alert"');
+    expect(await stateOf(dossierId)).toBe('draft');
+  });
+
+  it('saves the 16 criteria from one form and opens the posting', async () => {
+    const c = await signedIn('commune');
+    await c.get(`/app/dossiers/${dossierId}`);
+    const form: Record<string, string> = {};
+    for (let code = 1; code <= 16; code++) {
+      form[`met_${code}`] = 'true';
+      form[`note_${code}`] = `Tiêu chí ${code}: đạt theo báo cáo của xã`;
+    }
+    const saved = await c.post(`/app/dossiers/${dossierId}/criteria`, form);
+    expect(saved.status).toBe(303);
+    const page = await c.follow(saved);
+    expect(textOf(page.text)).toContain('Đã lưu.');
+    expect((await db.query('SELECT count(*)::int AS n FROM dossier_criteria WHERE dossier_id = $1 AND met', [dossierId])).rows[0].n).toBe(
+      16,
+    );
+    const opened = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'OPEN_CONSULTATION' });
+    expect(opened.status).toBe(303);
+    await waitFor(async () => (await stateOf(dossierId)) === 'ready_to_submit', { what: 'the posting to end' });
+  });
+
+  it('refuses a form posted without its CSRF token and changes nothing', async () => {
+    const c = await signedIn('commune');
+    await c.get(`/app/dossiers/${dossierId}`);
+    const res = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'WITHDRAW', confirm: 'yes' }, { csrf: false });
+    expect(res.status).toBe(403);
+    expect(textOf(res.text)).toContain('Biểu mẫu đã hết hiệu lực');
+    const forged = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'WITHDRAW', confirm: 'yes', _csrf: 'forged' });
+    expect(forged.status).toBe(403);
+    expect(await stateOf(dossierId)).toBe('ready_to_submit');
+  });
+
+  it('asks for the confirmation before withdrawing', async () => {
+    const c = await signedIn('commune');
+    await c.get(`/app/dossiers/${dossierId}`);
+    const res = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'WITHDRAW' });
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/id="WITHDRAW-confirm-error"[^>]*>Vui lòng đánh dấu ô xác nhận/);
+    expect(await stateOf(dossierId)).toBe('ready_to_submit');
+  });
+
+  it('keeps the typed share when SUBMIT is refused, with the reason beside the form', async () => {
+    const c = await signedIn('commune');
+    await c.get(`/app/dossiers/${dossierId}`);
+    const bad = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'SUBMIT', agreementPercent: '150' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/id="SUBMIT-agreementPercent-error"[^>]*>Nhập một số từ 0 đến 100/);
+    expect(bad.text).toContain('value="150"');
+    // No minutes attached yet: the rule's refusal, in Vietnamese, and the share kept.
+    const refused = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'SUBMIT', agreementPercent: '95' });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('value="95"');
+    expect(await stateOf(dossierId)).toBe('ready_to_submit');
+  });
+
+  it('uploads the minutes from the page and submits', async () => {
+    const c = await signedIn('commune');
+    const page = await c.get(`/app/dossiers/${dossierId}`);
+    const csrf = c.csrf()!;
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    const uploaded = await t.http
+      .post(`/app/dossiers/${dossierId}/attachments`)
+      .set('Cookie', [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+      .field('_csrf', csrf)
+      .field('kind', 'meeting_minutes')
+      .attach('file', pdf, { filename: 'biên bản họp thôn.pdf', contentType: 'application/pdf' })
+      .redirects(0);
+    expect(page.status).toBe(200);
+    expect(uploaded.status).toBe(303);
+    const after = await c.follow(uploaded);
+    expect(textOf(after.text)).toContain('biên bản họp thôn.pdf');
+    const fileLink = /href="(\/app\/dossiers\/[^"]+\/files\/[^"]+)"/.exec(after.text)![1];
+    const file = await c.get(fileLink);
+    expect(file.status).toBe(200);
+    expect(file.headers['content-disposition']).toMatch(/^inline/);
+    // An upload without the token is refused and keeps nothing.
+    const forged = await t.http
+      .post(`/app/dossiers/${dossierId}/attachments`)
+      .set('Cookie', [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+      .field('kind', 'evidence')
+      .attach('file', pdf, { filename: 'x.pdf', contentType: 'application/pdf' })
+      .redirects(0);
+    expect(forged.status).toBe(403);
+    expect((await db.query('SELECT count(*)::int AS n FROM attachments WHERE dossier_id = $1', [dossierId])).rows[0].n).toBe(1);
+    const submitted = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'SUBMIT', agreementPercent: '95' });
+    expect(submitted.status).toBe(303);
+    expect(await stateOf(dossierId)).toBe('review');
+  });
+
+  it("answers another commune's dossier address with not found, as the API does", async () => {
+    const c = await signedIn('otherCommune');
+    const res = await c.get(`/app/dossiers/${dossierId}`);
+    expect(res.status).toBe(404);
+    expect(textOf(res.text)).toContain('Không tìm thấy hồ sơ');
+  });
+
+  it('offers a reviewer no sign-off and refuses one posted by hand', async () => {
+    const c = await signedIn('reviewer');
+    const page = await c.get(`/app/dossiers/${dossierId}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('name="decision"');
+    expect(page.text).not.toContain('value="SIGN_OFF"');
+    const res = await c.post(`/app/dossiers/${dossierId}/events`, {
+      type: 'SIGN_OFF',
+      decisionNumber: '1/QĐ-UBND',
+      decisionDate: '2026-12-01',
+    });
+    expect(res.status).toBe(403);
+    expect(await stateOf(dossierId)).toBe('review');
+  });
+
+  it("opens an email's link on its page after sign-in", async () => {
+    const c = new WebClient(t);
+    const link = `/app/dossiers/${dossierId}`;
+    const res = await c.get(link);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(`/app/sign-in?next=${encodeURIComponent(link)}`);
+    const landed = await c.signIn(users.reviewer.username, users.reviewer.password, link);
+    expect(landed.status).toBe(200);
+    expect(textOf(landed.text)).toContain('Hồ sơ công nhận');
+  });
+
+  it('ends the session at sign-out: the cookie and the old form token no longer work', async () => {
+    const c = await signedIn('commune');
+    await c.get(`/app/dossiers/${dossierId}`);
+    const token = c.csrf()!;
+    const session = c.cookies.get('ntm_session')!;
+    const out = await c.post('/app/sign-out', {});
+    expect(out.status).toBe(303);
+    expect(out.headers.location).toBe('/app/sign-in');
+    c.cookies.set('ntm_session', session); // a copy of the cookie kept by someone
+    expect((await c.get('/app')).status).toBe(303);
+    const res = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'WITHDRAW', confirm: 'yes', _csrf: token });
+    expect(res.status).toBe(403);
+    expect(await stateOf(dossierId)).toBe('review');
+  });
+
+  it("ends a deactivated user's sessions at once", async () => {
+    const c = await signedIn('leaver');
+    expect((await c.get('/app')).status).toBe(200);
+    const res = await t.http.patch(`/users/${users.leaver.id}`).set('Authorization', admin).send({ active: false });
+    expect(res.status).toBe(200);
+    expect(res.body.active).toBe(false);
+    expect((await c.get('/app')).status).toBe(303);
+    const again = new WebClient(t);
+    await again.get('/app/sign-in');
+    expect((await again.post('/app/sign-in', { username: users.leaver.username, password: users.leaver.password })).status).toBe(401);
+  });
+
+  it('keeps a page under 100 KB', async () => {
+    const c = await signedIn('reviewer');
+    const page = await c.get(`/app/dossiers/${dossierId}`);
+    expect(Buffer.byteLength(page.text)).toBeLessThan(100 * 1024);
+  });
+});
