@@ -19,6 +19,7 @@ header form{display:inline;margin:0}
 header button{background:none;border:1px solid #fff;border-radius:4px;padding:3px 8px;font:inherit;cursor:pointer}
 nav{background:#e3ece5;padding:6px 12px;display:flex;gap:16px;flex-wrap:wrap}
 .count{display:inline-block;min-width:1.6em;padding:0 .4em;border-radius:1em;background:#c62828;color:#fff;text-align:center;font-size:.85em}
+.count.zero{background:#5f6b62}
 main{max-width:960px;margin:0 auto;padding:12px}
 h1{font-size:1.35em;margin:.4em 0 .6em}h2{font-size:1.15em;margin:1.2em 0 .5em}
 section,.card{background:#fff;border:1px solid #d5dcd6;border-radius:6px;padding:12px;margin:0 0 12px}

@@ -18,8 +18,19 @@ import type { InboxItem } from './views/inbox.page.js';
 import type { VillageRow } from './views/villages.page.js';
 import { ROLE_WORDS, word } from './words.js';
 
+/** What each task asks of the user (the workflows' `meta.tasks`), as the inbox says it. */
 const ACTION_WORDS: Record<string, { vi: string; en: string }> = {
+  complete_self_assessment: { vi: 'Hoàn thành tự đánh giá 16 tiêu chí', en: 'Complete the self-assessment' },
+  submit: { vi: 'Nộp hồ sơ', en: 'Submit the dossier' },
+  revise_and_resubmit: { vi: 'Bổ sung, hoàn thiện và nộp lại hồ sơ', en: 'Revise and resubmit' },
   review_criteria: { vi: 'Thẩm định các tiêu chí', en: 'Review the criteria' },
+  sign_off: { vi: 'Ban hành quyết định công nhận', en: 'Sign off' },
+  start: { vi: 'Khởi công công trình', en: 'Start the work' },
+  report_progress: { vi: 'Báo cáo tiến độ thi công', en: 'Report progress' },
+  review_project: { vi: 'Thẩm định công trình', en: 'Review the work' },
+  allocate: { vi: 'Phân bổ vốn', en: 'Allocate funds' },
+  accept: { vi: 'Nghiệm thu công trình', en: 'Accept the work' },
+  settle: { vi: 'Quyết toán công trình', en: 'Settle the work' },
 };
 
 /** What the pages show, read through the same services as the JSON API: no rule of its own. */

@@ -16,7 +16,7 @@ export function InboxPage({ ctx, items }: { ctx: PageContext; items: InboxItem[]
   return (
     <Layout ctx={ctx} title={word(locale, 'inbox')}>
       <h1>
-        {word(locale, 'inbox')} <span class="count">{items.length}</span>
+        {word(locale, 'inbox')} <span class={items.length ? 'count' : 'count zero'}>{items.length}</span>
       </h1>
       {items.length === 0 ? (
         <p class="notice">{word(locale, 'inboxEmpty')}</p>

@@ -66,7 +66,7 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
         {session && (
           <nav aria-label={word(locale, 'appName')}>
             <a href="/app">
-              {word(locale, 'inbox')} <span class="count">{ctx.inboxCount ?? 0}</span>
+              {word(locale, 'inbox')} <span class={ctx.inboxCount ? 'count' : 'count zero'}>{ctx.inboxCount ?? 0}</span>
             </a>
             {session.user.role === 'COMMUNE_STAFF' && <a href="/app/villages">{word(locale, 'villages')}</a>}
             <a href="/app/dossiers">{word(locale, 'dossiers')}</a>
