@@ -7,6 +7,7 @@
  *      16 dossiers, beside the raw SQL figure of the same run.
  *   3. emails/s from the outbox into a local SMTP server.
  *   4. the reports' p50/p95 over a national-size database (about 100,000 villages, ten years of dossiers).
+ *   5. the inbox and the dossier page: p50/p95 render time beside the JSON API's for the same data, and bytes.
  */
 import 'reflect-metadata';
 import os from 'node:os';
@@ -24,6 +25,7 @@ import { cpuSplit } from './cpu.js';
 import { dossiersInReview } from './http-review.js';
 import { benchNotifications } from './notifications.js';
 import { benchReports } from './reports.js';
+import { benchPages } from './pages.js';
 import { seedNational } from './seed-national.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,8 +39,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = 16;
 /** Load before the HTTP row's first measured run, not counted: a fresh process compiles and opens its pool first. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 15);
-/** Which rows to run, e.g. BENCH_ROWS=2 while working on one figure; all four by default. */
-const ROWS = new Set((process.env.BENCH_ROWS ?? '1,2,3,4').split(',').map((r) => Number(r.trim())));
+/** Which rows to run, e.g. BENCH_ROWS=2 while working on one figure; all five by default. */
+const ROWS = new Set((process.env.BENCH_ROWS ?? '1,2,3,4,5').split(',').map((r) => Number(r.trim())));
 
 /**
  * The Node.js flags `npm start` runs the service with (package.json's start script), so the measured process
@@ -253,6 +255,9 @@ async function main() {
   if (ROWS.has(4)) await seedNational();
   const reports = ROWS.has(4) ? await benchReports() : undefined;
 
+  // Row 5: the pages against the JSON API for the same data (its own database and app).
+  const pages = ROWS.has(5) ? await benchPages({ runs: RUNS }) : [];
+
   const engineRate = median(engineRates);
   const httpRate = median(httpRates);
   const httpRawRate = median(httpRawRates);
@@ -279,6 +284,7 @@ async function main() {
     },
     notifications?.row,
     reports?.row,
+    ...pages,
   ].filter(Boolean);
   console.table(table);
   if (failures) console.log(`${failures} HTTP events were refused during the run`);

@@ -240,6 +240,16 @@ describe('the certification flow in a browser', () => {
     const row = commune.locator('tr', { has: commune.getByRole('cell', { name: 'Thôn 1', exact: true }) });
     expect(await row.innerText()).toContain('Đã được công nhận đạt chuẩn');
     await screenshot(commune, 'commune-certified');
+
+    // ---- the province revokes it, naming the criterion no longer met ----
+    await province.goto(`${base}${dossierPath}`);
+    await province.locator('#form-REVOKE').getByLabel('Lý do').fill('Tiêu chí 3 không còn đạt sau kiểm tra');
+    await province.locator('#revoke-3').check();
+    await province.getByRole('button', { name: 'Thu hồi quyết định công nhận' }).click();
+    await province.waitForLoadState();
+    expect(await stateOf(id)).toBe('revoked');
+    expect(await province.locator('main').innerText()).toContain('Tiêu chí 3 không còn đạt sau kiểm tra');
+    await screenshot(province, 'province-revoked');
   });
 
   it('refuses a file over the size limit in the browser before sending it', async () => {

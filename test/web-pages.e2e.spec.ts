@@ -22,6 +22,7 @@ describe('web pages', () => {
     t = await startTestApp('web_pages', {
       DEADLINE_OVERRIDES: 'certification.consultation=PT1S',
       LOGIN_MAX_FAILURES: '3',
+      MAX_UPLOAD_MB: '1',
     });
     db = new pg.Client({ connectionString: t.config.databaseUrl });
     await db.connect();
@@ -162,7 +163,9 @@ describe('web pages', () => {
 
   it('refuses to open the posting while a criterion is not assessed, with the reason on the page', async () => {
     const c = await signedIn('commune');
-    await c.get(`/app/dossiers/${dossierId}`);
+    const page = await c.get(`/app/dossiers/${dossierId}`);
+    // When the posting would end if opened today, in working days from the calendar.
+    expect(textOf(page.text)).toMatch(/Nếu niêm yết hôm nay, thời gian niêm yết kết thúc: \d{2}\/\d{2}\/\d{4}/);
     const res = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'OPEN_CONSULTATION' });
     expect(res.status).toBe(422);
     expect(res.text).toContain('class="alert"');
@@ -255,6 +258,21 @@ describe('web pages', () => {
     const submitted = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'SUBMIT', agreementPercent: '95' });
     expect(submitted.status).toBe(303);
     expect(await stateOf(dossierId)).toBe('review');
+  });
+
+  it('answers a file over the limit with a page saying so after reading it, not with a reset connection', async () => {
+    const c = await signedIn('commune');
+    await c.get(`/app/dossiers/${dossierId}`);
+    const res = await t.http
+      .post(`/app/dossiers/${dossierId}/attachments`)
+      .set('Cookie', [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+      .field('_csrf', c.csrf()!)
+      .field('kind', 'evidence')
+      .attach('file', Buffer.alloc(3 * 1024 * 1024, 0x25), { filename: 'qua-lon.pdf', contentType: 'application/pdf' })
+      .redirects(0);
+    expect(res.status).toBe(413);
+    expect(textOf(res.text)).toContain('1 MB');
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
   });
 
   it("answers another commune's dossier address with not found, as the API does", async () => {

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { drain } from './drain.js';
 import {
   Conflict,
   DomainError,
@@ -112,10 +113,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = this.adapterHost.httpAdapter;
     const res = host.switchToHttp().getResponse<unknown>();
     if (http.isHeadersSent(res)) return;
+    // A refused upload: read the rest of it first, so that the client gets the 413 rather than a reset.
+    const raw = (host.switchToHttp().getRequest<{ raw?: IncomingMessage }>() ?? {}).raw;
+    if (exception instanceof TooLarge && raw) await drain(raw);
     const locale = requestLocale(host.switchToHttp().getRequest());
     const answer = toHttpError(exception, locale);
     if (answer) {

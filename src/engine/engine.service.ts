@@ -389,6 +389,12 @@ export class EngineService {
     return { vi: this.registry.latest(workflow)?.labels?.states[state]?.vi ?? state, en: state };
   }
 
+  /** When a deadline of a workflow would fall if its step began at `from` (a page's "the posting would end on"). */
+  projectedDue(workflow: string, deadlineId: string, from: Date): Date | null {
+    const deadline = this.registry.latest(workflow)?.deadlines.find((d) => d.id === deadlineId);
+    return deadline ? this.deadlines.dueAt({ deadline, kind: 'due' }, from) : null;
+  }
+
   /** The words people see for a workflow's states and events (its latest version's labels), for the pages. */
   labels(workflow: string): WorkflowLabels | undefined {
     return this.registry.latest(workflow)?.labels;

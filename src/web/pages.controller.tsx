@@ -13,7 +13,7 @@ import { say, type Locale } from '../common/messages.js';
 import { PagesService } from './pages.service.js';
 import { eventFromForm, criteriaFromForm, FormProblem } from './forms.js';
 import { field, pageContext, seeOther, sendHtml, type WebRequest } from './web-request.js';
-import { WebExceptionFilter, drain } from './web-exception.filter.js';
+import { WebExceptionFilter } from './web-exception.filter.js';
 import { assertCsrf, WebSessionGuard } from './web-session.guard.js';
 import { render } from './views/layout.js';
 import { InboxPage } from './views/inbox.page.js';
@@ -203,5 +203,3 @@ export class PagesController {
       .send(createReadStream(file.path));
   }
 }
-
-export { drain };

@@ -127,7 +127,12 @@ export class PagesService {
       attachKinds: actor.role === 'PROVINCE_OFFICER' ? ['decision', 'evidence'] : ATTACHMENT_KINDS.filter((k) => k !== 'decision'),
       maxUploadBytes: this.config.maxUploadBytes,
       currentDue: due ? { at: due.dueAt, ...dueWords(locale, due.dueAt, now, this.calendar) } : null,
-      consultationEnds: consultation ? formatDate(consultation.dueAt) : null,
+      // Once open, when it ends; before, when it would end if opened now.
+      consultationEnds: consultation
+        ? formatDate(consultation.dueAt)
+        : dossier.state === 'draft'
+          ? formatDate(this.engine.projectedDue('certification', 'certification.consultation', now) ?? now)
+          : null,
       history,
       integrity: { ok: integrity.ok, checked: integrity.checkedEvents, reason: integrity.brokenAt?.reason },
       flash,

@@ -1,22 +1,14 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { once } from 'node:events';
 import { DomainError, NotFound, TooLarge } from '../common/errors.js';
 import { say } from '../common/messages.js';
 import { toHttpError } from '../common/exception.filter.js';
+import { drain } from '../common/drain.js';
 import { CsrfRefused, SignInRequired } from './web-errors.js';
 import { pageContext, seeOther, sendHtml, type WebRequest } from './web-request.js';
 import { ErrorPage } from './views/error.page.js';
 import { render } from './views/layout.js';
 import { word } from './words.js';
-
-/** Reads and drops what the browser is still sending, so that it sees the answer rather than a reset connection. */
-export async function drain(req: WebRequest, limitMs = 15000): Promise<void> {
-  const raw = req.raw;
-  if (raw.readableEnded || raw.complete) return;
-  raw.resume();
-  await Promise.race([once(raw, 'end'), once(raw, 'close'), new Promise((r) => setTimeout(r, limitMs).unref())]).catch(() => undefined);
-}
 
 /**
  * What a page answers when something fails: the sign-in form for a missing session, and otherwise a page with
@@ -37,7 +29,7 @@ export class WebExceptionFilter implements ExceptionFilter {
       seeOther(reply, `/app/sign-in?next=${encodeURIComponent(req.url)}`);
       return;
     }
-    if (exception instanceof TooLarge) await drain(req);
+    if (exception instanceof TooLarge) await drain(req.raw);
     const answer = toHttpError(exception, locale);
     if (!answer) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     const status = answer?.status ?? 500;

@@ -68,6 +68,7 @@ export const WORDS = {
   deadlinePassed: { vi: 'Hết thời hạn của bước', en: "The step's time ran out" },
   started: { vi: 'Lập hồ sơ', en: 'Dossier opened' },
   consultationEnds: { vi: 'Thời gian niêm yết kết thúc', en: 'The posting ends' },
+  consultationWouldEnd: { vi: 'Nếu niêm yết hôm nay, thời gian niêm yết kết thúc', en: 'Opened today, the posting would end' },
   notFoundTitle: { vi: 'Không tìm thấy', en: 'Not found' },
   errorTitle: { vi: 'Không thực hiện được', en: 'Could not do this' },
   home: { vi: 'Về trang Việc cần làm', en: 'Back to the inbox' },

@@ -291,9 +291,9 @@ function EventForm({ locale, props, event }: { locale: Locale; props: DossierPag
       <input type="hidden" name="type" value={event} />
       <input type="hidden" name="version" value={String(dossier.version)} />
       <FormAlert flash={flash} form={event} />
-      {event === 'OPEN_CONSULTATION' && (
+      {event === 'OPEN_CONSULTATION' && props.consultationEnds && (
         <p class="muted">
-          {word(locale, 'consultationEnds')}: {props.consultationEnds ?? '—'}
+          {word(locale, 'consultationWouldEnd')}: {props.consultationEnds}
         </p>
       )}
       {event === 'SUBMIT' && text('agreementPercent', 'agreementPercent', { type: 'number', extra: { min: 0, max: 100, step: '0.1' } })}
@@ -369,6 +369,11 @@ export function DossierPage({ ctx, props }: { ctx: PageContext; props: DossierPa
         <p>
           <DueBadge locale={locale} due={props.currentDue} />
         </p>
+        {dossier.state === 'consultation' && props.consultationEnds && (
+          <p>
+            {word(locale, 'consultationEnds')}: {props.consultationEnds}
+          </p>
+        )}
         {dossier.agreementPercent !== null && (
           <p>
             {word(locale, 'agreementPercent')}: {dossier.agreementPercent}%
