@@ -5,6 +5,9 @@ import { EngineRepository } from '../engine/engine.repository.js';
 import { eventHash } from '../engine/history-hash.js';
 import type { SubjectRef } from '../engine/engine.types.js';
 
+/** History rows read per query. */
+const PAGE = 2000;
+
 export interface VerifyResult {
   ok: boolean;
   checkedEvents: number;
@@ -38,7 +41,7 @@ export class AuditService {
         return { ok: false, checkedEvents: checked, brokenAt };
       };
       for (;;) {
-        const rows = await this.engine.historyAfter(db, scopePath(actor), after, 2000, subject);
+        const rows = await this.engine.historyAfter(db, scopePath(actor), after, PAGE, subject);
         if (rows.length === 0) break;
         for (const r of rows) {
           const sameChain: boolean = prev?.instanceId === r.instance_id;
@@ -70,6 +73,8 @@ export class AuditService {
           checked++;
           prev = { instanceId: r.instance_id, hash: r.hash, seq: r.seq, lastSeq: r.last_seq, lastHash: r.last_hash };
         }
+        // A page shorter than asked for is the last one.
+        if (rows.length < PAGE) break;
         const last = rows[rows.length - 1];
         after = { instanceId: last.instance_id, seq: last.seq };
       }

@@ -104,9 +104,14 @@ export class DossiersService {
   }
 
   async get(actor: Actor, id: string): Promise<DossierView> {
+    return (await this.getWithNames(actor, id)).dossier;
+  }
+
+  /** The dossier as `get` gives it, with the names of its commune (for a page's heading), from one read. */
+  async getWithNames(actor: Actor, id: string): Promise<{ dossier: DossierView; communeName: string }> {
     const row = await this.dossiers.detail(id, scopePath(actor));
     if (!row) throw new NotFound('dossier');
-    return this.view(row, actor);
+    return { dossier: this.view(row, actor), communeName: row.commune_name };
   }
 
   /** `allowedEvents`: when the caller already has them for this row's snapshot (an event's result). */
@@ -223,6 +228,11 @@ export class DossiersService {
   async history(actor: Actor, id: string): Promise<HistoryEntryView[]> {
     if (!(await this.dossiers.detail(id, scopePath(actor)))) throw new NotFound('dossier');
     return this.engine.history({ type: DOSSIER, id });
+  }
+
+  /** The history of a dossier the caller has already been given by `get` (so it may see it). */
+  historyOf(dossier: Pick<DossierView, 'id'>): Promise<HistoryEntryView[]> {
+    return this.engine.history({ type: DOSSIER, id: dossier.id });
   }
 
   /** The dossier if the caller may see it; for attachments. */

@@ -31,7 +31,8 @@ export class TasksService {
   ) {}
 
   async inbox(actor: Actor): Promise<Task[]> {
-    const tasks = [...(await this.dossierTasks(actor)), ...(await this.projectTasks(actor))];
+    const [dossiers, projects] = await Promise.all([this.dossierTasks(actor), this.projectTasks(actor)]);
+    const tasks = [...dossiers, ...projects];
     // Overdue first, then due soonest, undated last.
     return tasks.sort(
       (a, b) =>

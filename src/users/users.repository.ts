@@ -32,6 +32,13 @@ export class UsersRepository {
     return this.prisma.user.findFirst({ where: { id, unit: { path: { startsWith: scope } } }, select: PUBLIC_USER_FIELDS });
   }
 
+  /** Full names of users by id (for a history's "who"), whatever their unit. */
+  async fullNames(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.prisma.user.findMany({ where: { id: { in: ids } }, select: { id: true, fullName: true } });
+    return new Map(rows.map((r) => [r.id, r.fullName]));
+  }
+
   exists(username: string) {
     return this.prisma.user.count({ where: { username } }).then((n) => n > 0);
   }

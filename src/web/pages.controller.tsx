@@ -53,9 +53,8 @@ export class PagesController {
 
   @Get()
   async inbox(@Req() req: WebRequest, @Res() reply: FastifyReply) {
-    const ctx = await this.ctx(req);
-    const items = await this.pages.inbox(this.actor(req), ctx.locale);
-    sendHtml(reply, 200, render(<InboxPage ctx={ctx} items={items} />));
+    const items = await this.pages.inbox(this.actor(req), pageContext(req).locale);
+    sendHtml(reply, 200, render(<InboxPage ctx={pageContext(req, items.length)} items={items} />));
   }
 
   @Get('villages')
@@ -66,8 +65,8 @@ export class PagesController {
   private async showVillages(req: WebRequest, reply: FastifyReply, status: number, form: CreateDossierForm) {
     const actor = this.actor(req);
     if (actor.role !== 'COMMUNE_STAFF') throw new NotPermitted('role_may_not', { role: actor.role, roles: 'COMMUNE_STAFF' });
-    const ctx = await this.ctx(req);
-    const villages = await this.pages.villages(actor, ctx.locale);
+    const locale = pageContext(req).locale;
+    const [ctx, villages] = await Promise.all([this.ctx(req), this.pages.villages(actor, locale)]);
     sendHtml(reply, status, render(<VillagesPage ctx={ctx} villages={villages} form={form} />));
   }
 
@@ -91,8 +90,7 @@ export class PagesController {
 
   @Get('dossiers')
   async list(@Req() req: WebRequest, @Res() reply: FastifyReply) {
-    const ctx = await this.ctx(req);
-    const groups = await this.pages.dossierGroups(this.actor(req), ctx.locale);
+    const [ctx, groups] = await Promise.all([this.ctx(req), this.pages.dossierGroups(this.actor(req), pageContext(req).locale)]);
     sendHtml(reply, 200, render(<DossierListPage ctx={ctx} groups={groups} />));
   }
 
@@ -111,8 +109,10 @@ export class PagesController {
   }
 
   private async showDossier(req: WebRequest, reply: FastifyReply, status: number, id: string, flash: Flash) {
-    const ctx = await this.ctx(req);
-    const props = await this.pages.dossier(this.actor(req), ctx.locale, id, flash, req.webSession!.csrfToken);
+    const [ctx, props] = await Promise.all([
+      this.ctx(req),
+      this.pages.dossier(this.actor(req), pageContext(req).locale, id, flash, req.webSession!.csrfToken),
+    ]);
     sendHtml(reply, status, render(<DossierPage ctx={ctx} props={props} />));
   }
 

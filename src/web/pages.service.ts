@@ -111,15 +111,15 @@ export class PagesService {
   }
 
   async dossier(actor: Actor, locale: Locale, id: string, flash: Flash, csrf: string): Promise<DossierPageProps> {
-    const dossier: DossierView = await this.dossiers.get(actor, id);
-    const row = await this.dossiers.visible(actor, id);
+    // The dossier first (404 before anything else is read), then its history and the chain's check together.
+    const { dossier, communeName } = await this.dossiers.getWithNames(actor, id);
     const now = new Date();
     const due = dossier.deadlines.filter((d) => d.kind === 'due').sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
     const consultation = dossier.deadlines.find((d) => d.id === 'certification.consultation' && d.kind === 'due');
-    const [history, integrity] = await Promise.all([this.history(actor, locale, id), this.audit.verify(actor, { type: DOSSIER, id })]);
+    const [history, integrity] = await Promise.all([this.history(locale, dossier), this.audit.verify(actor, { type: DOSSIER, id })]);
     return {
       dossier,
-      communeName: row.commune_name,
+      communeName,
       stateWords: (s) => this.stateWords(locale, 'certification', s),
       eventWords: (e) => this.eventWords(locale, 'certification', e),
       editable: this.dossiers.criteriaEditable(actor, dossier),
@@ -150,15 +150,9 @@ export class PagesService {
     return `${words} ${String(payload.code)}: ${decision}`;
   }
 
-  private async history(actor: Actor, locale: Locale, id: string): Promise<HistoryItem[]> {
-    const entries = await this.dossiers.history(actor, id);
-    const names = new Map<string, string>();
-    for (const e of entries) {
-      if (e.actor.id && !names.has(e.actor.id)) {
-        const user = await this.users.findById(e.actor.id);
-        names.set(e.actor.id, user?.fullName ?? e.actor.id);
-      }
-    }
+  private async history(locale: Locale, dossier: DossierView): Promise<HistoryItem[]> {
+    const entries = await this.dossiers.historyOf(dossier);
+    const names = await this.users.fullNames([...new Set(entries.map((e) => e.actor.id).filter((x): x is string => x !== null))]);
     return entries
       .map((e) => {
         const p = e.payload as Record<string, unknown>;
@@ -167,7 +161,7 @@ export class PagesService {
         const role = ROLE_WORDS[e.actor.role]?.[locale];
         return {
           at: e.at,
-          who: e.actor.id ? `${names.get(e.actor.id)}${role ? ` (${role})` : ''}` : word(locale, 'system'),
+          who: e.actor.id ? `${names.get(e.actor.id) ?? e.actor.id}${role ? ` (${role})` : ''}` : word(locale, 'system'),
           what: this.historyWords(locale, e.type, p),
           change: `${this.stateWords(locale, 'certification', e.fromState)} → ${this.stateWords(locale, 'certification', e.toState)}`,
           comment,
