@@ -297,6 +297,22 @@ describe('web pages', () => {
     expect(await stateOf(dossierId)).toBe('review');
   });
 
+  it('refuses an upload posted by a reviewer through the pages, as the API does', async () => {
+    const c = await signedIn('reviewer');
+    await c.get(`/app/dossiers/${dossierId}`);
+    const res = await t.http
+      .post(`/app/dossiers/${dossierId}/attachments`)
+      .set('Cookie', [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+      .field('_csrf', c.csrf()!)
+      .field('kind', 'decision')
+      .attach('file', Buffer.from('%PDF-1.4\n%%EOF\n'), { filename: 'qd.pdf', contentType: 'application/pdf' })
+      .redirects(0);
+    expect(res.status).toBe(403);
+    expect(
+      (await db.query(`SELECT count(*)::int AS n FROM attachments WHERE dossier_id = $1 AND kind = 'decision'`, [dossierId])).rows[0].n,
+    ).toBe(0);
+  });
+
   it("opens an email's link on its page after sign-in", async () => {
     const c = new WebClient(t);
     const link = `/app/dossiers/${dossierId}`;

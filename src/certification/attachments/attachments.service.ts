@@ -30,6 +30,9 @@ export class AttachmentsService {
 
   async add(actor: Actor, dossierId: string, file: UploadedFileInfo, kind: string) {
     const dossier = await this.dossiers.visible(actor, dossierId);
+    // Only the commune's staff and province officers attach files, whichever door the request came by.
+    if (actor.role !== 'COMMUNE_STAFF' && actor.role !== 'PROVINCE_OFFICER')
+      throw new NotPermitted('role_may_not', { role: actor.role, roles: 'COMMUNE_STAFF or PROVINCE_OFFICER' });
     const commune = actor.role === 'COMMUNE_STAFF' && actor.unitId === dossier.commune_id;
     if (actor.role === 'COMMUNE_STAFF' && !commune)
       throw new NotPermitted('commune_only', { action: { vi: 'đính kèm tệp', en: 'attach files' } });
