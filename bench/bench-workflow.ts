@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import { defineWorkflow } from '../src/engine/definition.js';
-import { NOTIFY } from '../workflows/shared/effects.js';
+import { NOTIFY } from '../workflows/common/effects.js';
 import { workflowDefinitions } from '../workflows/index.js';
 
 /** A one-state workflow whose REVIEW event updates the context and emits one effect: the shape of a review decision. */

@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EngineRepository } from '../engine/engine.repository.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { defineJob, type JobContext, type JobHandler } from '../queues/job-definition.js';
-import { PARTY_NAMES } from '../../workflows/shared/parties.js';
+import { PARTY_NAMES } from '../../workflows/common/parties.js';
 import { DeliveryLog, type DeliveryRow } from './delivery-log.js';
 import { RecipientResolver, type Recipient } from './recipients.js';
 import { SubjectDirectory, type SubjectDescription } from './subject-directory.js';

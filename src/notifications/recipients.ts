@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import { DB, type Db } from '../database/db.js';
 import { unitAt } from '../engine/authoriser.js';
-import { PARTIES, type PartyName } from '../../workflows/shared/parties.js';
+import { PARTIES, type PartyName } from '../../workflows/common/parties.js';
 import type { RecipientRole } from './templates.js';
 
 export type { PartyName };
@@ -18,7 +18,7 @@ export interface Recipient {
 
 /**
  * The (role, unit) pairs a notify effect's parties stand for, from the subject's unit path, by the same
- * relations the workflows' permissions use (workflows/shared/parties.ts), so whoever is told about a step is
+ * relations the workflows' permissions use (workflows/common/parties.ts), so whoever is told about a step is
  * whoever may act on it: `commune` is the village's commune's staff, `reviewers` the reviewers of the commune's
  * parent (the district, or the province in a two-tier tree), `province` the province's officers.
  */

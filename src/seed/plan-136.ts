@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Prisma } from '../generated/prisma/client.js';
 
-/** The plan's figures (a copy of shared/data/plan-136-2019.json) and its unit tree. */
+/** The plan's figures (plan 136/KH-UBND of 2019, as this repository keeps them) and its unit tree. */
 export interface PlanFile {
   source: string;
   period: { from: number; to: number };

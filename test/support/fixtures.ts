@@ -11,7 +11,7 @@ export interface UnitItem {
   parentId: string | null;
 }
 
-/** The plan's figures as the seed reads them (a copy of shared/data/plan-136-2019.json). */
+/** The plan's figures as the seed reads them (src/seed). */
 export interface PlanFile {
   scope: { province: string; districts: string[]; communes: number; villages: number };
   targets: { averageCriteriaPerVillage: { baseline: number } };

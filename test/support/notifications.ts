@@ -8,7 +8,7 @@ import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { PG_POOL } from '../../src/database/pg-pool.js';
 import { NotificationsModule } from '../../src/notifications/notifications.module.js';
 import { NotifyJob } from '../../src/notifications/notify-job.js';
-import type { PartyName } from '../../workflows/shared/parties.js';
+import type { PartyName } from '../../workflows/common/parties.js';
 import { SubjectDirectory, type SubjectDescription } from '../../src/notifications/subject-directory.js';
 import { MailTransport } from '../../src/notifications/transport.js';
 import type { TestApp } from './app.js';

@@ -12,7 +12,7 @@ import type { EngineActor } from '../../src/engine/engine.types.js';
 import { WorkflowRegistry } from '../../src/engine/registry.js';
 import { defineJob, type JobDefinition } from '../../src/queues/job-definition.js';
 import { jobDefinitions } from '../../src/queues/jobs.js';
-import { NOTIFY } from '../../workflows/shared/effects.js';
+import { NOTIFY } from '../../workflows/common/effects.js';
 import { workflowDefinitions } from '../../workflows/index.js';
 import { waitFor } from './app.js';
 

@@ -1,7 +1,7 @@
 import { and, assign, setup } from 'xstate';
 import { deadline, defineWorkflow, delaysOf } from '../../src/engine/definition.js';
-import { notify, notifyAction, NOTIFY } from '../shared/effects.js';
-import { PARTIES } from '../shared/parties.js';
+import { notify, notifyAction, NOTIFY } from '../common/effects.js';
+import { PARTIES } from '../common/parties.js';
 import { CERTIFICATION_LABELS } from './labels.js';
 
 /** The 16 criteria codes of a village (Quyết định 738/QĐ-UBND, 2019). */

@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
 import { deadline, defineWorkflow, delaysOf } from '../../src/engine/definition.js';
-import { notify, notifyAction, NOTIFY } from '../shared/effects.js';
-import { PARTIES } from '../shared/parties.js';
+import { notify, notifyAction, NOTIFY } from '../common/effects.js';
+import { PARTIES } from '../common/parties.js';
 import { FUNDING_LABELS } from './labels.js';
 
 export interface FundingContext {
