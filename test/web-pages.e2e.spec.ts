@@ -132,8 +132,11 @@ describe('web pages', () => {
     expect(page.text).toContain('<html lang="en">');
     expect(textOf(page.text)).toContain("The commune's villages");
     expect(textOf((await c.get('/app')).text)).toContain('To do');
-    // Only pages of this service are followed back to.
+    // Only pages of this service are followed back to, re-encoded so that any address can be one.
     expect((await c.get('/app/language/vi?next=https%3A%2F%2Fevil.example')).headers.location).toBe('/app');
+    const accented = await c.get('/app/language/vi?next=%2Fapp%2Fdossiers%3Fq%3D%C4%83');
+    expect(accented.status).toBe(303);
+    expect(accented.headers.location).toBe('/app/dossiers?q=%C4%83');
   });
 
   let dossierId: string;
@@ -200,6 +203,16 @@ describe('web pages', () => {
     expect(textOf(res.text)).toContain('Biểu mẫu đã hết hiệu lực');
     const forged = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'WITHDRAW', confirm: 'yes', _csrf: 'forged' });
     expect(forged.status).toBe(403);
+    // Multipart is no way around the token: only the upload route reads it among its fields.
+    const multipart = await t.http
+      .post(`/app/dossiers/${dossierId}/events`)
+      .set('Cookie', [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+      .field('type', 'WITHDRAW')
+      .field('confirm', 'yes')
+      .redirects(0);
+    expect(multipart.status).toBe(403);
+    // A link cannot make the page claim something was done.
+    expect(textOf((await c.get(`/app/dossiers/${dossierId}?done=Đã%20phê%20duyệt%20vốn`)).text)).not.toContain('Đã thực hiện');
     expect(await stateOf(dossierId)).toBe('ready_to_submit');
   });
 

@@ -44,7 +44,6 @@ export class UsersService {
     return userView(row);
   }
 
-  /** Creates a user; `actor` null is the system (first start, demo accounts). */
   /** Deactivates (or reactivates) a user: a deactivated one cannot sign in, and its page sessions end at once. */
   async setActive(actor: Actor, id: string, active: boolean): Promise<UserView> {
     const row = await this.users.setActive(id, scopePath(actor), active);
@@ -52,6 +51,7 @@ export class UsersService {
     return userView(row);
   }
 
+  /** Creates a user; `actor` null is the system (first start, demo accounts). */
   async create(actor: Actor | null, dto: CreateUserDto): Promise<UserView> {
     const unit = await this.units.findById(dto.unitId, actor ? scopePath(actor) : '');
     if (!unit) throw new NotFound('unit');

@@ -6,7 +6,7 @@ import { Public, type Actor } from '../auth/actor.js';
 import { AttachmentsService } from '../certification/attachments/attachments.service.js';
 import type { UploadedFileInfo } from '../certification/attachments/file-store.js';
 import { ReceiveUpload, Upload } from '../certification/attachments/receive-upload.interceptor.js';
-import { ATTACHMENT_KINDS } from '../certification/dossiers.dto.js';
+import { ATTACHMENT_KINDS, DOSSIER_EVENTS } from '../certification/dossiers.dto.js';
 import { DossiersService } from '../certification/dossiers.service.js';
 import { DomainError, InvalidInput, NotPermitted } from '../common/errors.js';
 import { say, type Locale } from '../common/messages.js';
@@ -14,7 +14,7 @@ import { PagesService } from './pages.service.js';
 import { eventFromForm, criteriaFromForm, FormProblem } from './forms.js';
 import { field, pageContext, seeOther, sendHtml, type WebRequest } from './web-request.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
-import { assertCsrf, WebSessionGuard } from './web-session.guard.js';
+import { assertCsrf, CsrfAmongUploadFields, WebSessionGuard } from './web-session.guard.js';
 import { render } from './views/layout.js';
 import { InboxPage } from './views/inbox.page.js';
 import { VillagesPage, type CreateDossierForm } from './views/villages.page.js';
@@ -98,13 +98,16 @@ export class PagesController {
   async dossier(@Req() req: WebRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
     const locale = pageContext(req).locale;
     const done = (req.query as Record<string, string | undefined>)?.done;
-    await this.showDossier(req, reply, 200, id, done ? { done: this.doneWords(locale, done) } : {});
+    const words = done ? this.doneWords(locale, done) : undefined;
+    await this.showDossier(req, reply, 200, id, words ? { done: words } : {});
   }
 
-  private doneWords(locale: Locale, done: string): string {
+  /** The confirmation a redirect asks for: only ones this controller gives (a link cannot make up its own). */
+  private doneWords(locale: Locale, done: string): string | undefined {
     if (done === 'created') return word(locale, 'dossierCreated');
     if (done === 'criteria') return word(locale, 'saved');
-    if (done === 'attached') return word(locale, 'fileAdded', { name: '' }).trim();
+    if (done === 'attached') return word(locale, 'fileAdded');
+    if (!Object.hasOwn(DOSSIER_EVENTS, done)) return undefined;
     return word(locale, 'eventDone', { event: this.pages.eventWords(locale, 'certification', done) });
   }
 
@@ -167,6 +170,7 @@ export class PagesController {
   }
 
   @Post('dossiers/:id/attachments')
+  @CsrfAmongUploadFields()
   @UseInterceptors(ReceiveUpload)
   async attach(
     @Req() req: WebRequest,

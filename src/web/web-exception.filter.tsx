@@ -4,7 +4,7 @@ import { DomainError, NotFound, TooLarge } from '../common/errors.js';
 import { say } from '../common/messages.js';
 import { toHttpError } from '../common/exception.filter.js';
 import { drain } from '../common/drain.js';
-import { CsrfRefused, SignInRequired } from './web-errors.js';
+import { SignInRequired } from './web-errors.js';
 import { pageContext, seeOther, sendHtml, type WebRequest } from './web-request.js';
 import { ErrorPage } from './views/error.page.js';
 import { render } from './views/layout.js';
@@ -33,12 +33,7 @@ export class WebExceptionFilter implements ExceptionFilter {
     const answer = toHttpError(exception, locale);
     if (!answer) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     const status = answer?.status ?? 500;
-    const title =
-      exception instanceof NotFound || status === 404
-        ? word(locale, 'notFoundTitle')
-        : exception instanceof CsrfRefused
-          ? word(locale, 'errorTitle')
-          : word(locale, 'errorTitle');
+    const title = exception instanceof NotFound || status === 404 ? word(locale, 'notFoundTitle') : word(locale, 'errorTitle');
     const message =
       exception instanceof DomainError
         ? say(locale, exception.key, exception.params)

@@ -27,7 +27,10 @@ export function seeOther(reply: FastifyReply, location: string): void {
 
 /** Where sign-in may send the user back to: a page of this service, never another site. */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/app(?:[/?#]|$)/.test(next) && !next.startsWith('//') && !/[\\\r\n]/.test(next) ? next : '/app';
+  if (typeof next !== 'string' || !/^\/app(?:[/?#]|$)/.test(next) || /[\\\r\n]/.test(next)) return '/app';
+  // Re-encoded, so that a header can carry it ("ă" in a query would otherwise fail the redirect).
+  const url = new URL(next, 'http://localhost');
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 /** A form's text field (the last, when a field is repeated). */

@@ -73,15 +73,11 @@ export const WORDS = {
   errorTitle: { vi: 'Không thực hiện được', en: 'Could not do this' },
   home: { vi: 'Về trang Việc cần làm', en: 'Back to the inbox' },
   signInTo: { vi: 'Đăng nhập để tiếp tục', en: 'Sign in to continue' },
-  csrfFailed: {
-    vi: 'Biểu mẫu đã hết hiệu lực, vui lòng tải lại trang và thử lại',
-    en: 'This form has expired; reload the page and try again',
-  },
   skip: { vi: 'Bỏ qua, đến nội dung chính', en: 'Skip to the main content' },
-  projectTask: { vi: 'Công trình (chưa có trang, dùng API)', en: 'Work (no page yet; use the API)' },
+  projectTask: { vi: 'Công trình', en: 'Work' },
   stepDraft: { vi: 'Tự đánh giá', en: 'Self-assessment' },
   stepPosting: { vi: 'Niêm yết', en: 'Public posting' },
-  stepSubmitted: { vi: 'Nộp hồ sơ', en: 'Submitted' },
+  stepSubmitted: { vi: 'Nộp hồ sơ', en: 'Submission' },
   stepReview: { vi: 'Thẩm định', en: 'Review' },
   stepProvince: { vi: 'Cấp tỉnh', en: 'Province' },
   stepCertified: { vi: 'Công nhận', en: 'Certified' },
@@ -98,7 +94,7 @@ export const WORDS = {
   chooseOne: { vi: 'Vui lòng chọn một phương án', en: 'Please choose one' },
   chooseCriteria: { vi: 'Chọn ít nhất một tiêu chí', en: 'Choose at least one criterion' },
   eventDone: { vi: 'Đã thực hiện: {event}', en: 'Done: {event}' },
-  fileAdded: { vi: 'Đã tải lên {name}', en: 'Uploaded {name}' },
+  fileAdded: { vi: 'Đã tải lên tài liệu', en: 'Document uploaded' },
   dossierCreated: { vi: 'Đã lập hồ sơ', en: 'Dossier opened' },
 } satisfies Record<string, Words>;
 

@@ -52,18 +52,4 @@ export class SessionsRepository {
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('web_sessions').where('id', '=', id).execute();
   }
-
-  /** Ends every session of a user (deactivation). */
-  async deleteForUser(userId: string): Promise<void> {
-    await this.db.deleteFrom('web_sessions').where('user_id', '=', userId).execute();
-  }
-
-  /** Removes expired rows; returns how many. */
-  async purgeExpired(): Promise<number> {
-    const result = await this.db
-      .deleteFrom('web_sessions')
-      .where('expires_at', '<=', sql<Date>`now()`)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
-  }
 }

@@ -94,8 +94,4 @@ export class WebSessionsService {
   async close(session: WebSession): Promise<void> {
     await this.sessions.delete(session.id);
   }
-
-  closeAllOf(userId: string): Promise<void> {
-    return this.sessions.deleteForUser(userId);
-  }
 }
