@@ -1,7 +1,10 @@
 import { ADMIN, startTestApp, waitFor, type TestApp } from './support/app.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
-/** GET /health: 200 with database and Redis up, 503 while either is unreachable, 200 again once it is back. */
+/**
+ * GET /health: 200 with database and Redis up, 503 while either is unreachable, 200 again once it is back; the
+ * requests made meanwhile get 503 with Retry-After, and the process stays up.
+ */
 describe('health', () => {
   describe('Redis', () => {
     const proxy = new TcpProxy('127.0.0.1', 6379);
@@ -85,6 +88,7 @@ describe('health', () => {
 
     it('is 503 while PostgreSQL cannot be reached, and 200 again once it can', async () => {
       expect((await t.http.get('/health')).status).toBe(200);
+      const auth = await t.login(ADMIN.username, ADMIN.password);
       await proxy.stop();
       const down = (await waitFor(
         async () => {
@@ -96,6 +100,25 @@ describe('health', () => {
       expect(down.body.details.database.status).toBe('down');
       expect(down.body.details.redis.status).toBe('up');
 
+      // Requests that need the database are answered 503 with Retry-After and a message, not 500, and the
+      // process stays up.
+      for (const req of [
+        t.http.get('/auth/me').set('Authorization', auth),
+        t.http.post('/auth/login').send(ADMIN),
+        t.http.get('/units').set('Authorization', auth).set('Accept-Language', 'vi'),
+      ]) {
+        const res = await req;
+        expect(res.status).toBe(503);
+        expect(res.headers['retry-after']).toBe('5');
+        expect(res.body).toEqual(expect.objectContaining({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String) }));
+      }
+      const vi = await t.http.get('/auth/me').set('Authorization', auth).set('Accept-Language', 'vi');
+      expect(vi.body.message).toMatch(/tạm thời gián đoạn/);
+      const page = await t.http.get('/app').set('Cookie', 'ntm_session=whatever');
+      expect(page.status).toBe(503);
+      expect(page.headers['retry-after']).toBe('5');
+      expect(page.text).toMatch(/tạm thời gián đoạn/);
+
       await proxy.start();
       await waitFor(async () => (await t.http.get('/health')).status === 200, {
         timeoutMs: 20000,
@@ -103,6 +126,7 @@ describe('health', () => {
         what: 'GET /health to answer 200 again',
       });
       expect((await t.http.post('/auth/login').send(ADMIN)).status).toBe(200);
+      expect((await t.http.get('/auth/me').set('Authorization', auth)).status).toBe(200);
     });
   });
 });

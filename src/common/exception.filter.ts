@@ -17,6 +17,7 @@ import {
   UnsupportedMediaType,
 } from './errors.js';
 import { localeOf, say, type Locale, type MessageKey } from './messages.js';
+import { isUnavailable, RETRY_AFTER_SECONDS } from './unavailable.js';
 
 /** Fastify's own refusals of a request's body, as this API words them. */
 const BODY_ERRORS: Record<string, { status: number; key: MessageKey }> = {
@@ -65,7 +66,8 @@ function shape(status: number, message: string, extra: Record<string, unknown> =
 
 /**
  * The answer to a request that failed with `exception`, in the API's one error shape
- * `{ statusCode, error, message, ...details }`; null for what is not the client's doing (a 500).
+ * `{ statusCode, error, message, ...details }`, 503 while a dependency is unreachable; null for a fault of the
+ * service's own (a 500).
  */
 export function toHttpError(exception: unknown, locale: Locale): HttpError | null {
   if (exception instanceof DomainError) {
@@ -96,6 +98,10 @@ export function toHttpError(exception: unknown, locale: Locale): HttpError | nul
   ) {
     // Another refusal of the request by Fastify or one of its plugins: its status and words.
     return { status: e.statusCode, body: shape(e.statusCode, e.message ?? '') };
+  }
+  if (isUnavailable(exception)) {
+    // PostgreSQL or Redis is away for now: nothing was applied, and the same request will work again.
+    return { status: 503, body: shape(503, say(locale, 'unavailable')), headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } };
   }
   return null;
 }

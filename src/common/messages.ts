@@ -203,6 +203,10 @@ const CATALOG = {
     vi: () => 'Biểu mẫu đã hết hiệu lực, vui lòng tải lại trang và thử lại',
   },
   internal: { en: () => 'internal error', vi: () => 'Lỗi hệ thống, vui lòng thử lại sau' },
+  unavailable: {
+    en: () => 'the service is briefly unavailable (its database cannot be reached); nothing was changed, try again in a few seconds',
+    vi: () => 'Hệ thống tạm thời gián đoạn (không kết nối được cơ sở dữ liệu); chưa có thay đổi nào được ghi, vui lòng thử lại sau ít giây',
+  },
 } satisfies Record<string, { vi: Render; en: Render }>;
 
 export type MessageKey = keyof typeof CATALOG;
