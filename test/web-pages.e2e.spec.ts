@@ -78,10 +78,10 @@ describe('web pages', () => {
     expect(cookie).toMatch(/SameSite=Lax/i);
     expect(cookie).not.toMatch(/Secure/i); // PUBLIC_URL is http here
     const token = /ntm_session=([^;]+)/.exec(cookie)![1];
-    const { rows } = await db.query('SELECT user_id FROM web_sessions');
+    const { rows } = await db.query('SELECT user_id FROM sessions');
     expect(rows.map((r) => r.user_id)).toContain(users.commune.id);
     // The table holds a digest, never the cookie's token.
-    expect((await db.query('SELECT 1 FROM web_sessions WHERE id = $1', [token])).rowCount).toBe(0);
+    expect((await db.query('SELECT 1 FROM sessions WHERE id = $1', [token])).rowCount).toBe(0);
     const inbox = await c.follow(res);
     const text = textOf(inbox.text);
     expect(text).toContain('Hoàng Thị Mai');

@@ -23,3 +23,8 @@ export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);
 export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {
   return ctx.switchToHttp().getRequest().actor;
 });
+
+/** The id of the caller's API session (the row its bearer token names), as set by the authentication guard. */
+export const CurrentSessionId = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
+  return ctx.switchToHttp().getRequest().authSessionId;
+});

@@ -9,10 +9,12 @@ import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { resolveJwtSecret } from './jwt-secret.js';
 import { LoginThrottle } from './login-throttle.js';
+import { SessionsModule } from './sessions/sessions.module.js';
 
 @Module({
   imports: [
     UsersModule,
+    SessionsModule,
     JwtModule.registerAsync({
       global: true,
       inject: [APP_CONFIG],
@@ -27,6 +29,6 @@ import { LoginThrottle } from './login-throttle.js';
   ],
   controllers: [AuthController],
   providers: [AuthService, LoginThrottle, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService],
+  exports: [AuthService, SessionsModule],
 })
 export class AuthModule {}

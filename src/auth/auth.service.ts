@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { Actor } from './actor.js';
 import type { TokenClaims } from './auth.guard.js';
@@ -9,6 +9,9 @@ import { userView } from '../users/users.service.js';
 import type { LoginResponse } from './auth.dto.js';
 import type { UserView } from '../users/users.dto.js';
 import { NotFound, Unauthenticated } from '../common/errors.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { newToken, tokenDigest } from './sessions/session-token.js';
+import { SessionsRepository } from './sessions/sessions.repository.js';
 
 @Injectable()
 export class AuthService {
@@ -16,6 +19,8 @@ export class AuthService {
     private readonly users: UsersRepository,
     private readonly jwt: JwtService,
     private readonly throttle: LoginThrottle,
+    private readonly sessions: SessionsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -35,9 +40,22 @@ export class AuthService {
     return user;
   }
 
+  /**
+   * Signs in to the API: a session row that lasts as long as the token (`JWT_EXPIRES_IN`), and a token that
+   * names it. Sessions nobody can use any more are deleted on the way.
+   */
   async login(username: string, password: string, address: string): Promise<LoginResponse> {
     const { unit, ...user } = await this.authenticate(username, password, address);
+    const sid = newToken();
+    await this.sessions.purgeDead(this.config.sessionIdleMinutes * 60);
+    await this.sessions.insert({
+      id: tokenDigest(sid),
+      userId: user.id,
+      kind: 'API',
+      expiresAt: new Date(Date.now() + this.config.jwt.expiresSeconds * 1000),
+    });
     const claims: TokenClaims = {
+      sid,
       sub: user.id,
       username: user.username,
       role: user.role,
@@ -45,6 +63,11 @@ export class AuthService {
       unitPath: unit.path,
     };
     return { accessToken: await this.jwt.signAsync(claims), user: userView(user) };
+  }
+
+  /** Ends the API session of the token the request came with. */
+  async logout(sessionId: string): Promise<void> {
+    await this.sessions.delete(sessionId);
   }
 
   async me(actor: Actor): Promise<UserView> {

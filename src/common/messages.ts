@@ -40,6 +40,10 @@ const CATALOG = {
   token_required: { en: () => 'a bearer token is required', vi: () => 'Cần đăng nhập (thiếu mã truy cập)' },
   token_expired: { en: () => 'the token has expired; sign in again', vi: () => 'Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại' },
   token_invalid: { en: () => 'the token is not valid', vi: () => 'Mã truy cập không hợp lệ' },
+  session_ended: {
+    en: () => 'this sign-in has ended (signed out, or the account was deactivated); sign in again',
+    vi: () => 'Phiên đăng nhập đã kết thúc (đã đăng xuất hoặc tài khoản đã bị khóa), vui lòng đăng nhập lại',
+  },
   wrong_credentials: { en: () => 'wrong username or password', vi: () => 'Sai tên đăng nhập hoặc mật khẩu' },
   too_many_sign_ins: {
     en: (p) => `too many failed sign-ins for ${p.who}; try again in ${p.minutes} minute(s)`,

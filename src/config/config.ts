@@ -164,6 +164,13 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(720)
   SESSION_HOURS?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(5)
+  @Max(1440)
+  SESSION_IDLE_MINUTES?: number;
 }
 
 export type ProcessRole = 'api' | 'worker' | 'all';
@@ -180,7 +187,7 @@ export interface AppConfig {
   storageDir: string;
   maxUploadBytes: number;
   admin: { username?: string; password?: string };
-  jwt: { secret?: string; expiresIn: string };
+  jwt: { secret?: string; expiresIn: string; expiresSeconds: number };
   deadlineOverrides: Record<string, string>;
   seed: 'plan-136-2019' | 'none';
   logLevel: string;
@@ -193,6 +200,8 @@ export interface AppConfig {
   reconcileSeconds: number;
   /** How long a web page session lasts after sign-in (hours). */
   sessionHours: number;
+  /** A web page session unused this long ends (minutes). */
+  sessionIdleMinutes: number;
 }
 
 const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
@@ -213,6 +222,22 @@ function parseOverrides(raw: string | undefined): Record<string, string> {
   return result;
 }
 
+/** The longest an API token may live: 24 hours. */
+const MAX_TOKEN_SECONDS = 24 * 3600;
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `30m`, `8h`, `7d` in seconds (the shape is validated before). */
+function durationSeconds(value: string): number {
+  return Number(value.slice(0, -1)) * UNIT_SECONDS[value.slice(-1)];
+}
+
+/** A rejected value as a configuration error shows it: never a secret, never a URL's password. */
+function shown(name: string, value: string | undefined): string {
+  if (/SECRET|PASSWORD|KEY|TOKEN/.test(name)) return '(hidden: it is a secret)';
+  return JSON.stringify(String(value).replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'));
+}
+
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const vars = plainToInstance(EnvironmentVariables, { ...env });
@@ -220,7 +245,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (errors.length > 0) {
     const first = errors[0];
     const message = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
-    throw new ConfigError(`Configuration error: ${message} (got ${JSON.stringify(String(env[first.property]))})`);
+    throw new ConfigError(`Configuration error: ${message} (got ${shown(first.property, env[first.property])})`);
+  }
+  const expiresSeconds = durationSeconds(vars.JWT_EXPIRES_IN ?? '8h');
+  if (expiresSeconds > MAX_TOKEN_SECONDS) {
+    throw new ConfigError(`Configuration error: JWT_EXPIRES_IN may be at most 24h (got ${JSON.stringify(vars.JWT_EXPIRES_IN)})`);
   }
   const production = vars.NODE_ENV === 'production';
   const transport = (vars.MAIL_TRANSPORT ?? 'file') as 'smtp' | 'file';
@@ -245,7 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     storageDir: vars.STORAGE_DIR ?? './data',
     maxUploadBytes: (vars.MAX_UPLOAD_MB ?? 20) * 1024 * 1024,
     admin: { username: vars.ADMIN_USERNAME, password: vars.ADMIN_PASSWORD },
-    jwt: { secret: vars.JWT_SECRET, expiresIn: vars.JWT_EXPIRES_IN ?? '8h' },
+    jwt: { secret: vars.JWT_SECRET, expiresIn: vars.JWT_EXPIRES_IN ?? '8h', expiresSeconds },
     deadlineOverrides: parseOverrides(vars.DEADLINE_OVERRIDES),
     seed: (vars.SEED ?? (production ? 'none' : 'plan-136-2019')) as AppConfig['seed'],
     logLevel: vars.LOG_LEVEL ?? 'info',
@@ -258,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     specialMechanismCapVnd: vars.SPECIAL_MECHANISM_CAP_VND ?? 5_000_000_000,
     reconcileSeconds: vars.RECONCILE_SECONDS ?? 15,
     sessionHours: vars.SESSION_HOURS ?? 12,
+    sessionIdleMinutes: vars.SESSION_IDLE_MINUTES ?? 120,
   };
 }
 

@@ -19,7 +19,9 @@ export class UsersController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Deactivate or reactivate a user (ADMIN); a deactivated user cannot sign in and its page sessions end' })
+  @ApiOperation({
+    summary: 'Deactivate or reactivate a user (ADMIN); a deactivated user cannot sign in, and its tokens and page sessions end at once',
+  })
   @ApiOkResponse({ type: UserView })
   update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: UpdateUserDto) {
     return this.users.setActive(actor, id, dto.active);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { hashPassword } from '../auth/password.js';
+import { SessionsRepository } from '../auth/sessions/sessions.repository.js';
 import { Conflict, NotFound, RuleViolation } from '../common/errors.js';
 import { decodeCursor, toPage, type Page } from '../common/pagination.js';
 import type { UnitLevel } from '../generated/prisma/enums.js';
@@ -30,6 +31,7 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly units: UnitsRepository,
+    private readonly sessions: SessionsRepository,
   ) {}
 
   async list(actor: Actor, query: ListUsersQuery): Promise<Page<UserView>> {
@@ -44,10 +46,14 @@ export class UsersService {
     return userView(row);
   }
 
-  /** Deactivates (or reactivates) a user: a deactivated one cannot sign in, and its page sessions end at once. */
+  /**
+   * Deactivates (or reactivates) a user: a deactivated one cannot sign in, and every session it has, page or
+   * API token, ends at once (deleted, so reactivating the user does not bring them back).
+   */
   async setActive(actor: Actor, id: string, active: boolean): Promise<UserView> {
     const row = await this.users.setActive(id, scopePath(actor), active);
     if (!row) throw new NotFound('user');
+    if (!active) await this.sessions.deleteForUser(id);
     return userView(row);
   }
 

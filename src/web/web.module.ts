@@ -9,7 +9,6 @@ import { UsersModule } from '../users/users.module.js';
 import { AssetsController } from './assets.controller.js';
 import { PagesController } from './pages.controller.js';
 import { PagesService } from './pages.service.js';
-import { SessionsRepository } from './sessions/sessions.repository.js';
 import { WebSessionsService } from './sessions/web-sessions.service.js';
 import { SignInController } from './sign-in.controller.js';
 import { WebSessionGuard } from './web-session.guard.js';
@@ -18,7 +17,7 @@ import { WebSessionGuard } from './web-session.guard.js';
 @Module({
   imports: [AuthModule, CertificationModule, TasksModule, UnitsModule, UsersModule, AuditModule, CalendarModule],
   controllers: [SignInController, PagesController, AssetsController],
-  providers: [SessionsRepository, WebSessionsService, WebSessionGuard, PagesService],
+  providers: [WebSessionsService, WebSessionGuard, PagesService],
   exports: [WebSessionsService],
 })
 export class WebModule {}

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Actor } from '../../auth/actor.js';
+import { newToken, tokenDigest } from '../../auth/sessions/session-token.js';
+import { SessionsRepository, type SessionRow } from '../../auth/sessions/sessions.repository.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
-import { SessionsRepository, type SessionRow } from './sessions.repository.js';
+
+export { newToken, sameToken } from '../../auth/sessions/session-token.js';
 
 export const SESSION_COOKIE = 'ntm_session';
 /** Before sign-in there is no session: the sign-in form's token is kept in a cookie of its own (double submit). */
@@ -24,23 +26,14 @@ export interface CookieOptions {
   maxAge?: number;
 }
 
-const digest = (token: string) => createHash('sha256').update(token).digest('hex');
-
-export function newToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-/** Whether two tokens are the same, in constant time. */
-export function sameToken(a: string | undefined, b: string | undefined): boolean {
-  if (!a || !b) return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+/** A session's last use is written at most this often (seconds): enough for an idle timeout of minutes. */
+const TOUCH_EVERY_SECONDS = 60;
 
 /**
  * Server-side sessions for the pages: a random token in an HttpOnly cookie, its SHA-256 as the row's key (a
- * copy of the table signs nobody in), a CSRF token per session for every form that changes something.
+ * copy of the table signs nobody in), a CSRF token per session for every form that changes something. A
+ * session ends at sign-out, after `SESSION_HOURS`, after `SESSION_IDLE_MINUTES` unused, or when its user is
+ * deactivated.
  */
 @Injectable()
 export class WebSessionsService {
@@ -64,28 +57,38 @@ export class WebSessionsService {
     return this.config.sessionHours * 3600;
   }
 
-  /** Opens a session for a user who has just proved its password; returns the cookie's token. */
+  private get idleSeconds(): number {
+    return this.config.sessionIdleMinutes * 60;
+  }
+
+  /**
+   * Opens a session for a user who has just proved its password; returns the cookie's token. The sessions
+   * nobody can use any more are deleted on the way, so the table holds only live ones and the recent dead.
+   */
   async open(userId: string): Promise<string> {
     const token = newToken();
+    await this.sessions.purgeDead(this.idleSeconds);
     await this.sessions.insert({
-      id: digest(token),
+      id: tokenDigest(token),
       userId,
+      kind: 'WEB',
       csrfToken: newToken(),
       expiresAt: new Date(Date.now() + this.maxAgeSeconds * 1000),
     });
     return token;
   }
 
-  /** The live session of a cookie's token, or null (none, expired, signed out, user deactivated). */
+  /** The live session of a cookie's token, or null (none, expired, idle too long, signed out, user deactivated). */
   async find(token: string | undefined): Promise<WebSession | null> {
     if (!token) return null;
-    const id = digest(token);
-    const row = await this.sessions.find(id);
+    const id = tokenDigest(token);
+    const row = await this.sessions.findLive(id, 'WEB', this.idleSeconds);
     if (!row) return null;
+    if (Date.now() - row.lastSeenAt.getTime() > TOUCH_EVERY_SECONDS * 1000) await this.sessions.touch(id);
     const { user } = row;
     return {
       id,
-      csrfToken: row.csrfToken,
+      csrfToken: row.csrfToken ?? '',
       user,
       actor: { id: user.id, username: user.username, role: user.role, unitId: user.unitId, unitPath: user.unitPath },
     };
