@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { Role } from '../generated/prisma/enums.js';
+import type { Role } from '../generated/kysely/enums.js';
 
 /** The signed-in caller as every service sees it: who, which role, which unit and that unit's tree path. */
 export interface Actor {

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { NotPermitted, Unauthenticated } from '../common/errors.js';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
-import type { Role } from '../generated/prisma/enums.js';
+import type { Role } from '../generated/kysely/enums.js';
 import { IS_PUBLIC, ROLES, type Actor } from './actor.js';
 import { tokenDigest } from './sessions/session-token.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresPool } from 'kysely';
 import type pg from 'pg';
 import type { DB as Tables } from '../generated/kysely/types.js';
 
@@ -24,4 +24,9 @@ export function kyselyOn(client: Pick<pg.PoolClient, 'query'>): Db {
   const connection = { query: (...args: unknown[]) => (client.query as (...a: unknown[]) => unknown)(...args), release: () => undefined };
   const pool = { connect: async () => connection, end: async () => undefined };
   return new Kysely<Tables>({ dialect: new PostgresDialect({ pool: pool as unknown as PostgresPool }) });
+}
+
+/** A LIKE pattern for every unit path under `scope` (paths are ids and slashes, nothing to escape). */
+export function pathsUnder(scope: string) {
+  return sql<string>`${scope} || '%'`;
 }

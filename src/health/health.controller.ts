@@ -4,7 +4,8 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import { Redis } from 'ioredis';
 import { Public } from '../auth/actor.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { PrismaService } from '../database/prisma.service.js';
+import { sql } from 'kysely';
+import { DB, type Db } from '../database/db.js';
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([
@@ -23,7 +24,7 @@ export class HealthController implements OnModuleDestroy {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly prisma: PrismaService,
+    @Inject(DB) private readonly db: Db,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.redis = new Redis(config.redisUrl, {
@@ -51,7 +52,7 @@ export class HealthController implements OnModuleDestroy {
       async () => {
         const db = this.indicators.check('database');
         try {
-          await withTimeout(this.prisma.$queryRaw`SELECT 1`, 1000, 'PostgreSQL');
+          await withTimeout(sql`SELECT 1`.execute(this.db), 1000, 'PostgreSQL');
           return db.up();
         } catch (err) {
           return db.down({ message: (err as Error).message });

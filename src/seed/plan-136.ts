@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Prisma } from '../generated/prisma/client.js';
+import type { Db } from '../database/db.js';
+import type { UnitLevel } from '../generated/kysely/enums.js';
 
 /** The plan's figures (plan 136/KH-UBND of 2019, as this repository keeps them) and its unit tree. */
 export interface PlanFile {
@@ -62,21 +63,25 @@ export function assignBaselineCriteria(villageCodes: string[], criteria: { code:
 }
 
 /** Writes the plan's tree, criteria, baseline flags, funds and targets. Runs inside the caller's transaction. */
-export async function loadPlan136(tx: Prisma.TransactionClient, plan = readPlan(), units = readUnits()) {
-  await tx.criterion.createMany({
-    data: plan.criteria.map((c) => ({
-      code: c.code,
-      nameVi: c.vi.normalize('NFC'),
-      nameEn: c.en,
-      baseline: c.baseline,
-      target: c.target2020,
-      targetShare: c.targetShare,
-    })),
-  });
+export async function loadPlan136(tx: Db, plan = readPlan(), units = readUnits()) {
+  await tx
+    .insertInto('criteria')
+    .values(
+      plan.criteria.map((c) => ({
+        code: c.code,
+        name_vi: c.vi.normalize('NFC'),
+        name_en: c.en,
+        baseline: c.baseline,
+        target: c.target2020,
+        target_share: String(c.targetShare),
+      })),
+    )
+    .execute();
 
-  const rows: Prisma.UnitCreateManyInput[] = [];
+  const rows: { id: string; code: string; name: string; level: UnitLevel; parent_id: string | null; path: string; placeholder: boolean }[] =
+    [];
   const villages: { id: string; code: string }[] = [];
-  const add = (u: SeedUnit, level: Prisma.UnitCreateManyInput['level'], parent?: { id: string; path: string }) => {
+  const add = (u: SeedUnit, level: UnitLevel, parent?: { id: string; path: string }) => {
     const id = randomUUID();
     const path = `${parent?.path ?? '/'}${id}/`;
     rows.push({
@@ -84,7 +89,7 @@ export async function loadPlan136(tx: Prisma.TransactionClient, plan = readPlan(
       code: u.code,
       name: u.name.normalize('NFC'),
       level,
-      parentId: parent?.id ?? null,
+      parent_id: parent?.id ?? null,
       path,
       placeholder: u.placeholder ?? false,
     });
@@ -98,37 +103,42 @@ export async function loadPlan136(tx: Prisma.TransactionClient, plan = readPlan(
       for (const v of c.villages) villages.push({ id: add(v, 'VILLAGE', commune).id, code: v.code });
     }
   }
-  await tx.unit.createMany({ data: rows });
+  await tx.insertInto('units').values(rows).execute();
 
   const met = assignBaselineCriteria(
     villages.map((v) => v.code),
     plan.criteria,
   );
-  await tx.villageCriterion.createMany({
-    data: villages.flatMap((v) =>
-      plan.criteria.map((c) => ({ villageId: v.id, criterionCode: c.code, met: met.get(v.code)!.has(c.code) })),
-    ),
-  });
+  await tx
+    .insertInto('village_criteria')
+    .values(
+      villages.flatMap((v) => plan.criteria.map((c) => ({ village_id: v.id, criterion_code: c.code, met: met.get(v.code)!.has(c.code) }))),
+    )
+    .execute();
 
-  await tx.fund.createMany({
-    data: plan.fundingMillionVnd.sources.map((s) => ({
-      code: s.code,
-      group: s.group,
-      nameVi: s.vi.normalize('NFC'),
-      nameEn: s.en,
-      centralBudget: s.centralBudget,
-      plannedVnd: BigInt(s.amount) * 1_000_000n,
-    })),
-  });
+  await tx
+    .insertInto('funds')
+    .values(
+      plan.fundingMillionVnd.sources.map((s) => ({
+        code: s.code,
+        group: s.group,
+        name_vi: s.vi.normalize('NFC'),
+        name_en: s.en,
+        central_budget: s.centralBudget,
+        planned_vnd: (BigInt(s.amount) * 1_000_000n).toString(),
+      })),
+    )
+    .execute();
 
-  await tx.plan.create({
-    data: {
+  await tx
+    .insertInto('plans')
+    .values({
       id: PLAN_136,
       title: 'Kế hoạch 136/KH-UBND ngày 07/08/2019 của UBND tỉnh Lạng Sơn',
-      periodFrom: plan.period.from,
-      periodTo: plan.period.to,
-      targets: plan.targets as Prisma.InputJsonValue,
-    },
-  });
+      period_from: plan.period.from,
+      period_to: plan.period.to,
+      targets: JSON.stringify(plan.targets),
+    })
+    .execute();
   return { provinceId: province.id, units: rows.length, villages: villages.length };
 }

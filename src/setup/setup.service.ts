@@ -2,7 +2,8 @@ import { Conflict } from '../common/errors.js';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { PrismaService } from '../database/prisma.service.js';
+import { sql } from 'kysely';
+import { DB, type Db } from '../database/db.js';
 import type { RoleName } from '../users/users.dto.js';
 import { UsersService } from '../users/users.service.js';
 import { loadPlan136, PLAN_136, readUnits } from '../seed/plan-136.js';
@@ -26,44 +27,58 @@ export class SetupService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Setup');
 
   constructor(
-    private readonly prisma: PrismaService,
+    @Inject(DB) private readonly db: Db,
     private readonly users: UsersService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const logins = await this.prisma.$transaction(
-      async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SETUP_LOCK})`;
-        let seeded = false;
-        if (
-          this.config.seed === PLAN_136 &&
-          (await tx.unit.count()) === 0 &&
-          !(await tx.seedRun.findUnique({ where: { name: PLAN_136 } }))
-        ) {
-          const result = await loadPlan136(tx);
-          await tx.seedRun.create({ data: { name: PLAN_136 } });
-          this.logger.log(`seed ${PLAN_136} loaded: ${result.units} units, ${result.villages} villages`);
-          seeded = true;
-        }
-        const hasUsers = (await tx.user.count()) > 0;
-        if (!hasUsers && !(await tx.unit.findFirst({ where: { level: 'PROVINCE' } }))) {
-          // No tree yet (SEED=none): the administrator needs a unit to belong to. Created under the lock, so
-          // processes starting together do not both create it.
-          const id = randomUUID();
-          await tx.unit.create({ data: { id, code: 'ROOT', name: 'Quản trị hệ thống', level: 'PROVINCE', path: `/${id}/` } });
-        }
-        return { seeded, hasUsers };
-      },
-      { timeout: 60_000 },
-    );
+    const logins = await this.db.transaction().execute(async (tx) => {
+      await sql`SELECT pg_advisory_xact_lock(${SETUP_LOCK})`.execute(tx);
+      const count = async (table: 'units' | 'users') =>
+        Number(
+          (
+            await tx
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<string>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      let seeded = false;
+      if (
+        this.config.seed === PLAN_136 &&
+        (await count('units')) === 0 &&
+        !(await tx.selectFrom('seed_runs').select('name').where('name', '=', PLAN_136).executeTakeFirst())
+      ) {
+        const result = await loadPlan136(tx);
+        await tx.insertInto('seed_runs').values({ name: PLAN_136 }).execute();
+        this.logger.log(`seed ${PLAN_136} loaded: ${result.units} units, ${result.villages} villages`);
+        seeded = true;
+      }
+      const hasUsers = (await count('users')) > 0;
+      if (!hasUsers && !(await tx.selectFrom('units').select('id').where('level', '=', 'PROVINCE').executeTakeFirst())) {
+        // No tree yet (SEED=none): the administrator needs a unit to belong to. Created under the lock, so
+        // processes starting together do not both create it.
+        const id = randomUUID();
+        await tx
+          .insertInto('units')
+          .values({ id, code: 'ROOT', name: 'Quản trị hệ thống', level: 'PROVINCE', path: `/${id}/` })
+          .execute();
+      }
+      return { seeded, hasUsers };
+    });
     if (logins.hasUsers) return;
     await this.createFirstUsers(logins.seeded);
   }
 
   private async createFirstUsers(seeded: boolean): Promise<void> {
     const created: Login[] = [];
-    const province = await this.prisma.unit.findFirstOrThrow({ where: { level: 'PROVINCE' }, orderBy: { code: 'asc' } });
+    const province = await this.db
+      .selectFrom('units')
+      .select(['id', 'name'])
+      .where('level', '=', 'PROVINCE')
+      .orderBy('code')
+      .executeTakeFirstOrThrow();
     if (!this.config.admin.username && this.config.production) {
       throw new Error('Configuration error: ADMIN_USERNAME and ADMIN_PASSWORD are required at first start in production');
     }
@@ -75,8 +90,9 @@ export class SetupService implements OnApplicationBootstrap {
     if (!this.config.production && seeded) {
       // The first district and commune of the seed file (Tràng Định, Đào Viên).
       const tree = readUnits();
-      const district = await this.prisma.unit.findUnique({ where: { code: tree.districts[0].code } });
-      const commune = await this.prisma.unit.findUnique({ where: { code: tree.districts[0].communes[0].code } });
+      const byCode = (code: string) => this.db.selectFrom('units').select(['id', 'name']).where('code', '=', code).executeTakeFirst();
+      const district = await byCode(tree.districts[0].code);
+      const commune = await byCode(tree.districts[0].communes[0].code);
       if (district && commune) {
         await this.add(
           created,

@@ -1,56 +1,80 @@
-import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../database/prisma.service.js';
-import type { Prisma, UnitLevel } from '../generated/prisma/client.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { DB, pathsUnder, type Db } from '../database/db.js';
+import type { UnitLevel } from '../generated/kysely/enums.js';
 
-const UNIT_FIELDS = { id: true, code: true, name: true, level: true, parentId: true, path: true } as const;
-export type UnitRow = Prisma.UnitGetPayload<{ select: typeof UNIT_FIELDS }>;
+export interface UnitRow {
+  id: string;
+  code: string;
+  name: string;
+  level: UnitLevel;
+  parentId: string | null;
+  path: string;
+}
+
+const UNIT_COLUMNS = ['id', 'code', 'name', 'level', 'parent_id as parentId', 'path'] as const;
+
+const typed = <T extends { level: string }>(row: T) => ({ ...row, level: row.level as UnitLevel });
 
 /** Queries on the unit tree. `scope` is a path prefix: only units under it are found. */
 @Injectable()
 export class UnitsRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(@Inject(DB) private readonly db: Db) {}
 
-  findById(id: string, scope = ''): Promise<UnitRow | null> {
-    return this.prisma.unit.findFirst({ where: { id, path: { startsWith: scope } }, select: UNIT_FIELDS });
+  async findById(id: string, scope = ''): Promise<UnitRow | null> {
+    const row = await this.db
+      .selectFrom('units')
+      .select(UNIT_COLUMNS)
+      .where('id', '=', id)
+      .where('path', 'like', pathsUnder(scope))
+      .executeTakeFirst();
+    return row ? typed(row) : null;
   }
 
-  findByCode(code: string): Promise<UnitRow | null> {
-    return this.prisma.unit.findUnique({ where: { code }, select: UNIT_FIELDS });
+  async findByCode(code: string): Promise<UnitRow | null> {
+    const row = await this.db.selectFrom('units').select(UNIT_COLUMNS).where('code', '=', code).executeTakeFirst();
+    return row ? typed(row) : null;
   }
 
-  list(scope: string, filter: { level?: UnitLevel; parentId?: string }, limit: number, afterCode?: string) {
-    return this.prisma.unit.findMany({
-      where: {
-        path: { startsWith: scope },
-        level: filter.level,
-        parentId: filter.parentId,
-        code: afterCode ? { gt: afterCode } : undefined,
-      },
-      orderBy: { code: 'asc' },
-      take: limit + 1,
-      select: UNIT_FIELDS,
-    });
+  async list(scope: string, filter: { level?: UnitLevel; parentId?: string }, limit: number, afterCode?: string): Promise<UnitRow[]> {
+    let query = this.db.selectFrom('units').select(UNIT_COLUMNS).where('path', 'like', pathsUnder(scope));
+    if (filter.level) query = query.where('level', '=', filter.level);
+    if (filter.parentId) query = query.where('parent_id', '=', filter.parentId);
+    if (afterCode) query = query.where('code', '>', afterCode);
+    const rows = await query
+      .orderBy('code')
+      .limit(limit + 1)
+      .execute();
+    return rows.map(typed);
   }
 
-  villageCriteria(villageId: string) {
-    return this.prisma.villageCriterion.findMany({
-      where: { villageId },
-      orderBy: { criterionCode: 'asc' },
-      select: { criterionCode: true, met: true, criterion: { select: { nameVi: true } } },
-    });
+  async villageCriteria(villageId: string): Promise<{ criterionCode: number; met: boolean; criterion: { nameVi: string } }[]> {
+    const rows = await this.db
+      .selectFrom('village_criteria as v')
+      .innerJoin('criteria as c', 'c.code', 'v.criterion_code')
+      .select(['v.criterion_code', 'v.met', 'c.name_vi'])
+      .where('v.village_id', '=', villageId)
+      .orderBy('v.criterion_code')
+      .execute();
+    return rows.map((r) => ({ criterionCode: r.criterion_code, met: r.met, criterion: { nameVi: r.name_vi } }));
   }
 
   /** Creates a unit; a village gets its 16 criteria, none met yet. */
-  async create(unit: { id: string; code: string; name: string; level: UnitLevel; parentId: string | null; path: string }) {
-    return this.prisma.$transaction(async (tx) => {
-      const created = await tx.unit.create({ data: unit, select: UNIT_FIELDS });
+  async create(unit: UnitRow): Promise<UnitRow> {
+    return this.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('units')
+        .values({ id: unit.id, code: unit.code, name: unit.name, level: unit.level, parent_id: unit.parentId, path: unit.path })
+        .execute();
       if (unit.level === 'VILLAGE') {
-        const criteria = await tx.criterion.findMany({ select: { code: true } });
-        await tx.villageCriterion.createMany({
-          data: criteria.map((c) => ({ villageId: unit.id, criterionCode: c.code, met: false })),
-        });
+        const criteria = await tx.selectFrom('criteria').select('code').execute();
+        if (criteria.length > 0) {
+          await tx
+            .insertInto('village_criteria')
+            .values(criteria.map((c) => ({ village_id: unit.id, criterion_code: c.code, met: false })))
+            .execute();
+        }
       }
-      return created;
+      return { ...unit };
     });
   }
 }

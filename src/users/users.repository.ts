@@ -1,73 +1,103 @@
-import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../database/prisma.service.js';
-import type { Prisma, Role } from '../generated/prisma/client.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { DB, pathsUnder, type Db } from '../database/db.js';
+import type { Role } from '../generated/kysely/enums.js';
 
-/** Columns a caller may ever see: never the password hash. */
-export const PUBLIC_USER_FIELDS = {
-  id: true,
-  username: true,
-  fullName: true,
-  email: true,
-  role: true,
-  unitId: true,
-  locale: true,
-  criteria: true,
-  active: true,
-} as const;
-export type UserRow = Prisma.UserGetPayload<{ select: typeof PUBLIC_USER_FIELDS }>;
+/** A user as a caller may ever see it: never the password hash. */
+export interface UserRow {
+  id: string;
+  username: string;
+  fullName: string;
+  email: string;
+  role: Role;
+  unitId: string;
+  locale: string;
+  criteria: number[];
+  active: boolean;
+}
 
+const PUBLIC_COLUMNS = [
+  'u.id',
+  'u.username',
+  'u.full_name as fullName',
+  'u.email',
+  'u.role',
+  'u.unit_id as unitId',
+  'u.locale',
+  'u.criteria',
+  'u.active',
+] as const;
+
+/** The `users` table. `scope` is a unit path prefix: only users of units under it are found. */
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(@Inject(DB) private readonly db: Db) {}
 
-  /** The one query that reads password material, for sign-in only. */
-  findCredentials(username: string) {
-    return this.prisma.user.findUnique({
-      where: { username },
-      select: { ...PUBLIC_USER_FIELDS, passwordHash: true, unit: { select: { path: true } } },
-    });
+  private scoped(scope: string) {
+    return this.db.selectFrom('users as u').innerJoin('units as n', 'n.id', 'u.unit_id').where('n.path', 'like', pathsUnder(scope));
   }
 
-  findById(id: string, scope = '') {
-    return this.prisma.user.findFirst({ where: { id, unit: { path: { startsWith: scope } } }, select: PUBLIC_USER_FIELDS });
+  /** The one query that reads password material, for sign-in only. */
+  async findCredentials(username: string): Promise<(UserRow & { passwordHash: string; unit: { path: string } }) | null> {
+    const row = await this.scoped('')
+      .select([...PUBLIC_COLUMNS, 'u.password_hash as passwordHash', 'n.path'])
+      .where('u.username', '=', username)
+      .executeTakeFirst();
+    if (!row) return null;
+    const { path, ...user } = row;
+    return { ...user, role: user.role as Role, unit: { path } };
+  }
+
+  async findById(id: string, scope = ''): Promise<UserRow | null> {
+    const row = await this.scoped(scope).select(PUBLIC_COLUMNS).where('u.id', '=', id).executeTakeFirst();
+    return row ? { ...row, role: row.role as Role } : null;
   }
 
   /** Full names of users by id (for a history's "who"), whatever their unit. */
   async fullNames(ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.prisma.user.findMany({ where: { id: { in: ids } }, select: { id: true, fullName: true } });
-    return new Map(rows.map((r) => [r.id, r.fullName]));
+    const rows = await this.db.selectFrom('users').select(['id', 'full_name']).where('id', 'in', ids).execute();
+    return new Map(rows.map((r) => [r.id, r.full_name]));
   }
 
-  exists(username: string) {
-    return this.prisma.user.count({ where: { username } }).then((n) => n > 0);
+  async exists(username: string): Promise<boolean> {
+    return (await this.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst()) !== undefined;
   }
 
-  count() {
-    return this.prisma.user.count();
-  }
-
-  list(scope: string, filter: { role?: Role; unitId?: string }, limit: number, afterUsername?: string) {
-    return this.prisma.user.findMany({
-      where: {
-        unit: { path: { startsWith: scope } },
-        role: filter.role,
-        unitId: filter.unitId,
-        username: afterUsername ? { gt: afterUsername } : undefined,
-      },
-      orderBy: { username: 'asc' },
-      take: limit + 1,
-      select: PUBLIC_USER_FIELDS,
-    });
+  async list(scope: string, filter: { role?: Role; unitId?: string }, limit: number, afterUsername?: string): Promise<UserRow[]> {
+    let query = this.scoped(scope).select(PUBLIC_COLUMNS);
+    if (filter.role) query = query.where('u.role', '=', filter.role);
+    if (filter.unitId) query = query.where('u.unit_id', '=', filter.unitId);
+    if (afterUsername) query = query.where('u.username', '>', afterUsername);
+    const rows = await query
+      .orderBy('u.username')
+      .limit(limit + 1)
+      .execute();
+    return rows.map((r) => ({ ...r, role: r.role as Role }));
   }
 
   /** Activates or deactivates a user inside `scope`; null when there is none. */
-  async setActive(id: string, scope: string, active: boolean) {
-    const { count } = await this.prisma.user.updateMany({ where: { id, unit: { path: { startsWith: scope } } }, data: { active } });
-    return count === 0 ? null : this.findById(id, scope);
+  async setActive(id: string, scope: string, active: boolean): Promise<UserRow | null> {
+    if (!(await this.findById(id, scope))) return null;
+    await this.db.updateTable('users').set({ active }).where('id', '=', id).execute();
+    return this.findById(id, scope);
   }
 
-  create(data: Prisma.UserUncheckedCreateInput) {
-    return this.prisma.user.create({ data, select: PUBLIC_USER_FIELDS });
+  /** Creates a user; a username already taken fails with PostgreSQL's unique violation (23505). */
+  async create(data: Omit<UserRow, 'active'> & { passwordHash: string }): Promise<UserRow> {
+    await this.db
+      .insertInto('users')
+      .values({
+        id: data.id,
+        username: data.username,
+        password_hash: data.passwordHash,
+        full_name: data.fullName,
+        email: data.email,
+        role: data.role,
+        unit_id: data.unitId,
+        locale: data.locale,
+        criteria: data.criteria,
+      })
+      .execute();
+    return (await this.findById(data.id))!;
   }
 }

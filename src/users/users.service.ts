@@ -6,7 +6,7 @@ import { hashPassword } from '../auth/password.js';
 import { SessionsRepository } from '../auth/sessions/sessions.repository.js';
 import { Conflict, NotFound, RuleViolation } from '../common/errors.js';
 import { decodeCursor, toPage, type Page } from '../common/pagination.js';
-import type { UnitLevel } from '../generated/prisma/enums.js';
+import type { UnitLevel } from '../generated/kysely/enums.js';
 import { UnitsRepository } from '../units/units.repository.js';
 import type { CreateUserDto, ListUsersQuery, RoleName, UserView } from './users.dto.js';
 import { UsersRepository, type UserRow } from './users.repository.js';
@@ -83,7 +83,7 @@ export class UsersService {
       });
       return userView(row);
     } catch (err) {
-      if ((err as { code?: string }).code === 'P2002') throw new Conflict('username_taken', { username: dto.username });
+      if ((err as { code?: string }).code === '23505') throw new Conflict('username_taken', { username: dto.username });
       throw err;
     }
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import { DB, type Db } from '../../database/db.js';
-import type { Role, SessionKind } from '../../generated/prisma/enums.js';
+import type { Role, SessionKind } from '../../generated/kysely/enums.js';
 
 export interface SessionRow {
   kind: SessionKind;
