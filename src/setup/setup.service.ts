@@ -35,19 +35,12 @@ export class SetupService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const logins = await this.db.transaction().execute(async (tx) => {
       await sql`SELECT pg_advisory_xact_lock(${SETUP_LOCK})`.execute(tx);
-      const count = async (table: 'units' | 'users') =>
-        Number(
-          (
-            await tx
-              .selectFrom(table)
-              .select((eb) => eb.fn.countAll<string>().as('n'))
-              .executeTakeFirstOrThrow()
-          ).n,
-        );
+      const anyRow = async (table: 'units' | 'users') =>
+        (await tx.selectFrom(table).select('id').limit(1).executeTakeFirst()) !== undefined;
       let seeded = false;
       if (
         this.config.seed === PLAN_136 &&
-        (await count('units')) === 0 &&
+        !(await anyRow('units')) &&
         !(await tx.selectFrom('seed_runs').select('name').where('name', '=', PLAN_136).executeTakeFirst())
       ) {
         const result = await loadPlan136(tx);
@@ -55,7 +48,7 @@ export class SetupService implements OnApplicationBootstrap {
         this.logger.log(`seed ${PLAN_136} loaded: ${result.units} units, ${result.villages} villages`);
         seeded = true;
       }
-      const hasUsers = (await count('users')) > 0;
+      const hasUsers = await anyRow('users');
       if (!hasUsers && !(await tx.selectFrom('units').select('id').where('level', '=', 'PROVINCE').executeTakeFirst())) {
         // No tree yet (SEED=none): the administrator needs a unit to belong to. Created under the lock, so
         // processes starting together do not both create it.

@@ -13,8 +13,6 @@ export interface UnitRow {
 
 const UNIT_COLUMNS = ['id', 'code', 'name', 'level', 'parent_id as parentId', 'path'] as const;
 
-const typed = <T extends { level: string }>(row: T) => ({ ...row, level: row.level as UnitLevel });
-
 /** Queries on the unit tree. `scope` is a path prefix: only units under it are found. */
 @Injectable()
 export class UnitsRepository {
@@ -27,12 +25,12 @@ export class UnitsRepository {
       .where('id', '=', id)
       .where('path', 'like', pathsUnder(scope))
       .executeTakeFirst();
-    return row ? typed(row) : null;
+    return row ?? null;
   }
 
   async findByCode(code: string): Promise<UnitRow | null> {
     const row = await this.db.selectFrom('units').select(UNIT_COLUMNS).where('code', '=', code).executeTakeFirst();
-    return row ? typed(row) : null;
+    return row ?? null;
   }
 
   async list(scope: string, filter: { level?: UnitLevel; parentId?: string }, limit: number, afterCode?: string): Promise<UnitRow[]> {
@@ -40,11 +38,10 @@ export class UnitsRepository {
     if (filter.level) query = query.where('level', '=', filter.level);
     if (filter.parentId) query = query.where('parent_id', '=', filter.parentId);
     if (afterCode) query = query.where('code', '>', afterCode);
-    const rows = await query
+    return query
       .orderBy('code')
       .limit(limit + 1)
       .execute();
-    return rows.map(typed);
   }
 
   async villageCriteria(villageId: string): Promise<{ criterionCode: number; met: boolean; criterion: { nameVi: string } }[]> {

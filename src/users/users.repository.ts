@@ -44,12 +44,12 @@ export class UsersRepository {
       .executeTakeFirst();
     if (!row) return null;
     const { path, ...user } = row;
-    return { ...user, role: user.role as Role, unit: { path } };
+    return { ...user, unit: { path } };
   }
 
   async findById(id: string, scope = ''): Promise<UserRow | null> {
     const row = await this.scoped(scope).select(PUBLIC_COLUMNS).where('u.id', '=', id).executeTakeFirst();
-    return row ? { ...row, role: row.role as Role } : null;
+    return row ?? null;
   }
 
   /** Full names of users by id (for a history's "who"), whatever their unit. */
@@ -68,18 +68,22 @@ export class UsersRepository {
     if (filter.role) query = query.where('u.role', '=', filter.role);
     if (filter.unitId) query = query.where('u.unit_id', '=', filter.unitId);
     if (afterUsername) query = query.where('u.username', '>', afterUsername);
-    const rows = await query
+    return query
       .orderBy('u.username')
       .limit(limit + 1)
       .execute();
-    return rows.map((r) => ({ ...r, role: r.role as Role }));
   }
 
   /** Activates or deactivates a user inside `scope`; null when there is none. */
   async setActive(id: string, scope: string, active: boolean): Promise<UserRow | null> {
-    if (!(await this.findById(id, scope))) return null;
-    await this.db.updateTable('users').set({ active }).where('id', '=', id).execute();
-    return this.findById(id, scope);
+    const unitsInScope = this.db.selectFrom('units').select('id').where('path', 'like', pathsUnder(scope));
+    const { numUpdatedRows } = await this.db
+      .updateTable('users')
+      .set({ active })
+      .where('id', '=', id)
+      .where('unit_id', 'in', unitsInScope)
+      .executeTakeFirstOrThrow();
+    return numUpdatedRows === 0n ? null : this.findById(id, scope);
   }
 
   /** Creates a user; a username already taken fails with PostgreSQL's unique violation (23505). */
