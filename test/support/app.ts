@@ -12,9 +12,15 @@ import type { LoggerService } from '@nestjs/common';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
 
+/**
+ * Keeps two checkouts testing on one machine apart: `TEST_NAMESPACE=a` makes every test database and queue prefix
+ * of this run its own. Empty by default.
+ */
+const NAMESPACE = process.env.TEST_NAMESPACE ? `${process.env.TEST_NAMESPACE.replace(/[^a-z0-9]/gi, '')}_` : '';
+
 /** A database URL of its own for one test file (created by the app at start). */
 export function testDatabaseUrl(name: string): string {
-  return `postgresql://postgres@127.0.0.1:5432/ntm_test_${name}`;
+  return `postgresql://postgres@127.0.0.1:5432/ntm_test_${NAMESPACE}${name}`;
 }
 
 export { dropDatabase };
@@ -44,7 +50,7 @@ export async function startTestApp(
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: testDatabaseUrl(name),
-    QUEUE_PREFIX: `test-${name}`,
+    QUEUE_PREFIX: `test-${NAMESPACE}${name}`,
     STORAGE_DIR: storage,
     LOG_LEVEL: 'silent',
     ADMIN_USERNAME: ADMIN.username,
