@@ -124,11 +124,14 @@ describe('notifications: a worker killed mid-send', () => {
   const mailsTo = (list: ReceivedMail[], subjectId: string, email: string) =>
     list.filter((m) => m.parsed.headers.get('x-ntm-subject') === `place/${subjectId}` && m.to.includes(email));
 
-  it('killed after the server got the message and before it answered: not sent again; the next message goes', async () => {
+  it('killed after the server got the message and before it answered: sent again with the same Message-ID; the next message goes', async () => {
     let arrived!: () => void;
     const held = new Promise<void>((resolve) => (arrived = resolve));
+    let holding = true;
     smtp.verdict = (m) => {
-      if (m.to.includes(readers[0].email) && m.parsed.headers.get('x-ntm-template') === 'dossier_arrived') {
+      // Only the first copy is held: the one sent again after the kill is accepted.
+      if (holding && m.to.includes(readers[0].email) && m.parsed.headers.get('x-ntm-template') === 'dossier_arrived') {
+        holding = false;
         arrived();
         return 'hold';
       }
@@ -150,20 +153,24 @@ describe('notifications: a worker killed mid-send', () => {
       what: 'the stalled job taken over and finished',
       timeoutMs: 30_000,
     });
-    // The message in flight when the worker died was not sent again; the one it had not reached was sent once.
-    expect(mailsTo(smtp.received, subjectId, readers[0].email)).toHaveLength(1);
+    // The message in flight when the worker died was sent again under its Message-ID, so the mailbox, which
+    // drops a Message-ID it already holds, has it once; the one the worker had not reached was sent once.
+    const copies = mailsTo(smtp.received, subjectId, readers[0].email);
+    expect(copies).toHaveLength(2);
+    expect(new Set(copies.map((m) => m.messageId)).size).toBe(1);
+    expect(new Set(mailsTo(smtp.accepted, subjectId, readers[0].email).map((m) => m.messageId)).size).toBe(1);
     expect(mailsTo(smtp.received, subjectId, readers[1].email)).toHaveLength(1);
     expect(mailsTo(smtp.accepted, subjectId, readers[1].email)).toHaveLength(1);
     const rows = await deliveriesOf(pool, outboxId);
     const [dead, next] = readers.map((r) => rows.find((x) => x.email === r.email)!);
-    expect(dead).toMatchObject({ status: 'unconfirmed', attempts: 1, sent_at: null });
-    expect(dead.last_error).toMatch(/^unconfirmed: the worker stopped/);
-    expect(next).toMatchObject({ status: 'sent', attempts: 1 });
-    expect(second.output).toMatch(/is unconfirmed \(a worker stopped mid-send\); not sent again/);
+    expect(dead).toMatchObject({ status: 'sent', attempts: 2, resends: 1, message_id: copies[0].messageId });
+    expect(dead.last_error).toMatch(/^sent again with the same Message-ID/);
+    expect(next).toMatchObject({ status: 'sent', attempts: 1, resends: 0 });
+    expect(second.output).toMatch(/is sent again \(a worker stopped mid-send\)/);
     smtp.verdict = () => 'accept';
   }, 60_000);
 
-  it('killed after the server accepted (250) and before the worker recorded it: the confirmed message is never sent again', async () => {
+  it('killed after the server accepted (250) and before the worker recorded it: sent again with the same Message-ID, so the mailbox holds it once', async () => {
     let first: WorkerProcess | undefined;
     let accepted!: (messageId: string) => void;
     const sent = new Promise<string>((resolve) => (accepted = resolve));
@@ -193,17 +200,22 @@ describe('notifications: a worker killed mid-send', () => {
         what: 'the stalled job taken over and finished',
         timeoutMs: 30_000,
       });
-      expect(mailsTo(smtp.received, subjectId, readers[0].email)).toHaveLength(1);
+      expect(mailsTo(smtp.accepted, subjectId, readers[0].email).map((m) => m.messageId)).toEqual([messageId, messageId]);
       expect(mailsTo(smtp.received, subjectId, readers[1].email)).toHaveLength(1);
       const rows = await deliveriesOf(pool, outboxId);
-      expect(rows.find((r) => r.email === readers[0].email)).toMatchObject({ status: 'unconfirmed', attempts: 1, message_id: messageId });
-      expect(rows.find((r) => r.email === readers[1].email)).toMatchObject({ status: 'sent', attempts: 1 });
+      expect(rows.find((r) => r.email === readers[0].email)).toMatchObject({
+        status: 'sent',
+        attempts: 2,
+        resends: 1,
+        message_id: messageId,
+      });
+      expect(rows.find((r) => r.email === readers[1].email)).toMatchObject({ status: 'sent', attempts: 1, resends: 0 });
     } finally {
       smtp.verdict = () => 'accept';
     }
   }, 60_000);
 
-  it('a worker stopped with SIGTERM finishes and records its sends first (nothing left unconfirmed)', async () => {
+  it('a worker stopped with SIGTERM finishes and records its sends first (nothing sent twice)', async () => {
     let arrived!: () => void;
     const held = new Promise<void>((resolve) => (arrived = resolve));
     smtp.verdict = (m) => {
@@ -223,7 +235,7 @@ describe('notifications: a worker killed mid-send', () => {
       expect(await w.exit).toEqual({ code: 0, signal: null });
       await waitFor(async () => (await outboxStatus(pool, outboxId)) === 'done', { what: 'the job finished before the worker stopped' });
       const rows = await deliveriesOf(pool, outboxId);
-      expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
+      expect(rows.every((r) => r.status === 'sent' && r.attempts === 1 && r.resends === 0)).toBe(true);
       expect(mailsTo(smtp.accepted, subjectId, readers[0].email)).toHaveLength(1);
       expect(mailsTo(smtp.accepted, subjectId, readers[1].email)).toHaveLength(1);
     } finally {

@@ -10,10 +10,11 @@ export class MetricsService {
   readonly notificationsSent: Counter<'template'>;
   /**
    * Emails that will not be sent automatically, by template and reason: `rejected` (a 5xx reply),
-   * `retries_exhausted` (still failing after the job's last attempt), `unconfirmed` (a worker stopped mid-send),
-   * `no_address`.
+   * `retries_exhausted` (still failing after the job's last attempt), `no_address`.
    */
   readonly notificationsFailed: Counter<'template' | 'reason'>;
+  /** Emails sent again, same Message-ID, because a worker stopped between a send and recording it. */
+  readonly notificationsResent: Counter<'template'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -32,8 +33,14 @@ export class MetricsService {
     });
     this.notificationsFailed = new Counter({
       name: 'notifications_failed_total',
-      help: 'Emails given up on (rejected, retries exhausted, unconfirmed after a worker stopped mid-send, no address), by template and reason',
+      help: 'Emails given up on (rejected, retries exhausted, no address), by template and reason',
       labelNames: ['template', 'reason'],
+      registers: [this.registry],
+    });
+    this.notificationsResent = new Counter({
+      name: 'notifications_resent_total',
+      help: 'Emails sent again with the same Message-ID after a worker stopped between sending and recording, by template',
+      labelNames: ['template'],
       registers: [this.registry],
     });
   }

@@ -7,11 +7,11 @@ import type { Recipient } from './recipients.js';
  * - `pending`: not sent yet (or the last try failed and a retry will come);
  * - `sending`: claimed by a worker, the send is in flight (committed before the send starts);
  * - `sent`: the transport confirmed it (SMTP 250, or the file written); never sent again;
- * - `failed`: refused for good (a 5xx reply) or still failing after the job's last attempt;
- * - `unconfirmed`: a worker stopped between claiming and recording: the message may have gone out, so it is
- *   not sent again automatically (see notify-job.ts).
+ * - `failed`: refused for good (a 5xx reply) or still failing after the job's last attempt.
+ * A row found `sending` by a later run (its worker stopped mid-send) is taken over and sent again with the same
+ * Message-ID; `resends` counts that (see notify-job.ts).
  */
-export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed';
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
 
 export interface DeliveryRow {
   id: string;
@@ -65,12 +65,9 @@ export class DeliveryLog {
     );
   }
 
-  /**
-   * Records a confirmed send. Also over `unconfirmed`: a worker that took this row for stalled while the send
-   * was still in flight knew less than the one that saw it confirmed.
-   */
+  /** Records a confirmed send. */
   markSent(id: string, sentAt: Date): Promise<boolean> {
-    return this.update(id, ['sending', 'unconfirmed'], (q) => q.set({ status: 'sent', sent_at: sentAt }));
+    return this.update(id, ['sending'], (q) => q.set({ status: 'sent', sent_at: sentAt }));
   }
 
   /** Records a failed try: back to pending for the next attempt, or failed for good. */
@@ -78,9 +75,19 @@ export class DeliveryLog {
     await this.update(id, ['sending'], (q) => q.set({ status: final ? 'failed' : 'pending', last_error: error }));
   }
 
-  /** A claimed row whose send was not recorded. Returns whether this call changed it. */
-  markUnconfirmed(id: string, error: string): Promise<boolean> {
-    return this.update(id, ['sending'], (q) => q.set({ status: 'unconfirmed', last_error: error }));
+  /**
+   * Takes over a claimed row whose send was never recorded, to send it again: false when another run took it
+   * over or recorded it first (its attempts moved on from what this run read).
+   */
+  async reclaim(row: Pick<DeliveryRow, 'id' | 'attempts'>, note: string): Promise<boolean> {
+    const { numUpdatedRows } = await this.db
+      .updateTable('notification_deliveries')
+      .where('id', '=', row.id)
+      .where('status', '=', 'sending')
+      .where('attempts', '=', row.attempts)
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), resends: eb('resends', '+', 1), claimed_at: sql`now()`, last_error: note }))
+      .executeTakeFirst();
+    return numUpdatedRows === 1n;
   }
 
   /** A claimed row whose message the transport says it has (a file written before the worker stopped). */

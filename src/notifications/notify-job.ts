@@ -49,14 +49,13 @@ const EMAIL = /^[^\s@<>",;]+@[^\s@<>",;]+$/;
  *   BullMQ retries it with exponential backoff; a 5xx reply fails the row at once; after the job's last
  *   attempt the row is `failed`, counted in notifications_failed_total and logged.
  * - A worker killed after the claim and before the record leaves the row `sending`. Whether the message went
- *   out is then unknown (SMTP cannot be asked), so the next run does NOT send it again: the row becomes
- *   `unconfirmed`, counted in notifications_failed_total{reason="unconfirmed"} and logged as an error, for an
- *   operator to check (the fixed Message-ID lets a mail client drop a duplicate if they resend). That is, at
- *   the SMTP level: at-most-once for the few milliseconds a send is in flight when a worker dies, at-least-once
- *   when the SMTP session fails in a live worker (the classic window where the server has taken the message and
- *   its 250 is lost), exactly-once otherwise. A graceful shutdown waits for running jobs, so only a hard kill
- *   reaches that window. With the file transport the check is exact: a file under the Message-ID's name exists
- *   or not, so a stopped worker never loses nor duplicates a message there.
+ *   out is then unknown, so the next run (BullMQ hands a stalled job to another worker) sends it again with the
+ *   same Message-ID, which receiving servers and mail clients use to drop a copy they already have; the row's
+ *   `resends` and notifications_resent_total count it. So over SMTP delivery is at least once: a message is
+ *   never lost, and a copy is possible only when a worker dies, or its SMTP session fails, in the moment between
+ *   the server taking the message and the answer being recorded. With the file transport the check is exact (a
+ *   file under the Message-ID's name exists or not), so a stopped worker never loses nor duplicates a message
+ *   there: exactly once.
  * - When recording `sent` fails after a confirmed send (the database briefly gone), the worker remembers it and
  *   records it on the next attempt instead of sending again.
  */
@@ -126,7 +125,7 @@ export class NotifyJob implements JobHandler<NotifyPayload> {
     },
   ): Promise<Outcome> {
     const { template } = job;
-    if (row.status === 'sent' || row.status === 'failed' || row.status === 'unconfirmed') return 'done';
+    if (row.status === 'sent' || row.status === 'failed') return 'done';
     if (row.status === 'sending') {
       const seen = this.unrecorded.get(row.id);
       if (seen) {
@@ -141,22 +140,32 @@ export class NotifyJob implements JobHandler<NotifyPayload> {
         return 'done';
       }
       if (delivered === null) {
-        if (
-          await this.deliveries.markUnconfirmed(
-            row.id,
-            'unconfirmed: the worker stopped after claiming this message and before recording the result; it may have been sent, so it is not sent again automatically',
-          )
-        ) {
-          this.metrics.notificationsFailed.inc({ template, reason: 'unconfirmed' });
-          this.logger.error(
-            `notify ${template}: message ${row.message_id} to ${row.email} is unconfirmed (a worker stopped mid-send); not sent again, check and resend by hand if needed`,
-          );
-        }
-        return 'done';
+        const note =
+          'sent again with the same Message-ID: the worker stopped after handing the message over and before recording the answer';
+        if (!(await this.deliveries.reclaim(row, note))) return 'done';
+        this.logger.warn(`notify ${template}: message ${row.message_id} to ${row.email} is sent again (a worker stopped mid-send)`);
+        return this.send({ ...row, attempts: row.attempts + 1 }, recipient, { ...job, resend: true });
       }
       if (!(await this.deliveries.release(row.id, 'the worker stopped before the message was delivered; sent again'))) return 'done';
     }
+    return this.send(row, recipient, { ...job, resend: false });
+  }
 
+  /** Renders the message and sends it once, claiming the row first unless this run already took it over. */
+  private async send(
+    row: DeliveryRow,
+    recipient: Recipient,
+    job: {
+      template: TemplateName;
+      subject: SubjectDescription;
+      context: EffectContext;
+      payload: NotifyPayload;
+      final: boolean;
+      errors: string[];
+      resend: boolean;
+    },
+  ): Promise<Outcome> {
+    const { template, subject, context } = job;
     if (!EMAIL.test(recipient.email)) {
       if (await this.deliveries.markUndeliverable(row.id, `no usable email address: ${JSON.stringify(recipient.email)}`)) {
         this.metrics.notificationsFailed.inc({ template, reason: 'no_address' });
@@ -164,7 +173,6 @@ export class NotifyJob implements JobHandler<NotifyPayload> {
       }
       return 'done';
     }
-    const { subject, context } = job;
     const mail = renderTemplate(template, {
       locale: recipient.locale,
       role: recipient.role,
@@ -194,10 +202,10 @@ export class NotifyJob implements JobHandler<NotifyPayload> {
     row: DeliveryRow,
     recipient: Recipient,
     mail: { subject: string; text: string; html: string },
-    job: { template: TemplateName; payload: NotifyPayload; final: boolean; errors: string[] },
+    job: { template: TemplateName; payload: NotifyPayload; final: boolean; errors: string[]; resend: boolean },
   ): Promise<Outcome> {
     const { template } = job;
-    if (!(await this.deliveries.claim(row.id, recipient.email, recipient.locale))) return 'done';
+    if (!job.resend && !(await this.deliveries.claim(row.id, recipient.email, recipient.locale))) return 'done';
 
     let sentAt: Date;
     try {
@@ -232,6 +240,7 @@ export class NotifyJob implements JobHandler<NotifyPayload> {
       return 'retry';
     }
     await this.record(row, sentAt, template);
+    if (job.resend) this.metrics.notificationsResent.inc({ template });
     return 'done';
   }
 

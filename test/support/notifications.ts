@@ -243,13 +243,14 @@ export interface DeliveryView {
   status: string;
   message_id: string;
   attempts: number;
+  resends: number;
   last_error: string | null;
   sent_at: Date | null;
 }
 
 export async function deliveriesOf(pool: pg.Pool, outboxId: string): Promise<DeliveryView[]> {
   const { rows } = await pool.query<DeliveryView>(
-    `SELECT id, recipient_id, email, template, locale, status, message_id, attempts, last_error, sent_at
+    `SELECT id, recipient_id, email, template, locale, status, message_id, attempts, resends, last_error, sent_at
        FROM notification_deliveries WHERE outbox_id = $1 ORDER BY email`,
     [outboxId],
   );
