@@ -171,6 +171,13 @@ export class EnvironmentVariables {
   @Min(5)
   @Max(1440)
   SESSION_IDLE_MINUTES?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(8760)
+  IDEMPOTENCY_TTL_HOURS?: number;
 }
 
 export type ProcessRole = 'api' | 'worker' | 'all';
@@ -202,6 +209,8 @@ export interface AppConfig {
   sessionHours: number;
   /** A web page session unused this long ends (minutes). */
   sessionIdleMinutes: number;
+  /** How long an Idempotency-Key's first response is kept and replayed (hours); an older key is new again. */
+  idempotencyTtlHours: number;
 }
 
 const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
@@ -288,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     reconcileSeconds: vars.RECONCILE_SECONDS ?? 15,
     sessionHours: vars.SESSION_HOURS ?? 12,
     sessionIdleMinutes: vars.SESSION_IDLE_MINUTES ?? 120,
+    idempotencyTtlHours: vars.IDEMPOTENCY_TTL_HOURS ?? 24,
   };
 }
 
