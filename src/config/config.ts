@@ -98,6 +98,12 @@ export class EnvironmentVariables {
 
   @Transform(blankToUndefined)
   @IsOptional()
+  @IsString()
+  @MinLength(32)
+  METRICS_TOKEN?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
   @Matches(/^\d+[smhd]$/, { message: 'JWT_EXPIRES_IN must look like 8h, 30m or 7d' })
   JWT_EXPIRES_IN?: string;
 
@@ -211,6 +217,8 @@ export interface AppConfig {
   sessionIdleMinutes: number;
   /** How long an Idempotency-Key's first response is kept and replayed (hours); an older key is new again. */
   idempotencyTtlHours: number;
+  /** A static bearer token `GET /metrics` accepts besides an ADMIN's (for a Prometheus scraper); none when unset. */
+  metricsToken?: string;
 }
 
 const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
@@ -298,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionHours: vars.SESSION_HOURS ?? 12,
     sessionIdleMinutes: vars.SESSION_IDLE_MINUTES ?? 120,
     idempotencyTtlHours: vars.IDEMPOTENCY_TTL_HOURS ?? 24,
+    metricsToken: vars.METRICS_TOKEN,
   };
 }
 
