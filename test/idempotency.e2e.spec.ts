@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { loadConfig } from '../src/config/config.js';
 import { ADMIN, startTestApp, type TestApp } from './support/app.js';
 
 describe('Idempotency-Key on POST routes', () => {
@@ -7,7 +8,8 @@ describe('Idempotency-Key on POST routes', () => {
   let districtId: string;
 
   beforeAll(async () => {
-    t = await startTestApp('idempotency');
+    // The smallest TTL, one hour; the tests age records by moving their created_at back.
+    t = await startTestApp('idempotency', { IDEMPOTENCY_TTL_HOURS: '1' });
     admin = await t.login(ADMIN.username, ADMIN.password);
     const res = await t.http.get('/units?level=DISTRICT').set('Authorization', admin);
     districtId = res.body.items[0].id;
@@ -23,14 +25,27 @@ describe('Idempotency-Key on POST routes', () => {
     unitId: districtId,
   });
 
-  async function countUsers(username: string): Promise<number> {
+  async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
     const client = new pg.Client({ connectionString: t.config.databaseUrl });
     await client.connect();
     try {
-      return (await client.query('SELECT count(*)::int AS n FROM users WHERE username = $1', [username])).rows[0].n;
+      return (await client.query<R>(text, params)).rows;
     } finally {
       await client.end();
     }
+  }
+
+  async function countUsers(username: string): Promise<number> {
+    return (await sql<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE username = $1', [username]))[0].n;
+  }
+
+  /** Moves a key's record back in time, as if it had been stored `minutes` ago. */
+  async function age(key: string, minutes: number): Promise<void> {
+    const rows = await sql(`UPDATE idempotency_records SET created_at = now() - make_interval(mins => $2) WHERE key = $1 RETURNING key`, [
+      key,
+      minutes,
+    ]);
+    expect(rows).toHaveLength(1);
   }
 
   it('returns the first response again and does nothing twice', async () => {
@@ -74,5 +89,48 @@ describe('Idempotency-Key on POST routes', () => {
       .send(body('idem.five'));
     expect(res.status).toBe(400);
     expect(res.body.message).toMatch(/Idempotency-Key/);
+  });
+
+  it('replays a key younger than IDEMPOTENCY_TTL_HOURS', async () => {
+    const first = await t.http.post('/users').set('Authorization', admin).set('Idempotency-Key', 'k-young').send(body('idem.young'));
+    expect(first.status).toBe(201);
+    await age('k-young', 50);
+    const again = await t.http.post('/users').set('Authorization', admin).set('Idempotency-Key', 'k-young').send(body('idem.young'));
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+  });
+
+  it('treats an expired key as new: the request runs again instead of replaying', async () => {
+    const first = await t.http.post('/users').set('Authorization', admin).set('Idempotency-Key', 'k-expired').send(body('idem.expired'));
+    expect(first.status).toBe(201);
+    await age('k-expired', 61);
+    // It runs: the user exists now, so this time the answer is the conflict, not the stored 201.
+    const again = await t.http.post('/users').set('Authorization', admin).set('Idempotency-Key', 'k-expired').send(body('idem.expired'));
+    expect(again.status).toBe(409);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect(await countUsers('idem.expired')).toBe(1);
+    // And the new answer is the one kept for the key from now on.
+    const third = await t.http.post('/users').set('Authorization', admin).set('Idempotency-Key', 'k-expired').send(body('idem.expired'));
+    expect(third.status).toBe(409);
+    expect(third.headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('purges the expired records of every user when a key is claimed', async () => {
+    const first = await t.http.post('/users').set('Authorization', admin).set('Idempotency-Key', 'k-stale').send(body('idem.stale'));
+    expect(first.status).toBe(201);
+    await age('k-stale', 120);
+    const reviewer = await t.login('idem.stale', 'password-123');
+    // Another user's request with another key: the stale record goes on the way.
+    const res = await t.http.post('/auth/logout').set('Authorization', reviewer).set('Idempotency-Key', 'k-other').send({});
+    expect(res.status).toBeLessThan(300);
+    expect(await sql(`SELECT key FROM idempotency_records WHERE key = 'k-stale'`)).toEqual([]);
+    expect(await sql(`SELECT key FROM idempotency_records WHERE key = 'k-young'`)).toHaveLength(1);
+  });
+
+  it('IDEMPOTENCY_TTL_HOURS is a whole number of hours, 1 or more', () => {
+    expect(loadConfig({}).idempotencyTtlHours).toBe(24);
+    expect(loadConfig({ IDEMPOTENCY_TTL_HOURS: '1' }).idempotencyTtlHours).toBe(1);
+    for (const bad of ['0', '-1', '1.5', 'soon']) expect(() => loadConfig({ IDEMPOTENCY_TTL_HOURS: bad })).toThrow(/IDEMPOTENCY_TTL_HOURS/);
   });
 });

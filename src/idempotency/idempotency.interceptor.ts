@@ -6,6 +6,7 @@ import { firstValueFrom, from, type Observable } from 'rxjs';
 import type { Actor } from '../auth/actor.js';
 import { Conflict, InvalidInput, RuleViolation } from '../common/errors.js';
 import { requestLocale, toHttpError } from '../common/exception.filter.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PG_POOL } from '../database/pg-pool.js';
 import { canonicalJson } from '../engine/history-hash.js';
 
@@ -39,6 +40,8 @@ const ABANDONED_MS = 120_000;
  * `Idempotency-Key` on any POST: the first request with a key runs, later ones from the same user
  * get its stored response without running again, concurrent ones wait for it. A key reused with another
  * body is 422 `idempotency_key_reused`. A request that failed with a server error frees its key.
+ * A record lives `IDEMPOTENCY_TTL_HOURS` (24 by default): claiming a key first deletes every record older than
+ * that (as signing in deletes the dead sessions), so an expired key is new again and the table stays small.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -49,6 +52,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     @Inject(PG_POOL) private readonly pool: pg.Pool,
     private readonly adapterHost: HttpAdapterHost,
     private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -74,6 +78,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const hash = createHash('sha256')
       .update(`${req.method} ${path} ${canonicalJson(req.idempotencyContent ?? req.body ?? null)}`)
       .digest('hex');
+    // On the way, the expired records of every user: this key's too, if it has expired, which makes it new.
+    await this.pool.query(`DELETE FROM idempotency_records WHERE created_at < now() - make_interval(hours => $1)`, [
+      this.config.idempotencyTtlHours,
+    ]);
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
       const claimed = await this.pool.query(

@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/actor.js';
+import { AcceptsMetricsToken, Roles } from '../auth/actor.js';
 import { MetricsService } from './metrics.service.js';
 
 @ApiTags('operations')
@@ -9,11 +9,14 @@ export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
   @Roles('ADMIN')
+  @AcceptsMetricsToken()
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiProduces('text/plain')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Prometheus metrics (ADMIN token, as every route but login, health and the docs)' })
+  @ApiOperation({
+    summary: 'Prometheus metrics: an ADMIN token, or the static METRICS_TOKEN when it is configured (for a scraper)',
+  })
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
   }

@@ -100,8 +100,18 @@ export function fundingXlsx(r: FundingReport): Promise<Buffer> {
   return workbook(fundingSheets(r));
 }
 
-function csvField(v: string | number | boolean): string {
-  const s = String(v);
+/** The first characters a spreadsheet reads as the start of a formula (OWASP "CSV Injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV cell. A text cell that a spreadsheet would take for a formula (`=HYPERLINK(…)`, `+`, `-`, `@`, a tab or a
+ * carriage return first) gets a single quote in front, so Excel and LibreOffice show it as text; numbers and
+ * booleans are written as they are, so `-5` stays the number −5 (only the database's text can carry a formula).
+ * Then the usual quoting: a cell with a quote, comma or line break goes in double quotes.
+ */
+export function csvField(v: string | number | boolean): string {
+  let s = String(v);
+  if (typeof v === 'string' && FORMULA_START.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
