@@ -327,19 +327,21 @@ describe('certification dossiers: attachments', () => {
       expect(existsSync(contentPath(sha256(other)))).toBe(false);
     });
 
-    it("another commune's dossier: 404, a reviewer: 403, a state that takes no files: 409; the file is not kept", async () => {
+    it("another commune's dossier: 404, a state that takes no files: 409, another party's kind: 403; the file is not kept", async () => {
       const cases: [string, string, number][] = [
         [staffB, otherDraftId, 404],
-        [reviewerVL, otherDraftId, 403], // reviewers never attach files: the role is refused before anything is looked up
+        [reviewerVL, otherDraftId, 404], // not the reviewers of that dossier's district: it does not exist for them
         [staffA, 'no-such-dossier', 404],
-        [reviewerTD, otherDraftId, 403],
+        [reviewerTD, otherDraftId, 409], // reviewers attach while they review, not to a draft
         [staffA, reviewId, 409], // the commune may not add files while the reviewers have the dossier
         [province, otherDraftId, 409], // the province attaches its decision later, not to a draft
       ];
+      const kinds: Record<number, string> = { 6: 'meeting_minutes', 7: 'decision' };
+      cases.push([reviewerTD, reviewId, 403], [staffA, draftId, 403]); // the commune's minutes, by a reviewer; the decision, by the commune
       for (const [i, [auth, id, code]] of cases.entries()) {
         const bytes = pdfBytes(`refused ${i}`);
         const target = id === 'no-such-dossier' ? otherDraftId : id;
-        await refusedUpload(target, code, () => upload(k, auth, id, { bytes, name: `refused-${i}.pdf` }, 'evidence'));
+        await refusedUpload(target, code, () => upload(k, auth, id, { bytes, name: `refused-${i}.pdf` }, kinds[i] ?? 'evidence'));
         expect({ i, kept: existsSync(contentPath(sha256(bytes))) }).toEqual({ i, kept: false });
       }
     });

@@ -54,6 +54,12 @@ describe('village certification, end to end', () => {
   });
 
   const get = (auth: string, id: string) => t.http.get(`/dossiers/${id}`).set('Authorization', auth);
+  const attachPdf = (auth: string, id: string, kind: string) =>
+    t.http
+      .post(`/dossiers/${id}/attachments`)
+      .set('Authorization', auth)
+      .field('kind', kind)
+      .attach('file', Buffer.from(`%PDF-1.4\n% ${kind}\n%%EOF\n`), `${kind}.pdf`);
   const send = (auth: string, id: string, body: Record<string, unknown>) =>
     t.http.post(`/dossiers/${id}/events`).set('Authorization', auth).send(body);
   const until = (id: string, auth: string, check: (d: { state: string; [k: string]: unknown }) => boolean, what: string) =>
@@ -85,8 +91,17 @@ describe('village certification, end to end', () => {
       .attach('file', Buffer.from('%PDF-1.4\n% biên bản họp thôn\n%%EOF\n'), 'biên-bản-họp-thôn.pdf');
     expect(minutes.status).toBe(201);
     expect(minutes.body.fileName).toBe('biên-bản-họp-thôn.pdf');
-    const submitted = await send(commune, id, { type: 'SUBMIT', agreementPercent: 94.5 });
+    expect((await send(commune, id, { type: 'SUBMIT', agreementPercent: 94.5 })).body.rule).toBe('submission_documents_required');
+    for (const kind of ['submission_letter', 'self_assessment_report']) expect((await attachPdf(commune, id, kind)).status).toBe(201);
+    // The households agreeing must not exceed those at the meeting, and a share sent with them must match them.
+    const over = await send(commune, id, { type: 'SUBMIT', householdsRepresented: 200, householdsAgreeing: 201 });
+    expect(over.status).toBe(400);
+    expect(over.body.errors).toEqual([{ field: 'householdsAgreeing', messages: [expect.stringMatching(/cannot exceed/)] }]);
+    const mismatch = await send(commune, id, { type: 'SUBMIT', agreementPercent: 99, householdsRepresented: 200, householdsAgreeing: 189 });
+    expect(mismatch.status).toBe(400);
+    const submitted = await send(commune, id, { type: 'SUBMIT', householdsRepresented: 200, householdsAgreeing: 189 });
     expect(submitted.status).toBe(200);
+    expect(submitted.body).toMatchObject({ agreementPercent: 94.5, households: { represented: 200, agreeing: 189 } });
     expect(submitted.body.state).toBe('review');
     return id;
   }
@@ -116,6 +131,9 @@ describe('village certification, end to end', () => {
     expect((await send(reviewer, id, { type: 'APPROVE' })).body.rule).toBe('criteria_not_all_approved');
     const returned = await send(reviewer, id, { type: 'RETURN', comment: 'Bổ sung tiêu chí 7' });
     expect(returned.body.state).toBe('revision_requested');
+    // Edited to "not met" while returned, the dossier cannot go back to the reviewers.
+    expect((await t.http.put(`/dossiers/${id}/criteria/7`).set('Authorization', commune).send({ met: false })).status).toBe(200);
+    expect((await send(commune, id, { type: 'RESUBMIT' })).body).toMatchObject({ statusCode: 422, rule: 'self_assessment_incomplete' });
     const fixed = await t.http
       .put(`/dossiers/${id}/criteria/7`)
       .set('Authorization', commune)
@@ -129,10 +147,15 @@ describe('village certification, end to end', () => {
     expect(resubmitted.body.criteria[6].review.status).toBe('pending');
 
     expect((await send(reviewer, id, { type: 'REVIEW_CRITERION', code: 7, decision: 'approve' })).status).toBe(200);
+    expect((await send(reviewer, id, { type: 'APPROVE' })).body.rule).toBe('appraisal_report_required');
+    expect((await attachPdf(reviewer, id, 'appraisal_report')).status).toBe(201);
     const approved = await send(reviewer, id, { type: 'APPROVE' });
     expect(approved.body.state).toBe('province_review');
 
     const before = await t.http.get(`/units/${villageId}`).set('Authorization', admin);
+    const unsigned = await send(province, id, { type: 'SIGN_OFF', decisionNumber: '1234/QĐ-UBND', decisionDate: '2026-12-01' });
+    expect(unsigned.body.rule).toBe('decision_required');
+    expect((await attachPdf(province, id, 'decision')).status).toBe(201);
     const signed = await send(province, id, { type: 'SIGN_OFF', decisionNumber: '1234/QĐ-UBND', decisionDate: '2026-12-01' });
     expect(signed.body.state).toBe('certified');
     expect(signed.body.decision).toEqual({ number: '1234/QĐ-UBND', date: '2026-12-01' });

@@ -396,13 +396,15 @@ describe('certification dossiers: bad input and refusals', () => {
       expect(status(ok)).toMatchObject({ status: 200, body: { state: 'consultation', allowedEvents: ['WITHDRAW'] } });
     });
 
-    it('SUBMIT without the meeting minutes or below 90%: 422 with the rule; exactly 90% with minutes goes to review', async () => {
+    it('SUBMIT without its three documents or below 90%: 422 with the rule; exactly 90% with them goes to review', async () => {
       let res = await refused(readyId, 422, () => sendEvent(k, staffA, readyId, { type: 'SUBMIT', agreementPercent: 95 }));
-      expect(res.body).toMatchObject({ statusCode: 422, rule: 'meeting_minutes_required' });
+      expect(res.body).toMatchObject({ statusCode: 422, rule: 'submission_documents_required' });
+      for (const kind of ['submission_letter', 'self_assessment_report'])
+        expect((await upload(k, staffA, readyId, { bytes: pdfBytes(kind), name: `${kind}.pdf` }, kind)).status).toBe(201);
       // Evidence of another kind is not the minutes.
       expect((await upload(k, staffA, readyId, { bytes: pdfBytes('evidence'), name: 'anh.pdf' }, 'evidence')).status).toBe(201);
       res = await refused(readyId, 422, () => sendEvent(k, staffA, readyId, { type: 'SUBMIT', agreementPercent: 100 }));
-      expect(res.body.rule).toBe('meeting_minutes_required');
+      expect(res.body.rule).toBe('submission_documents_required');
       expect(
         (await upload(k, staffA, readyId, { bytes: pdfBytes('Bien ban hop thon'), name: 'bien-ban.pdf' }, 'meeting_minutes')).status,
       ).toBe(201);

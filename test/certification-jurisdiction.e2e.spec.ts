@@ -2,6 +2,7 @@ import {
   CODES,
   assignmentSettled,
   getDossier,
+  attachDocument,
   inReview,
   putCriterion,
   sendEvent,
@@ -150,6 +151,7 @@ describe('certification dossiers: jurisdiction in both trees', () => {
       const res = await sendEvent(k, reviewer2.auth, twoTier, { type: 'REVIEW_CRITERION', code, decision: 'approve' });
       expect({ code, status: res.status }).toEqual({ code, status: 200 });
     }
+    await attachDocument(k, reviewer2.auth, twoTier, 'appraisal_report');
     const approved = await sendEvent(k, reviewer2.auth, twoTier, { type: 'APPROVE' });
     expect(approved.body.state).toBe('province_review');
     // The other province's officer may not sign it (it does not exist for them).
@@ -158,6 +160,7 @@ describe('certification dossiers: jurisdiction in both trees', () => {
     ).toBe(404);
     expect((await tasks(k, provinceLS.auth)).map((t) => t.subjectId)).not.toContain(twoTier);
     expect((await tasks(k, province2.auth)).map((t) => t.subjectId)).toEqual([twoTier]);
+    await attachDocument(k, province2.auth, twoTier, 'decision');
     const signed = await sendEvent(k, province2.auth, twoTier, {
       type: 'SIGN_OFF',
       decisionNumber: '45/QĐ-UBND',

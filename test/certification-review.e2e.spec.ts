@@ -4,6 +4,7 @@ import {
   draftDossier,
   expectUrgencyOrder,
   getDossier,
+  attachDocument,
   inReview,
   putCriterion,
   readyToSubmit,
@@ -164,6 +165,7 @@ describe('certification dossiers: reviewers, assignment and the task inbox', () 
 
     it('with all 16 approved the dossier waits in both inboxes for APPROVE, which forwards it to the province', async () => {
       for (const r of [rev1, rev2]) expect(ids(await tasks(k, r.auth))).toContain(d2);
+      await attachDocument(k, rev2.auth, d2, 'appraisal_report');
       const res = await sendEvent(k, rev2.auth, d2, { type: 'APPROVE' });
       expect(res.status).toBe(200);
       expect(res.body.state).toBe('province_review');
@@ -207,6 +209,7 @@ describe('certification dossiers: reviewers, assignment and the task inbox', () 
       for (const code of [2, 3]) expect((await decide(rev1.auth, d1, code, 'approve')).status).toBe(200);
       expect(ids(await tasks(k, rev1.auth))).toContain(d1);
       expect(ids(await tasks(k, rev2.auth))).toContain(d1);
+      await attachDocument(k, rev1.auth, d1, 'appraisal_report');
       const approved = await sendEvent(k, rev1.auth, d1, { type: 'APPROVE' });
       expect(approved.status).toBe(200);
       expect(approved.body.state).toBe('province_review');
@@ -264,6 +267,7 @@ describe('certification dossiers: reviewers, assignment and the task inbox', () 
       expectUrgencyOrder(inbox);
       // d2 went to the province before d1.
       expect(ids(inbox).indexOf(d2)).toBeLessThan(ids(inbox).indexOf(d1));
+      await attachDocument(k, province.auth, d2, 'decision');
       const signed = await sendEvent(k, province.auth, d2, {
         type: 'SIGN_OFF',
         decisionNumber: '2291/QĐ-UBND',

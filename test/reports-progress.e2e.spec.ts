@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CODES, inReview, sendEvent, startKit, waitForState, type Kit } from './support/certification-kit.js';
+import { CODES, attachDocument, inReview, sendEvent, startKit, waitForState, type Kit } from './support/certification-kit.js';
 import { listAllUnits } from './support/fixtures.js';
 import { download, parseCsv, progress, readWorkbook, sheetRows } from './support/reports-kit.js';
 
@@ -66,7 +66,9 @@ describe('reports: progress against the plan', () => {
     const id = await inReview(k, commune.auth, 'LS-TD-01-01', 2026);
     for (const code of CODES)
       expect((await sendEvent(k, reviewer.auth, id, { type: 'REVIEW_CRITERION', code, decision: 'approve' })).status).toBe(200);
+    await attachDocument(k, reviewer.auth, id, 'appraisal_report');
     expect((await sendEvent(k, reviewer.auth, id, { type: 'APPROVE' })).body.state).toBe('province_review');
+    await attachDocument(k, province.auth, id, 'decision');
     expect(
       (await sendEvent(k, province.auth, id, { type: 'SIGN_OFF', decisionNumber: '55/QĐ-UBND', decisionDate: '2026-12-01' })).body.state,
     ).toBe('certified');

@@ -146,21 +146,28 @@ describe('the certification flow in a browser', () => {
     expect(await commune.locator('main').innerText()).toContain('Đã lưu.');
     await noSeriousViolations(commune, 'dossier');
 
-    await commune.getByLabel('Loại tài liệu').selectOption('meeting_minutes');
-    await commune.getByLabel('Tệp', { exact: true }).setInputFiles({
-      name: 'bien-ban-hop-thon.pdf',
-      mimeType: 'application/pdf',
-      buffer: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'),
-    });
-    await commune.getByRole('button', { name: 'Tải lên' }).click();
-    await commune.waitForLoadState();
-    expect(await commune.locator('main').innerText()).toContain('bien-ban-hop-thon.pdf');
+    /** Uploads a small PDF of `kind` from the dossier page, as its user would. */
+    const attach = async (page: Page, kind: string, name: string) => {
+      await page.getByLabel('Loại tài liệu').selectOption(kind);
+      await page.getByLabel('Tệp', { exact: true }).setInputFiles({
+        name,
+        mimeType: 'application/pdf',
+        buffer: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'),
+      });
+      await page.getByRole('button', { name: 'Tải lên' }).click();
+      await page.waitForLoadState();
+      expect(await page.locator('main').innerText()).toContain(name);
+    };
+    await attach(commune, 'submission_letter', 'to-trinh.pdf');
+    await attach(commune, 'self_assessment_report', 'bao-cao-tu-danh-gia.pdf');
+    await attach(commune, 'meeting_minutes', 'bien-ban-hop-thon.pdf');
 
     await commune.getByRole('button', { name: 'Niêm yết lấy ý kiến nhân dân' }).click();
     await commune.waitForLoadState();
     await screenshot(commune, 'commune-posting');
     await untilShown(commune, 'Chờ nộp hồ sơ');
-    await commune.getByLabel('Tỷ lệ hộ đồng thuận (%)').fill('95');
+    await commune.getByLabel('Số hộ dự họp').fill('120');
+    await commune.getByLabel('Số hộ đồng ý').fill('114');
     await commune.getByRole('button', { name: 'Nộp hồ sơ' }).click();
     await commune.waitForLoadState();
     expect(await stateOf(id)).toBe('review');
@@ -212,6 +219,7 @@ describe('the certification flow in a browser', () => {
     // ---- the reviewer approves ----
     await reviewer.goto(`${base}${dossierPath}`);
     await review(1, 'Đạt');
+    await attach(reviewer, 'appraisal_report', 'bao-cao-tham-dinh.pdf');
     await reviewer.getByRole('button', { name: 'Đề nghị công nhận (trình cấp tỉnh)' }).click();
     await reviewer.waitForLoadState();
     expect(await stateOf(id)).toBe('province_review');
@@ -227,6 +235,7 @@ describe('the certification flow in a browser', () => {
       .first()
       .click();
     await province.waitForURL(new RegExp(dossierPath));
+    await attach(province, 'decision', 'quyet-dinh-1234.pdf');
     await province.getByLabel('Số quyết định').fill('1234/QĐ-UBND');
     await province.getByLabel('Ngày quyết định').fill('2026-12-04');
     await screenshot(province, 'province-sign-off');

@@ -225,21 +225,38 @@ describe('web pages', () => {
     expect(await stateOf(dossierId)).toBe('ready_to_submit');
   });
 
-  it('keeps the typed share when SUBMIT is refused, with the reason beside the form', async () => {
+  it('keeps the typed households when SUBMIT is refused, with the reason beside the field', async () => {
     const c = await signedIn('commune');
     await c.get(`/app/dossiers/${dossierId}`);
-    const bad = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'SUBMIT', agreementPercent: '150' });
+    const bad = await c.post(`/app/dossiers/${dossierId}/events`, {
+      type: 'SUBMIT',
+      householdsRepresented: '120',
+      householdsAgreeing: '-3',
+    });
     expect(bad.status).toBe(400);
-    expect(bad.text).toMatch(/id="SUBMIT-agreementPercent-error"[^>]*>Nhập một số từ 0 đến 100/);
-    expect(bad.text).toContain('value="150"');
-    // No minutes attached yet: the rule's refusal, in Vietnamese, and the share kept.
-    const refused = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'SUBMIT', agreementPercent: '95' });
+    expect(bad.text).toMatch(/id="SUBMIT-householdsAgreeing-error"[^>]*>Nhập số hộ là số nguyên không âm/);
+    expect(bad.text).toContain('value="-3"');
+    // More agreeing than present: the service's refusal, beside the field it is about.
+    const over = await c.post(`/app/dossiers/${dossierId}/events`, {
+      type: 'SUBMIT',
+      householdsRepresented: '120',
+      householdsAgreeing: '130',
+    });
+    expect(over.status).toBe(400);
+    expect(over.text).toMatch(/id="SUBMIT-householdsAgreeing-error"[^>]*>Số hộ đồng ý \(130\) không được lớn hơn số hộ dự họp \(120\)/);
+    // No documents attached yet: the rule's refusal, in Vietnamese, and the households kept.
+    const refused = await c.post(`/app/dossiers/${dossierId}/events`, {
+      type: 'SUBMIT',
+      householdsRepresented: '120',
+      householdsAgreeing: '114',
+    });
     expect(refused.status).toBe(422);
-    expect(refused.text).toContain('value="95"');
+    expect(textOf(refused.text)).toContain('tờ trình của UBND xã, báo cáo tự đánh giá và biên bản họp thôn');
+    expect(refused.text).toContain('value="114"');
     expect(await stateOf(dossierId)).toBe('ready_to_submit');
   });
 
-  it('uploads the minutes from the page and submits', async () => {
+  it('uploads the documents from the page and submits', async () => {
     const c = await signedIn('commune');
     const page = await c.get(`/app/dossiers/${dossierId}`);
     const csrf = c.csrf()!;
@@ -268,7 +285,21 @@ describe('web pages', () => {
       .redirects(0);
     expect(forged.status).toBe(403);
     expect((await db.query('SELECT count(*)::int AS n FROM attachments WHERE dossier_id = $1', [dossierId])).rows[0].n).toBe(1);
-    const submitted = await c.post(`/app/dossiers/${dossierId}/events`, { type: 'SUBMIT', agreementPercent: '95' });
+    for (const kind of ['submission_letter', 'self_assessment_report']) {
+      const res = await t.http
+        .post(`/app/dossiers/${dossierId}/attachments`)
+        .set('Cookie', [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+        .field('_csrf', csrf)
+        .field('kind', kind)
+        .attach('file', pdf, { filename: `${kind}.pdf`, contentType: 'application/pdf' })
+        .redirects(0);
+      expect(res.status).toBe(303);
+    }
+    const submitted = await c.post(`/app/dossiers/${dossierId}/events`, {
+      type: 'SUBMIT',
+      householdsRepresented: '120',
+      householdsAgreeing: '114',
+    });
     expect(submitted.status).toBe(303);
     expect(await stateOf(dossierId)).toBe('review');
   });

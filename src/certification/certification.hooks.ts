@@ -1,13 +1,14 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { Db } from '../database/db.js';
 import { EngineService } from '../engine/engine.service.js';
-import type { DossierFacts } from '../../workflows/certification/v1.js';
+import type { DossierFacts } from '../../workflows/certification/v2.js';
 import { DOSSIER_DETAIL, DossiersRepository } from './dossiers.repository.js';
 
 const REVIEW_CRITERION = 'certification.review-criterion';
 
 /**
  * The certification module's part in every applied certification event, the system's included: the facts the
- * machine's rules read (the self-assessment, the minutes attached), read under the instance's lock so that a
+ * machine's rules read (the self-assessment, the kinds of document attached), read under the instance's lock so that a
  * criterion edit or an upload cannot slip in between; and the dossier's read model, kept in the event's
  * transaction (review decisions, criteria sent back, the village's 16 flags on certification and revocation,
  * the dossier closing when its workflow ends).
@@ -28,16 +29,11 @@ export class CertificationHooks implements OnModuleInit {
     this.engine.use('certification', {
       repeatable: true,
       facts: {
-        OPEN_CONSULTATION: async (tx, { id }): Promise<DossierFacts> => {
-          const criteria = await this.dossiers.selfAssessment(id, tx);
-          return {
-            unassessed: criteria.filter((c) => c.met === null).map((c) => c.code),
-            notMet: criteria.filter((c) => c.met === false).map((c) => c.code),
-          };
-        },
-        SUBMIT: async (tx, { id }): Promise<DossierFacts> => ({
-          meetingMinutes: await this.dossiers.hasAttachment(id, 'meeting_minutes', tx),
-        }),
+        OPEN_CONSULTATION: (tx, { id }) => this.selfAssessment(tx, id),
+        RESUBMIT: (tx, { id }) => this.selfAssessment(tx, id),
+        SUBMIT: (tx, { id }) => this.documents(tx, id),
+        APPROVE: (tx, { id }) => this.documents(tx, id),
+        SIGN_OFF: (tx, { id }) => this.documents(tx, id),
       },
       afterTransition: async (tx, { subject, event, actor, fromState, toState, open, defer }) => {
         const id = subject.id;
@@ -63,5 +59,17 @@ export class CertificationHooks implements OnModuleInit {
         if (!open) await this.dossiers.close(tx, id);
       },
     });
+  }
+
+  private async selfAssessment(tx: Db, id: string): Promise<DossierFacts> {
+    const criteria = await this.dossiers.selfAssessment(id, tx);
+    return {
+      unassessed: criteria.filter((c) => c.met === null).map((c) => c.code),
+      notMet: criteria.filter((c) => c.met === false).map((c) => c.code),
+    };
+  }
+
+  private async documents(tx: Db, id: string): Promise<DossierFacts> {
+    return { documents: await this.dossiers.attachmentKinds(id, tx) };
   }
 }

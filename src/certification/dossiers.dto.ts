@@ -18,6 +18,7 @@ import {
 } from 'class-validator';
 import { PageQuery } from '../common/pagination.js';
 import { Nfc } from '../common/validation.js';
+import { DOCUMENT_KIND_NAMES } from '../../workflows/certification/documents.js';
 
 export const DOSSIER_STATES = [
   'draft',
@@ -33,7 +34,8 @@ export const DOSSIER_STATES = [
   'revoked',
 ] as const;
 
-export const ATTACHMENT_KINDS = ['submission_letter', 'self_assessment_report', 'meeting_minutes', 'evidence', 'decision'] as const;
+/** The kinds of attachment, which step needs which and who attaches which: workflows/certification/documents.ts. */
+export const ATTACHMENT_KINDS = DOCUMENT_KIND_NAMES;
 
 export class CreateDossierDto {
   @ApiProperty() @IsString() villageId: string;
@@ -71,7 +73,28 @@ export class NoPayloadEvent {
 
 export class SubmitEvent {
   @IsString() type: string;
-  @ApiProperty({ minimum: 0, maximum: 100 }) @IsNumber() @Min(0) @Max(100) agreementPercent: number;
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 100,
+    description: 'The share of households agreeing; computed from the two households counts when they are given (then it may be left out)',
+  })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(100)
+  agreementPercent?: number;
+  @ApiPropertyOptional({ minimum: 1, description: 'Households represented at the village meeting (with householdsAgreeing)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  householdsRepresented?: number;
+  @ApiPropertyOptional({ minimum: 0, description: 'Households agreeing, at most those represented' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  householdsAgreeing?: number;
 }
 
 export class ReviewCriterionEvent {
@@ -169,6 +192,8 @@ export class DossierSummaryView {
 export class DossierView extends DossierSummaryView {
   @ApiProperty() overdue: boolean;
   @ApiProperty({ nullable: true, type: Number }) agreementPercent: number | null;
+  @ApiProperty({ nullable: true, description: "{ represented, agreeing }: the village meeting's households, when given" })
+  households: { represented: number; agreeing: number } | null;
   @ApiProperty({ nullable: true, description: '{ number, date } once signed off' }) decision: { number: string; date: string } | null;
   @ApiProperty({ type: [DossierCriterionView] }) criteria: DossierCriterionView[];
   @ApiProperty({ type: [AttachmentView] }) attachments: AttachmentView[];

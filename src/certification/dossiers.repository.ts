@@ -84,16 +84,10 @@ export class DossiersRepository {
     return rows;
   }
 
-  /** Whether the dossier has an attachment of `kind` (a fact SUBMIT needs). */
-  async hasAttachment(dossierId: string, kind: string, db: Db = this.db): Promise<boolean> {
-    const row = await db
-      .selectFrom('attachments')
-      .select('id')
-      .where('dossier_id', '=', dossierId)
-      .where('kind', '=', kind)
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
+  /** The kinds of document the dossier has attached (the facts SUBMIT, APPROVE and SIGN_OFF need). */
+  async attachmentKinds(dossierId: string, db: Db = this.db): Promise<string[]> {
+    const rows = await db.selectFrom('attachments').select('kind').distinct().where('dossier_id', '=', dossierId).execute();
+    return rows.map((r) => r.kind);
   }
 
   selfAssessment(dossierId: string, db: Db = this.db): Promise<{ code: number; met: boolean | null }[]> {

@@ -13,7 +13,7 @@ import { EngineService } from '../engine/engine.service.js';
 import type { Db } from '../database/db.js';
 import { statesTagged } from '../engine/machine.js';
 import { UnitsRepository } from '../units/units.repository.js';
-import { certificationMachine } from '../../workflows/certification/v1.js';
+import { certificationMachine } from '../../workflows/certification/v2.js';
 import {
   DOSSIER_EVENTS,
   type CreateDossierDto,
@@ -21,9 +21,11 @@ import {
   type DossierView,
   type HistoryEntryView,
   type ListDossiersQuery,
+  type SubmitEvent,
   type UpdateCriterionDto,
 } from './dossiers.dto.js';
 import { DOSSIER_DETAIL, DossiersRepository, type DossierRow } from './dossiers.repository.js';
+import { meetingAgreement } from './agreement.js';
 
 export const DOSSIER = 'dossier';
 /** Where the commune may edit its self-assessment (the machine's `criteria_editable` states). */
@@ -108,10 +110,10 @@ export class DossiersService {
   }
 
   /** The dossier as `get` gives it, with the names of its commune (for a page's heading), from one read. */
-  async getWithNames(actor: Actor, id: string): Promise<{ dossier: DossierView; communeName: string }> {
+  async getWithNames(actor: Actor, id: string): Promise<{ dossier: DossierView; communeName: string; unitPath: string }> {
     const row = await this.dossiers.detail(id, scopePath(actor));
     if (!row) throw new NotFound('dossier');
-    return { dossier: this.view(row, actor), communeName: row.commune_name };
+    return { dossier: this.view(row, actor), communeName: row.commune_name, unitPath: row.unit_path };
   }
 
   /** `allowedEvents`: when the caller already has them for this row's snapshot (an event's result). */
@@ -119,6 +121,7 @@ export class DossiersService {
     const context = row.snapshot.context as {
       overdue?: boolean;
       agreementPercent?: number | null;
+      households?: { represented: number; agreeing: number } | null;
       decision?: { number: string; date: string } | null;
     };
     return {
@@ -132,6 +135,7 @@ export class DossiersService {
       version: row.version,
       overdue: context.overdue ?? false,
       agreementPercent: context.agreementPercent ?? null,
+      households: context.households ?? null,
       decision: context.decision ?? null,
       criteria: row.criteria.map((c) => ({
         code: c.code,
@@ -209,7 +213,11 @@ export class DossiersService {
     if (errors.length) throw invalidPayload(errors);
     // Jurisdiction (404) and the actor's role and unit (403) are the engine's to check, in its transaction; the
     // facts the rules read are the certification hooks'.
-    const event: Record<string, unknown> & { type: string } = { ...(payload as Record<string, unknown>), type: type! };
+    let event: Record<string, unknown> & { type: string } = { ...(payload as Record<string, unknown>), type: type! };
+    if (type === 'SUBMIT') {
+      const { householdsRepresented: _r, householdsAgreeing: _a, ...rest } = event;
+      event = { ...rest, ...meetingAgreement(payload as SubmitEvent) };
+    }
     const result = await this.engine.send({ type: DOSSIER, id }, event, actor, {
       idempotencyKey,
       precondition: ifMatch === undefined ? undefined : (tx) => this.requireMatch(tx, actor, id, ifMatch),

@@ -103,6 +103,26 @@ const CATALOG = {
     en: (p) => `files cannot be attached in state ${p.state}`,
     vi: (p) => `Không thể đính kèm tệp khi hồ sơ ở trạng thái “${p.state}”`,
   },
+  attachment_kind_not_yours: {
+    en: (p) => `${p.role} may attach ${p.kinds}, not ${p.kind}`,
+    vi: (p) => `Vai trò này chỉ đính kèm được: ${p.kindsVi}`,
+  },
+  agreement_required: {
+    en: () => 'give householdsRepresented and householdsAgreeing (or agreementPercent)',
+    vi: () => 'Vui lòng nhập số hộ dự họp và số hộ đồng ý',
+  },
+  households_incomplete: {
+    en: () => 'householdsRepresented and householdsAgreeing go together',
+    vi: () => 'Vui lòng nhập cả số hộ dự họp và số hộ đồng ý',
+  },
+  households_agreeing_over: {
+    en: (p) => `householdsAgreeing (${p.agreeing}) cannot exceed householdsRepresented (${p.represented})`,
+    vi: (p) => `Số hộ đồng ý (${p.agreeing}) không được lớn hơn số hộ dự họp (${p.represented})`,
+  },
+  agreement_mismatch: {
+    en: (p) => `agreementPercent ${p.given} does not match the households given (${p.computed}%)`,
+    vi: (p) => `Tỷ lệ đồng thuận ${p.given}% không khớp với số hộ đã nhập (${p.computed}%)`,
+  },
   criterion_code: { en: () => 'code must be an integer from 1 to 16', vi: () => 'Mã tiêu chí phải là số nguyên từ 1 đến 16' },
   event_type: { en: (p) => `type must be one of ${p.types}`, vi: (p) => `Loại thao tác phải là một trong: ${p.types}` },
   file_required: { en: () => 'file is required (multipart field "file")', vi: () => 'Vui lòng chọn tệp cần đính kèm' },

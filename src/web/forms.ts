@@ -25,10 +25,13 @@ export function eventFromForm(locale: Locale, type: string, body: unknown): Reco
   };
   switch (type) {
     case 'SUBMIT': {
-      const raw = need('agreementPercent').replace(',', '.');
-      const n = Number(raw);
-      if (raw && !(Number.isFinite(n) && n >= 0 && n <= 100)) problems.agreementPercent = word(locale, 'percentInvalid');
-      event.agreementPercent = n;
+      // The village meeting's households; the share is the service's to compute.
+      for (const name of ['householdsRepresented', 'householdsAgreeing']) {
+        const raw = need(name);
+        const n = Number(raw);
+        if (raw && !(Number.isInteger(n) && n >= 0)) problems[name] = word(locale, 'householdsInvalid');
+        event[name] = n;
+      }
       break;
     }
     case 'REVIEW_CRITERION': {

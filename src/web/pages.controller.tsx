@@ -7,6 +7,7 @@ import { AttachmentsService } from '../certification/attachments/attachments.ser
 import type { UploadedFileInfo } from '../certification/attachments/file-store.js';
 import { ReceiveUpload, Upload } from '../certification/attachments/receive-upload.interceptor.js';
 import { ATTACHMENT_KINDS, DOSSIER_EVENTS } from '../certification/dossiers.dto.js';
+import type { DocumentKind } from '../../workflows/certification/documents.js';
 import { DossiersService } from '../certification/dossiers.service.js';
 import { DomainError, InvalidInput, NotPermitted } from '../common/errors.js';
 import { say, type Locale } from '../common/messages.js';
@@ -138,7 +139,12 @@ export class PagesController {
       });
     }
     if (!(err instanceof DomainError)) throw err;
-    const fieldsOf = err instanceof InvalidInput ? Object.fromEntries(err.fields.map((f) => [f.field, word(locale, 'invalidValue')])) : {};
+    const fieldsOf =
+      err instanceof InvalidInput
+        ? Object.fromEntries(
+            err.fields.map((f) => [f.field, f.keys?.length ? say(locale, f.keys[0].key, f.keys[0].params) : word(locale, 'invalidValue')]),
+          )
+        : {};
     await this.showDossier(req, reply, statusOf(err), id, { form, error: say(locale, err.key, err.params), fields: fieldsOf, values });
   }
 
@@ -185,7 +191,7 @@ export class PagesController {
     try {
       if (!file) throw new FormProblem({ file: word(locale, 'fileRequired') });
       if (!(ATTACHMENT_KINDS as readonly string[]).includes(kind)) throw new FormProblem({ kind: word(locale, 'invalidValue') });
-      await this.attachments.add(this.actor(req), id, file, kind);
+      await this.attachments.add(this.actor(req), id, file, kind as DocumentKind);
       seeOther(reply, `/app/dossiers/${id}?done=attached`);
     } catch (err) {
       await this.refused(req, reply, id, 'attach', err, { kind });

@@ -3,7 +3,7 @@ import type { Actor } from '../auth/actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { WorkingCalendar } from '../calendar/working-calendar.js';
 import { AttachmentsService } from '../certification/attachments/attachments.service.js';
-import { ATTACHMENT_KINDS, type DossierView } from '../certification/dossiers.dto.js';
+import { type DossierView } from '../certification/dossiers.dto.js';
 import { DOSSIER, DossiersService } from '../certification/dossiers.service.js';
 import type { Locale } from '../common/messages.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -112,7 +112,7 @@ export class PagesService {
 
   async dossier(actor: Actor, locale: Locale, id: string, flash: Flash, csrf: string): Promise<DossierPageProps> {
     // The dossier first (404 before anything else is read), then its history and the chain's check together.
-    const { dossier, communeName } = await this.dossiers.getWithNames(actor, id);
+    const { dossier, communeName, unitPath } = await this.dossiers.getWithNames(actor, id);
     const now = new Date();
     const due = dossier.deadlines.filter((d) => d.kind === 'due').sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
     const consultation = dossier.deadlines.find((d) => d.id === 'certification.consultation' && d.kind === 'due');
@@ -123,8 +123,8 @@ export class PagesService {
       stateWords: (s) => this.stateWords(locale, 'certification', s),
       eventWords: (e) => this.eventWords(locale, 'certification', e),
       editable: this.dossiers.criteriaEditable(actor, dossier),
-      canAttach: this.attachments.canAttach(actor, dossier),
-      attachKinds: actor.role === 'PROVINCE_OFFICER' ? ['decision', 'evidence'] : ATTACHMENT_KINDS.filter((k) => k !== 'decision'),
+      canAttach: this.attachments.canAttach(actor, { unitPath, state: dossier.state }),
+      attachKinds: this.attachments.attachableKinds(actor, { unitPath, state: dossier.state }),
       maxUploadBytes: this.config.maxUploadBytes,
       currentDue: due ? { at: due.dueAt, ...dueWords(locale, due.dueAt, now, this.calendar) } : null,
       // Once open, when it ends; before, when it would end if opened now.

@@ -1,3 +1,4 @@
+import { DOCUMENT_KINDS } from '../../workflows/certification/documents.js';
 import type { Locale, Words } from '../common/messages.js';
 
 /** The words of the pages, Vietnamese first. Error messages come from common/messages.ts. */
@@ -45,6 +46,9 @@ export const WORDS = {
   actions: { vi: 'Thao tác', en: 'Actions' },
   noActions: { vi: 'Bạn không có thao tác nào ở bước này.', en: 'There is nothing for you to do at this step.' },
   agreementPercent: { vi: 'Tỷ lệ hộ đồng thuận (%)', en: 'Share of households agreeing (%)' },
+  householdsRepresented: { vi: 'Số hộ dự họp', en: 'Households at the meeting' },
+  householdsAgreeing: { vi: 'Số hộ đồng ý', en: 'Households agreeing' },
+  householdsInvalid: { vi: 'Nhập số hộ là số nguyên không âm', en: 'Enter a whole number of households' },
   comment: { vi: 'Ý kiến', en: 'Comment' },
   reviewerComment: { vi: 'Ý kiến thẩm định', en: "Reviewer's comment" },
   review: { vi: 'Thẩm định', en: 'Review' },
@@ -89,7 +93,6 @@ export const WORDS = {
   invalidValue: { vi: 'Giá trị không hợp lệ', en: 'This value is not valid' },
   fileRequired: { vi: 'Vui lòng chọn tệp', en: 'Please choose a file' },
   yearInvalid: { vi: 'Năm phải từ 2000 đến 2100', en: 'The year must be between 2000 and 2100' },
-  percentInvalid: { vi: 'Nhập một số từ 0 đến 100', en: 'Enter a number from 0 to 100' },
   dateInvalid: { vi: 'Nhập ngày hợp lệ', en: 'Enter a valid date' },
   chooseOne: { vi: 'Vui lòng chọn một phương án', en: 'Please choose one' },
   chooseCriteria: { vi: 'Chọn ít nhất một tiêu chí', en: 'Choose at least one criterion' },
@@ -107,13 +110,8 @@ export const ROLE_WORDS: Record<string, Words> = {
   ADMIN: { vi: 'Quản trị hệ thống', en: 'Administrator' },
 };
 
-export const ATTACHMENT_KIND_WORDS: Record<string, Words> = {
-  submission_letter: { vi: 'Tờ trình đề nghị công nhận', en: 'Submission letter' },
-  self_assessment_report: { vi: 'Báo cáo kết quả tự đánh giá', en: 'Self-assessment report' },
-  meeting_minutes: { vi: 'Biên bản họp thôn', en: 'Village meeting minutes' },
-  evidence: { vi: 'Tài liệu minh chứng', en: 'Evidence' },
-  decision: { vi: 'Quyết định công nhận', en: 'Decision' },
-};
+/** The kinds of attachment by their names (workflows/certification/documents.ts). */
+export const ATTACHMENT_KIND_WORDS: Record<string, Words> = DOCUMENT_KINDS;
 
 /** A page word in `locale`, with `{name}` parameters filled in. */
 export function word(locale: Locale, key: WordKey | Words, params: Record<string, string | number> = {}): string {

@@ -124,14 +124,15 @@ export async function readyToSubmit(k: Kit, communeAuth: string, villageCode: st
   return id;
 }
 
-/** ready_to_submit → review: the meeting minutes attached, then SUBMIT with 95%. */
+/** Attaches a small PDF of `kind` as `auth` (expects 201). */
+export async function attachDocument(k: Kit, auth: string, id: string, kind: string): Promise<void> {
+  expectStatus(await upload(k, auth, id, { bytes: pdfBytes(`Tài liệu ${kind}`), name: `${kind}.pdf` }, kind), 201, `upload ${kind}`);
+}
+
+/** ready_to_submit → review: the submission letter, self-assessment report and minutes attached, then SUBMIT with 95%. */
 export async function inReview(k: Kit, communeAuth: string, villageCode: string, year = 2026): Promise<string> {
   const id = await readyToSubmit(k, communeAuth, villageCode, year);
-  expectStatus(
-    await upload(k, communeAuth, id, { bytes: pdfBytes('Biên bản họp thôn'), name: 'bien-ban.pdf' }, 'meeting_minutes'),
-    201,
-    'upload minutes',
-  );
+  for (const kind of ['submission_letter', 'self_assessment_report', 'meeting_minutes']) await attachDocument(k, communeAuth, id, kind);
   expectStatus(await sendEvent(k, communeAuth, id, { type: 'SUBMIT', agreementPercent: 95 }), 200, 'SUBMIT');
   return id;
 }

@@ -16,6 +16,7 @@ import { createReadStream } from 'node:fs';
 import { CurrentActor, Roles, type Actor } from '../../auth/actor.js';
 import { ATTACHMENT_KINDS, AttachmentView } from '../dossiers.dto.js';
 import { AttachmentsService } from './attachments.service.js';
+import type { DocumentKind } from '../../../workflows/certification/documents.js';
 import type { UploadedFileInfo } from './file-store.js';
 import { IdempotencyInRoute, RouteIdempotency } from '../../idempotency/idempotency.interceptor.js';
 import { ReceiveUpload, Upload } from './receive-upload.interceptor.js';
@@ -25,7 +26,7 @@ class UploadFields {
   @ApiPropertyOptional({ enum: ATTACHMENT_KINDS, default: 'evidence' })
   @IsOptional()
   @IsIn(ATTACHMENT_KINDS)
-  kind?: string;
+  kind?: DocumentKind;
 }
 
 /** The multipart body as OpenAPI shows it (the file itself is not a validated field). */
@@ -40,14 +41,17 @@ export class AttachmentsController {
   constructor(private readonly attachments: AttachmentsService) {}
 
   @Post()
-  @Roles('COMMUNE_STAFF', 'PROVINCE_OFFICER')
+  @Roles('COMMUNE_STAFF', 'REVIEWER', 'PROVINCE_OFFICER')
   // Streamed, hashed and sniffed by ReceiveUpload into the store; a request refused after the file arrived
   // (bad kind, 404, 403, 409) discards it.
   @IdempotencyInRoute()
   @UseInterceptors(ReceiveUpload, RouteIdempotency)
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadForm })
-  @ApiOperation({ summary: 'Attach a file (PDF, office document, JPEG, PNG; judged by content); 413 over MAX_UPLOAD_MB, 415 otherwise' })
+  @ApiOperation({
+    summary:
+      'Attach a file (PDF, office document, JPEG, PNG; judged by content); 413 over MAX_UPLOAD_MB, 415 otherwise. The commune attaches submission_letter, self_assessment_report, meeting_minutes; reviewers appraisal_report; the province decision; anyone of them evidence (403 attachment_kind_not_yours otherwise)',
+  })
   @ApiCreatedResponse({ type: AttachmentView })
   upload(@CurrentActor() actor: Actor, @Param('id') id: string, @Upload() file: UploadedFileInfo | undefined, @Body() body: UploadFields) {
     if (!file) throw new InvalidInput('file_required');

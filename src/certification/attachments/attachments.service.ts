@@ -6,12 +6,18 @@ import { DossiersRepository } from '../dossiers.repository.js';
 import { DOSSIER, DossiersService } from '../dossiers.service.js';
 import { EngineService } from '../../engine/engine.service.js';
 import { statesTagged } from '../../engine/machine.js';
-import { certificationMachine } from '../../../workflows/certification/v1.js';
+import { certificationMachine } from '../../../workflows/certification/v2.js';
+import { DOCUMENT_KINDS, kindsAttachedBy, type DocumentKind } from '../../../workflows/certification/documents.js';
+import { PARTIES, PARTY_NAMES, type PartyName } from '../../../workflows/common/parties.js';
+import { isParty } from '../../engine/authoriser.js';
 import { ContentAddressedStore, type UploadedFileInfo } from './file-store.js';
 
-/** States in which the commune may still add documents; a province officer may attach its decision later. */
-const COMMUNE_STATES = statesTagged(certificationMachine, 'commune_attaches');
-const PROVINCE_STATES = statesTagged(certificationMachine, 'province_attaches');
+/** Where each party may add documents: the states the machine tags `commune_attaches`, `reviewers_attach`, `province_attaches`. */
+const STATES: Record<PartyName, string[]> = {
+  commune: statesTagged(certificationMachine, 'commune_attaches'),
+  reviewers: statesTagged(certificationMachine, 'reviewers_attach'),
+  province: statesTagged(certificationMachine, 'province_attaches'),
+};
 
 @Injectable()
 export class AttachmentsService {
@@ -22,27 +28,41 @@ export class AttachmentsService {
     private readonly engine: EngineService,
   ) {}
 
-  /** Whether the caller may attach files to the dossier now: its commune's staff or a province officer, by state. */
-  canAttach(actor: Actor, dossier: { communeId: string; state: string }): boolean {
-    if (actor.role === 'COMMUNE_STAFF') return actor.unitId === dossier.communeId && COMMUNE_STATES.includes(dossier.state);
-    return actor.role === 'PROVINCE_OFFICER' && PROVINCE_STATES.includes(dossier.state);
+  /** The party the caller is to the dossier (the commune's staff, its reviewers, a province officer), if any. */
+  partyOf(actor: Actor, dossier: { unitPath: string }): PartyName | undefined {
+    return PARTY_NAMES.find((p) => isParty(PARTIES[p], actor, dossier.unitPath));
   }
 
-  async add(actor: Actor, dossierId: string, file: UploadedFileInfo, kind: string) {
+  /** The kinds the caller may attach to the dossier now (none when it may attach nothing in this state). */
+  attachableKinds(actor: Actor, dossier: { unitPath: string; state: string }): DocumentKind[] {
+    const party = this.partyOf(actor, dossier);
+    return party && STATES[party].includes(dossier.state) ? kindsAttachedBy(party) : [];
+  }
+
+  /** Whether the caller may attach files to the dossier now. */
+  canAttach(actor: Actor, dossier: { unitPath: string; state: string }): boolean {
+    return this.attachableKinds(actor, dossier).length > 0;
+  }
+
+  async add(actor: Actor, dossierId: string, file: UploadedFileInfo, kind: DocumentKind) {
     const dossier = await this.dossiers.visible(actor, dossierId);
-    // Only the commune's staff and province officers attach files, whichever door the request came by.
-    if (actor.role !== 'COMMUNE_STAFF' && actor.role !== 'PROVINCE_OFFICER')
-      throw new NotPermitted('role_may_not', { role: actor.role, roles: 'COMMUNE_STAFF or PROVINCE_OFFICER' });
-    const commune = actor.role === 'COMMUNE_STAFF' && actor.unitId === dossier.commune_id;
-    if (actor.role === 'COMMUNE_STAFF' && !commune)
-      throw new NotPermitted('commune_only', { action: { vi: 'đính kèm tệp', en: 'attach files' } });
-    const states = commune ? COMMUNE_STATES : PROVINCE_STATES;
+    // Only the dossier's parties attach, each its own kinds (documents.ts), whichever door the request came by.
+    const party = this.partyOf(actor, { unitPath: dossier.unit_path });
+    if (!party) throw new NotPermitted('commune_only', { action: { vi: 'đính kèm tệp', en: 'attach files' } });
+    const kinds = kindsAttachedBy(party);
+    if (!kinds.includes(kind))
+      throw new NotPermitted('attachment_kind_not_yours', {
+        role: actor.role,
+        kind,
+        kinds: kinds.join(', '),
+        kindsVi: kinds.map((k) => DOCUMENT_KINDS[k].vi).join(', '),
+      });
     const fileName = file.fileName.normalize('NFC');
     const id = randomUUID();
     // The state is checked under the instance's lock, so an upload cannot land after a SUBMIT it raced.
     await this.engine.transaction(async (tx) => {
       const locked = await this.engine.lockState(tx, { type: DOSSIER, id: dossierId });
-      if (!locked || !states.includes(locked.state))
+      if (!locked || !STATES[party].includes(locked.state))
         throw new Conflict('attachments_closed', { state: this.engine.stateWords('certification', locked?.state ?? dossier.state) });
       await this.store.keep(file);
       await this.repository.insertAttachment(

@@ -296,7 +296,8 @@ function EventForm({ locale, props, event }: { locale: Locale; props: DossierPag
           {word(locale, 'consultationWouldEnd')}: {props.consultationEnds}
         </p>
       )}
-      {event === 'SUBMIT' && text('agreementPercent', 'agreementPercent', { type: 'number', extra: { min: 0, max: 100, step: '0.1' } })}
+      {event === 'SUBMIT' && text('householdsRepresented', 'householdsRepresented', { type: 'number', extra: { min: 1, step: '1' } })}
+      {event === 'SUBMIT' && text('householdsAgreeing', 'householdsAgreeing', { type: 'number', extra: { min: 0, step: '1' } })}
       {event === 'RETURN' && text('comment', 'comment', { area: true })}
       {event === 'SIGN_OFF' && (
         <div>
@@ -376,7 +377,8 @@ export function DossierPage({ ctx, props }: { ctx: PageContext; props: DossierPa
         )}
         {dossier.agreementPercent !== null && (
           <p>
-            {word(locale, 'agreementPercent')}: {dossier.agreementPercent}%
+            {word(locale, 'agreementPercent')}: {dossier.agreementPercent.toLocaleString('vi-VN')}%
+            {dossier.households && ` (${dossier.households.agreeing}/${dossier.households.represented})`}
           </p>
         )}
         {dossier.decision && (

@@ -1,9 +1,9 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
-import { certificationMachine, certificationV1, CRITERIA_CODES, type CertificationEvent } from './v1.js';
+import { certificationMachine, certificationV2, CRITERIA_CODES, type CertificationEvent } from './v2.js';
 
 /**
  * The certification machine driven purely through initialTransition()/transition(): nothing runs, actions
- * come back as data. Checks every state, event and guard of the certification workflow (docs/workflows/certification-v1.md).
+ * come back as data. Checks every state, event and guard of the certification workflow (docs/workflows/certification-v2.md).
  */
 type Action = { type: string; params?: Record<string, unknown> };
 type Summary =
@@ -48,15 +48,18 @@ const ALL_EVENTS = [
   'REVOKE',
 ] as const;
 
+/** The documents SUBMIT needs, as the certification module states them. */
+const SUBMIT_FACTS = { documents: ['submission_letter', 'self_assessment_report', 'meeting_minutes'] };
+
 /** A valid instance of each event type, so that "ignored" means the state does not take it, not a bad payload. */
 const SAMPLE: Record<(typeof ALL_EVENTS)[number], CertificationEvent> = {
   OPEN_CONSULTATION: { type: 'OPEN_CONSULTATION', facts: { unassessed: [], notMet: [] } },
-  SUBMIT: { type: 'SUBMIT', agreementPercent: 100, facts: { meetingMinutes: true } },
+  SUBMIT: { type: 'SUBMIT', agreementPercent: 100, facts: SUBMIT_FACTS },
   REVIEW_CRITERION: { type: 'REVIEW_CRITERION', code: 1, decision: 'approve' },
   RETURN: { type: 'RETURN', comment: 'bổ sung' },
-  RESUBMIT: { type: 'RESUBMIT' },
-  APPROVE: { type: 'APPROVE' },
-  SIGN_OFF: { type: 'SIGN_OFF', decisionNumber: '12/QĐ-UBND', decisionDate: '2026-12-01' },
+  RESUBMIT: { type: 'RESUBMIT', facts: { unassessed: [], notMet: [] } },
+  APPROVE: { type: 'APPROVE', facts: { documents: ['appraisal_report'] } },
+  SIGN_OFF: { type: 'SIGN_OFF', decisionNumber: '12/QĐ-UBND', decisionDate: '2026-12-01', facts: { documents: ['decision'] } },
   REJECT: { type: 'REJECT', reason: 'không đạt' },
   WITHDRAW: { type: 'WITHDRAW' },
   REVOKE: { type: 'REVOKE', reason: 'không còn đạt', criteriaNoLongerMet: [3] },
@@ -85,7 +88,7 @@ function readyToSubmit(input?: { requiredAgreement?: number }) {
   return send(consultation(input), { type: T.consultationEnds })[0];
 }
 function review(input?: { requiredAgreement?: number }) {
-  return send(readyToSubmit(input), { type: 'SUBMIT', agreementPercent: 95, facts: { meetingMinutes: true } })[0];
+  return send(readyToSubmit(input), { type: 'SUBMIT', agreementPercent: 95, facts: SUBMIT_FACTS })[0];
 }
 function decide(snapshot: AnyMachineSnapshot, decisions: Record<number, 'approve' | 'request_revision'>) {
   let s = snapshot;
@@ -109,7 +112,7 @@ function revisionRequested() {
   return send(reviewedWithReturns(), { type: 'RETURN', comment: 'Bổ sung minh chứng tiêu chí 6, 7' })[0];
 }
 function provinceReview() {
-  return send(decide(review(), allApprove()), { type: 'APPROVE' })[0];
+  return send(decide(review(), allApprove()), SAMPLE.APPROVE)[0];
 }
 function certified() {
   return send(provinceReview(), SAMPLE.SIGN_OFF)[0];
@@ -124,7 +127,7 @@ function expectIgnored(snapshot: AnyMachineSnapshot, event: CertificationEvent |
   expect(actions).toEqual([]);
 }
 
-describe('certification machine v1 (pure transitions)', () => {
+describe('certification machine v2 (pure transitions)', () => {
   describe('start', () => {
     it('starts in draft with all 16 reviews pending, the default 90% agreement, and no actions', () => {
       const [s, actions] = initialTransition(certificationMachine, {});
@@ -135,6 +138,7 @@ describe('certification machine v1 (pure transitions)', () => {
         requiredAgreement: 90,
         reviews: Object.fromEntries(CRITERIA_CODES.map((c) => [String(c), 'pending'])),
         agreementPercent: null,
+        households: null,
         overdue: false,
         decision: null,
       });
@@ -238,7 +242,7 @@ describe('certification machine v1 (pure transitions)', () => {
 
   describe('ready_to_submit', () => {
     it('SUBMIT with enough agreement and the meeting minutes enters review: agreement kept, reviewers assigned and told, two review timers', () => {
-      const [s, actions] = send(readyToSubmit(), { type: 'SUBMIT', agreementPercent: 92.5, facts: { meetingMinutes: true } });
+      const [s, actions] = send(readyToSubmit(), { type: 'SUBMIT', agreementPercent: 92.5, facts: SUBMIT_FACTS });
       expect(s.value).toBe('review');
       expect(s.context.agreementPercent).toBe(92.5);
       expect(s.context.overdue).toBe(false);
@@ -251,14 +255,14 @@ describe('certification machine v1 (pure transitions)', () => {
     });
 
     it('agreement_reached: exactly the required share passes, just below does not', () => {
-      const minutes = { meetingMinutes: true };
+      const minutes = SUBMIT_FACTS;
       expect(send(readyToSubmit(), { type: 'SUBMIT', agreementPercent: 90, facts: minutes })[0].value).toBe('review');
       expectIgnored(readyToSubmit(), { type: 'SUBMIT', agreementPercent: 89.99, facts: minutes });
       expectIgnored(readyToSubmit(), { type: 'SUBMIT', agreementPercent: 0, facts: minutes });
     });
 
     it('agreement_reached follows the configured share', () => {
-      const minutes = { meetingMinutes: true };
+      const minutes = SUBMIT_FACTS;
       expect(send(readyToSubmit({ requiredAgreement: 80 }), { type: 'SUBMIT', agreementPercent: 80, facts: minutes })[0].value).toBe(
         'review',
       );
@@ -268,7 +272,7 @@ describe('certification machine v1 (pure transitions)', () => {
     it('meeting_minutes_attached: SUBMIT without the minutes is refused whatever the agreement', () => {
       const s = readyToSubmit();
       expect(ownEvents(s)).toContain('SUBMIT');
-      expectIgnored(s, { type: 'SUBMIT', agreementPercent: 100, facts: { meetingMinutes: false } });
+      expectIgnored(s, { type: 'SUBMIT', agreementPercent: 100, facts: { documents: ['meeting_minutes', 'submission_letter'] } });
       expectIgnored(s, { type: 'SUBMIT', agreementPercent: 100, facts: {} });
     });
 
@@ -410,7 +414,12 @@ describe('certification machine v1 (pure transitions)', () => {
 
   describe('province_review', () => {
     it('SIGN_OFF certifies with the decision number and date', () => {
-      const [s, actions] = send(provinceReview(), { type: 'SIGN_OFF', decisionNumber: '1234/QĐ-UBND', decisionDate: '2026-12-01' });
+      const [s, actions] = send(provinceReview(), {
+        type: 'SIGN_OFF',
+        decisionNumber: '1234/QĐ-UBND',
+        decisionDate: '2026-12-01',
+        facts: { documents: ['decision'] },
+      });
       expect(s.value).toBe('certified');
       expect(s.status).toBe('active');
       expect(s.context.decision).toEqual({ number: '1234/QĐ-UBND', date: '2026-12-01' });
@@ -493,24 +502,24 @@ describe('certification machine v1 (pure transitions)', () => {
       // The engine reads the delay name back from the event type: each must be a delay of the definition.
       for (const ev of seen.keys()) {
         const name = ev.slice('xstate.after.'.length).split('.')[0];
-        expect(certificationV1.deadlines.some((d) => Object.values(d.delays).includes(name))).toBe(true);
+        expect(certificationV2.deadlines.some((d) => Object.values(d.delays).includes(name))).toBe(true);
       }
     });
   });
 });
 
-describe('certification definition v1', () => {
+describe('certification definition v2', () => {
   it('is key certification, version 1, on this machine', () => {
-    expect(certificationV1.key).toBe('certification');
-    expect(certificationV1.version).toBe(1);
-    expect(certificationV1.machine).toBe(certificationMachine);
+    expect(certificationV2.key).toBe('certification');
+    expect(certificationV2.version).toBe(2);
+    expect(certificationV2.machine).toBe(certificationMachine);
   });
 
   it("permissions: commune at the village's commune, reviewers at its grandparent, the province at the root", () => {
     const commune = { roles: ['COMMUNE_STAFF'], unit: 'ancestor:1' };
     const reviewers = { roles: ['REVIEWER'], unit: 'ancestor:2' };
     const province = { roles: ['PROVINCE_OFFICER'], unit: 'root' };
-    expect(certificationV1.permissions).toEqual({
+    expect(certificationV2.permissions).toEqual({
       OPEN_CONSULTATION: commune,
       SUBMIT: commune,
       RESUBMIT: commune,
@@ -524,13 +533,34 @@ describe('certification definition v1', () => {
     });
   });
 
+  it('RESUBMIT is refused while a criterion is unassessed or not met, like OPEN_CONSULTATION', () => {
+    expectIgnored(revisionRequested(), { type: 'RESUBMIT', facts: { unassessed: [], notMet: [4] } });
+    expectIgnored(revisionRequested(), { type: 'RESUBMIT', facts: { unassessed: [7], notMet: [] } });
+    expect(send(revisionRequested(), SAMPLE.RESUBMIT)[0].value).toBe('review');
+  });
+
+  it('APPROVE needs the appraisal report and SIGN_OFF the signed decision attached', () => {
+    expectIgnored(decide(review(), allApprove()), { type: 'APPROVE', facts: { documents: ['evidence'] } });
+    expectIgnored(provinceReview(), { ...SAMPLE.SIGN_OFF, facts: { documents: ['appraisal_report'] } } as CertificationEvent);
+    expect(send(provinceReview(), SAMPLE.SIGN_OFF)[0].value).toBe('certified');
+  });
+
+  it('version 1 snapshots move to version 2 as they are, their households unknown', () => {
+    const up = certificationV2.migrations![0];
+    expect(up.from).toBe(1);
+    const v1 = { value: 'review', status: 'active', context: { agreementPercent: 95, reviews: {} } };
+    expect(up.up(v1)).toEqual({ ...v1, context: { ...v1.context, households: null } });
+  });
+
   it('every guard of the machine reports its API rule', () => {
     const guards = Object.keys(certificationMachine.implementations.guards).sort();
-    expect(Object.keys(certificationV1.rules ?? {}).sort()).toEqual(guards);
-    expect(Object.fromEntries(Object.entries(certificationV1.rules!).map(([g, r]) => [g, r.rule]))).toEqual({
+    expect(Object.keys(certificationV2.rules ?? {}).sort()).toEqual(guards);
+    expect(Object.fromEntries(Object.entries(certificationV2.rules!).map(([g, r]) => [g, r.rule]))).toEqual({
       self_assessment_complete: 'self_assessment_incomplete',
       agreement_reached: 'agreement_below_threshold',
-      meeting_minutes_attached: 'meeting_minutes_required',
+      submission_documents_attached: 'submission_documents_required',
+      appraisal_attached: 'appraisal_report_required',
+      decision_attached: 'decision_required',
       some_revision_requested: 'no_criterion_returned',
       all_approved: 'criteria_not_all_approved',
     });
@@ -538,8 +568,8 @@ describe('certification definition v1', () => {
 
   it("every delay of the machine stands for a deadline of the definition, with the plan's lengths", () => {
     const delays = Object.keys(certificationMachine.implementations.delays).sort();
-    expect(certificationV1.deadlines.flatMap((d) => Object.values(d.delays).filter(Boolean)).sort()).toEqual(delays);
-    expect(certificationV1.deadlines).toEqual([
+    expect(certificationV2.deadlines.flatMap((d) => Object.values(d.delays).filter(Boolean)).sort()).toEqual(delays);
+    expect(certificationV2.deadlines).toEqual([
       { id: 'certification.consultation', days: 10, calendar: 'calendar', delays: { due: 'consultationEnds' } },
       {
         id: 'certification.review',
@@ -566,7 +596,7 @@ describe('certification definition v1', () => {
   });
 
   it('the named actions are the two effects: notify (notifications) and assignReviewers (review-steps)', () => {
-    expect(certificationV1.effects).toEqual({
+    expect(certificationV2.effects).toEqual({
       notify: { queue: 'notifications', job: 'notify' },
       assignReviewers: { queue: 'review-steps', job: 'assign-reviewers' },
     });

@@ -2,6 +2,7 @@ import { and, assign, setup } from 'xstate';
 import { deadline, defineWorkflow, delaysOf } from '../../src/engine/definition.js';
 import { notify, notifyAction, NOTIFY } from '../common/effects.js';
 import { PARTIES } from '../common/parties.js';
+import { missingDocuments } from './documents.js';
 import { CERTIFICATION_LABELS } from './labels.js';
 
 /** The 16 criteria codes of a village (Quyết định 738/QĐ-UBND, 2019). */
@@ -10,10 +11,12 @@ export const CRITERIA_CODES = Array.from({ length: 16 }, (_, i) => i + 1);
 export type ReviewStatus = 'pending' | 'approved' | 'revision_requested';
 
 export interface CertificationContext {
-  /** Share of residents agreeing at the village meeting that SUBMIT needs (percent). */
+  /** Share of households agreeing at the village meeting that SUBMIT needs (percent). */
   requiredAgreement: number;
   reviews: Record<string, ReviewStatus>;
   agreementPercent: number | null;
+  /** The village meeting's households, when the commune gave them (the share is computed from them). */
+  households: { represented: number; agreeing: number } | null;
   overdue: boolean;
   decision: { number: string; date: string } | null;
 }
@@ -22,17 +25,23 @@ export interface CertificationContext {
 export interface DossierFacts {
   unassessed?: number[];
   notMet?: number[];
-  meetingMinutes?: boolean;
+  /** The kinds of document attached to the dossier (documents.ts). */
+  documents?: string[];
 }
 
 export type CertificationEvent =
   | { type: 'OPEN_CONSULTATION'; facts: DossierFacts }
-  | { type: 'SUBMIT'; agreementPercent: number; facts: DossierFacts }
+  | {
+      type: 'SUBMIT';
+      agreementPercent: number;
+      households?: { represented: number; agreeing: number };
+      facts: DossierFacts;
+    }
   | { type: 'REVIEW_CRITERION'; code: number; decision: 'approve' | 'request_revision'; comment?: string }
   | { type: 'RETURN'; comment: string }
-  | { type: 'RESUBMIT' }
-  | { type: 'APPROVE' }
-  | { type: 'SIGN_OFF'; decisionNumber: string; decisionDate: string }
+  | { type: 'RESUBMIT'; facts: DossierFacts }
+  | { type: 'APPROVE'; facts: DossierFacts }
+  | { type: 'SIGN_OFF'; decisionNumber: string; decisionDate: string; facts: DossierFacts }
   | { type: 'REJECT'; reason: string }
   | { type: 'WITHDRAW' }
   | { type: 'REVOKE'; reason: string; criteriaNoLongerMet: number[] };
@@ -58,7 +67,7 @@ export const CERTIFICATION_DEADLINES = [
 
 /**
  * State tags the certification module reads instead of naming states: `criteria_editable` (the commune may
- * edit its self-assessment), `commune_attaches` and `province_attaches` (who may add files). A state's `meta.tasks`
+ * edit its self-assessment), `commune_attaches`, `reviewers_attach` and `province_attaches` (who may add files). A state's `meta.tasks`
  * names, per role, what the inbox asks of it there.
  */
 export const certificationMachine = setup({
@@ -70,9 +79,12 @@ export const certificationMachine = setup({
   },
   guards: {
     self_assessment_complete: ({ event }) =>
-      event.type === 'OPEN_CONSULTATION' && !event.facts.unassessed?.length && !event.facts.notMet?.length,
+      (event.type === 'OPEN_CONSULTATION' || event.type === 'RESUBMIT') && !event.facts.unassessed?.length && !event.facts.notMet?.length,
     agreement_reached: ({ context, event }) => event.type === 'SUBMIT' && event.agreementPercent >= context.requiredAgreement,
-    meeting_minutes_attached: ({ event }) => event.type === 'SUBMIT' && event.facts.meetingMinutes === true,
+    submission_documents_attached: ({ event }) =>
+      event.type === 'SUBMIT' && !missingDocuments('SUBMIT', event.facts.documents ?? []).length,
+    appraisal_attached: ({ event }) => event.type === 'APPROVE' && !missingDocuments('APPROVE', event.facts.documents ?? []).length,
+    decision_attached: ({ event }) => event.type === 'SIGN_OFF' && !missingDocuments('SIGN_OFF', event.facts.documents ?? []).length,
     some_revision_requested: ({ context }) => Object.values(context.reviews).includes('revision_requested'),
     all_approved: ({ context }) => CRITERIA_CODES.every((c) => context.reviews[c] === 'approved'),
   },
@@ -83,6 +95,7 @@ export const certificationMachine = setup({
     requiredAgreement: input?.requiredAgreement ?? 90,
     reviews: Object.fromEntries(CRITERIA_CODES.map((c) => [c, 'pending' as ReviewStatus])),
     agreementPercent: null,
+    households: null,
     overdue: false,
     decision: null,
   }),
@@ -105,14 +118,18 @@ export const certificationMachine = setup({
       meta: { tasks: { COMMUNE_STAFF: 'submit' } },
       on: {
         SUBMIT: {
-          guard: and(['agreement_reached', 'meeting_minutes_attached']),
+          guard: and(['submission_documents_attached', 'agreement_reached']),
           target: 'review',
-          actions: assign({ agreementPercent: ({ event }) => (event.type === 'SUBMIT' ? event.agreementPercent : null) }),
+          actions: assign({
+            agreementPercent: ({ event }) => (event.type === 'SUBMIT' ? event.agreementPercent : null),
+            households: ({ event }) => (event.type === 'SUBMIT' ? (event.households ?? null) : null),
+          }),
         },
         WITHDRAW: 'withdrawn',
       },
     },
     review: {
+      tags: ['reviewers_attach'],
       meta: { tasks: { REVIEWER: 'review_criteria' } },
       entry: [assign({ overdue: false }), assignReviewers, notify('dossier_arrived', ['reviewers'])],
       after: {
@@ -129,7 +146,11 @@ export const certificationMachine = setup({
           }),
         },
         RETURN: { guard: 'some_revision_requested', target: 'revision_requested', actions: notify('dossier_returned', ['commune']) },
-        APPROVE: { guard: 'all_approved', target: 'province_review', actions: notify('dossier_forwarded', ['province', 'commune']) },
+        APPROVE: {
+          guard: and(['all_approved', 'appraisal_attached']),
+          target: 'province_review',
+          actions: notify('dossier_forwarded', ['province', 'commune']),
+        },
       },
     },
     revision_requested: {
@@ -142,6 +163,7 @@ export const certificationMachine = setup({
       },
       on: {
         RESUBMIT: {
+          guard: 'self_assessment_complete',
           target: 'review',
           // Criteria sent back are reviewed again; approved ones stay approved.
           actions: assign({
@@ -162,6 +184,7 @@ export const certificationMachine = setup({
       },
       on: {
         SIGN_OFF: {
+          guard: 'decision_attached',
           target: 'certified',
           actions: [
             assign({
@@ -186,10 +209,15 @@ export const certificationMachine = setup({
 
 const { commune: COMMUNE, reviewers: REVIEWERS, province: PROVINCE } = PARTIES;
 
-/** Village certification, version 1. */
-export const certificationV1 = defineWorkflow({
+/**
+ * Village certification, version 2: RESUBMIT needs the self-assessment complete and met, like
+ * OPEN_CONSULTATION; SUBMIT, APPROVE and SIGN_OFF need their documents (documents.ts); the village meeting is
+ * recorded as households. Version 1's instances move to this version on their next event, as they are: the
+ * states are the same and the households are unknown for them.
+ */
+export const certificationV2 = defineWorkflow({
   key: 'certification',
-  version: 1,
+  version: 2,
   machine: certificationMachine,
   deadlines: CERTIFICATION_DEADLINES,
   effects: {
@@ -212,8 +240,8 @@ export const certificationV1 = defineWorkflow({
     self_assessment_complete: {
       rule: 'self_assessment_incomplete',
       message: {
-        en: 'every criterion must be assessed and met before the consultation opens',
-        vi: 'Phải tự đánh giá đủ 16 tiêu chí và tất cả đều đạt trước khi niêm yết lấy ý kiến nhân dân',
+        en: 'every criterion must be assessed and met before the consultation opens or the dossier is resubmitted',
+        vi: 'Phải tự đánh giá đủ 16 tiêu chí và tất cả đều đạt trước khi niêm yết lấy ý kiến nhân dân hoặc nộp lại hồ sơ',
       },
     },
     agreement_reached: {
@@ -223,11 +251,25 @@ export const certificationV1 = defineWorkflow({
         vi: 'Tỷ lệ hộ đồng thuận tại cuộc họp thôn thấp hơn mức yêu cầu',
       },
     },
-    meeting_minutes_attached: {
-      rule: 'meeting_minutes_required',
+    submission_documents_attached: {
+      rule: 'submission_documents_required',
       message: {
-        en: "attach the village meeting's minutes (kind meeting_minutes) before submitting",
-        vi: 'Vui lòng đính kèm biên bản họp thôn trước khi nộp hồ sơ',
+        en: "attach the commune's submission letter, the self-assessment report and the village meeting's minutes (kinds submission_letter, self_assessment_report, meeting_minutes) before submitting",
+        vi: 'Vui lòng đính kèm tờ trình của UBND xã, báo cáo tự đánh giá và biên bản họp thôn trước khi nộp hồ sơ',
+      },
+    },
+    appraisal_attached: {
+      rule: 'appraisal_report_required',
+      message: {
+        en: 'attach the appraisal report (kind appraisal_report) before approving',
+        vi: 'Vui lòng đính kèm báo cáo thẩm định trước khi đề nghị công nhận',
+      },
+    },
+    decision_attached: {
+      rule: 'decision_required',
+      message: {
+        en: 'attach the signed certification decision (kind decision) before signing off',
+        vi: 'Vui lòng đính kèm quyết định công nhận đã ký trước khi ban hành',
       },
     },
     some_revision_requested: {
@@ -243,4 +285,5 @@ export const certificationV1 = defineWorkflow({
     },
   },
   labels: CERTIFICATION_LABELS,
+  migrations: [{ from: 1, up: (s) => ({ ...s, context: { households: null, ...s.context } }) }],
 });
