@@ -3,7 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import type { Actor } from './actor.js';
 import type { TokenClaims } from './auth.guard.js';
 import { LoginThrottle } from './login-throttle.js';
-import { DUMMY_HASH, verifyPassword } from './password.js';
+import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './password.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { userView } from '../users/users.service.js';
 import type { LoginResponse } from './auth.dto.js';
@@ -36,6 +36,8 @@ export class AuthService {
       throw new Unauthenticated('wrong_credentials');
     }
     await this.throttle.recordSuccess(username, address);
+    // Made at a lower cost than today's: made again now, while the password is at hand.
+    if (needsRehash(found.passwordHash)) await this.users.replacePasswordHash(found.id, found.passwordHash, await hashPassword(password));
     const { passwordHash: _hash, ...user } = found;
     return user;
   }
