@@ -215,6 +215,9 @@ describe('start-up', () => {
         [{ ADMIN_USERNAME: 'root' }, /ADMIN_USERNAME and ADMIN_PASSWORD/],
         [{ DEADLINE_OVERRIDES: 'certification.review=3 days' }, /DEADLINE_OVERRIDES/],
         [{ LOGIN_MAX_FAILURES: '0' }, /LOGIN_MAX_FAILURES/],
+        [{ LOGIN_MAX_DELAY_SECONDS: '0' }, /LOGIN_MAX_DELAY_SECONDS/],
+        [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY/],
+        [{ TRUST_PROXY: 'loopback,proxy.example' }, /TRUST_PROXY/],
       ];
       for (const [env, expected] of cases) {
         let error: unknown;
@@ -246,6 +249,14 @@ describe('start-up', () => {
         }),
       );
       expect(config.mail).toEqual(expect.objectContaining({ transport: 'file', from: 'NTM <no-reply@localhost>' }));
+      expect(config.trustProxy).toEqual([]);
+      expect(config.login).toEqual({ maxFailures: 5, maxFailuresPerAddress: 100, lockSeconds: 900, maxDelaySeconds: 60 });
+      expect(loadConfig({ TRUST_PROXY: ' 10.0.0.1, 192.168.0.0/16 ,loopback,::1' }).trustProxy).toEqual([
+        '10.0.0.1',
+        '192.168.0.0/16',
+        'loopback',
+        '::1',
+      ]);
       expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).seed).toBe('none');
     });
   });

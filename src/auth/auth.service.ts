@@ -24,7 +24,8 @@ export class AuthService {
   ) {}
 
   /**
-   * Checks a username and password under the sign-in throttle (429 after too many failures) and returns the
+   * Checks a username and password under the sign-in throttle (429 with a growing wait after too many failures
+   * from this address) and returns the
    * active user, for a token (the API) or a session (the pages).
    */
   async authenticate(username: string, password: string, address: string) {
@@ -32,7 +33,8 @@ export class AuthService {
     const found = await this.users.findCredentials(username);
     const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
     if (!found || !ok || !found.active) {
-      // assertAllowed already counted this attempt as a failure.
+      // assertAllowed already counted this attempt as a failure; the wait it may bring starts now.
+      await this.throttle.recordFailure(username, address);
       throw new Unauthenticated('wrong_credentials');
     }
     await this.throttle.recordSuccess(username, address);
