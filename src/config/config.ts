@@ -114,6 +114,11 @@ export class EnvironmentVariables {
 
   @Transform(blankToUndefined)
   @IsOptional()
+  @IsIn(['true', 'false'], { message: 'DEMO must be true or false' })
+  DEMO?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 
@@ -203,6 +208,8 @@ export interface AppConfig {
   jwt: { secret?: string; expiresIn: string; expiresSeconds: number };
   deadlineOverrides: Record<string, string>;
   seed: 'plan-136-2019' | 'none';
+  /** Demo accounts (one per role) created at first start on the seeded tree: `DEMO`, true by default outside production. */
+  demo: boolean;
   logLevel: string;
   /**
    * Failed sign-ins: past `maxFailures` (per account, and per account from one address) or `maxFailuresPerAddress`
@@ -301,6 +308,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (production && !vars.JWT_SECRET) {
     throw new ConfigError('Configuration error: JWT_SECRET is required when NODE_ENV=production (32 characters or more)');
   }
+  if (production && vars.DEMO === 'true') {
+    throw new ConfigError('Configuration error: DEMO=true is not allowed when NODE_ENV=production (demo accounts have printed passwords)');
+  }
   if ((vars.ADMIN_USERNAME && !vars.ADMIN_PASSWORD) || (!vars.ADMIN_USERNAME && vars.ADMIN_PASSWORD)) {
     throw new ConfigError('Configuration error: ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
   }
@@ -319,6 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwt: { secret: vars.JWT_SECRET, expiresIn: vars.JWT_EXPIRES_IN ?? '8h', expiresSeconds },
     deadlineOverrides: parseOverrides(vars.DEADLINE_OVERRIDES),
     seed: (vars.SEED ?? (production ? 'none' : 'plan-136-2019')) as AppConfig['seed'],
+    demo: vars.DEMO === undefined ? !production : vars.DEMO === 'true',
     logLevel: vars.LOG_LEVEL ?? 'info',
     login: {
       maxFailures: vars.LOGIN_MAX_FAILURES ?? 5,
