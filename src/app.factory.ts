@@ -39,7 +39,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides & { l
   // As under Express: `/units/` answers as `/units`, and a request still arriving after 300 s (Node's own
   // limit, which Fastify turns off) is cut, so a stalled upload cannot hold a socket and a temporary file.
   const adapter = new FastifyAdapter({
-    trustProxy: 'loopback',
+    // The client's address (the sign-in throttle counts by it) is the connection's, unless it comes from a proxy
+    // TRUST_PROXY names: then the nearest address in X-Forwarded-For that no trusted proxy added.
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     bodyLimit: JSON_BODY_LIMIT,
     requestTimeout: REQUEST_TIMEOUT_MS,
     routerOptions: { ignoreTrailingSlash: true },

@@ -1,4 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
+import pg from 'pg';
+import { CURRENT, hashPassword } from '../src/auth/password.js';
 import { ADMIN, startTestApp, type TestApp } from './support/app.js';
 import { createUser, unitsByCode } from './support/fixtures.js';
 
@@ -46,6 +48,34 @@ describe('authentication', () => {
     expect(unknown.status).toBe(401);
     // The same answer, so a caller cannot tell which usernames exist.
     expect(unknown.body).toEqual(wrong.body);
+  });
+
+  it('stores passwords with scrypt at the current cost, and makes an older, cheaper hash again at the next sign-in', async () => {
+    const units = await unitsByCode(t, adminAuth);
+    const staff = await createUser(t, adminAuth, { role: 'COMMUNE_STAFF', unitId: units.get('LS-TD-01')!.id });
+    const db = new pg.Client({ connectionString: t.config.databaseUrl });
+    await db.connect();
+    try {
+      const hashOf = async () =>
+        (await db.query<{ h: string }>('SELECT password_hash AS h FROM users WHERE username = $1', [staff.username])).rows[0].h;
+      expect(CURRENT).toEqual({ N: 131072, r: 8, p: 1 });
+      expect(await hashOf()).toMatch(/^scrypt\$131072\$8\$1\$/);
+
+      // A hash as this service made them before (N=2^14): it still verifies, and is made again at the current cost.
+      const old = await hashPassword(staff.password, { N: 16384, r: 8, p: 1 });
+      await db.query('UPDATE users SET password_hash = $1 WHERE username = $2', [old, staff.username]);
+      expect((await t.http.post('/auth/login').send({ username: staff.username, password: 'not-the-password' })).status).toBe(401);
+      expect(await hashOf()).toBe(old);
+      expect((await t.http.post('/auth/login').send({ username: staff.username, password: staff.password })).status).toBe(200);
+      const renewed = await hashOf();
+      expect(renewed).toMatch(/^scrypt\$131072\$8\$1\$/);
+      expect(renewed).not.toBe(old);
+      // The new hash is of the same password, and is not made again at the next sign-in.
+      expect((await t.http.post('/auth/login').send({ username: staff.username, password: staff.password })).status).toBe(200);
+      expect(await hashOf()).toBe(renewed);
+    } finally {
+      await db.end();
+    }
   });
 
   it('GET /auth/me returns the signed-in user, without password material', async () => {

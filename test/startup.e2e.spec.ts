@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createApp, prepareDatabase } from '../src/app.factory.js';
+import { resolveJwtSecret } from '../src/auth/jwt-secret.js';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { ensureDatabase, migrate, migrationsDir } from '../src/database/migrator.js';
-import { ADMIN, clearRedisPrefix, dropDatabase, testDatabaseUrl, waitFor } from './support/app.js';
+import { ADMIN, clearRedisPrefix, dropDatabase, startTestApp, testDatabaseUrl, waitFor } from './support/app.js';
 
 const ROOT = process.cwd();
 /**
@@ -215,6 +216,11 @@ describe('start-up', () => {
         [{ ADMIN_USERNAME: 'root' }, /ADMIN_USERNAME and ADMIN_PASSWORD/],
         [{ DEADLINE_OVERRIDES: 'certification.review=3 days' }, /DEADLINE_OVERRIDES/],
         [{ LOGIN_MAX_FAILURES: '0' }, /LOGIN_MAX_FAILURES/],
+        [{ LOGIN_MAX_DELAY_SECONDS: '0' }, /LOGIN_MAX_DELAY_SECONDS/],
+        [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY/],
+        [{ TRUST_PROXY: 'loopback,proxy.example' }, /TRUST_PROXY/],
+        [{ DEMO: 'yes' }, /DEMO/],
+        [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), DEMO: 'true' }, /DEMO=true/],
       ];
       for (const [env, expected] of cases) {
         let error: unknown;
@@ -246,7 +252,18 @@ describe('start-up', () => {
         }),
       );
       expect(config.mail).toEqual(expect.objectContaining({ transport: 'file', from: 'NTM <no-reply@localhost>' }));
+      expect(config.trustProxy).toEqual([]);
+      expect(config.login).toEqual({ maxFailures: 5, maxFailuresPerAddress: 100, lockSeconds: 900, maxDelaySeconds: 60 });
+      expect(loadConfig({ TRUST_PROXY: ' 10.0.0.1, 192.168.0.0/16 ,loopback,::1' }).trustProxy).toEqual([
+        '10.0.0.1',
+        '192.168.0.0/16',
+        'loopback',
+        '::1',
+      ]);
       expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).seed).toBe('none');
+      expect(config.demo).toBe(true);
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).demo).toBe(false);
+      expect(loadConfig({ DEMO: 'false' }).demo).toBe(false);
     });
   });
 
@@ -352,6 +369,135 @@ describe('start-up', () => {
         expect(code === 0 || signal === 'SIGTERM').toBe(true);
       }
     }, 150_000);
+
+    it('a signing key file cut short or replaced by a short one stops the start with one line saying so', async () => {
+      const keyUrl = testDatabaseUrl('startup_key');
+      await dropDatabase(keyUrl);
+      try {
+        for (const content of ['', 'forged-key', 'x'.repeat(31)]) {
+          const dir = mkdtempSync(join(tmpdir(), 'ntm-key-'));
+          try {
+            writeFileSync(join(dir, 'jwt-secret'), content);
+            const p = run({ DATABASE_URL: keyUrl, QUEUE_PREFIX: 'test-startup_key', STORAGE_DIR: dir, PORT: String(await freePort()) });
+            const { code } = await exitWithin(p, 60_000);
+            expect(code).not.toBe(0);
+            expect(p.stderr.trimEnd().split('\n')).toEqual([
+              `Configuration error: the token signing key ${join(dir, 'jwt-secret')} holds ${content.length} characters, fewer than 32: it was cut short or replaced. Delete it to have a new key generated (everyone signs in again), or set JWT_SECRET`,
+            ]);
+            // The file is left as it was found, for whoever looks into it.
+            expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(content);
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+        }
+      } finally {
+        await dropDatabase(keyUrl);
+      }
+    }, 200_000);
+
+    it('with standard output not a terminal, the first logins are named but their passwords go to a file only its owner reads', async () => {
+      const demoUrl = testDatabaseUrl('startup_demo');
+      const dir = mkdtempSync(join(tmpdir(), 'ntm-demo-'));
+      await dropDatabase(demoUrl);
+      await clearRedisPrefix('test-startup_demo');
+      try {
+        const port = await freePort();
+        // No ADMIN_PASSWORD and the default DEMO: four generated passwords.
+        const p = run({
+          DATABASE_URL: demoUrl,
+          QUEUE_PREFIX: 'test-startup_demo',
+          STORAGE_DIR: dir,
+          PORT: String(port),
+          LOG_LEVEL: 'info',
+        });
+        await waitFor(() => p.stdout.includes('listening on') || p.child.exitCode !== null, {
+          timeoutMs: 90_000,
+          intervalMs: 100,
+          what: 'the process to listen',
+        });
+        expect(p.child.exitCode).toBeNull();
+        const file = join(dir, 'first-logins.txt');
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+        const logins = new Map(
+          readFileSync(file, 'utf8')
+            .split('\n')
+            .map((line) => /^\s+(\S+)\s+(\S+)\s+[A-Z_]+\s/.exec(line))
+            .filter((m): m is RegExpExecArray => m !== null)
+            .map((m) => [m[1], m[2]]),
+        );
+        expect([...logins.keys()].sort()).toEqual(['admin', 'demo.commune', 'demo.province', 'demo.reviewer']);
+        const output = p.stdout + p.stderr;
+        for (const [username, password] of logins) {
+          expect(output).toContain(username);
+          expect(output).not.toContain(password);
+        }
+        expect(output).toContain(`passwords in ${file}`);
+        expect(output).toMatch(/DEMO=true \(the default outside production\)/);
+        // The passwords in the file are the real ones.
+        const login = await fetch(`http://127.0.0.1:${port}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'admin', password: logins.get('admin') }),
+        });
+        expect(login.status).toBe(200);
+        p.child.kill('SIGTERM');
+        await exitWithin(p, 20_000);
+      } finally {
+        await dropDatabase(demoUrl);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 200_000);
+  });
+
+  describe('the generated signing key', () => {
+    const dirs: string[] = [];
+    const configIn = () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ntm-keyfile-'));
+      dirs.push(dir);
+      return loadConfig({ NODE_ENV: 'test', STORAGE_DIR: join(dir, 'storage') });
+    };
+    afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+    it('is written whole, readable by its owner only, once for processes starting together, and kept', async () => {
+      const config = configIn();
+      const keys = await Promise.all([resolveJwtSecret(config), resolveJwtSecret(config), resolveJwtSecret(config)]);
+      expect(new Set(keys).size).toBe(1);
+      expect(keys[0].length).toBeGreaterThanOrEqual(32);
+      const file = join(config.storageDir, 'jwt-secret');
+      expect(readFileSync(file, 'utf8')).toBe(keys[0]);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      // No temporary file is left beside it.
+      expect(readdirSync(config.storageDir)).toEqual(['jwt-secret']);
+      await expect(resolveJwtSecret(config)).resolves.toBe(keys[0]);
+    });
+
+    it('is refused, not replaced, when the file holds fewer than 32 characters', async () => {
+      const config = configIn();
+      mkdirSync(config.storageDir);
+      const file = join(config.storageDir, 'jwt-secret');
+      writeFileSync(file, 'short\n');
+      const refused = resolveJwtSecret(config);
+      await expect(refused).rejects.toBeInstanceOf(ConfigError);
+      await expect(refused).rejects.toThrow(/holds 5 characters, fewer than 32/);
+      expect(readFileSync(file, 'utf8')).toBe('short\n');
+      // JWT_SECRET, when set, is used instead of the file.
+      const secret = 'a-secret-from-the-environment-of-32+';
+      await expect(resolveJwtSecret({ ...config, jwt: { ...config.jwt, secret } })).resolves.toBe(secret);
+    });
+  });
+
+  describe('DEMO=false', () => {
+    it('creates no demo account at first start, the seed and the administrator all the same', async () => {
+      const t = await startTestApp('startup_nodemo', { DEMO: 'false' });
+      try {
+        const users = await query<{ username: string }>(t.config.databaseUrl, 'SELECT username FROM users ORDER BY username');
+        expect(users.map((u) => u.username)).toEqual([ADMIN.username]);
+        expect(await query(t.config.databaseUrl, 'SELECT count(*)::int AS n FROM seed_runs')).toEqual([{ n: 1 }]);
+      } finally {
+        await t.close();
+        await dropDatabase(t.config.databaseUrl);
+      }
+    });
   });
 
   describe('an application that cannot finish starting', () => {

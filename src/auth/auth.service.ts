@@ -3,7 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import type { Actor } from './actor.js';
 import type { TokenClaims } from './auth.guard.js';
 import { LoginThrottle } from './login-throttle.js';
-import { DUMMY_HASH, verifyPassword } from './password.js';
+import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './password.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { userView } from '../users/users.service.js';
 import type { LoginResponse } from './auth.dto.js';
@@ -24,7 +24,8 @@ export class AuthService {
   ) {}
 
   /**
-   * Checks a username and password under the sign-in throttle (429 after too many failures) and returns the
+   * Checks a username and password under the sign-in throttle (429 with a growing wait after too many failures
+   * from this address) and returns the
    * active user, for a token (the API) or a session (the pages).
    */
   async authenticate(username: string, password: string, address: string) {
@@ -32,10 +33,13 @@ export class AuthService {
     const found = await this.users.findCredentials(username);
     const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
     if (!found || !ok || !found.active) {
-      // assertAllowed already counted this attempt as a failure.
+      // assertAllowed already counted this attempt as a failure; the wait it may bring starts now.
+      await this.throttle.recordFailure(username, address);
       throw new Unauthenticated('wrong_credentials');
     }
     await this.throttle.recordSuccess(username, address);
+    // Made at a lower cost than today's: made again now, while the password is at hand.
+    if (needsRehash(found.passwordHash)) await this.users.replacePasswordHash(found.id, found.passwordHash, await hashPassword(password));
     const { passwordHash: _hash, ...user } = found;
     return user;
   }

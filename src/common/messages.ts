@@ -46,8 +46,8 @@ const CATALOG = {
   },
   wrong_credentials: { en: () => 'wrong username or password', vi: () => 'Sai tên đăng nhập hoặc mật khẩu' },
   too_many_sign_ins: {
-    en: (p) => `too many failed sign-ins for ${p.who}; try again in ${p.minutes} minute(s)`,
-    vi: (p) => `Đăng nhập sai quá nhiều lần từ ${p.who}; vui lòng thử lại sau ${p.minutes} phút`,
+    en: (p) => `too many failed sign-ins for ${p.who}; try again in ${p.seconds} second(s)`,
+    vi: (p) => `Đăng nhập sai quá nhiều lần từ ${p.who}; vui lòng thử lại sau ${p.seconds} giây`,
   },
   role_may_not: {
     en: (p) => `role ${p.role} may not do this (needs ${p.roles})`,

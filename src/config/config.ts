@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { isIP } from 'node:net';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 /** Raised when the environment is wrong; its message is the one line the process prints before it stops. */
@@ -119,6 +120,11 @@ export class EnvironmentVariables {
 
   @Transform(blankToUndefined)
   @IsOptional()
+  @IsIn(['true', 'false'], { message: 'DEMO must be true or false' })
+  DEMO?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 
@@ -156,6 +162,18 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(86400)
   LOGIN_LOCK_SECONDS?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  LOGIN_MAX_DELAY_SECONDS?: number;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY?: string;
 
   @Transform(toInt)
   @IsOptional()
@@ -203,8 +221,17 @@ export interface AppConfig {
   jwt: { secret?: string; expiresIn: string; expiresSeconds: number };
   deadlineOverrides: Record<string, string>;
   seed: 'plan-136-2019' | 'none';
+  /** Demo accounts (one per role) created at first start on the seeded tree: `DEMO`, true by default outside production. */
+  demo: boolean;
   logLevel: string;
-  login: { maxFailures: number; maxFailuresPerAddress: number; lockSeconds: number };
+  /**
+   * Failed sign-ins: past `maxFailures` (per account, and per account from one address) or `maxFailuresPerAddress`
+   * (per address, all accounts), each further attempt waits 1, 2, 4... seconds, at most `maxDelaySeconds`, after
+   * the last failure; failures are forgotten `lockSeconds` after the last one.
+   */
+  login: { maxFailures: number; maxFailuresPerAddress: number; lockSeconds: number; maxDelaySeconds: number };
+  /** The proxies (addresses, CIDR ranges or `loopback`, `linklocal`, `uniquelocal`) whose X-Forwarded-For is believed; none by default. */
+  trustProxy: string[];
   /** The village meeting's agreement SUBMIT needs (percent). */
   minAgreementPercent: number;
   /** A project's estimated cost must stay below this under the special mechanism (VND). */
@@ -249,6 +276,28 @@ function durationSeconds(value: string): number {
   return Number(value.slice(0, -1)) * UNIT_SECONDS[value.slice(-1)];
 }
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** `TRUST_PROXY`: a comma-separated list of addresses, CIDR ranges or proxy-addr's names. */
+function parseTrustProxy(raw: string | undefined): string[] {
+  if (!raw) return [];
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128) && rest.length === 0);
+    if (!(PROXY_NAMES.includes(entry) || (family !== 0 && prefixOk))) {
+      throw new ConfigError(
+        `Configuration error: TRUST_PROXY must be a comma-separated list of proxy addresses, CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal (got ${JSON.stringify(entry)})`,
+      );
+    }
+  }
+  return entries;
+}
+
 /** A rejected value as a configuration error shows it: never a secret, never a URL's password. */
 function shown(name: string, value: string | undefined): string {
   if (/SECRET|PASSWORD|KEY|TOKEN/.test(name)) return '(hidden: it is a secret)';
@@ -276,6 +325,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (production && !vars.JWT_SECRET) {
     throw new ConfigError('Configuration error: JWT_SECRET is required when NODE_ENV=production (32 characters or more)');
   }
+  if (production && vars.DEMO === 'true') {
+    throw new ConfigError('Configuration error: DEMO=true is not allowed when NODE_ENV=production (demo accounts have printed passwords)');
+  }
   if ((vars.ADMIN_USERNAME && !vars.ADMIN_PASSWORD) || (!vars.ADMIN_USERNAME && vars.ADMIN_PASSWORD)) {
     throw new ConfigError('Configuration error: ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
   }
@@ -294,12 +346,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwt: { secret: vars.JWT_SECRET, expiresIn: vars.JWT_EXPIRES_IN ?? '8h', expiresSeconds },
     deadlineOverrides: parseOverrides(vars.DEADLINE_OVERRIDES),
     seed: (vars.SEED ?? (production ? 'none' : 'plan-136-2019')) as AppConfig['seed'],
+    demo: vars.DEMO === undefined ? !production : vars.DEMO === 'true',
     logLevel: vars.LOG_LEVEL ?? 'info',
     login: {
       maxFailures: vars.LOGIN_MAX_FAILURES ?? 5,
       maxFailuresPerAddress: vars.LOGIN_MAX_FAILURES_PER_ADDRESS ?? 100,
       lockSeconds: vars.LOGIN_LOCK_SECONDS ?? 900,
+      maxDelaySeconds: vars.LOGIN_MAX_DELAY_SECONDS ?? 60,
     },
+    trustProxy: parseTrustProxy(vars.TRUST_PROXY),
     minAgreementPercent: vars.MIN_AGREEMENT_PERCENT ?? 90,
     specialMechanismCapVnd: vars.SPECIAL_MECHANISM_CAP_VND ?? 5_000_000_000,
     reconcileSeconds: vars.RECONCILE_SECONDS ?? 15,

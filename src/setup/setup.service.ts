@@ -1,6 +1,8 @@
 import { Conflict } from '../common/errors.js';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { sql } from 'kysely';
 import { DB, type Db } from '../database/db.js';
@@ -19,8 +21,9 @@ interface Login {
 }
 
 /**
- * First start: loads the configured seed into an empty database, creates the administrator and, outside
- * production, one demo account per role on the seeded tree, and prints those logins once.
+ * First start: loads the configured seed into an empty database, creates the administrator and, with `DEMO`
+ * (true by default outside production), one demo account per role on the seeded tree, and shows those logins
+ * once: on a terminal, or else in a file only its owner can read (a log is no place for a password).
  */
 @Injectable()
 export class SetupService implements OnApplicationBootstrap {
@@ -33,6 +36,9 @@ export class SetupService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.config.demo) {
+      this.logger.log('DEMO=true (the default outside production): demo accounts are created at first start; DEMO=false for none');
+    }
     const logins = await this.db.transaction().execute(async (tx) => {
       await sql`SELECT pg_advisory_xact_lock(${SETUP_LOCK})`.execute(tx);
       const anyRow = async (table: 'units' | 'users') =>
@@ -80,7 +86,7 @@ export class SetupService implements OnApplicationBootstrap {
       password: this.config.admin.password ?? randomBytes(9).toString('base64url'),
     };
     await this.add(created, admin.username, admin.password, 'ADMIN', province.id, province.name, 'Quản trị viên');
-    if (!this.config.production && seeded) {
+    if (this.config.demo && seeded) {
       // The first district and commune of the seed file (Tràng Định, Đào Viên).
       const tree = readUnits();
       const byCode = (code: string) => this.db.selectFrom('units').select(['id', 'name']).where('code', '=', code).executeTakeFirst();
@@ -130,17 +136,32 @@ export class SetupService implements OnApplicationBootstrap {
   }
 
   private print(logins: Login[]): void {
-    if (logins.length === 0 || this.config.logLevel === 'silent') return;
+    if (logins.length === 0) return;
     const shown = logins.filter((l) => !(l.role === 'ADMIN' && this.config.admin.password));
-    const lines = [
-      '',
-      'NTM Workflow: first start. These logins are shown once; keep them or create your own users.',
-      ...logins.map(
-        (l) =>
-          `  ${l.username.padEnd(16)} ${(shown.includes(l) ? l.password : '(ADMIN_PASSWORD)').padEnd(14)} ${l.role.padEnd(17)} ${l.unit}`,
-      ),
-      '',
-    ];
-    process.stdout.write(lines.join('\n') + '\n');
+    const silent = this.config.logLevel === 'silent';
+    const line = (l: Login, password: string) => `  ${l.username.padEnd(16)} ${password.padEnd(14)} ${l.role.padEnd(17)} ${l.unit}`;
+    const header = 'NTM Workflow: first start. These logins are shown once; keep them or create your own users.';
+    if (process.stdout.isTTY === true) {
+      if (silent) return;
+      process.stdout.write(
+        ['', header, ...logins.map((l) => line(l, shown.includes(l) ? l.password : '(ADMIN_PASSWORD)')), ''].join('\n') + '\n',
+      );
+      return;
+    }
+    // Not a terminal (a service manager, a container, a pipe): standard output ends up in a log, so the
+    // passwords go to a file only this user can read, and the output names it.
+    const file = shown.length > 0 ? this.writeLoginsFile(shown.map((l) => line(l, l.password))) : undefined;
+    const lines = ['', header, ...logins.map((l) => line(l, shown.includes(l) ? '(in the file)' : '(ADMIN_PASSWORD)'))];
+    if (file) lines.push(`  passwords in ${file} (readable by this user only); delete it once read`);
+    if (!silent) process.stdout.write([...lines, ''].join('\n') + '\n');
+  }
+
+  /** Writes the first logins to STORAGE_DIR/first-logins.txt, readable by the service's user only; returns its path. */
+  private writeLoginsFile(lines: string[]): string {
+    mkdirSync(this.config.storageDir, { recursive: true });
+    const file = join(this.config.storageDir, 'first-logins.txt');
+    writeFileSync(file, ['NTM Workflow: first logins. Delete this file once read.', ...lines, ''].join('\n'), { mode: 0o600 });
+    chmodSync(file, 0o600);
+    return file;
   }
 }

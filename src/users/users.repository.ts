@@ -74,6 +74,14 @@ export class UsersRepository {
       .execute();
   }
 
+  /**
+   * Puts a new hash of the same password in place of `previous` (a cost raised since it was made); a hash changed
+   * meanwhile is left alone.
+   */
+  async replacePasswordHash(id: string, previous: string, next: string): Promise<void> {
+    await this.db.updateTable('users').set({ password_hash: next }).where('id', '=', id).where('password_hash', '=', previous).execute();
+  }
+
   /** Activates or deactivates a user inside `scope`; null when there is none. */
   async setActive(id: string, scope: string, active: boolean): Promise<UserRow | null> {
     const unitsInScope = this.db.selectFrom('units').select('id').where('path', 'like', pathsUnder(scope));

@@ -9,7 +9,11 @@ export class WebClient {
   readonly cookies = new Map<string, string>();
   lastPage = '';
 
-  constructor(private readonly t: TestApp) {}
+  /** `headers` go with every request (`X-Forwarded-For`, for a browser at another address behind a trusted proxy). */
+  constructor(
+    private readonly t: TestApp,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -30,7 +34,7 @@ export class WebClient {
   }
 
   async get(path: string): Promise<Response> {
-    return this.remember(await this.t.http.get(path).set('Cookie', this.cookieHeader()).redirects(0));
+    return this.remember(await this.t.http.get(path).set(this.headers).set('Cookie', this.cookieHeader()).redirects(0));
   }
 
   /** Posts a form; `_csrf` is taken from the last page unless given. */
@@ -41,6 +45,7 @@ export class WebClient {
     return this.remember(
       await this.t.http
         .post(path)
+        .set(this.headers)
         .set('Cookie', this.cookieHeader())
         .set('Content-Type', 'application/x-www-form-urlencoded')
         .send(body.toString())
