@@ -97,7 +97,8 @@ export async function dossiersInReview(
     const id = created.body.id as string;
     for (let code = 1; code <= 16; code++) await request(base, 'PUT', `/dossiers/${id}/criteria/${code}`, { met: true }, commune);
     await request(base, 'POST', `/dossiers/${id}/events`, { type: 'OPEN_CONSULTATION' }, commune);
-    await upload(base, `/dossiers/${id}/attachments`, commune, 'meeting_minutes', Buffer.from('%PDF-1.4\n%%EOF\n'), 'bien-ban.pdf');
+    for (const kind of ['submission_letter', 'self_assessment_report', 'meeting_minutes'])
+      await upload(base, `/dossiers/${id}/attachments`, commune, kind, Buffer.from('%PDF-1.4\n%%EOF\n'), `${kind}.pdf`);
     ids.push(id);
   }
   for (const id of ids) {

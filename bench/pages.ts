@@ -92,15 +92,17 @@ export async function benchPages(options: { runs?: number; requests?: number } =
       if (i > 200) throw new Error('the consultation did not end');
       await new Promise((r) => setTimeout(r, 50));
     }
-    const form = new FormData();
-    form.set('kind', 'meeting_minutes');
-    form.set('file', new Blob([Buffer.from('%PDF-1.4\n%%EOF\n')], { type: 'application/pdf' }), 'bien-ban.pdf');
-    const uploaded = await fetch(`http://127.0.0.1:${address.port}/dossiers/${dossier.id}/attachments`, {
-      method: 'POST',
-      body: form,
-      headers: { authorization: commune },
-    });
-    if (uploaded.status !== 201) throw new Error(`upload: ${uploaded.status}`);
+    for (const kind of ['submission_letter', 'self_assessment_report', 'meeting_minutes']) {
+      const form = new FormData();
+      form.set('kind', kind);
+      form.set('file', new Blob([Buffer.from('%PDF-1.4\n%%EOF\n')], { type: 'application/pdf' }), `${kind}.pdf`);
+      const uploaded = await fetch(`http://127.0.0.1:${address.port}/dossiers/${dossier.id}/attachments`, {
+        method: 'POST',
+        body: form,
+        headers: { authorization: commune },
+      });
+      if (uploaded.status !== 201) throw new Error(`upload ${kind}: ${uploaded.status}`);
+    }
     await json('POST', `/dossiers/${dossier.id}/events`, commune, { type: 'SUBMIT', agreementPercent: 95 });
 
     // The reviewer's page session, through the sign-in form.
