@@ -213,11 +213,9 @@ export class DossiersService {
     if (errors.length) throw invalidPayload(errors);
     // Jurisdiction (404) and the actor's role and unit (403) are the engine's to check, in its transaction; the
     // facts the rules read are the certification hooks'.
-    let event: Record<string, unknown> & { type: string } = { ...(payload as Record<string, unknown>), type: type! };
-    if (type === 'SUBMIT') {
-      const { householdsRepresented: _r, householdsAgreeing: _a, ...rest } = event;
-      event = { ...rest, ...meetingAgreement(payload as SubmitEvent) };
-    }
+    // SUBMIT's households become the share the machine's rule reads (and the households it records).
+    const fields = type === 'SUBMIT' ? meetingAgreement(payload as SubmitEvent) : (payload as Record<string, unknown>);
+    const event: Record<string, unknown> & { type: string } = { ...fields, type: type! };
     const result = await this.engine.send({ type: DOSSIER, id }, event, actor, {
       idempotencyKey,
       precondition: ifMatch === undefined ? undefined : (tx) => this.requireMatch(tx, actor, id, ifMatch),

@@ -33,6 +33,16 @@ interface EffectContext {
 
 type Outcome = 'done' | 'retry';
 
+/** What every recipient's delivery of one job shares; `errors` collects the sends that will be retried. */
+interface DeliveryJob {
+  template: TemplateName;
+  subject: SubjectDescription;
+  context: EffectContext;
+  payload: NotifyPayload;
+  final: boolean;
+  errors: string[];
+}
+
 const EMAIL = /^[^\s@<>",;]+@[^\s@<>",;]+$/;
 
 /**
@@ -112,18 +122,7 @@ export class NotifyJob implements JobHandler<NotifyPayload> {
     }
   }
 
-  private async deliver(
-    row: DeliveryRow,
-    recipient: Recipient,
-    job: {
-      template: TemplateName;
-      subject: SubjectDescription;
-      context: EffectContext;
-      payload: NotifyPayload;
-      final: boolean;
-      errors: string[];
-    },
-  ): Promise<Outcome> {
+  private async deliver(row: DeliveryRow, recipient: Recipient, job: DeliveryJob): Promise<Outcome> {
     const { template } = job;
     if (row.status === 'sent' || row.status === 'failed') return 'done';
     if (row.status === 'sending') {
@@ -152,19 +151,7 @@ export class NotifyJob implements JobHandler<NotifyPayload> {
   }
 
   /** Renders the message and sends it once, claiming the row first unless this run already took it over. */
-  private async send(
-    row: DeliveryRow,
-    recipient: Recipient,
-    job: {
-      template: TemplateName;
-      subject: SubjectDescription;
-      context: EffectContext;
-      payload: NotifyPayload;
-      final: boolean;
-      errors: string[];
-      resend: boolean;
-    },
-  ): Promise<Outcome> {
+  private async send(row: DeliveryRow, recipient: Recipient, job: DeliveryJob & { resend: boolean }): Promise<Outcome> {
     const { template, subject, context } = job;
     if (!EMAIL.test(recipient.email)) {
       if (await this.deliveries.markUndeliverable(row.id, `no usable email address: ${JSON.stringify(recipient.email)}`)) {
@@ -202,7 +189,7 @@ export class NotifyJob implements JobHandler<NotifyPayload> {
     row: DeliveryRow,
     recipient: Recipient,
     mail: { subject: string; text: string; html: string },
-    job: { template: TemplateName; payload: NotifyPayload; final: boolean; errors: string[]; resend: boolean },
+    job: DeliveryJob & { resend: boolean },
   ): Promise<Outcome> {
     const { template } = job;
     if (!job.resend && !(await this.deliveries.claim(row.id, recipient.email, recipient.locale))) return 'done';
