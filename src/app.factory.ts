@@ -60,7 +60,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides & { l
   // A body of a type no route reads is left unread, as Express did (the route then answers 400 or 401), rather
   // than refused with 415 before the guard.
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  await app.register(helmet, { contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"] } } });
+  // Helmet's defaults (no inline script anywhere); the pages send a stricter policy of their own (web-request.ts).
+  await app.register(helmet);
   // The pages' cookies (session, language); their forms are urlencoded, which Nest's adapter parses, or multipart.
   await app.register(cookie);
   // Uploads (POST /dossiers/:id/attachments) are parsed in their route, streamed to the store as they arrive.

@@ -37,6 +37,8 @@ describe('the certification flow in a browser', () => {
   const contexts: BrowserContext[] = [];
   const people: Record<string, { username: string; password: string; email: string }> = {};
   let shot = 0;
+  /** What the browser refused under the pages' Content-Security-Policy (inline scripts or styles): none. */
+  const cspRefusals: string[] = [];
 
   beforeAll(async () => {
     rmSync(SHOTS, { recursive: true, force: true });
@@ -76,7 +78,11 @@ describe('the certification flow in a browser', () => {
   async function phone(): Promise<Page> {
     const context = await browser.newContext({ viewport: PHONE, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
     contexts.push(context);
-    return context.newPage();
+    const page = await context.newPage();
+    page.on('console', (msg) => {
+      if (/Content Security Policy/i.test(msg.text())) cspRefusals.push(`${page.url()}: ${msg.text()}`);
+    });
+    return page;
   }
 
   async function screenshot(page: Page, name: string): Promise<void> {
@@ -278,5 +284,9 @@ describe('the certification flow in a browser', () => {
     expect(await page.evaluate(() => (document.getElementById('file') as HTMLInputElement).validity.valid)).toBe(false);
     expect((await db.query('SELECT count(*)::int AS n FROM attachments')).rows[0].n).toBe(before);
     await screenshot(page, 'commune-file-too-large');
+  });
+
+  it('ran every page of both walks under the Content-Security-Policy with nothing refused', () => {
+    expect(cspRefusals).toEqual([]);
   });
 });

@@ -400,4 +400,109 @@ describe('web pages', () => {
     const page = await c.get(`/app/dossiers/${dossierId}`);
     expect(Buffer.byteLength(page.text)).toBeLessThan(100 * 1024);
   });
+
+  it('answers an address under /app that is no page with a not-found page in HTML, not JSON', async () => {
+    const stranger = new WebClient(t);
+    expect((await stranger.get('/app/khong-co-trang-nay')).status).toBe(303);
+    const c = await signedIn('commune');
+    const res = await c.get('/app/khong-co-trang-nay/con');
+    expect(res.status).toBe(404);
+    expect(String(res.headers['content-type'])).toMatch(/^text\/html/);
+    expect(textOf(res.text)).toContain('Không có trang này');
+    expect(res.text).toContain('href="/app"');
+    // The API's own addresses keep their JSON answer.
+    const api = await t.http.get('/khong-co').set('Authorization', admin);
+    expect(api.status).toBe(404);
+    expect(api.body.statusCode).toBe(404);
+  });
+
+  it('sends pages with a Content-Security-Policy that allows no inline script or style', async () => {
+    const c = await signedIn('commune');
+    const stranger = new WebClient(t);
+    const pages = [
+      ...(await Promise.all(['/app', '/app/villages', `/app/dossiers/${dossierId}`, '/app/nothing'].map((p) => c.get(p)))),
+      await stranger.get('/app/sign-in'),
+    ];
+    for (const page of pages) {
+      expect(String(page.headers['content-type'])).toMatch(/^text\/html/);
+      const csp = String(page.headers['content-security-policy']);
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("style-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+    }
+    // The API's own answers keep helmet's policy, which allows no inline script either.
+    expect(String((await t.http.get('/health')).headers['content-security-policy'])).not.toMatch(/script-src[^;]*unsafe-inline/);
+  });
+
+  it('refuses a form from a page the dossier has changed since, keeping what was typed, and takes it again from the fresh page', async () => {
+    const c = await signedIn('commune');
+    const created = await c.post('/app/dossiers', { villageId: await unitId('LS-TD-01-02'), year: '2027' });
+    expect(created.status).toBe(303);
+    const id = /^\/app\/dossiers\/([^?]+)\?/.exec(created.headers.location)![1];
+    const page = await c.follow(created);
+    const etag = /name="etag" value="([^"]+)"/.exec(page.text)?.[1];
+    expect(etag).toBeDefined();
+    // Meanwhile a colleague changes criterion 1 through the API.
+    const token = await t.login(users.commune.username, users.commune.password);
+    const other = await t.http.put(`/dossiers/${id}/criteria/1`).set('Authorization', token).send({ met: false, note: 'Đồng nghiệp sửa' });
+    expect(other.status).toBe(200);
+    const stale = await c.post(`/app/dossiers/${id}/criteria`, {
+      etag: etag!.replace(/&quot;/g, '"'),
+      met_1: 'true',
+      note_1: 'Ghi chú của tôi',
+    });
+    expect(stale.status).toBe(409);
+    expect(textOf(stale.text)).toContain('Hồ sơ đã thay đổi kể từ khi bạn mở trang này');
+    expect(stale.text).toContain('Ghi chú của tôi');
+    const row = (await db.query('SELECT met, note FROM dossier_criteria WHERE dossier_id = $1 AND code = 1', [id])).rows[0];
+    expect(row).toEqual({ met: false, note: 'Đồng nghiệp sửa' });
+    // The refused page carries the dossier's new tag: sent from it, the form is taken.
+    const fresh = /name="etag" value="([^"]+)"/.exec(stale.text)![1];
+    expect(fresh).not.toBe(etag);
+    const again = await c.post(`/app/dossiers/${id}/criteria`, {
+      etag: fresh.replace(/&quot;/g, '"'),
+      met_1: 'true',
+      note_1: 'Ghi chú của tôi',
+    });
+    expect(again.status).toBe(303);
+    expect((await db.query('SELECT note FROM dossier_criteria WHERE dossier_id = $1 AND code = 1', [id])).rows[0].note).toBe(
+      'Ghi chú của tôi',
+    );
+    // An event's form is checked the same way: a withdrawal from the first page is refused.
+    const withdraw = await c.post(`/app/dossiers/${id}/events`, { etag: etag!.replace(/&quot;/g, '"'), type: 'WITHDRAW', confirm: 'yes' });
+    expect(withdraw.status).toBe(409);
+    expect(await stateOf(id)).toBe('draft');
+  });
+
+  it('pages the dossiers list instead of cutting it, with what waits for review first', async () => {
+    const c = await signedIn('otherCommune');
+    const village = await unitId('LS-TD-02-01');
+    for (let year = 2030; year < 2030 + 55; year++) {
+      expect((await c.post('/app/dossiers', { villageId: village, year: String(year) })).status).toBe(303);
+    }
+    const expected = Number(
+      (await db.query(`SELECT count(*)::int AS n FROM dossiers d JOIN units u ON u.id = d.village_id WHERE u.code LIKE 'LS-TD-%'`)).rows[0]
+        .n,
+    );
+    expect(expected).toBeGreaterThan(55);
+    const r = await signedIn('reviewer');
+    const seen: string[] = [];
+    let path: string | undefined = '/app/dossiers';
+    let pages = 0;
+    while (path) {
+      const res = await r.get(path);
+      expect(res.status).toBe(200);
+      // The first page starts with the dossiers waiting for review; the "all" list follows.
+      const sections: string[] = res.text.split('<section').slice(1);
+      const all = sections[sections.length - 1];
+      if (pages === 0) expect(textOf(sections[0])).toContain('Hồ sơ chờ thẩm định');
+      seen.push(...[...all.matchAll(/href="\/app\/dossiers\/([0-9a-f-]{36})"/g)].map((m) => m[1]));
+      const next = /<a href="([^"]+)" rel="next">/.exec(all)?.[1];
+      path = next?.replace(/&amp;/g, '&');
+      pages++;
+    }
+    expect(pages).toBeGreaterThan(1);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBe(expected);
+  });
 });

@@ -23,6 +23,7 @@ nav{background:#e3ece5;padding:6px 12px;display:flex;gap:16px;flex-wrap:wrap}
 main{max-width:960px;margin:0 auto;padding:12px}
 h1{font-size:1.35em;margin:.4em 0 .6em}h2{font-size:1.15em;margin:1.2em 0 .5em}
 section,.card{background:#fff;border:1px solid #d5dcd6;border-radius:6px;padding:12px;margin:0 0 12px}
+section.narrow{max-width:28em;margin:24px auto}
 .alert{border-left:5px solid #c62828;background:#fdecea;padding:10px 12px;margin:0 0 12px;border-radius:4px}
 .notice{border-left:5px solid #2e7d32;background:#e8f5e9;padding:10px 12px;margin:0 0 12px;border-radius:4px}
 .field-error{color:#b71c1c;font-weight:600;display:block;margin:2px 0}

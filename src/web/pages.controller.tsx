@@ -9,12 +9,14 @@ import { ReceiveUpload, Upload } from '../certification/attachments/receive-uplo
 import { ATTACHMENT_KINDS, DOSSIER_EVENTS } from '../certification/dossiers.dto.js';
 import type { DocumentKind } from '../../workflows/certification/documents.js';
 import { DossiersService } from '../certification/dossiers.service.js';
-import { DomainError, InvalidInput, NotPermitted } from '../common/errors.js';
+import { DomainError, InvalidInput, NotPermitted, Stale } from '../common/errors.js';
+import { parseIfMatch } from '../common/if-match.js';
 import { say, type Locale } from '../common/messages.js';
 import { PagesService } from './pages.service.js';
 import { eventFromForm, criteriaFromForm, FormProblem } from './forms.js';
 import { field, pageContext, seeOther, sendHtml, type WebRequest } from './web-request.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
+import { NoSuchPage } from './web-errors.js';
 import { assertCsrf, CsrfAmongUploadFields, WebSessionGuard } from './web-session.guard.js';
 import { render } from './views/layout.js';
 import { InboxPage } from './views/inbox.page.js';
@@ -25,6 +27,15 @@ import { word } from './words.js';
 
 /** Status of a page that comes back with a refusal: the API's for the same error. */
 import { statusOf } from '../common/exception.filter.js';
+
+/**
+ * The dossier's entity tag the page was rendered with (a hidden field of its forms that change the dossier as a
+ * whole): the write is refused as stale when the dossier reads otherwise now. A form without it is not checked.
+ */
+function pageIfMatch(body: unknown): string | undefined {
+  const etag = field(body, 'etag')?.trim();
+  return etag ? parseIfMatch(etag) : undefined;
+}
 
 const INLINE_TYPES = new Set(['application/pdf', 'image/jpeg', 'image/png']);
 
@@ -91,7 +102,14 @@ export class PagesController {
 
   @Get('dossiers')
   async list(@Req() req: WebRequest, @Res() reply: FastifyReply) {
-    const [ctx, groups] = await Promise.all([this.ctx(req), this.pages.dossierGroups(this.actor(req), pageContext(req).locale)]);
+    const query = (req.query ?? {}) as Record<string, unknown>;
+    const [ctx, groups] = await Promise.all([
+      this.ctx(req),
+      this.pages.dossierGroups(this.actor(req), pageContext(req).locale, {
+        state: typeof query.state === 'string' ? query.state : undefined,
+        cursor: typeof query.cursor === 'string' ? query.cursor : undefined,
+      }),
+    ]);
     sendHtml(reply, 200, render(<DossierListPage ctx={ctx} groups={groups} />));
   }
 
@@ -139,6 +157,9 @@ export class PagesController {
       });
     }
     if (!(err instanceof DomainError)) throw err;
+    if (err instanceof Stale) {
+      return this.showDossier(req, reply, statusOf(err), id, { form, error: word(locale, 'stalePage'), fields: {}, values });
+    }
     const fieldsOf =
       err instanceof InvalidInput
         ? Object.fromEntries(
@@ -153,7 +174,7 @@ export class PagesController {
     const locale = pageContext(req).locale;
     const values = Object.fromEntries(Object.entries(body ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
     try {
-      await this.dossiers.updateCriteria(this.actor(req), id, criteriaFromForm(locale, body));
+      await this.dossiers.updateCriteria(this.actor(req), id, criteriaFromForm(locale, body), pageIfMatch(body));
       seeOther(reply, `/app/dossiers/${id}?done=criteria`);
     } catch (err) {
       await this.refused(req, reply, id, 'criteria', err, values);
@@ -168,7 +189,7 @@ export class PagesController {
     const values = Object.fromEntries(Object.entries(body ?? {}).filter(([k]) => k !== '_csrf')) as Record<string, string | string[]>;
     try {
       const event = eventFromForm(locale, type, body);
-      await this.dossiers.send(this.actor(req), id, event);
+      await this.dossiers.send(this.actor(req), id, event, { ifMatch: pageIfMatch(body) });
       seeOther(reply, `/app/dossiers/${id}?done=${encodeURIComponent(type)}`);
     } catch (err) {
       await this.refused(req, reply, id, form, err, values);
@@ -211,5 +232,11 @@ export class PagesController {
       .header('X-Content-Type-Options', 'nosniff')
       .header('Content-Disposition', `${disposition}; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
       .send(createReadStream(file.path));
+  }
+
+  /** Any other address under /app: a page saying so (404), not the API's JSON. Static routes take precedence. */
+  @Get('*')
+  unknown(): never {
+    throw new NoSuchPage();
   }
 }

@@ -3,8 +3,10 @@ import type { Actor } from '../auth/actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { WorkingCalendar } from '../calendar/working-calendar.js';
 import { AttachmentsService } from '../certification/attachments/attachments.service.js';
-import { type DossierView } from '../certification/dossiers.dto.js';
+import { DOSSIER_STATES, type DossierView } from '../certification/dossiers.dto.js';
+import type { Page } from '../common/pagination.js';
 import { DOSSIER, DossiersService } from '../certification/dossiers.service.js';
+import { etagOf } from '../common/if-match.js';
 import type { Locale } from '../common/messages.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EngineService } from '../engine/engine.service.js';
@@ -32,6 +34,24 @@ const ACTION_WORDS: Record<string, { vi: string; en: string }> = {
   accept: { vi: 'Nghiệm thu công trình', en: 'Accept the work' },
   settle: { vi: 'Quyết toán công trình', en: 'Settle the work' },
 };
+
+/** How many dossiers a list of the dossiers page shows at a time (the next ones behind a link). */
+const LIST_PAGE = 50;
+
+/** The state each role's work waits in, listed first on the dossiers page. */
+const WAITING: Partial<Record<string, string>> = { REVIEWER: 'review', PROVINCE_OFFICER: 'province_review' };
+
+/** Every item of a paged list, page after page. */
+async function everyPage<T>(fetch: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetch(cursor);
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
+}
 
 /** What the pages show, read through the same services as the JSON API: no rule of its own. */
 @Injectable()
@@ -76,10 +96,11 @@ export class PagesService {
   }
 
   async villages(actor: Actor, locale: Locale): Promise<VillageRow[]> {
-    const page = await this.units.list(actor, { level: 'VILLAGE', parentId: actor.unitId, limit: 500 });
-    const dossiers = (await this.dossiers.list(actor, { limit: 500 })).items;
+    // A commune's villages and their dossiers, every page of them: a commune is small, but no cap hides one.
+    const villages = await everyPage((cursor) => this.units.list(actor, { level: 'VILLAGE', parentId: actor.unitId, limit: 500, cursor }));
+    const dossiers = await everyPage((cursor) => this.dossiers.list(actor, { limit: 500, cursor }));
     const rows: VillageRow[] = [];
-    for (const v of page.items) {
+    for (const v of villages) {
       const detail = await this.units.detail(actor, v.id);
       const latest = dossiers.filter((d) => d.villageId === v.id).sort((a, b) => b.year - a.year)[0];
       rows.push({
@@ -93,20 +114,36 @@ export class PagesService {
     return rows;
   }
 
-  /** Reviewers see what waits for review, province officers what waits for their decision; everyone all the rest. */
-  async dossierGroups(actor: Actor, locale: Locale): Promise<DossierGroup[]> {
-    const all = (await this.dossiers.list(actor, { limit: 500 })).items.map((d) => ({
-      id: d.id,
-      villageName: d.villageName,
-      year: d.year,
-      state: d.state,
-      stateWords: this.stateWords(locale, 'certification', d.state),
-    }));
+  /**
+   * The dossiers page, a page of each list at a time: reviewers first see what waits for review, province officers
+   * what waits for their decision, then everyone all the rest. `state` narrows to one state (the "more" link of a
+   * waiting list), `cursor` is the next page's.
+   */
+  async dossierGroups(actor: Actor, locale: Locale, query: { state?: string; cursor?: string } = {}): Promise<DossierGroup[]> {
+    const group = async (title: string, state: string | undefined, cursor?: string): Promise<DossierGroup> => {
+      const page = await this.dossiers.list(actor, { state, cursor, limit: LIST_PAGE });
+      const next = new URLSearchParams({ ...(state ? { state } : {}), ...(page.nextCursor ? { cursor: page.nextCursor } : {}) });
+      return {
+        title,
+        rows: page.items.map((d) => ({
+          id: d.id,
+          villageName: d.villageName,
+          year: d.year,
+          state: d.state,
+          stateWords: this.stateWords(locale, 'certification', d.state),
+        })),
+        more: page.nextCursor ? `/app/dossiers?${next}` : null,
+      };
+    };
+    const waiting = WAITING[actor.role];
+    const waitingTitle = (state: string) => word(locale, state === 'review' ? 'waitingForReview' : 'waitingForSignOff');
+    if (query.state && (DOSSIER_STATES as readonly string[]).includes(query.state)) {
+      const title = query.state === waiting ? waitingTitle(query.state) : this.stateWords(locale, 'certification', query.state);
+      return [await group(title, query.state, query.cursor)];
+    }
     const groups: DossierGroup[] = [];
-    if (actor.role === 'REVIEWER') groups.push({ title: word(locale, 'waitingForReview'), rows: all.filter((d) => d.state === 'review') });
-    if (actor.role === 'PROVINCE_OFFICER')
-      groups.push({ title: word(locale, 'waitingForSignOff'), rows: all.filter((d) => d.state === 'province_review') });
-    groups.push({ title: word(locale, 'allDossiers'), rows: all });
+    if (waiting && !query.cursor) groups.push(await group(waitingTitle(waiting), waiting));
+    groups.push(await group(word(locale, 'allDossiers'), undefined, query.cursor));
     return groups;
   }
 
@@ -137,6 +174,7 @@ export class PagesService {
       integrity: { ok: integrity.ok, checked: integrity.checkedEvents, reason: integrity.brokenAt?.reason },
       flash,
       csrf,
+      etag: etagOf(dossier),
     };
   }
 

@@ -4,7 +4,7 @@ import { DomainError, NotFound, TooLarge } from '../common/errors.js';
 import { say } from '../common/messages.js';
 import { toHttpError } from '../common/exception.filter.js';
 import { drain } from '../common/drain.js';
-import { SignInRequired } from './web-errors.js';
+import { NoSuchPage, SignInRequired } from './web-errors.js';
 import { pageContext, seeOther, sendHtml, type WebRequest } from './web-request.js';
 import { ErrorPage } from './views/error.page.js';
 import { render } from './views/layout.js';
@@ -35,11 +35,13 @@ export class WebExceptionFilter implements ExceptionFilter {
     const status = answer?.status ?? 500;
     const title = exception instanceof NotFound || status === 404 ? word(locale, 'notFoundTitle') : word(locale, 'errorTitle');
     const message =
-      exception instanceof DomainError
-        ? say(locale, exception.key, exception.params)
-        : answer
-          ? answer.body.message
-          : say(locale, 'internal');
+      exception instanceof NoSuchPage
+        ? word(locale, 'notFoundPage')
+        : exception instanceof DomainError
+          ? say(locale, exception.key, exception.params)
+          : answer
+            ? answer.body.message
+            : say(locale, 'internal');
     for (const [name, value] of Object.entries(answer?.headers ?? {})) reply.header(name, value);
     sendHtml(reply, status, render(<ErrorPage ctx={ctx} title={title} message={message} />));
   }

@@ -73,7 +73,16 @@ export const WORDS = {
   started: { vi: 'Lập hồ sơ', en: 'Dossier opened' },
   consultationEnds: { vi: 'Thời gian niêm yết kết thúc', en: 'The posting ends' },
   consultationWouldEnd: { vi: 'Nếu niêm yết hôm nay, thời gian niêm yết kết thúc', en: 'Opened today, the posting would end' },
+  nextPage: { vi: 'Trang sau →', en: 'Next page →' },
   notFoundTitle: { vi: 'Không tìm thấy', en: 'Not found' },
+  notFoundPage: {
+    vi: 'Không có trang này. Vui lòng kiểm tra lại địa chỉ hoặc quay về trang Việc cần làm.',
+    en: 'There is no such page. Check the address or go back to your to-do list.',
+  },
+  stalePage: {
+    vi: 'Hồ sơ đã thay đổi kể từ khi bạn mở trang này (có người vừa cập nhật hoặc một bước đã hết hạn). Trang dưới đây là nội dung mới nhất và vẫn giữ những gì bạn đã nhập: vui lòng kiểm tra lại rồi gửi lần nữa.',
+    en: 'The dossier has changed since you opened this page (someone updated it or a step’s time ran out). Below is its current content, with what you typed kept: check it and send again.',
+  },
   errorTitle: { vi: 'Không thực hiện được', en: 'Could not do this' },
   home: { vi: 'Về trang Việc cần làm', en: 'Back to the inbox' },
   signInTo: { vi: 'Đăng nhập để tiếp tục', en: 'Sign in to continue' },

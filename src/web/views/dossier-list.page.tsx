@@ -12,6 +12,8 @@ export interface DossierListRow {
 export interface DossierGroup {
   title: string;
   rows: DossierListRow[];
+  /** The address of this list's next page, when there is one. */
+  more: string | null;
 }
 
 export function DossierListPage({ ctx, groups }: { ctx: PageContext; groups: DossierGroup[] }) {
@@ -45,6 +47,13 @@ export function DossierListPage({ ctx, groups }: { ctx: PageContext; groups: Dos
                 ))}
               </tbody>
             </table>
+          )}
+          {g.more && (
+            <p>
+              <a href={g.more} rel="next">
+                {word(locale, 'nextPage')}
+              </a>
+            </p>
           )}
         </section>
       ))}

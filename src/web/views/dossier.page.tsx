@@ -40,6 +40,8 @@ export interface DossierPageProps {
   integrity: { ok: boolean; checked: number; reason?: string };
   flash: Flash;
   csrf: string;
+  /** The dossier's entity tag as this page shows it: its forms send it back, so that a stale page is refused. */
+  etag: string;
 }
 
 const STEPS: { key: WordKey; states: string[] }[] = [
@@ -88,6 +90,7 @@ function CriteriaEditor({ locale, props }: { locale: Locale; props: DossierPageP
   return (
     <form method="post" action={`/app/dossiers/${dossier.id}/criteria`}>
       <input type="hidden" name="_csrf" value={props.csrf} />
+      <input type="hidden" name="etag" value={props.etag} />
       <FormAlert flash={flash} form="criteria" />
       {dossier.criteria.map((c) => {
         const sentBack = c.review.status === 'revision_requested';
@@ -289,7 +292,7 @@ function EventForm({ locale, props, event }: { locale: Locale; props: DossierPag
     <form method="post" action={`/app/dossiers/${dossier.id}/events`} id={`form-${event}`}>
       <input type="hidden" name="_csrf" value={props.csrf} />
       <input type="hidden" name="type" value={event} />
-      <input type="hidden" name="version" value={String(dossier.version)} />
+      <input type="hidden" name="etag" value={props.etag} />
       <FormAlert flash={flash} form={event} />
       {event === 'OPEN_CONSULTATION' && props.consultationEnds && (
         <p class="muted">

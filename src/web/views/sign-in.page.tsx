@@ -15,7 +15,7 @@ export function SignInPage({ ctx, props }: { ctx: PageContext; props: SignInProp
   const { error, errorField } = props;
   return (
     <Layout ctx={ctx} title={word(locale, 'signIn')}>
-      <section style="max-width:28em;margin:24px auto">
+      <section class="narrow">
         <h1>{word(locale, 'signIn')}</h1>
         {props.next !== '/app' && <p class="muted">{word(locale, 'signInTo')}</p>}
         {error && !errorField && (
