@@ -108,6 +108,21 @@ describe('sessions end, in every process', () => {
     expect((await b.http.get('/users').set('Authorization', user.auth)).status).toBe(200);
   });
 
+  it('a process that has just read a session sees it end, or its user change, at the next request, even when done by hand in SQL', async () => {
+    const user = await staff();
+    // Read (and kept for a moment) by the other process.
+    expect((await b.http.get('/auth/me').set('Authorization', user.auth)).body.role).toBe('COMMUNE_STAFF');
+    await db.query(`UPDATE users SET role = 'ADMIN', unit_id = (SELECT id FROM units WHERE level = 'PROVINCE' LIMIT 1) WHERE id = $1`, [
+      user.user.id,
+    ]);
+    expect((await b.http.get('/auth/me').set('Authorization', user.auth)).body.role).toBe('ADMIN');
+    const page = over(b, await pageSession(a, user.username, user.password));
+    expect((await page.get('/app')).status).toBe(200);
+    await db.query('DELETE FROM sessions WHERE user_id = $1', [user.user.id]);
+    expect((await b.http.get('/auth/me').set('Authorization', user.auth)).status).toBe(401);
+    expect((await page.get('/app')).status).toBe(303);
+  });
+
   it('refuses a genuine token that names no session (signed before sessions existed): 401', async () => {
     const jwt = a.app.get(JwtService);
     const claims = jwt.decode(adminAuth.slice('Bearer '.length)) as Record<string, unknown>;

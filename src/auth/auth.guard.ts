@@ -7,7 +7,7 @@ import type { Role } from '../generated/kysely/enums.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { IS_PUBLIC, METRICS_SCRAPE, ROLES, type Actor } from './actor.js';
 import { tokenDigest } from './sessions/session-token.js';
-import { SessionsRepository } from './sessions/sessions.repository.js';
+import { SessionLookup } from './sessions/session-lookup.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 interface TokenClaims {
@@ -40,7 +40,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly jwt: JwtService,
     private readonly reflector: Reflector,
-    private readonly sessions: SessionsRepository,
+    private readonly sessions: SessionLookup,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     if (config.metricsToken) this.metricsTokenDigest = createHash('sha256').update(config.metricsToken).digest();
@@ -58,7 +58,7 @@ export class AuthGuard implements CanActivate {
     let claims = this.verified.get(token, now);
     if (!claims) claims = await this.verify(token, now);
     const sessionId = tokenDigest(claims.sid);
-    const session = await this.sessions.findLive(sessionId, 'API');
+    const session = await this.sessions.find(sessionId, 'API');
     if (!session || session.user.id !== claims.sub) throw new Unauthenticated('session_ended');
     const { user } = session;
     const actor: Actor = { id: user.id, username: user.username, role: user.role, unitId: user.unitId, unitPath: user.unitPath };

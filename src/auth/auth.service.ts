@@ -12,6 +12,7 @@ import { NotFound, Unauthenticated } from '../common/errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { newToken, tokenDigest } from './sessions/session-token.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
+import { SessionLookup } from './sessions/session-lookup.js';
 
 @Injectable()
 export class AuthService {
@@ -20,6 +21,7 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly throttle: LoginThrottle,
     private readonly sessions: SessionsRepository,
+    private readonly lookup: SessionLookup,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -71,7 +73,7 @@ export class AuthService {
 
   /** Ends the API session of the token the request came with. */
   async logout(sessionId: string): Promise<void> {
-    await this.sessions.delete(sessionId);
+    await this.lookup.end(sessionId);
   }
 
   async me(actor: Actor): Promise<UserView> {

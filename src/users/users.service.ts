@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { hashPassword } from '../auth/password.js';
-import { SessionsRepository } from '../auth/sessions/sessions.repository.js';
+import { SessionLookup } from '../auth/sessions/session-lookup.js';
 import { Conflict, NotFound, RuleViolation } from '../common/errors.js';
 import { decodeCursor, toPage, type Page } from '../common/pagination.js';
 import type { UnitLevel } from '../generated/kysely/enums.js';
@@ -31,7 +31,7 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly units: UnitsRepository,
-    private readonly sessions: SessionsRepository,
+    private readonly sessions: SessionLookup,
   ) {}
 
   async list(actor: Actor, query: ListUsersQuery): Promise<Page<UserView>> {
@@ -53,7 +53,7 @@ export class UsersService {
   async setActive(actor: Actor, id: string, active: boolean): Promise<UserView> {
     const row = await this.users.setActive(id, scopePath(actor), active);
     if (!row) throw new NotFound('user');
-    if (!active) await this.sessions.deleteForUser(id);
+    if (!active) await this.sessions.endForUser(id);
     return userView(row);
   }
 

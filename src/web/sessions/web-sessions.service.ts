@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Actor } from '../../auth/actor.js';
 import { newToken, tokenDigest } from '../../auth/sessions/session-token.js';
 import { SessionsRepository, type SessionRow } from '../../auth/sessions/sessions.repository.js';
+import { SessionLookup } from '../../auth/sessions/session-lookup.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 
 export { newToken, sameToken } from '../../auth/sessions/session-token.js';
@@ -39,6 +40,7 @@ const TOUCH_EVERY_SECONDS = 60;
 export class WebSessionsService {
   constructor(
     private readonly sessions: SessionsRepository,
+    private readonly lookup: SessionLookup,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -82,7 +84,7 @@ export class WebSessionsService {
   async find(token: string | undefined): Promise<WebSession | null> {
     if (!token) return null;
     const id = tokenDigest(token);
-    const row = await this.sessions.findLive(id, 'WEB', this.idleSeconds);
+    const row = await this.lookup.find(id, 'WEB', this.idleSeconds);
     if (!row) return null;
     if (Date.now() - row.lastSeenAt.getTime() > TOUCH_EVERY_SECONDS * 1000) await this.sessions.touch(id);
     const { user } = row;
@@ -95,6 +97,6 @@ export class WebSessionsService {
   }
 
   async close(session: WebSession): Promise<void> {
-    await this.sessions.delete(session.id);
+    await this.lookup.end(session.id);
   }
 }

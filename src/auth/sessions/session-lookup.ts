@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import pg from 'pg';
+import type { SessionKind } from '../../generated/kysely/enums.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { SessionCache } from './session-cache.js';
+import { SessionsRepository, type SessionRow } from './sessions.repository.js';
+
+/** How long a looked-up session is kept: a bound on staleness even if the database's word were lost. */
+const KEEP_MS = 1000;
+/** How soon a lost listening connection is opened again (until then, every lookup reads the database). */
+const RECONNECT_MS = 1000;
+
+/**
+ * Finds live sessions for every request (the API's guard, the pages' guard) and ends them (sign-out,
+ * deactivation). A lookup is kept for a second, and only while this process listens to the database's
+ * `ntm_sessions` notice, which triggers send at the commit of anything that ends a session or changes its user
+ * or unit: each process then forgets what it kept. The process that ends a session forgets at once.
+ */
+@Injectable()
+export class SessionLookup implements OnModuleDestroy {
+  private readonly logger = new Logger('Sessions');
+  private readonly cache = new SessionCache<SessionRow>(KEEP_MS);
+  private listener?: pg.Client;
+  private connecting?: Promise<void>;
+  private retry?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The live session of this kind (see SessionsRepository.findLive), at most a second old. */
+  async find(id: string, kind: SessionKind, idleSeconds?: number): Promise<SessionRow | null> {
+    this.listen();
+    const key = `${kind}:${id}`;
+    const kept = this.cache.get(key);
+    if (kept && (idleSeconds === undefined || Date.now() - kept.lastSeenAt.getTime() < idleSeconds * 1000)) return kept;
+    const row = await this.sessions.findLive(id, kind, idleSeconds);
+    if (row) this.cache.set(key, row);
+    return row;
+  }
+
+  /** Ends one session (sign-out). */
+  async end(id: string): Promise<void> {
+    await this.sessions.delete(id);
+    this.cache.clear();
+  }
+
+  /** Ends every session of a user (deactivation); returns how many there were. */
+  async endForUser(userId: string): Promise<number> {
+    const n = await this.sessions.deleteForUser(userId);
+    this.cache.clear();
+    return n;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    this.cache.setLive(false);
+    await this.connecting?.catch(() => undefined);
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Starts listening (once; again after a lost connection). */
+  private listen(): void {
+    if (this.listener || this.connecting || this.stopped || this.retry) return;
+    const client = new pg.Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 5000 });
+    const lost = (why: string) => {
+      if (this.listener !== client && this.connecting === undefined) return;
+      this.cache.setLive(false);
+      this.listener = undefined;
+      client.end().catch(() => undefined);
+      if (this.stopped) return;
+      this.logger.warn(`not hearing session changes (${why}): every request reads its session until it is back`);
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        this.listen();
+      }, RECONNECT_MS);
+      this.retry.unref();
+    };
+    client.on('error', (err) => lost(err.message));
+    client.on('end', () => lost('connection closed'));
+    client.on('notification', () => this.cache.clear());
+    this.connecting = (async () => {
+      try {
+        await client.connect();
+        await client.query('LISTEN ntm_sessions');
+        if (this.stopped) {
+          await client.end();
+          return;
+        }
+        this.listener = client;
+        this.cache.setLive(true);
+      } catch (err) {
+        lost((err as Error).message);
+      } finally {
+        this.connecting = undefined;
+      }
+    })();
+  }
+}
