@@ -10,6 +10,7 @@ import { CertificationHooks } from './certification.hooks.js';
 import { DossiersController } from './dossiers.controller.js';
 import { DossiersRepository } from './dossiers.repository.js';
 import { DOSSIER, DossiersService } from './dossiers.service.js';
+import { BatchSignOffService } from './batch-sign-off.service.js';
 import { ReviewAssignmentJob } from './review-assignment.job.js';
 
 const storeProvider = {
@@ -21,7 +22,15 @@ const storeProvider = {
 @Module({
   imports: [UnitsModule],
   controllers: [DossiersController, AttachmentsController],
-  providers: [DossiersRepository, DossiersService, AttachmentsService, CertificationHooks, ReviewAssignmentJob, storeProvider],
+  providers: [
+    DossiersRepository,
+    DossiersService,
+    BatchSignOffService,
+    AttachmentsService,
+    CertificationHooks,
+    ReviewAssignmentJob,
+    storeProvider,
+  ],
   exports: [DossiersService, AttachmentsService, ContentAddressedStore],
 })
 export class CertificationModule implements OnModuleInit {

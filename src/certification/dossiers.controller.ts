@@ -4,6 +4,8 @@ import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
 import { InvalidInput } from '../common/errors.js';
 import { ETagInterceptor, parseIfMatch } from '../common/if-match.js';
 import {
+  BatchSignOffDto,
+  BatchSignOffView,
   CreateDossierDto,
   DossierPage,
   DossierView,
@@ -13,6 +15,7 @@ import {
   UpdateCriterionDto,
 } from './dossiers.dto.js';
 import { DossiersService } from './dossiers.service.js';
+import { BatchSignOffService } from './batch-sign-off.service.js';
 
 const badCode = () => new InvalidInput('criterion_code');
 
@@ -21,7 +24,10 @@ const badCode = () => new InvalidInput('criterion_code');
 @Controller('dossiers')
 @UseInterceptors(ETagInterceptor)
 export class DossiersController {
-  constructor(private readonly dossiers: DossiersService) {}
+  constructor(
+    private readonly dossiers: DossiersService,
+    private readonly batch: BatchSignOffService,
+  ) {}
 
   @Post()
   @Roles('COMMUNE_STAFF')
@@ -29,6 +35,18 @@ export class DossiersController {
   @ApiCreatedResponse({ type: DossierView })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateDossierDto) {
     return this.dossiers.create(actor, dto);
+  }
+
+  @Post('sign-off')
+  @HttpCode(200)
+  @Roles('PROVINCE_OFFICER')
+  @ApiOperation({
+    summary:
+      'Sign off several dossiers with one decision (number, date, the signed document attached to one of them): all of them or none; a refusal names the dossier (dossierId)',
+  })
+  @ApiOkResponse({ type: BatchSignOffView })
+  signOff(@CurrentActor() actor: Actor, @Body() dto: BatchSignOffDto) {
+    return this.batch.signOff(actor, dto);
   }
 
   @Get()

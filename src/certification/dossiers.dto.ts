@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
   ArrayMinSize,
   ArrayUnique,
   IsArray,
@@ -117,6 +118,29 @@ export class SignOffEvent {
   decisionDate: string;
 }
 
+/** One province decision certifying several villages: every dossier it lists is signed off, or none. */
+export class BatchSignOffDto {
+  @ApiProperty({ type: [String], description: 'the dossiers the decision lists (1 to 100, each in province review)' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsString({ each: true })
+  dossierIds: string[];
+
+  @ApiProperty({ example: '1234/QĐ-UBND' }) @Nfc() @IsString() @Length(1, 100) decisionNumber: string;
+  @ApiProperty({ example: '2026-12-01' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'decisionDate must be a date YYYY-MM-DD' })
+  decisionDate: string;
+
+  @ApiProperty({
+    description: "the signed decision: an attachment of kind 'decision' on one of the listed dossiers; it is attached to every other",
+  })
+  @IsString()
+  @Length(1, 100)
+  decisionAttachmentId: string;
+}
+
 export class ReasonEvent {
   @IsString() type: string;
   @ApiProperty() @Nfc() @IsString() @Length(1, 4000) reason: string;
@@ -220,4 +244,8 @@ export class HistoryEntryView {
   @ApiProperty() at: string;
   @ApiProperty() hash: string;
   @ApiProperty() prevHash: string;
+}
+
+export class BatchSignOffView {
+  @ApiProperty({ type: () => [DossierView] }) dossiers: DossierView[];
 }

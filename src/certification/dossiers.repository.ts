@@ -193,4 +193,29 @@ export class DossiersRepository {
       .where('dossier_id', '=', dossierId)
       .executeTakeFirst();
   }
+
+  /** An attachment of one of these dossiers, by id (a batch decision's document). */
+  attachmentAmong(
+    dossierIds: string[],
+    attachmentId: string,
+  ): Promise<Pick<Selectable<Tables['attachments']>, 'kind' | 'file_name' | 'size' | 'sha256' | 'mime_type'> | undefined> {
+    return this.db
+      .selectFrom('attachments')
+      .select(['kind', 'file_name', 'size', 'sha256', 'mime_type'])
+      .where('id', '=', attachmentId)
+      .where('dossier_id', 'in', dossierIds)
+      .executeTakeFirst();
+  }
+
+  /** Whether the dossier has a document of this kind with this content. */
+  async hasDocument(db: Db, dossierId: string, kind: string, sha256: string): Promise<boolean> {
+    const row = await db
+      .selectFrom('attachments')
+      .select('id')
+      .where('dossier_id', '=', dossierId)
+      .where('kind', '=', kind)
+      .where('sha256', '=', sha256)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
 }

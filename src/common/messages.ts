@@ -91,6 +91,10 @@ const CATALOG = {
   },
 
   // ---- dossiers ----
+  batch_decision_document: {
+    en: () => "decisionAttachmentId must name a document of kind 'decision' attached to one of the listed dossiers",
+    vi: () => 'Cần chọn tệp quyết định (loại “Quyết định công nhận”) đã đính kèm vào một trong các hồ sơ được liệt kê',
+  },
   dossier_exists: {
     en: (p) => `village ${p.village} already has an open dossier for ${p.year}`,
     vi: (p) => `Thôn ${p.village} đã có hồ sơ đang xử lý của năm ${p.year}`,
