@@ -9,6 +9,7 @@ import {
   pdfBytes,
   upload,
 } from './support/certification-kit.js';
+import { textOf, WebClient } from './support/web-client.js';
 
 /**
  * One province decision certifying several villages: the signed decision attached once and shared, each dossier
@@ -18,7 +19,7 @@ describe('signing off several dossiers with one decision', () => {
   let k: Kit;
   let commune: { auth: string };
   let reviewer: { auth: string };
-  let province: { auth: string };
+  let province: { auth: string; username: string; password: string };
   let otherReviewer: { auth: string };
 
   beforeAll(async () => {
@@ -45,8 +46,8 @@ describe('signing off several dossiers with one decision', () => {
     return id;
   }
 
-  async function decisionOn(id: string): Promise<string> {
-    const res = await upload(k, province.auth, id, { bytes: pdfBytes('Quyết định 55/QĐ-UBND'), name: 'qd-55.pdf' }, 'decision');
+  async function decisionOn(id: string, text = 'Quyết định 55/QĐ-UBND'): Promise<string> {
+    const res = await upload(k, province.auth, id, { bytes: pdfBytes(text), name: 'qd-55.pdf' }, 'decision');
     expect(res.status).toBe(201);
     return res.body.id;
   }
@@ -151,5 +152,53 @@ describe('signing off several dossiers with one decision', () => {
     expect(bad.status).toBe(400);
     const fields = (bad.body.errors ?? []).map((e: { field: string }) => e.field);
     expect(fields).toEqual(expect.arrayContaining(['dossierIds', 'decisionNumber', 'decisionDate']));
+  });
+
+  it("offers a province officer the waiting dossiers as one decision's form, and signs the ticked ones off from it", async () => {
+    const a = await waitingForProvince('LS-TD-01-02', 2027);
+    const b = await waitingForProvince('LS-TD-01-03', 2027);
+    const notPicked = await waitingForProvince('LS-TD-01-04', 2027);
+    const c = new WebClient(k.t);
+    await c.signIn(province.username, province.password);
+    const attachmentId = await decisionOn(a, 'Quyết định 60/QĐ-UBND');
+    const page = await c.get('/app/dossiers');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`name="dossierIds" value="${a}"`);
+    expect(page.text).toContain(`<option value="${attachmentId}"`);
+    // Nothing ticked: refused beside the list, what was typed kept.
+    const none = await c.post('/app/dossiers/sign-off', {
+      decisionNumber: '60/QĐ-UBND',
+      decisionDate: '2026-12-05',
+      decisionAttachmentId: attachmentId,
+    });
+    expect(none.status).toBe(400);
+    expect(none.text).toMatch(/id="dossierIds-error"[^>]*>Vui lòng chọn ít nhất một hồ sơ/);
+    expect(none.text).toContain('value="60/QĐ-UBND"');
+    const signed = await c.post('/app/dossiers/sign-off', {
+      dossierIds: [a, b],
+      decisionNumber: '60/QĐ-UBND',
+      decisionDate: '2026-12-05',
+      decisionAttachmentId: attachmentId,
+    });
+    expect(signed.status).toBe(303);
+    expect(signed.headers.location).toBe('/app/dossiers?done=signed');
+    expect(textOf((await c.follow(signed)).text)).toContain('Đã ban hành quyết định công nhận cho các hồ sơ đã chọn');
+    for (const id of [a, b])
+      expect((await k.db.query(`SELECT state FROM workflow_instances WHERE subject_id = $1`, [id])).rows[0].state).toBe('certified');
+    expect((await k.db.query(`SELECT state FROM workflow_instances WHERE subject_id = $1`, [notPicked])).rows[0].state).toBe(
+      'province_review',
+    );
+    // Sent again for a dossier already certified and one still waiting: neither moves, and the page names the first.
+    const again = await c.post('/app/dossiers/sign-off', {
+      dossierIds: [a, notPicked],
+      decisionNumber: '61/QĐ-UBND',
+      decisionDate: '2026-12-05',
+      decisionAttachmentId: attachmentId,
+    });
+    expect(again.status).toBe(409);
+    expect(textOf(again.text)).toMatch(/Hồ sơ thôn .+ 2027: /);
+    expect((await k.db.query(`SELECT state FROM workflow_instances WHERE subject_id = $1`, [notPicked])).rows[0].state).toBe(
+      'province_review',
+    );
   });
 });

@@ -54,6 +54,19 @@ export class BatchSignOffService {
     return { dossiers: await Promise.all(ids.map((id) => this.dossiers.get(actor, id))) };
   }
 
+  /**
+   * The signed decisions a batch may use: the `decision` documents attached to these dossiers (those the caller
+   * may see), one entry per stored file, with the first dossier it is attached to.
+   */
+  async decisionDocuments(actor: Actor, dossierIds: string[]): Promise<{ id: string; fileName: string; dossierId: string }[]> {
+    const visible: string[] = [];
+    for (const id of dossierIds) if (await this.dossiers.visible(actor, id).catch(() => null)) visible.push(id);
+    if (visible.length === 0) return [];
+    const rows = await this.repository.documentsAmong(visible, 'decision');
+    const seen = new Set<string>();
+    return rows.filter((r) => !seen.has(r.sha256) && seen.add(r.sha256)).map((r) => ({ id: r.id, fileName: r.file_name, dossierId: r.dossier_id }));
+  }
+
   /** Runs one dossier's part; a refusal names the dossier it came from (`dossierId` in the error body). */
   private async blame<T>(id: string, work: () => Promise<T>): Promise<T> {
     try {

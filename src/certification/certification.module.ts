@@ -31,7 +31,7 @@ const storeProvider = {
     ReviewAssignmentJob,
     storeProvider,
   ],
-  exports: [DossiersService, AttachmentsService, ContentAddressedStore],
+  exports: [DossiersService, BatchSignOffService, AttachmentsService, ContentAddressedStore],
 })
 export class CertificationModule implements OnModuleInit {
   constructor(

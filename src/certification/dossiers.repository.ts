@@ -218,4 +218,19 @@ export class DossiersRepository {
       .executeTakeFirst();
     return row !== undefined;
   }
+
+  /** The documents of one kind attached to these dossiers, oldest first. */
+  documentsAmong(
+    dossierIds: string[],
+    kind: string,
+  ): Promise<Pick<Selectable<Tables['attachments']>, 'id' | 'dossier_id' | 'file_name' | 'sha256'>[]> {
+    return this.db
+      .selectFrom('attachments')
+      .select(['id', 'dossier_id', 'file_name', 'sha256'])
+      .where('dossier_id', 'in', dossierIds)
+      .where('kind', '=', kind)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
 }

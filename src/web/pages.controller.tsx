@@ -9,19 +9,20 @@ import { ReceiveUpload, Upload } from '../certification/attachments/receive-uplo
 import { ATTACHMENT_KINDS, DOSSIER_EVENTS } from '../certification/dossiers.dto.js';
 import type { DocumentKind } from '../../workflows/certification/documents.js';
 import { DossiersService } from '../certification/dossiers.service.js';
+import { BatchSignOffService } from '../certification/batch-sign-off.service.js';
 import { DomainError, InvalidInput, NotPermitted, Stale } from '../common/errors.js';
 import { parseIfMatch } from '../common/if-match.js';
 import { say, type Locale } from '../common/messages.js';
 import { PagesService } from './pages.service.js';
 import { eventFromForm, criteriaFromForm, FormProblem } from './forms.js';
-import { field, pageContext, seeOther, sendHtml, type WebRequest } from './web-request.js';
+import { field, fields, pageContext, seeOther, sendHtml, type WebRequest } from './web-request.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
 import { NoSuchPage } from './web-errors.js';
 import { assertCsrf, CsrfAmongUploadFields, WebSessionGuard } from './web-session.guard.js';
 import { render } from './views/layout.js';
 import { InboxPage } from './views/inbox.page.js';
 import { VillagesPage, type CreateDossierForm } from './views/villages.page.js';
-import { DossierListPage } from './views/dossier-list.page.js';
+import { DossierListPage, type BatchSignOffForm } from './views/dossier-list.page.js';
 import { DossierPage, type Flash } from './views/dossier.page.js';
 import { word } from './words.js';
 
@@ -53,6 +54,7 @@ export class PagesController {
     private readonly pages: PagesService,
     private readonly dossiers: DossiersService,
     private readonly attachments: AttachmentsService,
+    private readonly batch: BatchSignOffService,
   ) {}
 
   private actor(req: WebRequest): Actor {
@@ -102,15 +104,70 @@ export class PagesController {
 
   @Get('dossiers')
   async list(@Req() req: WebRequest, @Res() reply: FastifyReply) {
+    const done = (req.query as Record<string, unknown> | undefined)?.done;
+    const notice = done === 'signed' ? word(pageContext(req).locale, 'batchDone') : undefined;
+    await this.showList(req, reply, 200, {}, notice);
+  }
+
+  private async showList(
+    req: WebRequest,
+    reply: FastifyReply,
+    status: number,
+    batch: Omit<BatchSignOffForm, 'documents' | 'csrf'>,
+    notice?: string,
+  ) {
     const query = (req.query ?? {}) as Record<string, unknown>;
     const [ctx, groups] = await Promise.all([
       this.ctx(req),
-      this.pages.dossierGroups(this.actor(req), pageContext(req).locale, {
-        state: typeof query.state === 'string' ? query.state : undefined,
-        cursor: typeof query.cursor === 'string' ? query.cursor : undefined,
-      }),
+      this.pages.dossierGroups(
+        this.actor(req),
+        pageContext(req).locale,
+        {
+          state: typeof query.state === 'string' ? query.state : undefined,
+          cursor: typeof query.cursor === 'string' ? query.cursor : undefined,
+        },
+        { ...batch, csrf: req.webSession!.csrfToken },
+      ),
     ]);
-    sendHtml(reply, 200, render(<DossierListPage ctx={ctx} groups={groups} />));
+    sendHtml(reply, status, render(<DossierListPage ctx={ctx} groups={groups} notice={notice} />));
+  }
+
+  /** One decision for the dossiers ticked on the waiting list: all signed off, or the list again with the reason. */
+  @Post('dossiers/sign-off')
+  async batchSignOff(@Req() req: WebRequest, @Res() reply: FastifyReply, @Body() body: Record<string, unknown>) {
+    const locale = pageContext(req).locale;
+    const values = {
+      dossierIds: fields(body, 'dossierIds'),
+      decisionNumber: (field(body, 'decisionNumber') ?? '').trim(),
+      decisionDate: (field(body, 'decisionDate') ?? '').trim(),
+      decisionAttachmentId: field(body, 'decisionAttachmentId') ?? '',
+    };
+    const problems: Record<string, string> = {};
+    if (values.dossierIds.length === 0) problems.dossierIds = word(locale, 'chooseDossiers');
+    if (!values.decisionNumber) problems.decisionNumber = word(locale, 'required');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.decisionDate))
+      problems.decisionDate = word(locale, values.decisionDate ? 'dateInvalid' : 'required');
+    if (!values.decisionAttachmentId) problems.decisionAttachmentId = word(locale, 'noDecisionDocument');
+    if (Object.keys(problems).length) {
+      return this.showList(req, reply, 400, { error: Object.values(problems)[0], fields: problems, values });
+    }
+    try {
+      await this.batch.signOff(this.actor(req), values);
+      seeOther(reply, '/app/dossiers?done=signed');
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const reason = say(locale, err.key, err.params);
+      const dossierId = err.details.dossierId;
+      const village =
+        typeof dossierId === 'string'
+          ? await this.dossiers.get(this.actor(req), dossierId).then(
+              (d) => `${d.villageName} ${d.year}`,
+              () => dossierId,
+            )
+          : undefined;
+      const error = village ? word(locale, 'batchRefusedFor', { village, reason }) : reason;
+      await this.showList(req, reply, statusOf(err), { error, fields: {}, values });
+    }
   }
 
   @Get('dossiers/:id')

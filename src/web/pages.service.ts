@@ -6,6 +6,7 @@ import { AttachmentsService } from '../certification/attachments/attachments.ser
 import { DOSSIER_STATES, type DossierView } from '../certification/dossiers.dto.js';
 import type { Page } from '../common/pagination.js';
 import { DOSSIER, DossiersService } from '../certification/dossiers.service.js';
+import { BatchSignOffService } from '../certification/batch-sign-off.service.js';
 import { etagOf } from '../common/if-match.js';
 import type { Locale } from '../common/messages.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -15,7 +16,7 @@ import { UnitsService } from '../units/units.service.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { dueWords, formatDate } from './format.js';
 import type { DossierPageProps, Flash, HistoryItem } from './views/dossier.page.js';
-import type { DossierGroup } from './views/dossier-list.page.js';
+import type { BatchSignOffForm, DossierGroup } from './views/dossier-list.page.js';
 import type { InboxItem } from './views/inbox.page.js';
 import type { VillageRow } from './views/villages.page.js';
 import { ROLE_WORDS, word } from './words.js';
@@ -59,6 +60,7 @@ export class PagesService {
   constructor(
     private readonly tasks: TasksService,
     private readonly dossiers: DossiersService,
+    private readonly batch: BatchSignOffService,
     private readonly attachments: AttachmentsService,
     private readonly units: UnitsService,
     private readonly users: UsersRepository,
@@ -119,7 +121,12 @@ export class PagesService {
    * what waits for their decision, then everyone all the rest. `state` narrows to one state (the "more" link of a
    * waiting list), `cursor` is the next page's.
    */
-  async dossierGroups(actor: Actor, locale: Locale, query: { state?: string; cursor?: string } = {}): Promise<DossierGroup[]> {
+  async dossierGroups(
+    actor: Actor,
+    locale: Locale,
+    query: { state?: string; cursor?: string } = {},
+    batch?: Omit<BatchSignOffForm, 'documents'>,
+  ): Promise<DossierGroup[]> {
     const group = async (title: string, state: string | undefined, cursor?: string): Promise<DossierGroup> => {
       const page = await this.dossiers.list(actor, { state, cursor, limit: LIST_PAGE });
       const next = new URLSearchParams({ ...(state ? { state } : {}), ...(page.nextCursor ? { cursor: page.nextCursor } : {}) });
@@ -135,14 +142,33 @@ export class PagesService {
         more: page.nextCursor ? `/app/dossiers?${next}` : null,
       };
     };
+    // A province officer's waiting list is also the form of one decision for several of them.
+    const withBatch = async (g: DossierGroup): Promise<DossierGroup> => {
+      if (!batch || actor.role !== 'PROVINCE_OFFICER' || g.rows.length === 0) return g;
+      const names = new Map(g.rows.map((r) => [r.id, `${r.villageName} ${r.year}`]));
+      const documents = (
+        await this.batch.decisionDocuments(
+          actor,
+          g.rows.map((r) => r.id),
+        )
+      ).map((d) => ({
+        id: d.id,
+        label: `${d.fileName} (${names.get(d.dossierId) ?? ''})`,
+      }));
+      return { ...g, batch: { ...batch, documents } };
+    };
     const waiting = WAITING[actor.role];
     const waitingTitle = (state: string) => word(locale, state === 'review' ? 'waitingForReview' : 'waitingForSignOff');
     if (query.state && (DOSSIER_STATES as readonly string[]).includes(query.state)) {
       const title = query.state === waiting ? waitingTitle(query.state) : this.stateWords(locale, 'certification', query.state);
-      return [await group(title, query.state, query.cursor)];
+      const one = await group(title, query.state, query.cursor);
+      return [query.state === 'province_review' ? await withBatch(one) : one];
     }
     const groups: DossierGroup[] = [];
-    if (waiting && !query.cursor) groups.push(await group(waitingTitle(waiting), waiting));
+    if (waiting && !query.cursor) {
+      const first = await group(waitingTitle(waiting), waiting);
+      groups.push(waiting === 'province_review' ? await withBatch(first) : first);
+    }
     groups.push(await group(word(locale, 'allDossiers'), undefined, query.cursor));
     return groups;
   }

@@ -73,6 +73,21 @@ export const WORDS = {
   started: { vi: 'Lập hồ sơ', en: 'Dossier opened' },
   consultationEnds: { vi: 'Thời gian niêm yết kết thúc', en: 'The posting ends' },
   consultationWouldEnd: { vi: 'Nếu niêm yết hôm nay, thời gian niêm yết kết thúc', en: 'Opened today, the posting would end' },
+  pick: { vi: 'Chọn', en: 'Pick' },
+  batchSignOff: { vi: 'Một quyết định công nhận cho các hồ sơ đã chọn', en: 'One decision for the dossiers picked' },
+  batchSignOffHelp: {
+    vi: 'Đánh dấu các thôn có tên trong quyết định. Tất cả các hồ sơ đã chọn được công nhận cùng lúc, hoặc không hồ sơ nào nếu có một hồ sơ chưa đủ điều kiện.',
+    en: 'Tick the villages the decision names. Every dossier picked is signed off at once, or none if one of them cannot be.',
+  },
+  decisionDocument: { vi: 'Tệp quyết định đã ký', en: 'The signed decision' },
+  noDecisionDocument: {
+    vi: 'Chưa có tệp quyết định: hãy đính kèm quyết định đã ký vào một trong các hồ sơ (loại “Quyết định công nhận”).',
+    en: 'No decision file yet: attach the signed decision to one of the dossiers (kind “decision”).',
+  },
+  batchSignOffButton: { vi: 'Ban hành quyết định công nhận', en: 'Sign off the dossiers picked' },
+  chooseDossiers: { vi: 'Vui lòng chọn ít nhất một hồ sơ', en: 'Pick at least one dossier' },
+  batchRefusedFor: { vi: 'Hồ sơ thôn {village}: {reason}', en: 'Dossier of {village}: {reason}' },
+  batchDone: { vi: 'Đã ban hành quyết định công nhận cho các hồ sơ đã chọn.', en: 'The dossiers picked are signed off.' },
   nextPage: { vi: 'Trang sau →', en: 'Next page →' },
   notFoundTitle: { vi: 'Không tìm thấy', en: 'Not found' },
   notFoundPage: {

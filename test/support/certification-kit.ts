@@ -20,7 +20,7 @@ export interface Kit {
     role: string,
     unitCode: string,
     extra?: { criteria?: number[]; fullName?: string },
-  ): Promise<{ id: string; auth: string; username: string }>;
+  ): Promise<{ id: string; auth: string; username: string; password: string }>;
   close(): Promise<void>;
 }
 
@@ -41,7 +41,7 @@ export async function startKit(name: string, env: Record<string, string> = {}): 
     },
     async user(role, unitCode, extra = {}) {
       const created = await createUser(t, admin, { role, unitId: kit.unit(unitCode).id, ...extra });
-      return { id: created.user.id as string, auth: created.auth, username: created.username };
+      return { id: created.user.id as string, auth: created.auth, username: created.username, password: created.password };
     },
     async close() {
       // Let the effects of the last events finish first (closing while a notify job runs has been seen to hang).
