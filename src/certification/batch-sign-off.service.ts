@@ -64,7 +64,9 @@ export class BatchSignOffService {
     if (visible.length === 0) return [];
     const rows = await this.repository.documentsAmong(visible, 'decision');
     const seen = new Set<string>();
-    return rows.filter((r) => !seen.has(r.sha256) && seen.add(r.sha256)).map((r) => ({ id: r.id, fileName: r.file_name, dossierId: r.dossier_id }));
+    return rows
+      .filter((r) => !seen.has(r.sha256) && seen.add(r.sha256))
+      .map((r) => ({ id: r.id, fileName: r.file_name, dossierId: r.dossier_id }));
   }
 
   /** Runs one dossier's part; a refusal names the dossier it came from (`dossierId` in the error body). */
