@@ -44,6 +44,12 @@ export async function createApp(config: AppConfig, overrides: AppOverrides & { l
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     bodyLimit: JSON_BODY_LIMIT,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // A client that sends its headers a byte at a time (slowloris) is cut after HEADERS_TIMEOUT_SECONDS, checked
+    // every few seconds (Node checks every 30 s by default), so idle half-open requests cannot pile up.
+    http: {
+      headersTimeout: config.headersTimeoutSeconds * 1000,
+      connectionsCheckingInterval: Math.min(5000, Math.max(500, (config.headersTimeoutSeconds * 1000) / 2)),
+    },
     routerOptions: { ignoreTrailingSlash: true },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {

@@ -170,6 +170,13 @@ export class EnvironmentVariables {
   @Max(86400)
   LOGIN_MAX_DELAY_SECONDS?: number;
 
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  HEADERS_TIMEOUT_SECONDS?: number;
+
   @Transform(blankToUndefined)
   @IsOptional()
   @IsString()
@@ -207,6 +214,8 @@ export class EnvironmentVariables {
 export type ProcessRole = 'api' | 'worker' | 'all';
 
 export interface AppConfig {
+  /** How long a client may take to send a request's headers before its connection is closed (slowloris). */
+  headersTimeoutSeconds: number;
   production: boolean;
   port: number;
   databaseUrl: string;
@@ -337,6 +346,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: vars.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ntm',
     redisUrl: vars.REDIS_URL ?? 'redis://127.0.0.1:6379',
     queuePrefix: vars.QUEUE_PREFIX ?? 'ntm',
+    headersTimeoutSeconds: vars.HEADERS_TIMEOUT_SECONDS ?? 20,
     processRole: (vars.PROCESS_ROLE ?? 'all') as ProcessRole,
     mail: { transport, smtpUrl: vars.SMTP_URL, from: vars.MAIL_FROM ?? 'NTM <no-reply@localhost>' },
     publicUrl: (vars.PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, ''),
