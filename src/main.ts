@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   if (config.processRole === 'worker') {
     const context = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: PinoLogger.create(config.logLevel) });
     context.enableShutdownHooks();
+    process.stdout.write(`NTM Workflow worker running (role worker)\n`);
     return;
   }
   const app = await createApp(config);
