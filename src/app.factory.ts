@@ -73,7 +73,6 @@ export async function createApp(config: AppConfig, overrides: AppOverrides & { l
   // Uploads (POST /dossiers/:id/attachments) are parsed in their route, streamed to the store as they arrive.
   await app.register(multipart, { limits: { files: 1, fields: 5, fileSize: config.maxUploadBytes + 1 } });
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   try {
     await app.init();

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createApp, prepareDatabase } from './app.factory.js';
 import { AppModule } from './app.module.js';
+import { stopOnSignals } from './lifecycle/graceful-stop.js';
 import { PinoLogger } from './logging/logger.js';
 
 async function main(): Promise<void> {
@@ -10,7 +11,8 @@ async function main(): Promise<void> {
   await prepareDatabase(config);
   if (config.processRole === 'worker') {
     const context = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: PinoLogger.create(config.logLevel) });
-    context.enableShutdownHooks();
+    stopOnSignals(context, { timeoutMs: config.shutdownTimeoutSeconds * 1000 });
+    process.stdout.write(`NTM Workflow worker running (role worker)\n`);
     return;
   }
   const app = await createApp(config);
@@ -19,6 +21,11 @@ async function main(): Promise<void> {
   await app.listen(config.port, '::').catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EAFNOSUPPORT' && err.code !== 'EADDRNOTAVAIL') throw err;
     return app.listen(config.port, '0.0.0.0');
+  });
+  const adapter = app.getHttpAdapter();
+  stopOnSignals(app, {
+    timeoutMs: config.shutdownTimeoutSeconds * 1000,
+    http: { server: adapter.getHttpServer(), close: () => adapter.close() },
   });
   process.stdout.write(`NTM Workflow listening on http://localhost:${config.port} (role ${config.processRole}; API docs at /docs)\n`);
 }

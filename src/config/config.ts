@@ -199,6 +199,13 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(3600)
+  SHUTDOWN_TIMEOUT_SECONDS?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
   @Max(720)
   SESSION_HOURS?: number;
 
@@ -255,6 +262,8 @@ export interface AppConfig {
   specialMechanismCapVnd: number;
   /** How often a worker hands back to Redis the timers and effects it lost (seconds). */
   reconcileSeconds: number;
+  /** On SIGTERM, how long in-flight requests and jobs may take to finish before the process stops anyway (seconds). */
+  shutdownTimeoutSeconds: number;
   /** How long a web page session lasts after sign-in (hours). */
   sessionHours: number;
   /** A web page session unused this long ends (minutes). */
@@ -380,6 +389,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     minAgreementPercent: vars.MIN_AGREEMENT_PERCENT ?? 90,
     specialMechanismCapVnd: vars.SPECIAL_MECHANISM_CAP_VND ?? 5_000_000_000,
     reconcileSeconds: vars.RECONCILE_SECONDS ?? 15,
+    shutdownTimeoutSeconds: vars.SHUTDOWN_TIMEOUT_SECONDS ?? 25,
     sessionHours: vars.SESSION_HOURS ?? 12,
     sessionIdleMinutes: vars.SESSION_IDLE_MINUTES ?? 120,
     idempotencyTtlHours: vars.IDEMPOTENCY_TTL_HOURS ?? 24,

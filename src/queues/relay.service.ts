@@ -1,20 +1,20 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EngineRepository, type OutboxRow } from '../engine/engine.repository.js';
+import { PgListener } from './pg-listener.js';
 import { Queues } from './queues.js';
 
 const BATCH = 500;
 
 /**
- * Moves committed outbox and timer rows into BullMQ: woken by NOTIFY ntm_relay at commit, with a short
- * poll as a backstop. The row id is the job id, so enqueueing twice is a no-op; a row is marked dispatched
+ * Moves committed outbox and timer rows into BullMQ: woken by NOTIFY ntm_relay at commit (a LISTEN connection
+ * made again whenever it is lost), with a short poll as a backstop. The row id is the job id, so enqueueing twice is a no-op; a row is marked dispatched
  * only after Redis accepted its job.
  */
 @Injectable()
 export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Relay');
-  private listener?: pg.Client;
+  private listener?: PgListener;
   private timer?: NodeJS.Timeout;
   private running: Promise<void> | null = null;
   private again = false;
@@ -27,11 +27,8 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.listener = new pg.Client({ connectionString: this.config.databaseUrl });
-    this.listener.on('error', (err) => this.logger.warn(`listener lost: ${err.message}`));
-    await this.listener.connect();
-    this.listener.on('notification', () => this.kick());
-    await this.listener.query('LISTEN ntm_relay');
+    this.listener = new PgListener(this.config.databaseUrl, 'ntm_relay', () => void this.kick(), this.logger);
+    await this.listener.start();
     this.timer = setInterval(() => this.kick(), 500);
     this.kick();
   }
@@ -40,7 +37,7 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
     this.stopped = true;
     clearInterval(this.timer);
     await this.running;
-    await this.listener?.end().catch(() => undefined);
+    await this.listener?.stop();
   }
 
   /** Asks for a drain; drains never overlap, and one requested during a drain runs after it. */

@@ -1,4 +1,4 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
@@ -18,8 +18,22 @@ class RedisCloser implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) =>
-        new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectionName: `${config.queuePrefix}:app` }),
+      useFactory: (config: AppConfig) => {
+        // ioredis reconnects by itself; the listener keeps a lost connection from being reported as an unhandled
+        // 'error' on every attempt, and says once that it is lost and once that it is back.
+        const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectionName: `${config.queuePrefix}:app` });
+        const logger = new Logger('Redis');
+        let lost = false;
+        redis.on('error', (err: Error) => {
+          if (!lost) logger.warn(`connection lost: ${err.message}; reconnecting`);
+          lost = true;
+        });
+        redis.on('ready', () => {
+          if (lost) logger.log('connection back');
+          lost = false;
+        });
+        return redis;
+      },
     },
     RedisCloser,
   ],

@@ -23,6 +23,11 @@ export function testDatabaseUrl(name: string): string {
   return `postgresql://postgres@127.0.0.1:5432/ntm_test_${NAMESPACE}${name}`;
 }
 
+/** The BullMQ and Redis key prefix of one test file. */
+export function testQueuePrefix(name: string): string {
+  return `test-${NAMESPACE}${name}`;
+}
+
 export { dropDatabase };
 
 export { clearRedisPrefix };
@@ -50,7 +55,7 @@ export async function startTestApp(
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: testDatabaseUrl(name),
-    QUEUE_PREFIX: `test-${NAMESPACE}${name}`,
+    QUEUE_PREFIX: testQueuePrefix(name),
     STORAGE_DIR: storage,
     LOG_LEVEL: 'silent',
     ADMIN_USERNAME: ADMIN.username,

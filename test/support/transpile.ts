@@ -24,6 +24,8 @@ export function transpileForNode(entry: string): { main: string; dir: string; cl
     esModuleInterop: true,
     allowSyntheticDefaultImports: true,
     sourceMap: false,
+    jsx: ts.JsxEmit.ReactJSX,
+    jsxImportSource: 'preact',
   };
   const seen = new Set<string>();
   const queue = [resolve(ROOT, entry)];
@@ -33,13 +35,14 @@ export function transpileForNode(entry: string): { main: string; dir: string; cl
     seen.add(file);
     const source = readFileSync(file, 'utf8');
     const { outputText } = ts.transpileModule(source, { compilerOptions: options, fileName: file });
-    const out = join(dir, relative(ROOT, file)).replace(/\.ts$/, '.js');
+    const out = join(dir, relative(ROOT, file)).replace(/\.tsx?$/, '.js');
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, outputText);
     // Follow what the emitted JavaScript still imports (type-only imports are gone from it).
     for (const m of outputText.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
       const target = resolve(dirname(file), m[1]).replace(/\.js$/, '.ts');
       if (existsSync(target)) queue.push(target);
+      else if (existsSync(`${target}x`)) queue.push(`${target}x`);
       else if (existsSync(join(target.replace(/\.ts$/, ''), 'index.ts'))) queue.push(join(target.replace(/\.ts$/, ''), 'index.ts'));
     }
   }
