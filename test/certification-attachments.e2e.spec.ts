@@ -15,6 +15,7 @@ import {
   sha256,
   startKit,
   upload,
+  xlsxBytes,
   zipStored,
   type Kit,
 } from './support/certification-kit.js';
@@ -108,6 +109,14 @@ describe('certification dossiers: attachments', () => {
         kind: 'submission_letter',
         // Sent as something else: the type is the content's, not the client's.
         sent: 'application/octet-stream',
+      },
+      {
+        // DEFLATEd, and [Content_Types].xml not the first entry: recognised by what that entry names.
+        name: 'bang-tieu-chi.xlsx',
+        bytes: xlsxBytes(),
+        mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        kind: 'evidence',
+        sent: 'application/zip',
       },
     ];
 
@@ -258,6 +267,30 @@ describe('certification dossiers: attachments', () => {
       const res = await refusedUpload(otherDraftId, 415, () => upload(k, staffA, otherDraftId, file, 'evidence'));
       expect(res.body.error).toBe('Unsupported Media Type');
       expect(existsSync(contentPath(sha256(file.bytes)))).toBe(false);
+    });
+
+    it('a ZIP holding word/ but no [Content_Types].xml, renamed .docx: 415 saying it is a plain ZIP, in Vietnamese and English', async () => {
+      const bytes = zipStored([
+        { name: 'word/document.xml', data: Buffer.from('<w:document><w:body>gia mao</w:body></w:document>') },
+        { name: 'word/styles.xml', data: Buffer.from('<w:styles/>') },
+      ]);
+      const send = (lang: string) => () =>
+        k.t.http
+          .post(`/dossiers/${otherDraftId}/attachments`)
+          .set('Authorization', staffA)
+          .set('Accept-Language', lang)
+          .field('kind', 'submission_letter')
+          .attach('file', bytes, {
+            filename: 'to-trinh.docx',
+            contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+          });
+      const vi = await refusedUpload(otherDraftId, 415, send('vi'));
+      expect(vi.body.error).toBe('Unsupported Media Type');
+      expect(vi.body.message).toMatch(/^Tệp chỉ là tệp nén ZIP, không phải văn bản Office/);
+      const en = await refusedUpload(otherDraftId, 415, send('en'));
+      expect(en.body.message).toMatch(/plain ZIP archive, not an office document/);
+      expect(existsSync(contentPath(sha256(bytes)))).toBe(false);
+      expect(filesUnder(join(store, 'tmp'))).toEqual([]);
     });
 
     it('no file: 400 (multipart without it, a JSON body, another field name, two files)', async () => {

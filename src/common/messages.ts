@@ -143,6 +143,12 @@ const CATALOG = {
     en: () => 'file must be a PDF, an office document, a JPEG or a PNG (judged by its content)',
     vi: () => 'Tệp phải là PDF, văn bản Office, ảnh JPEG hoặc PNG (xét theo nội dung tệp)',
   },
+  file_type_zip: {
+    en: () =>
+      'the file is a plain ZIP archive, not an office document: a real .docx, .xlsx or .pptx holds a [Content_Types].xml naming its Word, Excel or PowerPoint part',
+    vi: () =>
+      'Tệp chỉ là tệp nén ZIP, không phải văn bản Office (.docx, .xlsx, .pptx); vui lòng lưu lại tài liệu bằng Word, Excel hoặc PowerPoint rồi tải lên',
+  },
 
   // ---- units and users ----
   unit_code_taken: { en: (p) => `a unit with code ${p.code} already exists`, vi: (p) => `Mã đơn vị ${p.code} đã tồn tại` },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -284,24 +285,30 @@ export function jpegBytes(): Buffer {
   return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, com, Buffer.from([0xff, 0xd9])]);
 }
 
-/** A ZIP archive of STORED entries (no compression), in the given order, with local headers and a central directory. */
-export function zipStored(entries: { name: string; data: Buffer }[]): Buffer {
+/**
+ * A ZIP archive of STORED entries (no compression), or DEFLATEd ones (node:zlib, as office suites write them),
+ * in the given order, with local headers and a central directory.
+ */
+export function zipStored(entries: { name: string; data: Buffer }[], method: 'stored' | 'deflate' = 'stored'): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const e of entries) {
     const name = Buffer.from(e.name, 'utf8');
     const crc = crc32(e.data);
+    const raw = e.data;
+    const data = method === 'deflate' ? deflateRawSync(raw) : raw;
+    const how = method === 'deflate' ? 8 : 0;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed
     local.writeUInt16LE(0, 6); // flags
-    local.writeUInt16LE(0, 8); // STORED
+    local.writeUInt16LE(how, 8); // STORED or DEFLATE
     local.writeUInt16LE(0, 10); // time
     local.writeUInt16LE(0x5b21, 12); // date 2025-09-01
     local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(e.data.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(raw.length, 22);
     local.writeUInt16LE(name.length, 26);
     local.writeUInt16LE(0, 28);
     const central = Buffer.alloc(46);
@@ -309,17 +316,17 @@ export function zipStored(entries: { name: string; data: Buffer }[]): Buffer {
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0, 8);
-    central.writeUInt16LE(0, 10);
+    central.writeUInt16LE(how, 10);
     central.writeUInt16LE(0, 12);
     central.writeUInt16LE(0x5b21, 14);
     central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(e.data.length, 20);
-    central.writeUInt32LE(e.data.length, 24);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(raw.length, 24);
     central.writeUInt16LE(name.length, 28);
     central.writeUInt32LE(offset, 42);
-    locals.push(local, name, e.data);
+    locals.push(local, name, data);
     centrals.push(central, name);
-    offset += local.length + name.length + e.data.length;
+    offset += local.length + name.length + data.length;
   }
   const cd = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
@@ -361,6 +368,44 @@ export function docxBytes(text = 'Báo cáo tự đánh giá'): Buffer {
       ),
     },
   ]);
+}
+
+/**
+ * A minimal .xlsx as a spreadsheet program writes it: DEFLATEd entries, the workbook before
+ * [Content_Types].xml, which names the workbook's main part.
+ */
+export function xlsxBytes(sheetName = 'Tiêu chí'): Buffer {
+  const xml = (s: string) => Buffer.from(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n${s}`, 'utf8');
+  return zipStored(
+    [
+      {
+        name: 'xl/workbook.xml',
+        data: xml(
+          '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">' +
+            `<sheets><sheet name="${sheetName}" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+        ),
+      },
+      {
+        name: '_rels/.rels',
+        data: xml(
+          '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>' +
+            '</Relationships>',
+        ),
+      },
+      {
+        name: '[Content_Types].xml',
+        data: xml(
+          '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+            '<Default Extension="xml" ContentType="application/xml"/>' +
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' +
+            '</Types>',
+        ),
+      },
+    ],
+    'deflate',
+  );
 }
 
 /** The start of a Windows executable (MZ header, PE signature). */

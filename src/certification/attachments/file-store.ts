@@ -7,11 +7,15 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { sniffMimeType } from './sniff.js';
 
-const HEAD_BYTES = 8192;
-
 /** What the upload route receives: the file's name as sent plus what the store learnt while writing. */
 export interface UploadedFileInfo extends StoredFile {
   fileName: string;
+}
+
+/** A lower size limit for one upload, and what it is refused with past it. */
+export interface UploadLimit {
+  bytes: number;
+  refusal: () => Error;
 }
 
 export interface StoredFile {
@@ -23,7 +27,7 @@ export interface StoredFile {
 
 /**
  * Where uploads go: `receive` streams one to a temporary file while hashing it, refusing it past the size
- * limit (413) or when its first bytes are not an accepted type (415). The file stays temporary until the
+ * limit (413) or when its content is not an accepted type (415, judged by `sniff.ts` once it is written). The file stays temporary until the
  * route accepts it (`keep`: moved to STORAGE_DIR/attachments/<sha256>); a request refused after the upload
  * (validation, jurisdiction, role, state) `discard`s it, so a refused upload leaves no file behind and never
  * touches a stored file that other attachments share.
@@ -56,26 +60,26 @@ export class ContentAddressedStore {
     if (file.path && dirname(file.path) === join(this.dir, 'tmp')) await unlink(file.path).catch(() => undefined);
   }
 
-  /** Streams an upload to a temporary file (see the class); rejects with 413 or 415, leaving nothing behind. */
-  async receive(input: NodeJS.ReadableStream): Promise<StoredFile> {
+  /**
+   * Streams an upload to a temporary file (see the class); rejects with 413 or 415, leaving nothing behind.
+   * `limit` lowers the size limit for this upload (what is left of the uploader's quota) and names the
+   * refusal past it.
+   */
+  async receive(input: NodeJS.ReadableStream, limit?: UploadLimit): Promise<StoredFile> {
     const tmpDir = join(this.dir, 'tmp');
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, randomUUID());
     const hash = createHash('sha256');
     let size = 0;
-    const head: Buffer[] = [];
-    let headLength = 0;
-    const maxBytes = this.maxBytes;
+    const maxBytes = Math.min(this.maxBytes, limit?.bytes ?? Infinity);
+    const tooLarge =
+      maxBytes < this.maxBytes && limit ? limit.refusal : () => new TooLarge('file_too_large', { mb: Math.round(this.maxBytes / 1048576) });
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         size += chunk.length;
         if (size > maxBytes) {
-          done(new TooLarge('file_too_large', { mb: Math.round(maxBytes / 1048576) }));
+          done(tooLarge());
           return;
-        }
-        if (headLength < HEAD_BYTES) {
-          head.push(chunk.subarray(0, HEAD_BYTES - headLength));
-          headLength += Math.min(chunk.length, HEAD_BYTES - headLength);
         }
         hash.update(chunk);
         done(null, chunk);
@@ -89,12 +93,12 @@ export class ContentAddressedStore {
       (input as NodeJS.ReadableStream & { resume?: () => void }).resume?.();
       throw err;
     }
-    const mimeType = sniffMimeType(Buffer.concat(head));
-    if (!mimeType || size === 0) {
+    const sniffed = size === 0 ? ({ refused: 'other' } as const) : await sniffMimeType(tmp).catch(() => ({ refused: 'other' }) as const);
+    if ('refused' in sniffed) {
       await unlink(tmp).catch(() => undefined);
-      throw new UnsupportedMediaType('file_type');
+      throw new UnsupportedMediaType(sniffed.refused === 'zip' ? 'file_type_zip' : 'file_type');
     }
     // Still temporary: the route keeps it once the request is accepted, or discards it.
-    return { path: tmp, size, sha256: hash.digest('hex'), mimeType };
+    return { path: tmp, size, sha256: hash.digest('hex'), mimeType: sniffed.mimeType };
   }
 }

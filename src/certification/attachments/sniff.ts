@@ -1,30 +1,32 @@
+import { fileTypeFromFile } from 'file-type';
+
+/** The types an attachment may be, as `file-type` names them, and the type it is stored under. */
+const ACCEPTED: Record<string, string> = {
+  'application/pdf': 'application/pdf',
+  'image/jpeg': 'image/jpeg',
+  'image/png': 'image/png',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document':
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation':
+    'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.oasis.opendocument.text': 'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet': 'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.oasis.opendocument.presentation': 'application/vnd.oasis.opendocument.presentation',
+  // Legacy Office (.doc, .xls, .ppt): an OLE2 compound file, under the name attachments have always had.
+  'application/x-cfb': 'application/x-ole-storage',
+};
+
+export type Sniffed = { mimeType: string } | { refused: 'zip' | 'other' };
+
 /**
- * The content type of a file from its first bytes, whatever its name says: PDF, JPEG, PNG, legacy Office
- * (OLE2: .doc, .xls, .ppt), Office Open XML and OpenDocument (ZIP whose first entry is theirs). Null for
- * anything else.
+ * The content type of a stored file from its content, whatever its name says, by `file-type`: PDF, JPEG, PNG,
+ * Office Open XML (a ZIP whose `[Content_Types].xml` names a Word, Excel or PowerPoint main part), OpenDocument
+ * and legacy Office. A ZIP that is none of these (a `.docx` that is only renamed) is refused as `zip`, anything
+ * else as `other`.
  */
-export function sniffMimeType(head: Buffer): string | null {
-  const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
-  if (starts(0x25, 0x50, 0x44, 0x46, 0x2d)) return 'application/pdf';
-  if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
-  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
-  if (starts(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1)) return 'application/x-ole-storage';
-  if (starts(0x50, 0x4b, 0x03, 0x04) && head.length >= 30) {
-    const nameLength = head.readUInt16LE(26);
-    const name = head.subarray(30, 30 + nameLength).toString('latin1');
-    if (name === 'mimetype') {
-      const extraLength = head.readUInt16LE(28);
-      const content = head.subarray(30 + nameLength + extraLength, 30 + nameLength + extraLength + 80).toString('latin1');
-      if (content.startsWith('application/vnd.oasis.opendocument.')) return content.split(/[^\w.\-/]/)[0];
-      return null;
-    }
-    const names = head.toString('latin1');
-    if (names.includes('word/')) return 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-    if (names.includes('xl/')) return 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-    if (names.includes('ppt/')) return 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
-    if (name === '[Content_Types].xml' || name.startsWith('_rels/') || name.startsWith('docProps/')) {
-      return 'application/vnd.openxmlformats-officedocument';
-    }
-  }
-  return null;
+export async function sniffMimeType(path: string): Promise<Sniffed> {
+  const found = await fileTypeFromFile(path);
+  if (found && ACCEPTED[found.mime]) return { mimeType: ACCEPTED[found.mime] };
+  return { refused: found?.mime === 'application/zip' ? 'zip' : 'other' };
 }
