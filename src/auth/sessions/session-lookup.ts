@@ -1,14 +1,12 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import pg from 'pg';
 import type { SessionKind } from '../../generated/kysely/enums.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { PgListener } from '../../database/pg-listener.js';
 import { SessionCache } from './session-cache.js';
 import { SessionsRepository, type SessionRow } from './sessions.repository.js';
 
 /** How long a looked-up session is kept: a bound on staleness even if the database's word were lost. */
 const KEEP_MS = 1000;
-/** How soon a lost listening connection is opened again (until then, every lookup reads the database). */
-const RECONNECT_MS = 1000;
 
 /**
  * Finds live sessions for every request (the API's guard, the pages' guard) and ends them (sign-out,
@@ -20,10 +18,7 @@ const RECONNECT_MS = 1000;
 export class SessionLookup implements OnModuleDestroy {
   private readonly logger = new Logger('Sessions');
   private readonly cache = new SessionCache<SessionRow>(KEEP_MS);
-  private listener?: pg.Client;
-  private connecting?: Promise<void>;
-  private retry?: NodeJS.Timeout;
-  private stopped = false;
+  private listener?: PgListener;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -55,48 +50,19 @@ export class SessionLookup implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.retry);
-    this.cache.setLive(false);
-    await this.connecting?.catch(() => undefined);
-    await this.listener?.end().catch(() => undefined);
+    await this.listener?.stop();
   }
 
-  /** Starts listening (once; again after a lost connection). */
+  /** Starts listening, once, on the first lookup (a process that serves no request keeps no connection for it). */
   private listen(): void {
-    if (this.listener || this.connecting || this.stopped || this.retry) return;
-    const client = new pg.Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 5000 });
-    const lost = (why: string) => {
-      if (this.listener !== client && this.connecting === undefined) return;
-      this.cache.setLive(false);
-      this.listener = undefined;
-      client.end().catch(() => undefined);
-      if (this.stopped) return;
-      this.logger.warn(`not hearing session changes (${why}): every request reads its session until it is back`);
-      this.retry = setTimeout(() => {
-        this.retry = undefined;
-        this.listen();
-      }, RECONNECT_MS);
-      this.retry.unref();
-    };
-    client.on('error', (err) => lost(err.message));
-    client.on('end', () => lost('connection closed'));
-    client.on('notification', () => this.cache.clear());
-    this.connecting = (async () => {
-      try {
-        await client.connect();
-        await client.query('LISTEN ntm_sessions');
-        if (this.stopped) {
-          await client.end();
-          return;
-        }
-        this.listener = client;
-        this.cache.setLive(true);
-      } catch (err) {
-        lost((err as Error).message);
-      } finally {
-        this.connecting = undefined;
-      }
-    })();
+    if (this.listener) return;
+    this.listener = new PgListener(
+      this.config.databaseUrl,
+      'ntm_sessions',
+      () => this.cache.clear(),
+      this.logger,
+      (listening) => this.cache.setLive(listening),
+    );
+    this.listener.startSoon();
   }
 }

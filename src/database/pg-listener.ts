@@ -20,6 +20,8 @@ export class PgListener {
     private readonly channel: string,
     private readonly onNotify: () => void,
     private readonly logger: Logger,
+    /** Told whenever the connection starts or stops listening (what is heard while away is lost). */
+    private readonly onListening: (listening: boolean) => void = () => undefined,
   ) {}
 
   /** Connects and listens; rejects if the first attempt fails (start-up reports it). */
@@ -27,9 +29,20 @@ export class PgListener {
     await this.connect();
   }
 
+  /** Connects and listens in the background, trying again every second until it can; nothing waits for it. */
+  startSoon(): void {
+    this.connect().catch(() => {
+      const failed = this.client;
+      this.client = undefined;
+      failed?.end().catch(() => undefined);
+      this.schedule();
+    });
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retry);
+    this.onListening(false);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
@@ -43,12 +56,14 @@ export class PgListener {
     this.client = client;
     await client.connect();
     await client.query(`LISTEN ${this.channel}`);
+    if (this.client === client && !this.stopped) this.onListening(true);
   }
 
   /** Forgets a lost connection and schedules a new one. */
   private drop(client: pg.Client, reason: string): void {
     if (this.client !== client || this.stopped) return;
     this.client = undefined;
+    this.onListening(false);
     client.end().catch(() => undefined);
     if (!this.lost) this.logger.warn(`LISTEN ${this.channel} lost (${reason}); connecting again`);
     this.lost = true;
