@@ -10,11 +10,7 @@ import { WebClient } from './support/web-client.js';
  * the service on one database (as a province runs them): what one does, the other honours at the next request.
  */
 describe('sessions end, in every process', () => {
-  const env = {
-    JWT_SECRET: 'sessions-test-secret-that-is-long-enough-0123456789',
-    AUDIT_KEY: 'sessions-test-audit-key-that-is-long-enough-0123',
-    SESSION_IDLE_MINUTES: '30',
-  };
+  const env = { JWT_SECRET: 'sessions-test-secret-that-is-long-enough-0123456789', SESSION_IDLE_MINUTES: '30' };
   let a: TestApp;
   let b: TestApp;
   let db: pg.Client;

@@ -220,9 +220,7 @@ describe('start-up', () => {
         [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY/],
         [{ TRUST_PROXY: 'loopback,proxy.example' }, /TRUST_PROXY/],
         [{ DEMO: 'yes' }, /DEMO/],
-        [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }, /AUDIT_KEY is required/],
-        [{ AUDIT_KEY: 'short' }, /AUDIT_KEY/],
-        [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), AUDIT_KEY: 'k'.repeat(32), DEMO: 'true' }, /DEMO=true/],
+        [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), DEMO: 'true' }, /DEMO=true/],
       ];
       for (const [env, expected] of cases) {
         let error: unknown;
@@ -262,9 +260,9 @@ describe('start-up', () => {
         'loopback',
         '::1',
       ]);
-      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), AUDIT_KEY: 'k'.repeat(32) }).seed).toBe('none');
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).seed).toBe('none');
       expect(config.demo).toBe(true);
-      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), AUDIT_KEY: 'k'.repeat(32) }).demo).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).demo).toBe(false);
       expect(loadConfig({ DEMO: 'false' }).demo).toBe(false);
     });
   });
@@ -520,7 +518,6 @@ describe('start-up', () => {
       const config = loadConfig({
         NODE_ENV: 'production',
         JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
-        AUDIT_KEY: 'an-audit-key-of-at-least-32-characters-long',
         DATABASE_URL: url,
         QUEUE_PREFIX: prefix,
         STORAGE_DIR: dir,
@@ -560,7 +557,6 @@ describe('start-up', () => {
       const p = startMain({
         NODE_ENV: 'production',
         JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
-        AUDIT_KEY: 'an-audit-key-of-at-least-32-characters-long',
         DATABASE_URL: url,
         QUEUE_PREFIX: prefix,
         STORAGE_DIR: dir,

@@ -101,12 +101,6 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   @MinLength(32)
-  AUDIT_KEY?: string;
-
-  @Transform(blankToUndefined)
-  @IsOptional()
-  @IsString()
-  @MinLength(32)
   METRICS_TOKEN?: string;
 
   @Transform(blankToUndefined)
@@ -241,8 +235,6 @@ export interface AppConfig {
   maxUploadBytes: number;
   admin: { username?: string; password?: string };
   jwt: { secret?: string; expiresIn: string; expiresSeconds: number };
-  /** The history's HMAC key (AUDIT_KEY); outside production, when unset, one kept in STORAGE_DIR/audit-key. */
-  auditKey?: string;
   deadlineOverrides: Record<string, string>;
   seed: 'plan-136-2019' | 'none';
   /** Demo accounts (one per role) created at first start on the seeded tree: `DEMO`, true by default outside production. */
@@ -351,9 +343,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (production && !vars.JWT_SECRET) {
     throw new ConfigError('Configuration error: JWT_SECRET is required when NODE_ENV=production (32 characters or more)');
   }
-  if (production && !vars.AUDIT_KEY) {
-    throw new ConfigError('Configuration error: AUDIT_KEY is required when NODE_ENV=production (32 characters or more)');
-  }
   if (production && vars.DEMO === 'true') {
     throw new ConfigError('Configuration error: DEMO=true is not allowed when NODE_ENV=production (demo accounts have printed passwords)');
   }
@@ -373,7 +362,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     storageDir: vars.STORAGE_DIR ?? './data',
     maxUploadBytes: (vars.MAX_UPLOAD_MB ?? 20) * 1024 * 1024,
     admin: { username: vars.ADMIN_USERNAME, password: vars.ADMIN_PASSWORD },
-    auditKey: vars.AUDIT_KEY,
     jwt: { secret: vars.JWT_SECRET, expiresIn: vars.JWT_EXPIRES_IN ?? '8h', expiresSeconds },
     deadlineOverrides: parseOverrides(vars.DEADLINE_OVERRIDES),
     seed: (vars.SEED ?? (production ? 'none' : 'plan-136-2019')) as AppConfig['seed'],

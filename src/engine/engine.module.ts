@@ -3,8 +3,6 @@ import { Clock, SystemClock } from './clock.js';
 import type { WorkflowDefinition } from './definition.js';
 import { EngineRepository } from './engine.repository.js';
 import { EngineService } from './engine.service.js';
-import { HISTORY_KEY, resolveHistoryKey } from './history-key.js';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { WORKFLOW_DEFINITIONS, WorkflowRegistry } from './registry.js';
 
 /**
@@ -25,11 +23,10 @@ export class EngineModule {
           useFactory: (defs: WorkflowDefinition[]) => new WorkflowRegistry(defs),
         },
         { provide: Clock, useValue: clock },
-        { provide: HISTORY_KEY, inject: [APP_CONFIG], useFactory: (config: AppConfig) => resolveHistoryKey(config) },
         EngineRepository,
         EngineService,
       ],
-      exports: [WorkflowRegistry, EngineRepository, EngineService, Clock, HISTORY_KEY],
+      exports: [WorkflowRegistry, EngineRepository, EngineService, Clock],
     };
   }
 }

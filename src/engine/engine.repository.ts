@@ -5,7 +5,7 @@ import { DB, kyselyOn, type Db, type Tables } from '../database/db.js';
 import { PG_POOL } from '../database/pg-pool.js';
 import type { PersistedSnapshot } from './definition.js';
 import type { HistoryEntry, SubjectRef } from './engine.types.js';
-import { canonicalJson, type SealedFields } from './history-hash.js';
+import { canonicalJson, type HashedFields } from './history-hash.js';
 import { PreparedStatements, StatementBatch } from './statement-batch.js';
 
 /**
@@ -27,7 +27,6 @@ export type InstanceRow = Pick<
   | 'workflow_version'
   | 'subject_type'
   | 'subject_id'
-  | 'unit_id'
   | 'unit_path'
   | 'state'
   | 'version'
@@ -36,36 +35,8 @@ export type InstanceRow = Pick<
   | 'last_hash'
 > & { snapshot: PersistedSnapshot };
 
-/** A history row as the audit reads it: the row, and its instance's identity and chain end. */
-export interface HistoryAuditRow {
-  instance_id: string;
-  seq: number;
-  type: string;
-  actor_id: string | null;
-  actor_role: string;
-  actor_unit_id: string | null;
-  payload: unknown;
-  from_state: string;
-  to_state: string;
-  at: Date | string;
-  prev_hash: string;
-  hash: string;
-  scheme: number;
-  workflow_version: number | null;
-  snapshot_digest: string | null;
-  subject_type: string;
-  subject_id: string;
-  unit_id: string;
-  workflow_key: string;
-  state: string;
-  instance_workflow_version: number;
-  last_seq: number;
-  last_hash: string;
-  snapshot: unknown;
-}
-
-/** A history row as written, with its seal. */
-export interface EventRow extends SealedFields {
+/** A history row as written, with its hash. */
+export interface EventRow extends HashedFields {
   hash: string;
   idempotencyKey: string | null;
 }
@@ -112,7 +83,7 @@ export class EngineTransaction {
 }
 
 const INSTANCE_COLUMNS =
-  'id, workflow_key, workflow_version, subject_type, subject_id, unit_id, unit_path, state, snapshot, version, open, last_seq, last_hash';
+  'id, workflow_key, workflow_version, subject_type, subject_id, unit_path, state, snapshot, version, open, last_seq, last_hash';
 
 /** The engine's hot-path statements (see PreparedStatements). */
 const STATEMENTS: Record<string, string> = {
@@ -122,9 +93,8 @@ const STATEMENTS: Record<string, string> = {
   'engine.apply-event': `WITH updated AS (
          UPDATE workflow_instances SET state = $2, snapshot = $3, version = version + 1, open = $4, last_seq = $5, last_hash = $6,
                 workflow_version = $7, updated_at = $8 WHERE id = $1 RETURNING id)
-       INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, idempotency_key, prev_hash, hash,
-                                    scheme, workflow_version, snapshot_digest)
-       SELECT id, $5, $9, $10, $11, $12, $13, $14, $2, $8, $15, $16, $6, 2, $7, $17 FROM updated`,
+       INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, idempotency_key, prev_hash, hash)
+       SELECT id, $5, $9, $10, $11, $12, $13, $14, $2, $8, $15, $16, $6 FROM updated`,
   'engine.cancel-timers': `UPDATE workflow_timers SET status = 'cancelled', settled_at = now()
       WHERE instance_id = $1::text AND send_id = ANY($2::text[]) AND status = 'pending'`,
   'engine.insert-timers': `INSERT INTO workflow_timers (id, instance_id, send_id, deadline_id, kind, event, due_at)
@@ -236,7 +206,6 @@ export class EngineRepository {
       event.fromState,
       event.idempotencyKey,
       event.prevHash,
-      event.snapshotDigest,
     ]);
   }
 
@@ -309,9 +278,8 @@ export class EngineRepository {
     );
     if (!inserted.rowCount) return false;
     await t.batch.tx.query(
-      `INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, idempotency_key, prev_hash, hash,
-                                    scheme, workflow_version, snapshot_digest)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 2, $14, $15)`,
+      `INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, idempotency_key, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [
         event.instanceId,
         event.seq,
@@ -326,8 +294,6 @@ export class EngineRepository {
         event.idempotencyKey,
         event.prevHash,
         event.hash,
-        event.workflowVersion,
-        event.snapshotDigest,
       ],
     );
     return true;
@@ -575,17 +541,8 @@ export class EngineRepository {
 
   // ---- the audit -----------------------------------------------------------------------------------------
 
-  /**
-   * Up to `limit` history rows of instances in `scope`, in chain order after `after`, each with its instance's
-   * identity and chain end (the instance's snapshot only on the row where its chain should end).
-   */
-  historyAfter(
-    db: Db,
-    scope: string,
-    after: { instanceId: string; seq: number },
-    limit: number,
-    subject?: SubjectRef,
-  ): Promise<HistoryAuditRow[]> {
+  /** Up to `limit` history rows of instances in `scope`, in chain order after `after`, with their instance's chain end. */
+  historyAfter(db: Db, scope: string, after: { instanceId: string; seq: number }, limit: number, subject?: SubjectRef) {
     let query = db
       .selectFrom('workflow_events as e')
       .innerJoin('workflow_instances as i', 'i.id', 'e.instance_id')
@@ -602,18 +559,8 @@ export class EngineRepository {
         'e.at',
         'e.prev_hash',
         'e.hash',
-        'e.scheme',
-        'e.workflow_version',
-        'e.snapshot_digest',
-        'i.subject_type',
-        'i.subject_id',
-        'i.unit_id',
-        'i.workflow_key',
-        'i.state',
-        'i.workflow_version as instance_workflow_version',
         'i.last_seq',
         'i.last_hash',
-        sql<unknown>`CASE WHEN e.seq = i.last_seq THEN i.snapshot END`.as('snapshot'),
       ])
       .where('i.unit_path', 'like', sql<string>`${scope} || '%'`)
       .where(sql<boolean>`(e.instance_id, e.seq) > (${after.instanceId}, ${after.seq})`);
@@ -621,16 +568,11 @@ export class EngineRepository {
     return query.orderBy('e.instance_id').orderBy('e.seq').limit(limit).execute();
   }
 
-  /** The instances in `scope` without any history row, in id order, after `after` and up to `upTo` when given. */
-  instancesWithoutHistory(
-    db: Db,
-    scope: string,
-    subject?: SubjectRef,
-    range: { after?: string; upTo?: string } = {},
-  ): Promise<{ id: string; subject_type: string; subject_id: string }[]> {
+  /** The first instance in `scope` without any history row. */
+  async instanceWithoutHistory(db: Db, scope: string, subject?: SubjectRef): Promise<string | undefined> {
     let query = db
       .selectFrom('workflow_instances as i')
-      .select(['i.id', 'i.subject_type', 'i.subject_id'])
+      .select('i.id')
       .where('i.unit_path', 'like', sql<string>`${scope} || '%'`)
       .where((eb) =>
         eb.not(
@@ -643,9 +585,8 @@ export class EngineRepository {
         ),
       );
     if (subject) query = query.where('i.subject_type', '=', subject.type).where('i.subject_id', '=', subject.id);
-    if (range.after) query = query.where('i.id', '>', range.after);
-    if (range.upTo) query = query.where('i.id', '<=', range.upTo);
-    return query.orderBy('i.id').execute();
+    const row = await query.orderBy('i.id').limit(1).executeTakeFirst();
+    return row?.id;
   }
 
   /** Runs `work` in a read-only snapshot of the database (the audit reads many pages as of one moment). */

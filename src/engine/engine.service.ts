@@ -27,8 +27,7 @@ import {
   type SendResult,
   type SubjectRef,
 } from './engine.types.js';
-import { sealedHash, snapshotDigest } from './history-hash.js';
-import { HISTORY_KEY } from './history-key.js';
+import { eventHash } from './history-hash.js';
 import type { WorkflowHook } from './hooks.js';
 import { tasksOf, type Step, type WorkflowMachine } from './machine.js';
 import { WorkflowRegistry } from './registry.js';
@@ -55,7 +54,6 @@ export class EngineService {
     private readonly clock: Clock,
     calendar: WorkingCalendar,
     @Inject(APP_CONFIG) config: AppConfig,
-    @Inject(HISTORY_KEY) private readonly historyKey: string,
   ) {
     this.deadlines = new DeadlineClock(calendar, config.deadlineOverrides);
   }
@@ -107,14 +105,6 @@ export class EngineService {
     const at = this.clock.now();
     const event = this.eventRow(
       { instanceId: id, seq: 1, type: 'START', actor, payload: input, fromState: '', toState: step.state, at, prevHash: '' },
-      {
-        subjectType: subject.type,
-        subjectId: subject.id,
-        unitId: subject.unitId,
-        workflow: def.key,
-        workflowVersion: def.version,
-        snapshotJson: JSON.stringify(step.persisted),
-      },
       null,
     );
     const inserted = await this.repository.insertInstance(
@@ -232,20 +222,16 @@ export class EngineService {
     const at = this.clock.now();
     const seq = inst.last_seq + 1;
     const { type, ...payload } = event;
-    const snapshotJson = JSON.stringify(step.persisted);
     const row = this.eventRow(
       { instanceId: inst.id, seq, type, actor, payload, fromState: inst.state, toState: step.state, at, prevHash: inst.last_hash },
-      {
-        subjectType: inst.subject_type,
-        subjectId: inst.subject_id,
-        unitId: inst.unit_id,
-        workflow: def.key,
-        workflowVersion: def.version,
-        snapshotJson,
-      },
       idempotencyKey,
     );
-    this.repository.queueEvent(t, inst, { state: step.state, snapshotJson, open: step.open, workflowVersion: def.version }, row);
+    this.repository.queueEvent(
+      t,
+      inst,
+      { state: step.state, snapshotJson: JSON.stringify(step.persisted), open: step.open, workflowVersion: def.version },
+      row,
+    );
     const instanceSubject = { type: inst.subject_type, id: inst.subject_id };
     this.repository.queueWork(t, inst.id, seq, this.work(def, step, at, { subject: instanceSubject, seq, eventType: type }));
     const context = step.persisted.context;
@@ -316,10 +302,9 @@ export class EngineService {
       at: Date;
       prevHash: string;
     },
-    instance: { subjectType: string; subjectId: string; unitId: string; workflow: string; workflowVersion: number; snapshotJson: string },
     idempotencyKey: string | null,
   ): EventRow {
-    const sealed = {
+    const hashed = {
       instanceId: fields.instanceId,
       seq: fields.seq,
       type: fields.type,
@@ -331,15 +316,8 @@ export class EngineService {
       toState: fields.toState,
       at: fields.at.toISOString(),
       prevHash: fields.prevHash,
-      subjectType: instance.subjectType,
-      subjectId: instance.subjectId,
-      unitId: instance.unitId,
-      workflow: instance.workflow,
-      workflowVersion: instance.workflowVersion,
-      // The snapshot as PostgreSQL will give it back (jsonb keeps no key order and no `undefined`).
-      snapshotDigest: snapshotDigest(JSON.parse(instance.snapshotJson)),
     };
-    return { ...sealed, hash: sealedHash(this.historyKey, sealed), idempotencyKey };
+    return { ...hashed, hash: eventHash(hashed), idempotencyKey };
   }
 
   /** A step's timers (due times from the working-day calendar), cancelled timers and effects, as rows. */

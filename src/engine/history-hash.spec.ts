@@ -1,4 +1,4 @@
-import { canonicalJson, eventHash, sealedHash, snapshotDigest, type HashedFields } from './history-hash.js';
+import { canonicalJson, eventHash, type HashedFields } from './history-hash.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops undefined members', () => {
@@ -53,51 +53,5 @@ describe('eventHash', () => {
 
   it('distinguishes a null actor from the string "null"', () => {
     expect(eventHash({ ...base, actorId: null })).not.toBe(eventHash({ ...base, actorId: 'null' }));
-  });
-});
-
-describe('sealedHash', () => {
-  const row = {
-    instanceId: 'i-1',
-    seq: 2,
-    type: 'SUBMIT',
-    actorId: 'u-1',
-    actorRole: 'COMMUNE_STAFF',
-    actorUnitId: 'c-1',
-    payload: { agreementPercent: 95 },
-    fromState: 'draft',
-    toState: 'review',
-    at: '2026-12-07T01:02:03.004Z',
-    prevHash: 'a'.repeat(64),
-    subjectType: 'dossier',
-    subjectId: 'd-1',
-    unitId: 'v-1',
-    workflow: 'certification',
-    workflowVersion: 2,
-    snapshotDigest: 'b'.repeat(64),
-  };
-  const key = 'k'.repeat(32);
-
-  it('depends on the key: another key gives another seal, and the plain hash is neither', () => {
-    expect(sealedHash(key, row)).toMatch(/^[0-9a-f]{64}$/);
-    expect(sealedHash('x'.repeat(32), row)).not.toBe(sealedHash(key, row));
-    expect(eventHash(row)).not.toBe(sealedHash(key, row));
-  });
-
-  it.each(['subjectType', 'subjectId', 'unitId', 'workflow', 'workflowVersion', 'snapshotDigest', 'fromState', 'prevHash'] as const)(
-    'covers %s',
-    (field) => {
-      const changed = typeof row[field] === 'number' ? 3 : `${row[field]}x`;
-      expect(sealedHash(key, { ...row, [field]: changed })).not.toBe(sealedHash(key, row));
-    },
-  );
-});
-
-describe('snapshotDigest', () => {
-  it('is the same for the same snapshot whatever its key order, as jsonb gives it back', () => {
-    expect(snapshotDigest({ value: 'review', context: { a: 1, b: [1, { y: 2, x: 1 }] } })).toBe(
-      snapshotDigest({ context: { b: [1, { x: 1, y: 2 }], a: 1 }, value: 'review' }),
-    );
-    expect(snapshotDigest({ value: 'review' })).not.toBe(snapshotDigest({ value: 'draft' }));
   });
 });
