@@ -84,12 +84,6 @@ describe('audit: HMAC chain, state continuity, checkpoints', () => {
     }
   }
 
-  async function latestCheckpoint(): Promise<Checkpoint> {
-    const res = await t.http.get('/audit/checkpoints/latest').set('Authorization', admin);
-    expect(res.status).toBe(200);
-    return JSON.parse(res.text) as Checkpoint;
-  }
-
   /** Has the worker's checkpoint job write one now and waits for it. */
   async function checkpointNow(): Promise<Checkpoint> {
     const before = (await t.http.get('/audit/checkpoints/latest').set('Authorization', admin)).text;
