@@ -1,4 +1,4 @@
-import { eventHash } from '../src/engine/history-hash.js';
+import { HistoryHasher, snapshotDigest } from '../src/engine/history-hash.js';
 import { ADMIN, startTestApp, type TestApp } from './support/app.js';
 import { engineHarness, engineOverrides, type EngineHarness } from './support/test-workflow.js';
 
@@ -160,8 +160,11 @@ describe('engine history audit', () => {
     const target = instances[0];
     const { rows } = await h.pool.query('SELECT * FROM workflow_events WHERE instance_id = $1 AND seq = 5', [target.id]);
     const r = rows[0];
-    // A forger who knows the algorithm: a new actor, and a hash that matches the forged row and its predecessor.
-    const forged = eventHash({
+    // A forger who holds the key itself: a new actor, and a hash that matches the forged row and its predecessor.
+    const { rows: owners } = await h.pool.query('SELECT * FROM workflow_instances WHERE id = $1', [target.id]);
+    const i = owners[0];
+    expect(r.snapshot_digest).toBe(snapshotDigest(i.snapshot));
+    const forged = t.app.get(HistoryHasher).hash({
       instanceId: r.instance_id,
       seq: r.seq,
       type: r.type,
@@ -173,6 +176,12 @@ describe('engine history audit', () => {
       toState: r.to_state,
       at: new Date(r.at).toISOString(),
       prevHash: r.prev_hash,
+      subjectType: i.subject_type,
+      subjectId: i.subject_id,
+      unitId: i.unit_id,
+      workflowKey: i.workflow_key,
+      workflowVersion: r.workflow_version,
+      snapshotDigest: r.snapshot_digest,
     });
     await tamper(`UPDATE workflow_events SET actor_id = 'someone-else', hash = $2 WHERE instance_id = $1 AND seq = 5`, [target.id, forged]);
     expect(await verify()).toMatchObject({

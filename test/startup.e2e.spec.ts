@@ -221,6 +221,8 @@ describe('start-up', () => {
         [{ TRUST_PROXY: 'loopback,proxy.example' }, /TRUST_PROXY/],
         [{ DEMO: 'yes' }, /DEMO/],
         [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), DEMO: 'true' }, /DEMO=true/],
+        [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }, /AUDIT_KEY is required/],
+        [{ AUDIT_KEY: 'short' }, /AUDIT_KEY/],
       ];
       for (const [env, expected] of cases) {
         let error: unknown;
@@ -260,9 +262,9 @@ describe('start-up', () => {
         'loopback',
         '::1',
       ]);
-      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).seed).toBe('none');
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), AUDIT_KEY: 'k'.repeat(32) }).seed).toBe('none');
       expect(config.demo).toBe(true);
-      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).demo).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), AUDIT_KEY: 'k'.repeat(32) }).demo).toBe(false);
       expect(loadConfig({ DEMO: 'false' }).demo).toBe(false);
     });
   });
@@ -518,6 +520,7 @@ describe('start-up', () => {
       const config = loadConfig({
         NODE_ENV: 'production',
         JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
+        AUDIT_KEY: 'a-production-audit-key-of-at-least-32-characters',
         DATABASE_URL: url,
         QUEUE_PREFIX: prefix,
         STORAGE_DIR: dir,
@@ -557,6 +560,7 @@ describe('start-up', () => {
       const p = startMain({
         NODE_ENV: 'production',
         JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
+        AUDIT_KEY: 'a-production-audit-key-of-at-least-32-characters',
         DATABASE_URL: url,
         QUEUE_PREFIX: prefix,
         STORAGE_DIR: dir,

@@ -32,6 +32,8 @@ export const NOUNS: Record<string, Words> = {
   contribution: { vi: 'khoản đóng góp', en: 'contribution' },
   'this account': { vi: 'tài khoản này', en: 'this account' },
   'this address': { vi: 'địa chỉ này', en: 'this address' },
+  'audit checkpoint': { vi: 'điểm kiểm tra nhật ký', en: 'audit checkpoint' },
+  'audit run': { vi: 'lượt kiểm tra nhật ký', en: 'audit run' },
 };
 
 const CATALOG = {

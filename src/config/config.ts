@@ -216,6 +216,19 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(8760)
   IDEMPOTENCY_TTL_HOURS?: number;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  AUDIT_KEY?: string;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(604800)
+  AUDIT_CHECKPOINT_SECONDS?: number;
 }
 
 export type ProcessRole = 'api' | 'worker' | 'all';
@@ -264,6 +277,11 @@ export interface AppConfig {
   idempotencyTtlHours: number;
   /** A static bearer token `GET /metrics` accepts besides an ADMIN's (for a Prometheus scraper); none when unset. */
   metricsToken?: string;
+  /**
+   * The history's HMAC key (`key`: AUDIT_KEY, required in production; otherwise kept in STORAGE_DIR/audit-key) and
+   * how often a worker writes a signed checkpoint of every chain's head (seconds).
+   */
+  audit: { key?: string; checkpointSeconds: number };
 }
 
 const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
@@ -346,6 +364,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (production && vars.DEMO === 'true') {
     throw new ConfigError('Configuration error: DEMO=true is not allowed when NODE_ENV=production (demo accounts have printed passwords)');
   }
+  if (production && !vars.AUDIT_KEY) {
+    throw new ConfigError('Configuration error: AUDIT_KEY is required when NODE_ENV=production (32 characters or more)');
+  }
   if ((vars.ADMIN_USERNAME && !vars.ADMIN_PASSWORD) || (!vars.ADMIN_USERNAME && vars.ADMIN_PASSWORD)) {
     throw new ConfigError('Configuration error: ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
   }
@@ -382,6 +403,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionIdleMinutes: vars.SESSION_IDLE_MINUTES ?? 120,
     idempotencyTtlHours: vars.IDEMPOTENCY_TTL_HOURS ?? 24,
     metricsToken: vars.METRICS_TOKEN,
+    audit: { key: vars.AUDIT_KEY, checkpointSeconds: vars.AUDIT_CHECKPOINT_SECONDS ?? 3600 },
   };
 }
 

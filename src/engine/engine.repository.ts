@@ -5,7 +5,7 @@ import { DB, kyselyOn, type Db, type Tables } from '../database/db.js';
 import { PG_POOL } from '../database/pg-pool.js';
 import type { PersistedSnapshot } from './definition.js';
 import type { HistoryEntry, SubjectRef } from './engine.types.js';
-import { canonicalJson, type HashedFields } from './history-hash.js';
+import { canonicalJson, type ChainedFields } from './history-hash.js';
 import { PreparedStatements, StatementBatch } from './statement-batch.js';
 
 /**
@@ -27,6 +27,7 @@ export type InstanceRow = Pick<
   | 'workflow_version'
   | 'subject_type'
   | 'subject_id'
+  | 'unit_id'
   | 'unit_path'
   | 'state'
   | 'version'
@@ -36,7 +37,8 @@ export type InstanceRow = Pick<
 > & { snapshot: PersistedSnapshot };
 
 /** A history row as written, with its hash. */
-export interface EventRow extends HashedFields {
+export interface EventRow extends ChainedFields {
+  hashScheme: number;
   hash: string;
   idempotencyKey: string | null;
 }
@@ -83,7 +85,7 @@ export class EngineTransaction {
 }
 
 const INSTANCE_COLUMNS =
-  'id, workflow_key, workflow_version, subject_type, subject_id, unit_path, state, snapshot, version, open, last_seq, last_hash';
+  'id, workflow_key, workflow_version, subject_type, subject_id, unit_id, unit_path, state, snapshot, version, open, last_seq, last_hash';
 
 /** The engine's hot-path statements (see PreparedStatements). */
 const STATEMENTS: Record<string, string> = {
@@ -93,8 +95,9 @@ const STATEMENTS: Record<string, string> = {
   'engine.apply-event': `WITH updated AS (
          UPDATE workflow_instances SET state = $2, snapshot = $3, version = version + 1, open = $4, last_seq = $5, last_hash = $6,
                 workflow_version = $7, updated_at = $8 WHERE id = $1 RETURNING id)
-       INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, idempotency_key, prev_hash, hash)
-       SELECT id, $5, $9, $10, $11, $12, $13, $14, $2, $8, $15, $16, $6 FROM updated`,
+       INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, idempotency_key, prev_hash, hash,
+                                    hash_scheme, workflow_version, snapshot_digest)
+       SELECT id, $5, $9, $10, $11, $12, $13, $14, $2, $8, $15, $16, $6, $17, $7, $18 FROM updated`,
   'engine.cancel-timers': `UPDATE workflow_timers SET status = 'cancelled', settled_at = now()
       WHERE instance_id = $1::text AND send_id = ANY($2::text[]) AND status = 'pending'`,
   'engine.insert-timers': `INSERT INTO workflow_timers (id, instance_id, send_id, deadline_id, kind, event, due_at)
@@ -206,6 +209,8 @@ export class EngineRepository {
       event.fromState,
       event.idempotencyKey,
       event.prevHash,
+      event.hashScheme,
+      event.snapshotDigest,
     ]);
   }
 
@@ -278,8 +283,9 @@ export class EngineRepository {
     );
     if (!inserted.rowCount) return false;
     await t.batch.tx.query(
-      `INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, idempotency_key, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      `INSERT INTO workflow_events (instance_id, seq, type, actor_id, actor_role, actor_unit_id, payload, from_state, to_state, at, idempotency_key, prev_hash, hash,
+                                    hash_scheme, workflow_version, snapshot_digest)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [
         event.instanceId,
         event.seq,
@@ -294,6 +300,9 @@ export class EngineRepository {
         event.idempotencyKey,
         event.prevHash,
         event.hash,
+        event.hashScheme,
+        event.workflowVersion,
+        event.snapshotDigest,
       ],
     );
     return true;
@@ -541,7 +550,7 @@ export class EngineRepository {
 
   // ---- the audit -----------------------------------------------------------------------------------------
 
-  /** Up to `limit` history rows of instances in `scope`, in chain order after `after`, with their instance's chain end. */
+  /** Up to `limit` history rows of instances in `scope`, in chain order after `after`, with their instance as it is now. */
   historyAfter(db: Db, scope: string, after: { instanceId: string; seq: number }, limit: number, subject?: SubjectRef) {
     let query = db
       .selectFrom('workflow_events as e')
@@ -559,8 +568,20 @@ export class EngineRepository {
         'e.at',
         'e.prev_hash',
         'e.hash',
+        'e.hash_scheme',
+        'e.workflow_version',
+        'e.snapshot_digest',
         'i.last_seq',
         'i.last_hash',
+        'i.subject_type',
+        'i.subject_id',
+        'i.unit_id',
+        'i.unit_path',
+        'i.workflow_key',
+        sql<number>`i.workflow_version`.as('instance_workflow_version'),
+        'i.state',
+        // The snapshot only with the chain's last row, where it is compared.
+        sql<unknown>`CASE WHEN e.seq = i.last_seq THEN i.snapshot END`.as('snapshot'),
       ])
       .where('i.unit_path', 'like', sql<string>`${scope} || '%'`)
       .where(sql<boolean>`(e.instance_id, e.seq) > (${after.instanceId}, ${after.seq})`);
@@ -568,11 +589,22 @@ export class EngineRepository {
     return query.orderBy('e.instance_id').orderBy('e.seq').limit(limit).execute();
   }
 
-  /** The first instance in `scope` without any history row. */
-  async instanceWithoutHistory(db: Db, scope: string, subject?: SubjectRef): Promise<string | undefined> {
+  /** How many history rows the instances in `scope` have (a verification's total). */
+  async historyCount(db: Db, scope: string, subject?: SubjectRef): Promise<number> {
+    let query = db
+      .selectFrom('workflow_events as e')
+      .innerJoin('workflow_instances as i', 'i.id', 'e.instance_id')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('i.unit_path', 'like', sql<string>`${scope} || '%'`);
+    if (subject) query = query.where('i.subject_type', '=', subject.type).where('i.subject_id', '=', subject.id);
+    return (await query.executeTakeFirstOrThrow()).n;
+  }
+
+  /** The instances in `scope` without any history row, by id. */
+  async instancesWithoutHistory(db: Db, scope: string, subject?: SubjectRef) {
     let query = db
       .selectFrom('workflow_instances as i')
-      .select('i.id')
+      .select(['i.id', 'i.subject_type', 'i.subject_id'])
       .where('i.unit_path', 'like', sql<string>`${scope} || '%'`)
       .where((eb) =>
         eb.not(
@@ -585,8 +617,26 @@ export class EngineRepository {
         ),
       );
     if (subject) query = query.where('i.subject_type', '=', subject.type).where('i.subject_id', '=', subject.id);
-    const row = await query.orderBy('i.id').limit(1).executeTakeFirst();
-    return row?.id;
+    return query.orderBy('i.id').execute();
+  }
+
+  /** Every chain's head as the history holds it: its row count, last hash and old-scheme rows (a checkpoint's entries). */
+  chainHeads(db: Db) {
+    return db
+      .selectFrom('workflow_events as e')
+      .innerJoin('workflow_instances as i', 'i.id', 'e.instance_id')
+      .select([
+        'i.id as instanceId',
+        'i.subject_type as subjectType',
+        'i.subject_id as subjectId',
+        'i.unit_path as unitPath',
+        sql<number>`count(*)::int`.as('events'),
+        sql<string>`(array_agg(e.hash ORDER BY e.seq DESC))[1]`.as('head'),
+        sql<number>`(count(*) FILTER (WHERE e.hash_scheme = 1))::int`.as('legacy'),
+      ])
+      .groupBy('i.id')
+      .orderBy('i.id')
+      .execute();
   }
 
   /** Runs `work` in a read-only snapshot of the database (the audit reads many pages as of one moment). */

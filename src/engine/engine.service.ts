@@ -27,7 +27,7 @@ import {
   type SendResult,
   type SubjectRef,
 } from './engine.types.js';
-import { eventHash } from './history-hash.js';
+import { HASH_SCHEME, HistoryHasher, snapshotDigest } from './history-hash.js';
 import type { WorkflowHook } from './hooks.js';
 import { tasksOf, type Step, type WorkflowMachine } from './machine.js';
 import { WorkflowRegistry } from './registry.js';
@@ -52,6 +52,7 @@ export class EngineService {
     private readonly repository: EngineRepository,
     private readonly registry: WorkflowRegistry,
     private readonly clock: Clock,
+    private readonly hasher: HistoryHasher,
     calendar: WorkingCalendar,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -105,6 +106,8 @@ export class EngineService {
     const at = this.clock.now();
     const event = this.eventRow(
       { instanceId: id, seq: 1, type: 'START', actor, payload: input, fromState: '', toState: step.state, at, prevHash: '' },
+      { subjectType: subject.type, subjectId: subject.id, unitId: subject.unitId, workflowKey: def.key, workflowVersion: def.version },
+      step.persisted,
       null,
     );
     const inserted = await this.repository.insertInstance(
@@ -224,6 +227,14 @@ export class EngineService {
     const { type, ...payload } = event;
     const row = this.eventRow(
       { instanceId: inst.id, seq, type, actor, payload, fromState: inst.state, toState: step.state, at, prevHash: inst.last_hash },
+      {
+        subjectType: inst.subject_type,
+        subjectId: inst.subject_id,
+        unitId: inst.unit_id,
+        workflowKey: def.key,
+        workflowVersion: def.version,
+      },
+      step.persisted,
       idempotencyKey,
     );
     this.repository.queueEvent(
@@ -302,6 +313,8 @@ export class EngineService {
       at: Date;
       prevHash: string;
     },
+    owner: { subjectType: string; subjectId: string; unitId: string; workflowKey: string; workflowVersion: number },
+    snapshot: PersistedSnapshot,
     idempotencyKey: string | null,
   ): EventRow {
     const hashed = {
@@ -316,8 +329,10 @@ export class EngineService {
       toState: fields.toState,
       at: fields.at.toISOString(),
       prevHash: fields.prevHash,
+      ...owner,
+      snapshotDigest: snapshotDigest(snapshot),
     };
-    return { ...hashed, hash: eventHash(hashed), idempotencyKey };
+    return { ...hashed, hashScheme: HASH_SCHEME.hmac, hash: this.hasher.hash(hashed), idempotencyKey };
   }
 
   /** A step's timers (due times from the working-day calendar), cancelled timers and effects, as rows. */
