@@ -58,7 +58,7 @@ export async function startTestApp(
     ...env,
   });
   if (!env.KEEP_DATABASE) {
-    await dropDatabase(config.databaseUrl);
+    await dropDatabase(config.databaseMigrationUrl);
     await clearRedisPrefix(config.queuePrefix, config.redisUrl);
   }
   let app: INestApplication;
