@@ -53,6 +53,8 @@ export async function startTestApp(
     QUEUE_PREFIX: `test-${NAMESPACE}${name}`,
     STORAGE_DIR: storage,
     LOG_LEVEL: 'silent',
+    // A Redis with a password (docker-compose.yml) is named in the environment, as for the service.
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     ...env,
