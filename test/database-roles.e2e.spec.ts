@@ -151,6 +151,27 @@ describe('the service as a role that owns nothing', () => {
     expect(Object.keys(SERVICE_GRANTS).filter((t) => !(t in actual))).toEqual([]);
   });
 
+  it('refuses, in one line, a service role that does not exist, is a superuser or owns a table', async () => {
+    const as = (user: string) => OWNER_URL.replace('postgresql://postgres@', `postgresql://${user}@`);
+    await expect(migrate(OWNER_URL, migrationsDir(), { serviceUrl: as(`${ROLE}_missing`) })).rejects.toThrow(
+      /^Configuration error: .*_missing" \(DATABASE_URL\) does not exist[^\n]*$/,
+    );
+    await asUser(OWNER_URL, (c) => c.query(`ALTER ROLE "${ROLE}" SUPERUSER`));
+    try {
+      await expect(migrate(OWNER_URL, migrationsDir(), { serviceUrl: service })).rejects.toThrow(/^Configuration error: .* is a superuser/);
+    } finally {
+      await asUser(OWNER_URL, (c) => c.query(`ALTER ROLE "${ROLE}" NOSUPERUSER`));
+    }
+    await asUser(OWNER_URL, (c) => c.query(`CREATE TABLE owned_by_service (id INTEGER); ALTER TABLE owned_by_service OWNER TO "${ROLE}"`));
+    try {
+      await expect(migrate(OWNER_URL, migrationsDir(), { serviceUrl: service })).rejects.toThrow(
+        /^Configuration error: .* owns .*owned_by_service/,
+      );
+    } finally {
+      await asUser(OWNER_URL, (c) => c.query('DROP TABLE owned_by_service'));
+    }
+  });
+
   it('takes back at the next start a right given by hand', async () => {
     await asUser(OWNER_URL, (c) => c.query(`GRANT TRUNCATE, UPDATE, DELETE ON workflow_events TO "${ROLE}"`));
     expect((await privilegesOf(OWNER_URL, ROLE)).workflow_events).toEqual(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']);

@@ -75,9 +75,13 @@ export interface GrantResult {
 export async function grantServiceRole(client: pg.ClientBase, role: string): Promise<GrantResult> {
   const exists = await client.query('SELECT rolsuper FROM pg_roles WHERE rolname = $1', [role]);
   if (!exists.rowCount)
-    throw new Error(`the service's database role "${role}" (DATABASE_URL) does not exist; create it (README, Database roles)`);
+    throw new Error(
+      `Configuration error: the service's database role "${role}" (DATABASE_URL) does not exist; create it (README, Database roles)`,
+    );
   if (exists.rows[0].rolsuper)
-    throw new Error(`the service's database role "${role}" (DATABASE_URL) is a superuser; use a role that owns nothing`);
+    throw new Error(
+      `Configuration error: the service's database role "${role}" (DATABASE_URL) is a superuser; use a role that owns nothing`,
+    );
   const tables = await client.query<{ name: string; owned: boolean }>(
     `SELECT c.relname AS name, pg_has_role($1, c.relowner, 'MEMBER') AS owned FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
@@ -86,7 +90,7 @@ export async function grantServiceRole(client: pg.ClientBase, role: string): Pro
   const owned = tables.rows.filter((t) => t.owned).map((t) => t.name);
   if (owned.length) {
     throw new Error(
-      `the service's database role "${role}" (DATABASE_URL) owns (or is a member of the role owning) ${owned.join(', ')}; give them to the migration role (ALTER TABLE ... OWNER TO)`,
+      `Configuration error: the service's database role "${role}" (DATABASE_URL) owns (or is a member of the role owning) ${owned.join(', ')}; give them to the migration role (ALTER TABLE ... OWNER TO)`,
     );
   }
   const unlisted: string[] = [];
