@@ -108,7 +108,8 @@ export async function migrate(databaseUrl: string, dir = migrationsDir(), option
       applied.push(name);
     }
     const owner = (await client.query<{ user: string }>('SELECT current_user AS user')).rows[0].user;
-    if (options.serviceUrl && urlUser(options.serviceUrl) !== owner) await grantServiceRole(client, urlUser(options.serviceUrl));
+    const service = options.serviceUrl && options.serviceUrl !== databaseUrl ? urlUser(options.serviceUrl) : owner;
+    if (service !== owner) await grantServiceRole(client, service);
     return { applied, alreadyApplied: names.length - applied.length };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK]).catch(() => undefined);

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 
 export type TablePrivilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
 
@@ -53,9 +53,9 @@ const OWNER_ONLY = new Set(['_prisma_migrations']);
 /** A table a later migration adds before it is listed above: the row rights, so the service keeps working (and a warning). */
 export const UNLISTED_TABLE_GRANT: readonly TablePrivilege[] = ALL_ROWS;
 
-/** The user name of a PostgreSQL URL (`postgres` when it names none, as libpq does with PGUSER unset). */
+/** The user a PostgreSQL URL connects as: its own, else PGUSER, else node-postgres's default (the OS user). */
 export function urlUser(databaseUrl: string): string {
-  return decodeURIComponent(new URL(databaseUrl).username) || process.env.PGUSER || 'postgres';
+  return decodeURIComponent(new URL(databaseUrl).username) || process.env.PGUSER || (pg.defaults.user as string | undefined) || '';
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
