@@ -15,11 +15,14 @@ import { ensureDatabase, migrate } from './database/migrator.js';
 import { preflight } from './database/preflight.js';
 import { openApiDocument } from './docs/openapi.js';
 
-/** Checks PostgreSQL and Redis answer, creates the database if missing and applies pending migrations. */
+/**
+ * Checks PostgreSQL and Redis answer, then as the tables' owner (DATABASE_MIGRATION_URL) creates the database if
+ * missing, applies pending migrations and gives the service's role (DATABASE_URL) its rights.
+ */
 export async function prepareDatabase(config: AppConfig): Promise<void> {
   await preflight(config.databaseUrl, config.redisUrl);
-  await ensureDatabase(config.databaseUrl);
-  await migrate(config.databaseUrl);
+  await ensureDatabase(config.databaseMigrationUrl);
+  await migrate(config.databaseMigrationUrl, undefined, { serviceUrl: config.databaseUrl });
 }
 
 /** JSON bodies above this are refused with 413 (Express's body-parser default, which this service had before). */

@@ -22,7 +22,7 @@ const notify = notifyRecorder();
 const OVERRIDES = engineOverrides({ definitions, notify });
 
 async function deleteRedisKeys(prefix: string): Promise<number> {
-  const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
   let deleted = 0;
   try {
     let cursor = '0';

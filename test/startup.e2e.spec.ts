@@ -92,11 +92,16 @@ interface Spawned {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((n) => env[n] !== undefined).map((n) => [n, env[n] as string]));
+}
+
 /** Runs the built `src/main.js` with only the given environment (and PATH), from the project folder. */
 function startMain(env: Record<string, string>): Spawned {
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+    // PGPASSWORD and REDIS_URL pass through for a PostgreSQL and Redis with passwords (docker-compose.yml).
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...pick(process.env, ['PGPASSWORD', 'REDIS_URL']), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const spawned: Spawned = {
@@ -540,7 +545,7 @@ describe('start-up', () => {
         { timeoutMs: 10_000, what: 'the failed application to close its database connections' },
       );
       const { Redis } = await import('ioredis');
-      const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+      const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
       try {
         await waitFor(
           async () => {

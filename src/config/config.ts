@@ -31,6 +31,13 @@ export class EnvironmentVariables {
 
   @Transform(blankToUndefined)
   @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^/]+\/[A-Za-z0-9_-]+(\?.*)?$/, {
+    message: 'DATABASE_MIGRATION_URL must look like postgresql://owner:password@host:5432/database',
+  })
+  DATABASE_MIGRATION_URL?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must look like redis://host:6379' })
   REDIS_URL?: string;
 
@@ -239,6 +246,8 @@ export interface AppConfig {
   production: boolean;
   port: number;
   databaseUrl: string;
+  /** The tables' owner, for migrations and the service role's grants: `DATABASE_MIGRATION_URL`, else `databaseUrl`. */
+  databaseMigrationUrl: string;
   redisUrl: string;
   queuePrefix: string;
   processRole: ProcessRole;
@@ -370,10 +379,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if ((vars.ADMIN_USERNAME && !vars.ADMIN_PASSWORD) || (!vars.ADMIN_USERNAME && vars.ADMIN_PASSWORD)) {
     throw new ConfigError('Configuration error: ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
   }
+  const databaseUrl = vars.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ntm';
   return {
     production,
     port: vars.PORT ?? 3000,
-    databaseUrl: vars.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ntm',
+    databaseUrl,
+    databaseMigrationUrl: vars.DATABASE_MIGRATION_URL ?? databaseUrl,
     redisUrl: vars.REDIS_URL ?? 'redis://127.0.0.1:6379',
     queuePrefix: vars.QUEUE_PREFIX ?? 'ntm',
     headersTimeoutSeconds: vars.HEADERS_TIMEOUT_SECONDS ?? 20,

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import { grantServiceRole, urlUser } from './service-grants.js';
 
 /** The advisory lock key Prisma Migrate takes, so this runner and `prisma migrate deploy` exclude each other. */
 const PRISMA_MIGRATE_LOCK = 72707369;
@@ -9,6 +10,14 @@ const PRISMA_MIGRATE_LOCK = 72707369;
 export interface MigrationResult {
   applied: string[];
   alreadyApplied: number;
+}
+
+export interface MigrateOptions {
+  /**
+   * The service's DATABASE_URL. When its user is not the one migrating (the owner), that user is given exactly its
+   * rights on every table after the migrations (src/database/service-grants.ts), new tables included.
+   */
+  serviceUrl?: string;
 }
 
 export function migrationsDir(): string {
@@ -42,9 +51,9 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
  * Applies prisma/migrations/<name>/migration.sql in name order, recording each in `_prisma_migrations`
  * exactly as Prisma Migrate does (id, sha256 checksum of the file, times, applied_steps_count), under
  * Prisma's advisory lock, so that processes starting together migrate once and `prisma migrate deploy`
- * stays a drop-in replacement.
+ * stays a drop-in replacement. `databaseUrl` is the tables' owner (DATABASE_MIGRATION_URL).
  */
-export async function migrate(databaseUrl: string, dir = migrationsDir()): Promise<MigrationResult> {
+export async function migrate(databaseUrl: string, dir = migrationsDir(), options: MigrateOptions = {}): Promise<MigrationResult> {
   const names = (await readdir(dir, { withFileTypes: true }))
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
@@ -98,6 +107,9 @@ export async function migrate(databaseUrl: string, dir = migrationsDir()): Promi
       await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
       applied.push(name);
     }
+    const owner = (await client.query<{ user: string }>('SELECT current_user AS user')).rows[0].user;
+    const service = options.serviceUrl && options.serviceUrl !== databaseUrl ? urlUser(options.serviceUrl) : owner;
+    if (service !== owner) await grantServiceRole(client, service);
     return { applied, alreadyApplied: names.length - applied.length };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK]).catch(() => undefined);

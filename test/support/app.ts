@@ -58,12 +58,14 @@ export async function startTestApp(
     QUEUE_PREFIX: testQueuePrefix(name),
     STORAGE_DIR: storage,
     LOG_LEVEL: 'silent',
+    // A Redis with a password (docker-compose.yml) is named in the environment, as for the service.
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     ...env,
   });
   if (!env.KEEP_DATABASE) {
-    await dropDatabase(config.databaseUrl);
+    await dropDatabase(config.databaseMigrationUrl);
     await clearRedisPrefix(config.queuePrefix, config.redisUrl);
   }
   let app: INestApplication;
