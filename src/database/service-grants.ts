@@ -42,6 +42,8 @@ export const SERVICE_GRANTS: Readonly<Record<string, readonly TablePrivilege[]>>
   // Kept by the funding triggers, which run as the writer (INSERT ... ON CONFLICT DO UPDATE).
   commune_contribution_totals: READ_ADD_CHANGE,
   commune_funding_totals: READ_ADD_CHANGE,
+  // The audit's verification runs: queued, advanced, finished.
+  audit_runs: READ_ADD_CHANGE,
   // Expire and end.
   sessions: ALL_ROWS,
   idempotency_records: ALL_ROWS,
