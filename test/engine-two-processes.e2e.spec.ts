@@ -13,7 +13,8 @@ const ADMIN_ACTOR: Actor = { id: 'admin', username: 'admin', role: 'ADMIN', unit
 
 describe('engine: two processes on one instance', () => {
   const NAME = 'engine_two_processes';
-  const ENV = { DEADLINE_OVERRIDES: 'test.review=PT1H' };
+  // One deployment's processes share the history key (AUDIT_KEY), as they share JWT_SECRET.
+  const ENV = { DEADLINE_OVERRIDES: 'test.review=PT1H', AUDIT_KEY: 'two-processes-audit-key-long-enough-0123456789' };
   let a: TestApp;
   let b: TestApp;
   let ha: EngineHarness;
