@@ -6,7 +6,7 @@ import { checkpointProblem, merkleRoot, type Checkpoint } from '../src/audit/che
 import { HistoryHasher } from '../src/engine/history-hash.js';
 import { createUser } from './support/fixtures.js';
 import { ADMIN, startTestApp, waitFor, type TestApp } from './support/app.js';
-import { engineHarness, engineOverrides, type EngineHarness } from './support/test-workflow.js';
+import { engineHarness, engineOverrides, type EngineHarness, asHistoryOwner } from './support/test-workflow.js';
 
 const KEY = 'the-audit-key-of-this-test-file-0123456789';
 const OTHER_KEY = 'another-audit-key-nobody-signed-with-9876543210';
@@ -67,22 +67,7 @@ describe('audit: HMAC chain, state continuity, checkpoints', () => {
     }
   }
 
-  /** SQL as the database owner, with the history's append-only trigger off. */
-  async function asOwner(sqlText: string, params: unknown[] = []) {
-    const client = await h.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('ALTER TABLE workflow_events DISABLE TRIGGER workflow_events_no_update_delete');
-      await client.query(sqlText, params);
-      await client.query('ALTER TABLE workflow_events ENABLE TRIGGER workflow_events_no_update_delete');
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    } finally {
-      client.release();
-    }
-  }
+  const asOwner = (sqlText: string, params: unknown[] = []) => asHistoryOwner(h.pool, sqlText, params);
 
   /** Has the worker's checkpoint job write one now and waits for it. */
   async function checkpointNow(): Promise<Checkpoint> {

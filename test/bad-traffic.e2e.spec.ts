@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from './support/service-process.js';
 import { startTestApp, waitFor, type TestApp } from './support/app.js';
 
 /**
@@ -49,14 +49,6 @@ console.log('answers ' + JSON.stringify({ malformed: await Promise.all(malformed
 await Promise.all(closed);
 console.log('slow closed');
 `;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function call(port: number, method: string, path: string, body?: string | Buffer): Promise<{ status: number; ms: number }> {
   const started = Date.now();

@@ -1,6 +1,6 @@
 import { HistoryHasher, snapshotDigest } from '../src/engine/history-hash.js';
 import { ADMIN, startTestApp, type TestApp } from './support/app.js';
-import { engineHarness, engineOverrides, type EngineHarness } from './support/test-workflow.js';
+import { engineHarness, engineOverrides, type EngineHarness, asHistoryOwner } from './support/test-workflow.js';
 
 /** The history is a hash chain per instance; GET /audit/verify recomputes it and names the first bad row. */
 describe('engine history audit', () => {
@@ -37,22 +37,7 @@ describe('engine history audit', () => {
     return res.body as { ok: boolean; checkedEvents: number; brokenAt?: { instanceId: string; seq: number; reason: string } };
   }
 
-  /** Runs SQL on the history with its append-only trigger off, as someone with the database's keys could. */
-  async function tamper(sql: string, params: unknown[]) {
-    const client = await h.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('ALTER TABLE workflow_events DISABLE TRIGGER workflow_events_no_update_delete');
-      await client.query(sql, params);
-      await client.query('ALTER TABLE workflow_events ENABLE TRIGGER workflow_events_no_update_delete');
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    } finally {
-      client.release();
-    }
-  }
+  const tamper = (sqlText: string, params: unknown[] = []) => asHistoryOwner(h.pool, sqlText, params);
 
   it('an untouched history verifies', async () => {
     const { rows } = await h.pool.query('SELECT count(*)::int AS n FROM workflow_events');

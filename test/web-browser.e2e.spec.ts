@@ -1,9 +1,9 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { freePort } from './support/service-process.js';
 import { ADMIN, startTestApp, waitFor, type TestApp } from './support/app.js';
 import { createUser } from './support/fixtures.js';
 import { startSmtpServer, type TestSmtpServer } from './support/notifications.js';
@@ -19,14 +19,6 @@ import { startSmtpServer, type TestSmtpServer } from './support/notifications.js
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test', 'artifacts', 'web');
 const PHONE = { width: 360, height: 740 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('the certification flow in a browser', () => {
   let t: TestApp;
