@@ -306,17 +306,27 @@ describe('web pages', () => {
 
   it('answers a file over the limit with a page saying so after reading it, not with a reset connection', async () => {
     const c = await signedIn('commune');
-    await c.get(`/app/dossiers/${dossierId}`);
-    const res = await t.http
-      .post(`/app/dossiers/${dossierId}/attachments`)
-      .set('Cookie', [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
-      .field('_csrf', c.csrf()!)
-      .field('kind', 'evidence')
-      .attach('file', Buffer.alloc(3 * 1024 * 1024, 0x25), { filename: 'qua-lon.pdf', contentType: 'application/pdf' })
-      .redirects(0);
+    // A dossier that takes the commune's documents (the one in review takes none: refused before the body is read).
+    const created = await c.post('/app/dossiers', { villageId: await unitId('LS-TD-01-03'), year: '2028' });
+    const draft = /^\/app\/dossiers\/([^?]+)\?/.exec(created.headers.location)![1];
+    await c.follow(created);
+    const send = (id: string) =>
+      t.http
+        .post(`/app/dossiers/${id}/attachments`)
+        .set('Cookie', [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+        .field('_csrf', c.csrf()!)
+        .field('kind', 'evidence')
+        .attach('file', Buffer.alloc(3 * 1024 * 1024, 0x25), { filename: 'qua-lon.pdf', contentType: 'application/pdf' })
+        .redirects(0);
+    const res = await send(draft);
     expect(res.status).toBe(413);
     expect(textOf(res.text)).toContain('1 MB');
     expect(res.headers['content-type']).toMatch(/^text\/html/);
+    // To the dossier in review, the state refuses it first, on the dossier's page, without storing anything.
+    const closed = await send(dossierId);
+    expect(closed.status).toBe(409);
+    expect(closed.headers['content-type']).toMatch(/^text\/html/);
+    expect(closed.text).toContain('id="attach-error"');
   });
 
   it("answers another commune's dossier address with not found, as the API does", async () => {

@@ -1,6 +1,8 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
+import type { FastifyReply } from 'fastify';
+import { historyPage, HistoryQuery } from '../common/pagination.js';
 import { InvalidInput } from '../common/errors.js';
 import { ETagInterceptor, parseIfMatch } from '../common/if-match.js';
 import {
@@ -99,10 +101,18 @@ export class DossiersController {
   }
 
   @Get(':id/history')
-  @ApiOperation({ summary: "The dossier's hash-chained history" })
+  @ApiOperation({
+    summary:
+      "The dossier's hash-chained history: all of it, or limit events after seq after (the next page in Link rel=next and X-Next-Cursor)",
+  })
   @ApiOkResponse({ type: [HistoryEntryView] })
-  history(@CurrentActor() actor: Actor, @Param('id') id: string) {
-    return this.dossiers.history(actor, id);
+  history(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Query() query: HistoryQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return historyPage(query, `/dossiers/${encodeURIComponent(id)}/history`, reply, (page) => this.dossiers.history(actor, id, page));
   }
 }
 

@@ -233,4 +233,15 @@ export class DossiersRepository {
       .orderBy('id')
       .execute();
   }
+
+  /** The bytes a user has attached since `since` (the upload quota). */
+  async bytesUploadedSince(userId: string, since: Date): Promise<number> {
+    const row = await this.db
+      .selectFrom('attachments')
+      .select(sql<string>`coalesce(sum(size), 0)`.as('bytes'))
+      .where('uploaded_by', '=', userId)
+      .where('created_at', '>', since)
+      .executeTakeFirstOrThrow();
+    return Number(row.bytes);
+  }
 }

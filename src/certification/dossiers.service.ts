@@ -231,9 +231,9 @@ export class DossiersService {
     assertMatches(DOSSIER, row && this.view(row, actor), ifMatch);
   }
 
-  async history(actor: Actor, id: string): Promise<HistoryEntryView[]> {
+  async history(actor: Actor, id: string, page?: { afterSeq?: number; limit?: number }): Promise<HistoryEntryView[]> {
     if (!(await this.dossiers.detail(id, scopePath(actor)))) throw new NotFound('dossier');
-    return this.engine.history({ type: DOSSIER, id });
+    return this.engine.history({ type: DOSSIER, id }, page);
   }
 
   /** The history of a dossier the caller has already been given by `get` (so it may see it). */

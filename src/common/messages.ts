@@ -93,6 +93,10 @@ const CATALOG = {
   },
 
   // ---- dossiers ----
+  upload_quota_exceeded: {
+    en: (p) => `uploads are limited to ${p.mb} MB per user over 24 hours: try again later`,
+    vi: (p) => `Mỗi người dùng chỉ được tải lên tối đa ${p.mb} MB trong 24 giờ: vui lòng thử lại sau`,
+  },
   batch_decision_document: {
     en: () => "decisionAttachmentId must name a document of kind 'decision' attached to one of the listed dossiers",
     vi: () => 'Cần chọn tệp quyết định (loại “Quyết định công nhận”) đã đính kèm vào một trong các hồ sơ được liệt kê',

@@ -37,3 +37,45 @@ export function toPage<T>(rows: T[], limit: number, key: (row: T) => string): Pa
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? encodeCursor(key(items[items.length - 1])) : null };
 }
+
+/**
+ * A history's page: without `limit` the whole history, as before; with it, `limit` events after seq `after`. The
+ * body stays the bare array; the next page's address comes in `Link: <...>; rel="next"` and its seq in
+ * `X-Next-Cursor` (see historyPageHeaders).
+ */
+export class HistoryQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, description: 'events per page (all of them when absent)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ minimum: 0, description: 'the seq after which the page starts (X-Next-Cursor of the previous page)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  after?: number;
+}
+
+/**
+ * Reads one page of a history with `read(afterSeq, limit)` (asking one more than the page to know if another
+ * follows) and sets the next page's headers on `reply`.
+ */
+export async function historyPage<T extends { seq: number }>(
+  query: HistoryQuery,
+  path: string,
+  reply: { header(name: string, value: string): unknown },
+  read: (page: { afterSeq?: number; limit?: number }) => Promise<T[]>,
+): Promise<T[]> {
+  if (query.limit === undefined) return read({ afterSeq: query.after });
+  const rows = await read({ afterSeq: query.after, limit: query.limit + 1 });
+  if (rows.length <= query.limit) return rows;
+  const page = rows.slice(0, query.limit);
+  const next = String(page[page.length - 1].seq);
+  reply.header('X-Next-Cursor', next);
+  reply.header('Link', `<${path}?limit=${query.limit}&after=${next}>; rel="next"`);
+  return page;
+}

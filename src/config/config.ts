@@ -184,6 +184,13 @@ export class EnvironmentVariables {
   @Max(300)
   HEADERS_TIMEOUT_SECONDS?: number;
 
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  UPLOAD_QUOTA_MB_PER_DAY?: number;
+
   @Transform(blankToUndefined)
   @IsOptional()
   @IsString()
@@ -243,6 +250,8 @@ export type ProcessRole = 'api' | 'worker' | 'all';
 export interface AppConfig {
   /** How long a client may take to send a request's headers before its connection is closed (slowloris). */
   headersTimeoutSeconds: number;
+  /** How many bytes one user may attach over any 24 hours (UPLOAD_QUOTA_MB_PER_DAY). */
+  uploadQuotaBytesPerDay: number;
   production: boolean;
   port: number;
   databaseUrl: string;
@@ -388,6 +397,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: vars.REDIS_URL ?? 'redis://127.0.0.1:6379',
     queuePrefix: vars.QUEUE_PREFIX ?? 'ntm',
     headersTimeoutSeconds: vars.HEADERS_TIMEOUT_SECONDS ?? 20,
+    uploadQuotaBytesPerDay: (vars.UPLOAD_QUOTA_MB_PER_DAY ?? 500) * 1024 * 1024,
     processRole: (vars.PROCESS_ROLE ?? 'all') as ProcessRole,
     mail: { transport, smtpUrl: vars.SMTP_URL, from: vars.MAIL_FROM ?? 'NTM <no-reply@localhost>' },
     publicUrl: (vars.PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, ''),

@@ -348,8 +348,9 @@ export class EngineRepository {
   }
 
   /** A subject's history, oldest first. */
-  async history(subject: SubjectRef): Promise<HistoryEntry[]> {
-    const rows = await this.db
+  /** A subject's history in seq order: all of it, or `limit` events after seq `afterSeq`. */
+  async history(subject: SubjectRef, page: { afterSeq?: number; limit?: number } = {}): Promise<HistoryEntry[]> {
+    let query = this.db
       .selectFrom('workflow_events as e')
       .innerJoin('workflow_instances as i', 'i.id', 'e.instance_id')
       .select([
@@ -367,8 +368,10 @@ export class EngineRepository {
       ])
       .where('i.subject_type', '=', subject.type)
       .where('i.subject_id', '=', subject.id)
-      .orderBy('e.seq')
-      .execute();
+      .where('e.seq', '>', page.afterSeq ?? 0)
+      .orderBy('e.seq');
+    if (page.limit !== undefined) query = query.limit(page.limit);
+    const rows = await query.execute();
     return rows.map((r) => ({
       seq: r.seq,
       type: r.type,

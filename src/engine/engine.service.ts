@@ -430,7 +430,7 @@ export class EngineService {
   }
 
   /** The history of a subject's instance, oldest first, as the API shows it. */
-  history(subject: SubjectRef): Promise<HistoryEntry[]> {
-    return this.repository.history(subject);
+  history(subject: SubjectRef, page?: { afterSeq?: number; limit?: number }): Promise<HistoryEntry[]> {
+    return this.repository.history(subject, page);
   }
 }

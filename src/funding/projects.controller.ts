@@ -1,6 +1,8 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
+import type { FastifyReply } from 'fastify';
+import { historyPage, HistoryQuery } from '../common/pagination.js';
 import { ETagInterceptor, parseIfMatch } from '../common/if-match.js';
 import { CreateProjectDto, EventTypeDto, ListProjectsQuery, ReceiptDto } from './projects.dto.js';
 import { ProjectsService } from './projects.service.js';
@@ -67,9 +69,17 @@ export class ProjectsController {
   }
 
   @Get(':id/history')
-  @ApiOperation({ summary: "The project's hash-chained history" })
-  history(@CurrentActor() actor: Actor, @Param('id') id: string) {
-    return this.projects.history(actor, id);
+  @ApiOperation({
+    summary:
+      "The project's hash-chained history: all of it, or limit events after seq after (the next page in Link rel=next and X-Next-Cursor)",
+  })
+  history(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Query() query: HistoryQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return historyPage(query, `/projects/${encodeURIComponent(id)}/history`, reply, (page) => this.projects.history(actor, id, page));
   }
 
   @Post(':id/contributions/:contributionId/receipts')

@@ -205,9 +205,9 @@ export class ProjectsService {
   }
 
   /** The project's hash-chained history (the same shape as a dossier's). */
-  async history(actor: Actor, id: string) {
+  async history(actor: Actor, id: string, page?: { afterSeq?: number; limit?: number }) {
     if (!(await this.projects.detail(id, scopePath(actor)))) throw new NotFound('project');
-    return this.engine.history({ type: PROJECT, id });
+    return this.engine.history({ type: PROJECT, id }, page);
   }
 
   /** The commune records what it received of a pledged contribution. */

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { Public, type Actor } from '../auth/actor.js';
 import { AttachmentsService } from '../certification/attachments/attachments.service.js';
 import type { UploadedFileInfo } from '../certification/attachments/file-store.js';
-import { ReceiveUpload, Upload } from '../certification/attachments/receive-upload.interceptor.js';
+import { ReceiveUpload, Upload, UploadRefusal } from '../certification/attachments/receive-upload.interceptor.js';
 import { ATTACHMENT_KINDS, DOSSIER_EVENTS } from '../certification/dossiers.dto.js';
 import type { DocumentKind } from '../../workflows/certification/documents.js';
 import { DossiersService } from '../certification/dossiers.service.js';
@@ -261,8 +261,11 @@ export class PagesController {
     @Res() reply: FastifyReply,
     @Param('id') id: string,
     @Upload() file: UploadedFileInfo | undefined,
+    @UploadRefusal() refusal: DomainError | undefined,
     @Body() body: Record<string, unknown>,
   ) {
+    // Refused before the file was read (nothing stored, nothing changes): the page again with the reason.
+    if (refusal) return this.refused(req, reply, id, 'attach', refusal, {});
     const locale = pageContext(req).locale;
     assertCsrf(req.webSession, body);
     const kind = field(body, 'kind') ?? 'evidence';

@@ -19,8 +19,8 @@ import { AttachmentsService } from './attachments.service.js';
 import type { DocumentKind } from '../../../workflows/certification/documents.js';
 import type { UploadedFileInfo } from './file-store.js';
 import { IdempotencyInRoute, RouteIdempotency } from '../../idempotency/idempotency.interceptor.js';
-import { ReceiveUpload, Upload } from './receive-upload.interceptor.js';
-import { InvalidInput } from '../../common/errors.js';
+import { ReceiveUpload, Upload, UploadRefusal } from './receive-upload.interceptor.js';
+import { DomainError, InvalidInput } from '../../common/errors.js';
 
 class UploadFields {
   @ApiPropertyOptional({ enum: ATTACHMENT_KINDS, default: 'evidence' })
@@ -53,7 +53,14 @@ export class AttachmentsController {
       'Attach a file (PDF, office document, JPEG, PNG; judged by content); 413 over MAX_UPLOAD_MB, 415 otherwise. The commune attaches submission_letter, self_assessment_report, meeting_minutes; reviewers appraisal_report; the province decision; anyone of them evidence (403 attachment_kind_not_yours otherwise)',
   })
   @ApiCreatedResponse({ type: AttachmentView })
-  upload(@CurrentActor() actor: Actor, @Param('id') id: string, @Upload() file: UploadedFileInfo | undefined, @Body() body: UploadFields) {
+  upload(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Upload() file: UploadedFileInfo | undefined,
+    @UploadRefusal() refusal: DomainError | undefined,
+    @Body() body: UploadFields,
+  ) {
+    if (refusal) throw refusal;
     if (!file) throw new InvalidInput('file_required');
     return this.attachments.add(actor, id, file, body.kind ?? 'evidence');
   }

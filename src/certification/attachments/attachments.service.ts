@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../auth/actor.js';
-import { Conflict, NotFound, NotPermitted } from '../../common/errors.js';
+import { Conflict, NotFound, NotPermitted, TooManyRequests } from '../../common/errors.js';
 import { DossiersRepository } from '../dossiers.repository.js';
 import { DOSSIER, DossiersService } from '../dossiers.service.js';
 import { EngineService } from '../../engine/engine.service.js';
@@ -26,6 +27,7 @@ export class AttachmentsService {
     private readonly repository: DossiersRepository,
     private readonly store: ContentAddressedStore,
     private readonly engine: EngineService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** The party the caller is to the dossier (the commune's staff, its reviewers, a province officer), if any. */
@@ -44,6 +46,28 @@ export class AttachmentsService {
     return this.attachableKinds(actor, dossier).length > 0;
   }
 
+  /**
+   * Before an upload's body is read: the dossier is one the caller may see (404), the caller is one of its parties
+   * (403), its state takes that party's documents (409), and `declaredBytes` (the request's length) fits in the
+   * caller's upload quota for the last 24 hours (429). Nothing of the body is stored when one of these fails.
+   */
+  async mayReceive(actor: Actor, dossierId: string, declaredBytes: number): Promise<void> {
+    const dossier = await this.dossiers.visible(actor, dossierId);
+    const party = this.partyOf(actor, { unitPath: dossier.unit_path });
+    if (!party) throw new NotPermitted('commune_only', { action: { vi: 'đính kèm tệp', en: 'attach files' } });
+    if (!STATES[party].includes(dossier.state))
+      throw new Conflict('attachments_closed', { state: this.engine.stateWords('certification', dossier.state) });
+    await this.withinQuota(actor, declaredBytes);
+  }
+
+  /** Refuses an upload of `bytes` that would take the caller past UPLOAD_QUOTA_MB_PER_DAY over the last 24 hours. */
+  private async withinQuota(actor: Actor, bytes: number): Promise<void> {
+    const used = await this.repository.bytesUploadedSince(actor.id, new Date(Date.now() - 24 * 3600 * 1000));
+    if (used + bytes > this.config.uploadQuotaBytesPerDay) {
+      throw new TooManyRequests('upload_quota_exceeded', { mb: Math.round(this.config.uploadQuotaBytesPerDay / 1024 / 1024) }, 3600);
+    }
+  }
+
   async add(actor: Actor, dossierId: string, file: UploadedFileInfo, kind: DocumentKind) {
     const dossier = await this.dossiers.visible(actor, dossierId);
     // Only the dossier's parties attach, each its own kinds (documents.ts), whichever door the request came by.
@@ -57,6 +81,7 @@ export class AttachmentsService {
         kinds: kinds.join(', '),
         kindsVi: kinds.map((k) => DOCUMENT_KINDS[k].vi).join(', '),
       });
+    await this.withinQuota(actor, file.size);
     const fileName = file.fileName.normalize('NFC');
     const id = randomUUID();
     // The state is checked under the instance's lock, so an upload cannot land after a SUBMIT it raced.

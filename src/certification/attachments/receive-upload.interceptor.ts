@@ -3,8 +3,11 @@ import { DomainError, InvalidInput } from '../../common/errors.js';
 import type { FastifyRequest } from 'fastify';
 import { catchError, from, map, mergeMap, throwError, type Observable } from 'rxjs';
 import { ContentAddressedStore, type UploadedFileInfo } from './file-store.js';
+import { AttachmentsService } from './attachments.service.js';
+import type { Actor } from '../../auth/actor.js';
+import { drain } from '../../common/drain.js';
 
-type UploadRequest = FastifyRequest & { upload?: UploadedFileInfo };
+type UploadRequest = FastifyRequest & { upload?: UploadedFileInfo; uploadRefusal?: DomainError; actor?: Actor };
 
 /** The file `ReceiveUpload` stored for this request (undefined when none was sent). */
 export const Upload = createParamDecorator(
@@ -12,7 +15,17 @@ export const Upload = createParamDecorator(
 );
 
 /**
- * Reads a multipart upload as it arrives: its one file (field `file`) streamed into the store (413, 415 and
+ * Why the upload was refused before its body was read (see ReceiveUpload), if it was: the route answers with it
+ * (the API as its error, a page beside its form).
+ */
+export const UploadRefusal = createParamDecorator(
+  (_: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<UploadRequest>().uploadRefusal,
+);
+
+/**
+ * First, before a byte of the body is read: the caller may attach to this dossier now and the upload fits in its
+ * quota (AttachmentsService.mayReceive); if not, the body is read and dropped (never stored) and the refusal is
+ * left for the route. Then, it reads a multipart upload as it arrives: its one file (field `file`) streamed into the store (413, 415 and
  * nothing kept when refused there), its other fields as the body the route validates. The limits (one file,
  * five fields, MAX_UPLOAD_MB) are the multipart plugin's, set in app.factory. A request refused later (bad
  * kind, 404, 403, 409) discards the stored file. A request that is not multipart reaches the route without a
@@ -20,18 +33,42 @@ export const Upload = createParamDecorator(
  */
 @Injectable()
 export class ReceiveUpload implements NestInterceptor {
-  constructor(private readonly store: ContentAddressedStore) {}
+  constructor(
+    private readonly store: ContentAddressedStore,
+    private readonly attachments: AttachmentsService,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<UploadRequest>();
     // Whatever the outcome, a temporary file the route did not keep goes (kept ones are moved already): a
     // refusal, or an Idempotency-Key answered from its first request without running the route again.
     const discard = () => from(req.upload ? this.store.discard(req.upload) : Promise.resolve());
-    return from(this.receive(req)).pipe(
+    return from(this.prepare(req)).pipe(
       mergeMap(() => next.handle()),
       mergeMap((value: unknown) => discard().pipe(map(() => value))),
       catchError((err: unknown) => discard().pipe(mergeMap(() => throwError(() => err)))),
     );
+  }
+
+  private async prepare(req: UploadRequest): Promise<void> {
+    const refusal = await this.gate(req);
+    if (!refusal) return this.receive(req);
+    await drain(req.raw);
+    req.uploadRefusal = refusal;
+    (req as { body?: unknown }).body = {};
+  }
+
+  /** The refusal of this upload before its body is read, or null. */
+  private async gate(req: UploadRequest): Promise<DomainError | null> {
+    const dossierId = (req.params as { id?: string } | undefined)?.id;
+    if (!req.actor || !dossierId || !req.isMultipart()) return null;
+    try {
+      await this.attachments.mayReceive(req.actor, dossierId, Number(req.headers['content-length'] ?? 0) || 0);
+      return null;
+    } catch (err) {
+      if (err instanceof DomainError) return err;
+      throw err;
+    }
   }
 
   private async receive(req: UploadRequest): Promise<void> {

@@ -215,6 +215,8 @@ function Attachments({ locale, props }: { locale: Locale; props: DossierPageProp
           ))}
         </ul>
       )}
+      {/* An upload refused where this page offers none (the state moved on meanwhile): its reason, still shown. */}
+      {!props.canAttach && <FormAlert flash={flash} form="attach" />}
       {props.canAttach && (
         <form method="post" action={`/app/dossiers/${dossier.id}/attachments`} enctype="multipart/form-data">
           <input type="hidden" name="_csrf" value={props.csrf} />
