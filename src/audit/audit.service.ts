@@ -49,8 +49,20 @@ type Row = Awaited<ReturnType<EngineRepository['historyAfter']>>[number];
  * instance whose state or snapshot is not what its last row says, and, against the latest signed checkpoint, a
  * chain that lost rows or an instance that is gone.
  */
+interface CheckedCheckpoint {
+  name?: string;
+  /** Undefined when there is none, or when it cannot be believed (`problem`). */
+  checkpoint?: Checkpoint;
+  problem: string | null;
+  bySubject: Map<string, CheckpointEntry[]>;
+}
+
+const NO_CHECKPOINT: CheckedCheckpoint = { problem: null, bySubject: new Map() };
+
 @Injectable()
 export class AuditService {
+  private checked?: CheckedCheckpoint;
+
   constructor(
     private readonly engine: EngineRepository,
     private readonly hasher: HistoryHasher,
@@ -61,15 +73,10 @@ export class AuditService {
   async verify(actor: Actor, options: VerifyOptions | SubjectRef = {}): Promise<VerifyResult> {
     const opts: VerifyOptions = 'type' in options && 'id' in options ? { subject: options as SubjectRef } : (options as VerifyOptions);
     const scope = scopePath(actor);
-    const latest = await this.checkpoints.latest();
-    const cpProblem = latest ? checkpointProblem(this.hasher, latest.checkpoint) : null;
-    const cp = latest && !cpProblem ? latest.checkpoint : undefined;
+    const { checkpoint: cp, problem: cpProblem, bySubject } = await this.latestCheckpoint();
     const expected = new Map<string, CheckpointEntry>();
-    for (const e of cp?.instances ?? []) {
-      const inScope =
-        e.unitPath.startsWith(scope) && (!opts.subject || (e.subjectType === opts.subject.type && e.subjectId === opts.subject.id));
-      if (inScope) expected.set(e.instanceId, e);
-    }
+    const candidates = opts.subject ? (bySubject.get(`${opts.subject.type}:${opts.subject.id}`) ?? []) : (cp?.instances ?? []);
+    for (const e of candidates) if (e.unitPath.startsWith(scope)) expected.set(e.instanceId, e);
     return this.engine.snapshot(async (db) => {
       const total = opts.onProgress ? await this.engine.historyCount(db, scope, opts.subject) : 0;
       const broken: BrokenInstance[] = [];
@@ -110,6 +117,26 @@ export class AuditService {
       }
       return this.result(checked, broken, opts, cpProblem);
     });
+  }
+
+  /**
+   * The latest checkpoint, its signature checked, read again only when a newer one is written: the dossier page
+   * verifies its one chain on every view, and a province's checkpoint holds every instance.
+   */
+  private async latestCheckpoint(): Promise<CheckedCheckpoint> {
+    const name = await this.checkpoints.latestName();
+    if (!name) return NO_CHECKPOINT;
+    if (this.checked?.name !== name) {
+      const { checkpoint } = await this.checkpoints.read(name);
+      const problem = checkpointProblem(this.hasher, checkpoint);
+      const bySubject = new Map<string, CheckpointEntry[]>();
+      for (const e of problem ? [] : checkpoint.instances) {
+        const key = `${e.subjectType}:${e.subjectId}`;
+        bySubject.set(key, [...(bySubject.get(key) ?? []), e]);
+      }
+      this.checked = { name, checkpoint: problem ? undefined : checkpoint, problem, bySubject };
+    }
+    return this.checked;
   }
 
   private result(checked: number, all: BrokenInstance[], opts: VerifyOptions, cpProblem: string | null): VerifyResult {

@@ -24,8 +24,8 @@ export class CheckpointStore {
     return name;
   }
 
-  /** The latest checkpoint and its file name, or undefined when none was written. */
-  async latest(): Promise<{ name: string; text: string; checkpoint: Checkpoint } | undefined> {
+  /** The latest checkpoint's file name, or undefined when none was written. */
+  async latestName(): Promise<string | undefined> {
     let names: string[];
     try {
       names = (await readdir(this.dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
@@ -33,8 +33,17 @@ export class CheckpointStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    const name = names[names.length - 1];
-    if (!name) return undefined;
+    return names[names.length - 1];
+  }
+
+  /** The latest checkpoint and its file name, or undefined when none was written. */
+  async latest(): Promise<{ name: string; text: string; checkpoint: Checkpoint } | undefined> {
+    const name = await this.latestName();
+    return name ? this.read(name) : undefined;
+  }
+
+  /** One checkpoint by its file name (an unreadable one as an empty object, which its check then refuses). */
+  async read(name: string): Promise<{ name: string; text: string; checkpoint: Checkpoint }> {
     const text = await readFile(join(this.dir, name), 'utf8');
     let checkpoint: Checkpoint;
     try {
