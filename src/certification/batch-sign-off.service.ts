@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
+import { scopePath } from '../auth/jurisdiction.js';
 import { DomainError, RuleViolation } from '../common/errors.js';
 import { EngineService } from '../engine/engine.service.js';
 import type { BatchSignOffDto, DossierView } from './dossiers.dto.js';
@@ -59,10 +60,8 @@ export class BatchSignOffService {
    * may see), one entry per stored file, with the first dossier it is attached to.
    */
   async decisionDocuments(actor: Actor, dossierIds: string[]): Promise<{ id: string; fileName: string; dossierId: string }[]> {
-    const visible: string[] = [];
-    for (const id of dossierIds) if (await this.dossiers.visible(actor, id).catch(() => null)) visible.push(id);
-    if (visible.length === 0) return [];
-    const rows = await this.repository.documentsAmong(visible, 'decision');
+    if (dossierIds.length === 0) return [];
+    const rows = await this.repository.documentsAmong(dossierIds, 'decision', scopePath(actor));
     const seen = new Set<string>();
     return rows
       .filter((r) => !seen.has(r.sha256) && seen.add(r.sha256))

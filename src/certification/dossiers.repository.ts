@@ -219,18 +219,21 @@ export class DossiersRepository {
     return row !== undefined;
   }
 
-  /** The documents of one kind attached to these dossiers, oldest first. */
+  /** The documents of one kind attached to those of these dossiers that lie within `scope`, oldest first. */
   documentsAmong(
     dossierIds: string[],
     kind: string,
-  ): Promise<Pick<Selectable<Tables['attachments']>, 'id' | 'dossier_id' | 'file_name' | 'sha256'>[]> {
+    scope: string,
+  ): Promise<{ id: string; dossier_id: string; file_name: string; sha256: string }[]> {
     return this.db
-      .selectFrom('attachments')
-      .select(['id', 'dossier_id', 'file_name', 'sha256'])
-      .where('dossier_id', 'in', dossierIds)
-      .where('kind', '=', kind)
-      .orderBy('created_at')
-      .orderBy('id')
+      .selectFrom('attachments as a')
+      .innerJoin('dossiers as d', 'd.id', 'a.dossier_id')
+      .select(['a.id', 'a.dossier_id', 'a.file_name', 'a.sha256'])
+      .where('a.dossier_id', 'in', dossierIds)
+      .where('a.kind', '=', kind)
+      .where('d.unit_path', 'like', sql<string>`${scope} || '%'`)
+      .orderBy('a.created_at')
+      .orderBy('a.id')
       .execute();
   }
 
