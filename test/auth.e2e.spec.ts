@@ -1,7 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import pg from 'pg';
 import { CURRENT, hashPassword } from '../src/auth/password.js';
-import { ADMIN, startTestApp, type TestApp } from './support/app.js';
+import { ADMIN, startTestApp, type TestApp, inEnglish } from './support/app.js';
 import { createUser, unitsByCode } from './support/fixtures.js';
 
 /** Sign-in, the signed-in user, and every way a bearer token can be refused. */
@@ -146,7 +146,7 @@ describe('authentication', () => {
     // Issued two hours ago, valid for one minute.
     const expired = await jwt.signAsync({ ...rest, iat: now - 7200 }, { expiresIn: '1m' });
     expect((jwt.decode(expired) as { exp: number }).exp).toBeLessThan(now);
-    const res = await t.http.get('/auth/me').set('Authorization', bearer(expired));
+    const res = await inEnglish(t.http.get('/auth/me').set('Authorization', bearer(expired)));
     expect(res.status).toBe(401);
     expect(res.body).toEqual(
       expect.objectContaining({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/expired/) }),
@@ -165,7 +165,7 @@ describe('authentication', () => {
     // Wait for the clock to pass the token's expiry, then ask again with the very same token.
     const deadline = Date.now() + 10_000;
     while (Date.now() / 1000 < exp && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const res = await t.http.get('/auth/me').set('Authorization', bearer(shortLived));
+    const res = await inEnglish(t.http.get('/auth/me').set('Authorization', bearer(shortLived)));
     expect(res.status).toBe(401);
     expect(res.body).toEqual(
       expect.objectContaining({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/expired/) }),

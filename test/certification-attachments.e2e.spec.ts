@@ -19,6 +19,7 @@ import {
   zipStored,
   type Kit,
 } from './support/certification-kit.js';
+import { inEnglish } from './support/app.js';
 
 /**
  * Dossier attachments (POST /dossiers/:id/attachments): streamed to
@@ -295,7 +296,7 @@ describe('certification dossiers: attachments', () => {
 
     it('no file: 400 (multipart without it, a JSON body, another field name, two files)', async () => {
       const res = await refusedUpload(otherDraftId, 400, () =>
-        k.t.http.post(`/dossiers/${otherDraftId}/attachments`).set('Authorization', staffA).field('kind', 'evidence'),
+        inEnglish(k.t.http.post(`/dossiers/${otherDraftId}/attachments`).set('Authorization', staffA).field('kind', 'evidence')),
       );
       expect(res.body.message).toMatch(/file/);
       await refusedUpload(otherDraftId, 400, () =>
@@ -318,8 +319,7 @@ describe('certification dossiers: attachments', () => {
 
     it('a multipart body that cannot be read (no boundary, cut short): 400, nothing kept', async () => {
       let res = await refusedUpload(otherDraftId, 400, () =>
-        k.t.http
-          .post(`/dossiers/${otherDraftId}/attachments`)
+        inEnglish(k.t.http.post(`/dossiers/${otherDraftId}/attachments`))
           .set('Authorization', staffA)
           .set('Content-Type', 'multipart/form-data')
           .send('--x\r\n'),
@@ -334,8 +334,7 @@ describe('certification dossiers: attachments', () => {
         '%PDF-1.4 cut short',
       ].join('\r\n');
       res = await refusedUpload(otherDraftId, 400, () =>
-        k.t.http
-          .post(`/dossiers/${otherDraftId}/attachments`)
+        inEnglish(k.t.http.post(`/dossiers/${otherDraftId}/attachments`))
           .set('Authorization', staffA)
           .set('Content-Type', `multipart/form-data; boundary=${boundary}`)
           .send(cut),

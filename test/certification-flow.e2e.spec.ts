@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { EngineService } from '../src/engine/engine.service.js';
-import { ADMIN, startTestApp, waitFor, type TestApp } from './support/app.js';
+import { ADMIN, startTestApp, waitFor, type TestApp, inEnglish } from './support/app.js';
 
 /**
  * The whole certification flow through HTTP, with DEADLINE_OVERRIDES making the consultation and the review
@@ -94,7 +94,7 @@ describe('village certification, end to end', () => {
     expect((await send(commune, id, { type: 'SUBMIT', agreementPercent: 94.5 })).body.rule).toBe('submission_documents_required');
     for (const kind of ['submission_letter', 'self_assessment_report']) expect((await attachPdf(commune, id, kind)).status).toBe(201);
     // The households agreeing must not exceed those at the meeting, and a share sent with them must match them.
-    const over = await send(commune, id, { type: 'SUBMIT', householdsRepresented: 200, householdsAgreeing: 201 });
+    const over = await inEnglish(send(commune, id, { type: 'SUBMIT', householdsRepresented: 200, householdsAgreeing: 201 }));
     expect(over.status).toBe(400);
     expect(over.body.errors).toEqual([{ field: 'householdsAgreeing', messages: [expect.stringMatching(/cannot exceed/)] }]);
     const mismatch = await send(commune, id, { type: 'SUBMIT', agreementPercent: 99, householdsRepresented: 200, householdsAgreeing: 189 });

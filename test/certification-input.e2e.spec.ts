@@ -14,6 +14,7 @@ import {
   upload,
   type Kit,
 } from './support/certification-kit.js';
+import { inEnglish } from './support/app.js';
 
 /**
  * Village certification dossiers, bad input and refusals (POST /dossiers and its events, issue 4
@@ -192,7 +193,7 @@ describe('certification dossiers: bad input and refusals', () => {
   describe('PUT /dossiers/:id/criteria/:code', () => {
     it('code must be an integer from 1 to 16 written plainly: 0, 17, abc, 1.5, -1, huge, 1e1, 0x10, 1.0 are 400', async () => {
       for (const code of ['0', '17', 'abc', '1.5', '-1', '99999999999999999999', '1e1', '0x10', '1.0', '+5', '%2010', '010']) {
-        const res = await refused(draftId, 400, () => putCriterion(k, staffA, draftId, code, { met: true }));
+        const res = await refused(draftId, 400, () => inEnglish(putCriterion(k, staffA, draftId, code, { met: true })));
         expect(res.body.message).toMatch(/code/);
       }
     });
@@ -211,7 +212,7 @@ describe('certification dossiers: bad input and refusals', () => {
         { met: true, review: { status: 'approved' } },
       ];
       for (const body of bodies) {
-        const res = await refused(draftId, 400, () => putCriterion(k, staffA, draftId, 3, body));
+        const res = await refused(draftId, 400, () => inEnglish(putCriterion(k, staffA, draftId, 3, body)));
         expect(res.body.message).toMatch(/met|note|property/);
       }
       // The limit itself is accepted.
@@ -256,8 +257,7 @@ describe('certification dossiers: bad input and refusals', () => {
       ];
       for (const body of bodies) {
         const before = await footprint(k, draftId);
-        const res = await k.t.http
-          .post(`/dossiers/${draftId}/events`)
+        const res = await inEnglish(k.t.http.post(`/dossiers/${draftId}/events`))
           .set('Authorization', staffA)
           .send(body as object);
         expect({ body, status: res.status, error: res.body.error }).toEqual({ body, status: 400, error: 'Bad Request' });
@@ -279,7 +279,7 @@ describe('certification dossiers: bad input and refusals', () => {
 
     it('SUBMIT: agreementPercent a number from 0 to 100', async () => {
       for (const agreementPercent of [undefined, null, -1, 100.01, 1000, '95', true, [95]]) {
-        const res = await refused(readyId, 400, () => sendEvent(k, staffA, readyId, { type: 'SUBMIT', agreementPercent }));
+        const res = await refused(readyId, 400, () => inEnglish(sendEvent(k, staffA, readyId, { type: 'SUBMIT', agreementPercent })));
         expect(res.body.message).toMatch(/agreementPercent/);
       }
     });
@@ -303,7 +303,9 @@ describe('certification dossiers: bad input and refusals', () => {
         { code: 3, decision: 'approve', status: 'approved' },
       ];
       for (const body of bodies) {
-        const res = await refused(reviewId, 400, () => sendEvent(k, reviewerTD, reviewId, { type: 'REVIEW_CRITERION', ...body }));
+        const res = await refused(reviewId, 400, () =>
+          inEnglish(sendEvent(k, reviewerTD, reviewId, { type: 'REVIEW_CRITERION', ...body })),
+        );
         expect(res.body.message).toMatch(/code|decision|comment|property/);
       }
     });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { draftDossier, exeBytes, filesUnder, inReview, pdfBytes, startKit, upload, type Kit } from './support/certification-kit.js';
+import { inEnglish } from './support/app.js';
 
 /**
  * What is checked before an upload's body is read, so that nothing of a refused upload is stored: the dossier's
@@ -46,7 +47,7 @@ describe('certification dossiers: checks before an upload is read', () => {
   it('a user past UPLOAD_QUOTA_MB_PER_DAY is refused with 429 and Retry-After, nothing kept; a colleague still uploads', async () => {
     expect((await upload(k, staffA, draftId, { bytes: big(1), name: 'a.pdf' }, 'evidence')).status).toBe(201);
     const before = filesUnder(store);
-    const over = await upload(k, staffA, draftId, { bytes: big(2), name: 'b.pdf' }, 'evidence');
+    const over = await inEnglish(upload(k, staffA, draftId, { bytes: big(2), name: 'b.pdf' }, 'evidence'));
     expect(over.status).toBe(429);
     expect(over.body.message).toBe('uploads are limited to 1 MB per user over 24 hours: try again later');
     expect(over.headers['retry-after']).toBeDefined();

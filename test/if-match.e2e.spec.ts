@@ -1,4 +1,4 @@
-import { waitFor } from './support/app.js';
+import { waitFor, inEnglish } from './support/app.js';
 import { draftDossier, footprint, getDossier, inReview, startKit, type Kit } from './support/certification-kit.js';
 import { createProject } from './support/funding-kit.js';
 
@@ -60,7 +60,7 @@ describe('If-Match and ETags on dossiers and projects', () => {
     const read = await getDossier(k, reviewer, id);
     expect((await review(id, read.headers.etag, 1)).status).toBe(200); // someone else's decision moves it on
     const before = await footprint(k, id);
-    const stale = await review(id, read.headers.etag, 2);
+    const stale = await inEnglish(review(id, read.headers.etag, 2));
     expect(stale.status).toBe(409);
     expect(stale.body).toMatchObject({ statusCode: 409 });
     expect(stale.body.message).toMatch(/If-Match/);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config/config.js';
-import { ADMIN, startTestApp, type TestApp } from './support/app.js';
+import { ADMIN, startTestApp, type TestApp, inEnglish } from './support/app.js';
 import { unitsByCode } from './support/fixtures.js';
 
 /** Metrics, the OpenAPI document, security headers and request ids. */
@@ -47,7 +47,7 @@ describe('operations', () => {
     });
 
     it('without METRICS_TOKEN configured, takes no static token: only an ADMIN signed in', async () => {
-      const res = await t.http.get('/metrics').set('Authorization', `Bearer ${'s'.repeat(40)}`);
+      const res = await inEnglish(t.http.get('/metrics')).set('Authorization', `Bearer ${'s'.repeat(40)}`);
       expect(res.status).toBe(401);
       expect(res.body.message).toBe('the token is not valid');
     });

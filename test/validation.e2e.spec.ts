@@ -98,12 +98,14 @@ describe('input validation', () => {
   });
 
   it("words Fastify's refusals of a body as this API does, and leaves bodies of other types unread as before", async () => {
-    const broken = await t.http.post('/auth/login').set('Content-Type', 'application/json').send('{not json');
+    const en = { 'Accept-Language': 'en' };
+    const broken = await t.http.post('/auth/login').set(en).set('Content-Type', 'application/json').send('{not json');
     expect(broken.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'body is not valid JSON' });
-    const empty = await t.http.post('/auth/login').set('Content-Type', 'application/json').send('');
+    const empty = await t.http.post('/auth/login').set(en).set('Content-Type', 'application/json').send('');
     expect(empty.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'body is not valid JSON' });
     const large = await t.http
       .post('/auth/login')
+      .set(en)
       .set('Content-Type', 'application/json')
       .send(JSON.stringify({ username: 'x'.repeat(200_000), password: 'y' }));
     expect(large.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'body is too large' });
@@ -112,7 +114,7 @@ describe('input validation', () => {
     expect(xml.status).toBe(400);
     expect(xml.body).toEqual(expect.objectContaining({ statusCode: 400, error: 'Bad Request' }));
     // A Content-Type header that is no media type at all is refused as such.
-    const garbled = await t.http.post('/auth/login').set('Content-Type', ';;;').send('x');
+    const garbled = await t.http.post('/auth/login').set(en).set('Content-Type', ';;;').send('x');
     expect(garbled.body).toEqual({
       statusCode: 415,
       error: 'Unsupported Media Type',
@@ -130,6 +132,41 @@ describe('input validation', () => {
     const extra = await t.http.post('/auth/login').send({ ...ADMIN, remember: true });
     expect(extra.status).toBe(400);
     expect(extra.body.message).toContain('remember');
+  });
+
+  describe('in the language the request asks for, Vietnamese by default', () => {
+    it('words a validation refusal in Vietnamese without Accept-Language, field by field, with the field named', async () => {
+      const res = await postUser({ ...validUser(), password: 'x', email: 'nope', isSuperAdmin: true });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toContain('“password” phải dài ít nhất 8 ký tự');
+      expect(res.body.message).toContain('“email” phải là một địa chỉ email');
+      expect(res.body.message).toContain('Trường “isSuperAdmin” không được phép gửi lên');
+      expect(res.body.errors).toEqual(
+        expect.arrayContaining([{ field: 'password', messages: expect.arrayContaining(['“password” phải dài ít nhất 8 ký tự']) }]),
+      );
+      expect(res.body.message).not.toMatch(/must|should/);
+    });
+
+    it('words the same refusal in English when Accept-Language puts English first', async () => {
+      const res = await postUser({ ...validUser(), password: 'x' }).set('Accept-Language', 'en-GB,vi;q=0.5');
+      expect(res.status).toBe(400);
+      expect(res.body.message).toBe('password must be longer than or equal to 8 characters');
+      expect(res.body.errors).toEqual([{ field: 'password', messages: ['password must be longer than or equal to 8 characters'] }]);
+    });
+
+    it('words Fastify refusals, permissions, conflicts and unknown routes in Vietnamese by default', async () => {
+      const broken = await t.http.post('/auth/login').set('Content-Type', 'application/json').send('{not json');
+      expect(broken.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Nội dung gửi lên không phải JSON hợp lệ' });
+      const unsigned = await t.http.get('/users');
+      expect(unsigned.body.message).toBe('Cần đăng nhập (thiếu mã truy cập)');
+      const taken = await postUser({ ...validUser(), username: ADMIN.username });
+      expect(taken.status).toBe(409);
+      expect(taken.body.message).toBe(`Tên đăng nhập ${ADMIN.username} đã được sử dụng`);
+      const nowhere = await t.http.get('/no-such-route');
+      expect(nowhere.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Không có địa chỉ GET /no-such-route' });
+      const nowhereEn = await t.http.get('/no-such-route').set('Accept-Language', 'en');
+      expect(nowhereEn.body.message).toBe('Cannot GET /no-such-route');
+    });
   });
 
   it('stores and returns a fullName sent decomposed (NFD) in NFC', async () => {

@@ -15,6 +15,7 @@ import {
   TooManyRequests,
   Unauthenticated,
   UnsupportedMediaType,
+  type FieldError,
 } from './errors.js';
 import { localeOf, say, type Locale, type MessageKey } from './messages.js';
 import { isUnavailable, RETRY_AFTER_SECONDS } from './unavailable.js';
@@ -55,6 +56,14 @@ export interface HttpError {
   headers?: Record<string, string>;
 }
 
+/** A refusal's fields with their problems in `locale` (validation words them in both languages). */
+function localFields(fields: FieldError[], locale: Locale): { field: string; messages: string[] }[] {
+  return fields.map(({ field, messages, keys }) => ({
+    field,
+    messages: keys?.length ? keys.map(({ key, params }) => say(locale, key, params)) : messages,
+  }));
+}
+
 /** The status of a domain error. */
 export function statusOf(error: DomainError): number {
   return STATUS.find(([kind]) => error instanceof kind)?.[1] ?? 500;
@@ -73,7 +82,11 @@ export function toHttpError(exception: unknown, locale: Locale): HttpError | nul
   if (exception instanceof DomainError) {
     const status = statusOf(exception);
     const headers = exception instanceof TooManyRequests ? { 'Retry-After': String(exception.retryAfterSeconds) } : undefined;
-    return { status, body: shape(status, say(locale, exception.key, exception.params), exception.details), headers };
+    const details =
+      exception instanceof InvalidInput && exception.fields.length
+        ? { ...exception.details, errors: localFields(exception.fields, locale) }
+        : exception.details;
+    return { status, body: shape(status, say(locale, exception.key, exception.params), details), headers };
   }
   // Nest hands Fastify's 4xx refusals over as HttpExceptions caused by them; others arrive as they are.
   const e = (exception instanceof HttpException && exception.cause ? exception.cause : exception) as {
@@ -84,8 +97,10 @@ export function toHttpError(exception: unknown, locale: Locale): HttpError | nul
   const known = typeof e?.code === 'string' ? BODY_ERRORS[e.code] : undefined;
   if (known) return { status: known.status, body: shape(known.status, say(locale, known.key)) };
   if (exception instanceof HttpException) {
-    // Nest's own (a route that does not exist: 404).
+    // Nest's own: a route that does not exist (404, "Cannot GET /x"), in the request's language.
     const status = exception.getStatus();
+    const route = status === 404 ? /^Cannot (\S+) (.*)$/.exec(exception.message) : null;
+    if (route) return { status, body: shape(status, say(locale, 'no_route', { method: route[1], path: route[2] })) };
     const body = exception.getResponse();
     return { status, body: typeof body === 'string' ? shape(status, body) : (body as HttpError['body']) };
   }
@@ -106,10 +121,10 @@ export function toHttpError(exception: unknown, locale: Locale): HttpError | nul
   return null;
 }
 
-/** The language of a request's error messages. */
+/** The language of a request's error messages: Vietnamese unless `Accept-Language` puts English first. */
 export function requestLocale(req: { headers?: Record<string, string | string[] | undefined> } | undefined): Locale {
   const header = req?.headers?.['accept-language'];
-  return localeOf(Array.isArray(header) ? header.join(',') : header, 'en');
+  return localeOf(Array.isArray(header) ? header.join(',') : header, 'vi');
 }
 
 /** Every error in the API's shape; anything unexpected as a logged 500 without internals. */

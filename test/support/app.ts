@@ -108,3 +108,12 @@ export async function waitFor<T>(check: () => Promise<T> | T, { timeoutMs = 2000
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/**
+ * The same request asking for English messages (the API answers in Vietnamese by default), for assertions on the
+ * English wording. Takes a supertest request before it is sent, as the kits return them.
+ */
+export function inEnglish<T>(req: T): T {
+  (req as unknown as { set(name: string, value: string): unknown }).set('Accept-Language', 'en');
+  return req;
+}
