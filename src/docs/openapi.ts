@@ -7,7 +7,12 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
     app,
     new DocumentBuilder()
       .setTitle('NTM Workflow')
-      .setDescription('Village certification and fund approval for the New Rural Development programme (Nông thôn mới)')
+      .setDescription(
+        'Village certification and fund approval for the New Rural Development programme (Nông thôn mới). ' +
+          'Every error has the shape { statusCode, error, message, ...details }; `message` and `errors[].messages` ' +
+          'are in Vietnamese unless the Accept-Language header puts English first (`Accept-Language: en`). ' +
+          'The `rule` codes and field names are the same in both languages.',
+      )
       .setVersion('1')
       .addBearerAuth()
       .build(),
