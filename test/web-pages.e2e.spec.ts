@@ -375,7 +375,7 @@ describe('web pages', () => {
     expect(res.headers.location).toBe(`/app/sign-in?next=${encodeURIComponent(link)}`);
     const landed = await c.signIn(users.reviewer.username, users.reviewer.password, link);
     expect(landed.status).toBe(200);
-    expect(textOf(landed.text)).toContain('Hồ sơ công nhận');
+    expect(textOf(landed.text)).toContain('Hồ sơ đề nghị công nhận');
   });
 
   it('ends the session at sign-out: the cookie and the old form token no longer work', async () => {

@@ -12,6 +12,7 @@ import { DossiersRepository } from './dossiers.repository.js';
 import { DOSSIER, DossiersService } from './dossiers.service.js';
 import { BatchSignOffService } from './batch-sign-off.service.js';
 import { ReviewAssignmentJob } from './review-assignment.job.js';
+import { dossierTitle } from '../common/place-names.js';
 
 const storeProvider = {
   provide: ContentAddressedStore,
@@ -44,10 +45,7 @@ export class CertificationModule implements OnModuleInit {
       const d = await this.repository.detail(id, '');
       if (!d) return null;
       return {
-        title: {
-          vi: `Hồ sơ công nhận ${d.village_name} đạt chuẩn nông thôn mới năm ${d.year}`,
-          en: `Certification dossier of ${d.village_name}, ${d.year}`,
-        },
+        title: dossierTitle(d.village_name, d.year),
         villageName: d.village_name,
         communeName: d.commune_name,
         unitPath: d.unit_path,

@@ -3,7 +3,7 @@ import type { SubjectRef } from '../engine/engine.types.js';
 
 /** What a message needs to know about a workflow's subject, told by the domain module that owns it. */
 export interface SubjectDescription {
-  /** e.g. "Hồ sơ công nhận thôn Pò Háng năm 2026" / the work's title */
+  /** e.g. "Hồ sơ đề nghị công nhận thôn Pò Háng đạt chuẩn nông thôn mới năm 2026" / the work's title */
   title: { vi: string; en: string };
   villageName: string;
   communeName: string;

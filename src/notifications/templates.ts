@@ -5,6 +5,8 @@
  * there is one, and links to the subject. Everything interpolated into HTML is escaped.
  */
 
+import { communeEn, communeVi, villageEn, villageVi } from '../common/place-names.js';
+
 export type Locale = 'vi' | 'en';
 export type RecipientRole = 'COMMUNE_STAFF' | 'REVIEWER' | 'PROVINCE_OFFICER';
 
@@ -69,15 +71,8 @@ interface Vars {
   details: TemplateDetails;
 }
 
-const vi = {
-  /** "Pò Háng" → "thôn Pò Háng"; "Thôn 1" stays "Thôn 1". */
-  village: (name: string) => (/^(thôn|bản|làng|ấp|buôn|tổ dân phố|khối|xóm|phum|sóc)\s/i.test(name) ? name : `thôn ${name}`),
-  commune: (name: string) => (/^(xã|phường|thị trấn|đặc khu)\s/i.test(name) ? name : `xã ${name}`),
-};
-const en = {
-  village: (name: string) => (/\bvillage$/i.test(name) ? name : `${name} village`),
-  commune: (name: string) => (/\b(commune|ward|town)$/i.test(name) ? name : `${name} commune`),
-};
+const vi = { village: villageVi, commune: communeVi };
+const en = { village: villageEn, commune: communeEn };
 
 const reasonVi = (d: TemplateDetails) => (d.reason ? ` Lý do: ${d.reason}` : '');
 const reasonEn = (d: TemplateDetails) => (d.reason ? ` Reason: ${d.reason}` : '');
@@ -338,7 +333,7 @@ export const TEMPLATES = {
     due: 'next',
     vi: {
       subject: (v) => `Công trình chờ thẩm định: ${v.title} – ${v.place}`,
-      lead: (v) => `${cap(v.commune)} đã trình đề xuất công trình «${v.title}» tại ${v.village} theo cơ chế đặc thù.`,
+      lead: (v) => `${cap(v.commune)} đã trình đề xuất công trình “${v.title}” tại ${v.village} theo cơ chế đặc thù.`,
       ask: () => 'Đề nghị thẩm định đề xuất, sau đó trình tỉnh hoặc trả lại xã để chỉnh sửa.',
       due: 'Hạn thẩm định',
     },
@@ -354,7 +349,7 @@ export const TEMPLATES = {
     due: 'next',
     vi: {
       subject: (v) => `Đề xuất công trình bị trả lại: ${v.title} – ${v.place}`,
-      lead: (v) => `Đề xuất công trình «${v.title}» tại ${v.village}, ${v.commune} đã được trả lại để chỉnh sửa.${commentVi(v.details)}`,
+      lead: (v) => `Đề xuất công trình “${v.title}” tại ${v.village}, ${v.commune} đã được trả lại để chỉnh sửa.${commentVi(v.details)}`,
       ask: () => 'Đề nghị chỉnh sửa đề xuất theo ý kiến thẩm định và trình lại.',
       due: 'Hạn trình lại',
     },
@@ -370,7 +365,7 @@ export const TEMPLATES = {
     due: 'next',
     vi: {
       subject: (v) => `Công trình được chấp thuận, chờ phân bổ vốn: ${v.title} – ${v.place}`,
-      lead: (v) => `Đề xuất công trình «${v.title}» tại ${v.village}, ${v.commune} đã được chấp thuận và trình tỉnh phân bổ vốn.`,
+      lead: (v) => `Đề xuất công trình “${v.title}” tại ${v.village}, ${v.commune} đã được chấp thuận và trình tỉnh phân bổ vốn.`,
       ask: {
         PROVINCE_OFFICER: () => 'Đề nghị xem xét phân bổ vốn cho công trình.',
         default: () => `Đề xuất đang chờ tỉnh phân bổ vốn. ${NO_ACTION_VI}`,
@@ -392,7 +387,7 @@ export const TEMPLATES = {
     due: 'none',
     vi: {
       subject: (v) => `Đã phân bổ vốn cho công trình: ${v.title} – ${v.place}`,
-      lead: (v) => `UBND tỉnh đã phân bổ vốn cho công trình «${v.title}» tại ${v.village}, ${v.commune}.`,
+      lead: (v) => `UBND tỉnh đã phân bổ vốn cho công trình “${v.title}” tại ${v.village}, ${v.commune}.`,
       ask: {
         COMMUNE_STAFF: () => 'Đề nghị triển khai thi công, ghi nhận đóng góp của nhân dân và báo cáo tiến độ.',
         default: () => NO_ACTION_VI,
@@ -413,7 +408,7 @@ export const TEMPLATES = {
     vi: {
       subject: (v) => `Không đủ nguồn vốn để phân bổ: ${v.title} – ${v.place}`,
       lead: (v) =>
-        `Chưa thể phân bổ vốn cho công trình «${v.title}» tại ${v.village}, ${v.commune} vì nguồn vốn còn lại không đủ.${reasonVi(v.details)}`,
+        `Chưa thể phân bổ vốn cho công trình “${v.title}” tại ${v.village}, ${v.commune} vì nguồn vốn còn lại không đủ.${reasonVi(v.details)}`,
       ask: {
         PROVINCE_OFFICER: () => 'Đề nghị điều chỉnh cơ cấu nguồn vốn hoặc bổ sung nguồn trước khi phân bổ lại.',
         default: () => `Công trình chờ tỉnh bố trí nguồn vốn. ${NO_ACTION_VI}`,
@@ -434,7 +429,7 @@ export const TEMPLATES = {
     due: 'next',
     vi: {
       subject: (v) => `Đề nghị nghiệm thu công trình: ${v.title} – ${v.place}`,
-      lead: (v) => `${cap(v.commune)} đề nghị nghiệm thu công trình «${v.title}» tại ${v.village} đã hoàn thành.`,
+      lead: (v) => `${cap(v.commune)} đề nghị nghiệm thu công trình “${v.title}” tại ${v.village} đã hoàn thành.`,
       ask: () => 'Đề nghị tổ chức nghiệm thu và ghi nhận giá trị nghiệm thu.',
       due: 'Hạn nghiệm thu',
     },
@@ -451,7 +446,7 @@ export const TEMPLATES = {
     vi: {
       subject: (v) => `Công trình đã được quyết toán: ${v.title} – ${v.place}`,
       lead: (v) =>
-        `Công trình «${v.title}» tại ${v.village}, ${v.commune} đã được quyết toán; phần vốn phân bổ chưa sử dụng đã được hoàn trả về nguồn.`,
+        `Công trình “${v.title}” tại ${v.village}, ${v.commune} đã được quyết toán; phần vốn phân bổ chưa sử dụng đã được hoàn trả về nguồn.`,
       ask: () => NO_ACTION_VI,
     },
     en: {
@@ -466,7 +461,7 @@ export const TEMPLATES = {
     vi: {
       subject: (v) => `Công trình đã bị hủy: ${v.title} – ${v.place}`,
       lead: (v) =>
-        `Công trình «${v.title}» tại ${v.village}, ${v.commune} đã bị hủy; phần vốn đã phân bổ (nếu có) được hoàn trả về nguồn.${reasonVi(v.details)}`,
+        `Công trình “${v.title}” tại ${v.village}, ${v.commune} đã bị hủy; phần vốn đã phân bổ (nếu có) được hoàn trả về nguồn.${reasonVi(v.details)}`,
       ask: () => NO_ACTION_VI,
     },
     en: {
@@ -482,7 +477,7 @@ export const TEMPLATES = {
     due: 'none',
     vi: {
       subject: (v) => `Công trình không được phê duyệt: ${v.title} – ${v.place}`,
-      lead: (v) => `Tỉnh đã không phê duyệt công trình «${v.title}» tại ${v.village}, ${v.commune}.${reasonVi(v.details)}`,
+      lead: (v) => `Tỉnh đã không phê duyệt công trình “${v.title}” tại ${v.village}, ${v.commune}.${reasonVi(v.details)}`,
       ask: () => NO_ACTION_VI,
     },
     en: {

@@ -4,6 +4,7 @@ import { formatDateTime, formatDay } from '../format.js';
 import { ATTACHMENT_KIND_WORDS, word, type WordKey } from '../words.js';
 import { DueBadge, type Due } from './due.js';
 import { FieldError, Layout, type PageContext } from './layout.js';
+import { dossierTitle } from '../../common/place-names.js';
 
 export interface HistoryItem {
   at: string;
@@ -344,10 +345,7 @@ function EventForm({ locale, props, event }: { locale: Locale; props: DossierPag
 export function DossierPage({ ctx, props }: { ctx: PageContext; props: DossierPageProps }) {
   const { locale } = ctx;
   const { dossier, flash } = props;
-  const title =
-    locale === 'vi'
-      ? `Hồ sơ công nhận ${dossier.villageName} đạt chuẩn nông thôn mới năm ${dossier.year}`
-      : `Certification dossier of ${dossier.villageName}, ${dossier.year}`;
+  const title = dossierTitle(dossier.villageName, dossier.year)[locale];
   const reviewing = dossier.allowedEvents.includes('REVIEW_CRITERION');
   const events = dossier.allowedEvents.filter((e) => e !== 'REVIEW_CRITERION');
   const formErrorAbove =
