@@ -9,7 +9,7 @@ import { canonicalJson, type ChainedFields } from './history-hash.js';
 import { PreparedStatements, StatementBatch } from './statement-batch.js';
 
 /**
- * The only code that touches the engine's tables (workflow_instances, workflow_events, workflow_timers, outbox):
+ * The only code that queries the engine's tables (workflow_instances, workflow_events, workflow_timers, outbox):
  * the event's transaction, and what the relay, the reconciler, the deadline worker, the effect runner, the audit
  * and the notifications read and mark. Domain modules read the engine's state through `engine-sql.ts` fragments.
  *
