@@ -395,7 +395,7 @@ export class EngineRepository {
   }
 
   /** Pending timers not yet handed to the queue, soonest first. */
-  undispatchedTimers(limit: number): Promise<{ id: string; due_at: Date }[]> {
+  undispatchedTimers(limit: number): Promise<Pick<Selectable<Tables['workflow_timers']>, 'id' | 'due_at'>[]> {
     return this.db
       .selectFrom('workflow_timers')
       .select(['id', 'due_at'])
