@@ -16,9 +16,10 @@ import { AuditModule } from './audit/audit.module.js';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
 import { WorkerModule } from './queues/worker.module.js';
 import { workflowDefinitions } from '../workflows/index.js';
-import { jobDefinitions } from './queues/jobs.js';
+import { jobDefinitions, taskDefinitions } from './queues/jobs.js';
+import { QueuesModule } from './queues/queues.module.js';
 import type { WorkflowDefinition } from './engine/definition.js';
-import type { JobDefinition } from './queues/job-definition.js';
+import type { JobDefinition, TaskDefinition } from './queues/job-definition.js';
 import type { Clock } from './engine/clock.js';
 import { CertificationModule } from './certification/certification.module.js';
 import { FundingModule } from './funding/funding.module.js';
@@ -31,6 +32,7 @@ import { WebModule } from './web/web.module.js';
 export interface AppOverrides {
   workflows?: readonly WorkflowDefinition[];
   jobs?: readonly JobDefinition<never>[];
+  tasks?: readonly TaskDefinition<never>[];
   clock?: Clock;
 }
 
@@ -52,6 +54,7 @@ export class AppModule {
         PgPoolModule,
         CalendarModule,
         EngineModule.forRoot(overrides.workflows ?? workflowDefinitions, overrides.clock),
+        QueuesModule.forRoot(overrides.tasks ?? taskDefinitions),
         AuditModule,
         NotificationsModule,
         CertificationModule,
@@ -59,7 +62,9 @@ export class AppModule {
         TasksModule,
         ReportsModule,
         WebModule,
-        ...(config.processRole === 'api' ? [] : [WorkerModule.forRoot(overrides.jobs ?? jobDefinitions)]),
+        ...(config.processRole === 'api'
+          ? []
+          : [WorkerModule.forRoot(overrides.jobs ?? jobDefinitions, overrides.tasks ?? taskDefinitions)]),
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -1,21 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
-import { DB, type Db } from '../database/db.js';
+import { sql, type Selectable } from 'kysely';
+import { DB, type Db, type RowOf, type Tables } from '../database/db.js';
 import type { VerifyResult } from './audit.service.js';
 
-export interface AuditRun {
-  id: string;
+/** A run as the API shows it: its row, with the status narrowed, the result typed and the times in ISO 8601. */
+export type AuditRun = RowOf<'audit_runs', 'id' | 'scope' | 'requested_by' | 'checked' | 'total' | 'error'> & {
   status: 'queued' | 'running' | 'done' | 'failed';
-  scope: string;
-  requestedBy: string | null;
-  checked: number;
-  total: number | null;
   result: VerifyResult | null;
-  error: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-}
+};
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
@@ -76,19 +71,7 @@ export class AuditRunsRepository {
     return row && this.toRun(row);
   }
 
-  private toRun(row: {
-    id: string;
-    status: string;
-    scope: string;
-    requested_by: string | null;
-    checked: number;
-    total: number | null;
-    result: unknown;
-    error: string | null;
-    created_at: Date;
-    started_at: Date | null;
-    finished_at: Date | null;
-  }): AuditRun {
+  private toRun(row: Selectable<Tables['audit_runs']>): AuditRun {
     return {
       id: row.id,
       status: row.status as AuditRun['status'],

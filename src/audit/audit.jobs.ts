@@ -1,99 +1,111 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { redisConnection } from '../queues/bullmq.js';
+import { Role } from '../generated/kysely/enums.js';
+import { defineTask, type TaskContext, type TaskHandler } from '../queues/job-definition.js';
+import { TaskQueues } from '../queues/task-queues.js';
+import type { AppConfig } from '../config/config.js';
 import { AuditRunsRepository, type AuditRun } from './audit-runs.repository.js';
 import { AuditService } from './audit.service.js';
 import { CheckpointService } from './checkpoint.service.js';
 
 /** The audit's BullMQ queue: `verify` runs (one per request) and the repeatable `checkpoint`. */
-export const AUDIT_QUEUE = 'audit';
-const CHECKPOINT_SCHEDULER = 'audit-checkpoint';
+const AUDIT_QUEUE = { name: 'audit', concurrency: 1 };
+const AUDIT_RETRIES = { attempts: 3, backoffMs: 1000 };
 
-type VerifyJob = { runId: string; actor: Actor };
+const VerifyPayload = z.object({
+  runId: z.uuid(),
+  actor: z.object({
+    id: z.string(),
+    username: z.string(),
+    role: z.enum(Object.values(Role) as [Role, ...Role[]]),
+    unitId: z.string(),
+    unitPath: z.string(),
+  }),
+});
+type VerifyPayload = z.infer<typeof VerifyPayload>;
+
+/** A worker takes a queued verification, records checked/total as it goes and its result at the end. */
+@Injectable()
+export class AuditVerifyHandler implements TaskHandler<VerifyPayload> {
+  constructor(
+    private readonly audit: AuditService,
+    private readonly runs: AuditRunsRepository,
+  ) {}
+
+  async handle({ runId, actor }: VerifyPayload, job: TaskContext) {
+    try {
+      const result = await this.audit.verify(actor, {
+        onProgress: async (checked, total) => {
+          await this.runs.progress(runId, checked, total);
+          await job.progress({ checked, total });
+        },
+      });
+      await this.runs.finished(runId, result);
+      return { ok: result.ok, checkedEvents: result.checkedEvents };
+    } catch (err) {
+      if (job.final) await this.runs.failed(runId, (err as Error).message);
+      throw err;
+    }
+  }
+}
+
+/** Writes a signed checkpoint of every history chain. */
+@Injectable()
+export class AuditCheckpointHandler implements TaskHandler<Record<string, never>> {
+  constructor(private readonly checkpoints: CheckpointService) {}
+
+  async handle() {
+    const { name, checkpoint } = await this.checkpoints.write();
+    return `${name}: ${checkpoint.instances.length} chains`;
+  }
+}
+
+export const auditVerifyTask = defineTask({
+  queue: AUDIT_QUEUE,
+  name: 'verify',
+  version: 1,
+  payload: VerifyPayload,
+  handler: AuditVerifyHandler,
+  retries: AUDIT_RETRIES,
+});
+
+/** Every AUDIT_CHECKPOINT_SECONDS, the first at worker start; BullMQ runs each due checkpoint on one worker. */
+export const auditCheckpointTask = defineTask({
+  queue: AUDIT_QUEUE,
+  name: 'checkpoint',
+  version: 1,
+  payload: z.strictObject({}),
+  handler: AuditCheckpointHandler,
+  retries: AUDIT_RETRIES,
+  every: (config: AppConfig) => config.audit.checkpointSeconds * 1000,
+});
 
 /**
- * Runs the audit in the worker: any process enqueues a verification (its row in audit_runs says queued); a worker
- * takes it, records checked/total as it goes and its result at the end. A worker also keeps the checkpoint's job
- * scheduler (every AUDIT_CHECKPOINT_SECONDS, the first at once); BullMQ runs each due checkpoint on one worker.
+ * The audit's requests to the worker, from any process: a verification (its row in audit_runs says queued first)
+ * and a checkpoint now.
  */
 @Injectable()
-export class AuditJobs implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('Audit');
-  private readonly queue: Queue;
-  private worker?: Worker;
-
+export class AuditJobs {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly audit: AuditService,
-    private readonly checkpoints: CheckpointService,
+    private readonly tasks: TaskQueues,
     private readonly runs: AuditRunsRepository,
-  ) {
-    this.queue = new Queue(AUDIT_QUEUE, {
-      connection: { ...redisConnection(config.redisUrl), connectionName: `${config.queuePrefix}:audit` },
-      prefix: config.queuePrefix,
-      defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 100, removeOnFail: 1000 },
-    });
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.config.processRole === 'api') return;
-    this.worker = new Worker(AUDIT_QUEUE, (job) => this.process(job), {
-      connection: { ...redisConnection(this.config.redisUrl), connectionName: `${this.config.queuePrefix}:audit-worker` },
-      prefix: this.config.queuePrefix,
-      concurrency: 1,
-    });
-    this.worker.on('failed', (job, err) => this.logger.warn(`${job?.name} ${job?.id} failed: ${err.message}`));
-    await this.queue.upsertJobScheduler(
-      CHECKPOINT_SCHEDULER,
-      { every: this.config.audit.checkpointSeconds * 1000 },
-      { name: 'checkpoint' },
-    );
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.worker?.close();
-    await this.queue.close();
-  }
+  ) {}
 
   /** Queues a verification of the caller's scope; its row, as queued. */
   async requestVerify(actor: Actor): Promise<AuditRun> {
     const id = randomUUID();
     const scope = scopePath(actor);
     await this.runs.create(id, scope, actor.id);
-    await this.queue.add('verify', { runId: id, actor } satisfies VerifyJob, { jobId: id });
+    const { id: actorId, username, role, unitId, unitPath } = actor;
+    await this.tasks.enqueue(auditVerifyTask, { runId: id, actor: { id: actorId, username, role, unitId, unitPath } }, { jobId: id });
     return (await this.runs.find(id, scope))!;
   }
 
   /** Writes a checkpoint now (the scheduler's job; a test or an operator may ask for one). */
   async requestCheckpoint(): Promise<void> {
-    await this.queue.add('checkpoint', {});
-  }
-
-  private async process(job: Job): Promise<unknown> {
-    if (job.name === 'checkpoint') {
-      const { name, checkpoint } = await this.checkpoints.write();
-      return `${name}: ${checkpoint.instances.length} chains`;
-    }
-    if (job.name === 'verify') {
-      const { runId, actor } = job.data as VerifyJob;
-      try {
-        const result = await this.audit.verify(actor, {
-          onProgress: async (checked, total) => {
-            await this.runs.progress(runId, checked, total);
-            await job.updateProgress({ checked, total });
-          },
-        });
-        await this.runs.finished(runId, result);
-        return { ok: result.ok, checkedEvents: result.checkedEvents };
-      } catch (err) {
-        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.runs.failed(runId, (err as Error).message);
-        throw err;
-      }
-    }
-    throw new Error(`unknown audit job ${job.name}`);
+    await this.tasks.enqueue(auditCheckpointTask, {});
   }
 }

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql, type PostgresPool } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type Selectable } from 'kysely';
 import type pg from 'pg';
 import type { DB as Tables } from '../generated/kysely/types.js';
 
@@ -8,6 +8,17 @@ import type { DB as Tables } from '../generated/kysely/types.js';
  */
 export type Db = Kysely<Tables>;
 export type { Tables };
+
+/** `full_name` → `fullName`. */
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+
+/**
+ * Some columns of a table as a query selects them, named in camelCase (`'unit_id as unitId'`): the row types of
+ * the repositories, derived from the generated table types rather than declared by hand.
+ */
+export type RowOf<T extends keyof Tables, C extends keyof Selectable<Tables[T]> & string> = {
+  [K in C as CamelCase<K>]: Selectable<Tables[T]>[K];
+};
 
 export const DB = Symbol('DB');
 

@@ -18,6 +18,8 @@ export interface MigrateOptions {
    * rights on every table after the migrations (src/database/service-grants.ts), new tables included.
    */
   serviceUrl?: string;
+  /** Where a warning goes (a modified migration, a table the grant list lacks): the console unless given. */
+  warn?: (line: string) => void;
 }
 
 export function migrationsDir(): string {
@@ -54,6 +56,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
  * stays a drop-in replacement. `databaseUrl` is the tables' owner (DATABASE_MIGRATION_URL).
  */
 export async function migrate(databaseUrl: string, dir = migrationsDir(), options: MigrateOptions = {}): Promise<MigrationResult> {
+  const warn = options.warn ?? ((line: string) => console.warn(line));
   const names = (await readdir(dir, { withFileTypes: true }))
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
@@ -83,7 +86,7 @@ export async function migrate(databaseUrl: string, dir = migrationsDir(), option
       const previous = byName.get(name);
       if (previous?.finished_at) {
         if (previous.checksum !== checksum) {
-          console.warn(`migration ${name} was modified after it was applied (checksum differs)`);
+          warn(`migration ${name} was modified after it was applied (checksum differs)`);
         }
         continue;
       }
@@ -109,7 +112,7 @@ export async function migrate(databaseUrl: string, dir = migrationsDir(), option
     }
     const owner = (await client.query<{ user: string }>('SELECT current_user AS user')).rows[0].user;
     const service = options.serviceUrl && options.serviceUrl !== databaseUrl ? urlUser(options.serviceUrl) : owner;
-    if (service !== owner) await grantServiceRole(client, service);
+    if (service !== owner) await grantServiceRole(client, service, warn);
     return { applied, alreadyApplied: names.length - applied.length };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK]).catch(() => undefined);

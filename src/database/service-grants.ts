@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { ENGINE_GRANTS } from '../engine/engine-grants.js';
 
 export type TablePrivilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
 
@@ -23,11 +24,8 @@ export const SERVICE_GRANTS: Readonly<Record<string, readonly TablePrivilege[]>>
   village_criteria: READ_ADD_CHANGE,
   funds: READ_ADD_CHANGE,
   users: READ_ADD_CHANGE,
-  // The engine: the history is append-only (its trigger refuses changes too); instances, timers and effects change state.
-  workflow_events: READ_ADD,
-  workflow_instances: READ_ADD_CHANGE,
-  workflow_timers: READ_ADD_CHANGE,
-  outbox: READ_ADD_CHANGE,
+  // The engine's tables, as the engine declares them.
+  ...ENGINE_GRANTS,
   notification_deliveries: READ_ADD_CHANGE,
   // Certification.
   dossiers: READ_ADD_CHANGE,
@@ -72,9 +70,14 @@ export interface GrantResult {
  * back anything else it held there (TRUNCATE, REFERENCES, TRIGGER, rights on `_prisma_migrations`), in one
  * transaction so the service never sees a moment without its rights. Run by the owner after every migration run,
  * so a new migration's tables are covered. Refuses a role that owns a table, directly or through
- * membership (it could alter or drop it anyway), and a superuser.
+ * membership (it could alter or drop it anyway), and a superuser. A table not listed gets the row rights and a
+ * line through `warn` (the console unless the caller passes its own).
  */
-export async function grantServiceRole(client: pg.ClientBase, role: string): Promise<GrantResult> {
+export async function grantServiceRole(
+  client: pg.ClientBase,
+  role: string,
+  warn: (line: string) => void = (line) => console.warn(line),
+): Promise<GrantResult> {
   const exists = await client.query('SELECT rolsuper FROM pg_roles WHERE rolname = $1', [role]);
   if (!exists.rowCount)
     throw new Error(
@@ -114,9 +117,7 @@ export async function grantServiceRole(client: pg.ClientBase, role: string): Pro
     throw err;
   }
   if (unlisted.length) {
-    console.warn(
-      `tables not in SERVICE_GRANTS (src/database/service-grants.ts) got ${UNLISTED_TABLE_GRANT.join(', ')}: ${unlisted.join(', ')}`,
-    );
+    warn(`tables not in SERVICE_GRANTS (src/database/service-grants.ts) got ${UNLISTED_TABLE_GRANT.join(', ')}: ${unlisted.join(', ')}`);
   }
   return { tables: tables.rowCount ?? 0, unlisted };
 }

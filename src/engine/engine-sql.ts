@@ -3,6 +3,14 @@
  * its deadlines. Domain repositories read through these fragments (their queries stay one statement, planned
  * once) and never write the engine's tables; a change to those tables changes these and nothing else.
  */
+import type { Selectable } from 'kysely';
+import type { Tables } from '../database/db.js';
+
+/** The columns a read model may take from `joinInstance`'s alias, typed from the schema. */
+export type JoinedInstance = Pick<Selectable<Tables['workflow_instances']>, 'state' | 'version' | 'snapshot'>;
+/** What `joinNextDue` gives: `<as>.due_at`. */
+export type JoinedNextDue = { due_at: Selectable<Tables['workflow_timers']>['due_at'] | null };
+
 const IDENT = /^[a-z_][a-z0-9_.]*$/;
 
 function ident(name: string): string {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, type Selectable } from 'kysely';
 import type pg from 'pg';
-import { DB, kyselyOn, type Db, type Tables } from '../database/db.js';
+import { DB, kyselyOn, type Db, type RowOf, type Tables } from '../database/db.js';
 import { PG_POOL } from '../database/pg-pool.js';
 import type { PersistedSnapshot } from './definition.js';
 import type { HistoryEntry, SubjectRef } from './engine.types.js';
@@ -9,7 +9,7 @@ import { canonicalJson, type ChainedFields } from './history-hash.js';
 import { PreparedStatements, StatementBatch } from './statement-batch.js';
 
 /**
- * The only code that touches the engine's tables (workflow_instances, workflow_events, workflow_timers, outbox):
+ * The only code that queries the engine's tables (workflow_instances, workflow_events, workflow_timers, outbox):
  * the event's transaction, and what the relay, the reconciler, the deadline worker, the effect runner, the audit
  * and the notifications read and mark. Domain modules read the engine's state through `engine-sql.ts` fragments.
  *
@@ -36,28 +36,14 @@ export type InstanceRow = Pick<
   | 'last_hash'
 > & { snapshot: PersistedSnapshot };
 
-/** A history row as written, with its hash. */
-export interface EventRow extends ChainedFields {
-  hashScheme: number;
-  hash: string;
-  idempotencyKey: string | null;
-}
+/** A history row as written: the fields its hash covers, the hash and how it was made. */
+export type EventRow = ChainedFields & RowOf<'workflow_events', 'hash_scheme' | 'hash' | 'idempotency_key'>;
 
-export interface TimerRow {
-  id: string;
-  sendId: string;
-  deadlineId: string;
-  kind: string;
-  event: unknown;
-  dueAt: Date;
-}
+/** A timer row as written. */
+export type TimerRow = RowOf<'workflow_timers', 'id' | 'send_id' | 'deadline_id' | 'kind' | 'event' | 'due_at'>;
 
-export interface OutboxRow {
-  id: string;
-  queue: string;
-  job: string;
-  payload: Record<string, unknown>;
-}
+/** An effect (outbox row) as written and as the relay reads it; its payload is always an object. */
+export type OutboxRow = RowOf<'outbox', 'id' | 'queue' | 'job'> & { payload: Record<string, unknown> };
 
 /** A transaction the engine holds: its connection, the writes queued for its commit, and Kysely on it. */
 export class EngineTransaction {
@@ -409,7 +395,7 @@ export class EngineRepository {
   }
 
   /** Pending timers not yet handed to the queue, soonest first. */
-  undispatchedTimers(limit: number): Promise<{ id: string; due_at: Date }[]> {
+  undispatchedTimers(limit: number): Promise<Pick<Selectable<Tables['workflow_timers']>, 'id' | 'due_at'>[]> {
     return this.db
       .selectFrom('workflow_timers')
       .select(['id', 'due_at'])

@@ -1,13 +1,13 @@
 import { CallHandler, ExecutionContext, HttpException, Inject, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
-import type pg from 'pg';
+import { sql } from 'kysely';
 import { firstValueFrom, from, type Observable } from 'rxjs';
 import type { Actor } from '../auth/actor.js';
 import { Conflict, InvalidInput, RuleViolation } from '../common/errors.js';
 import { requestLocale, toHttpError } from '../common/exception.filter.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { PG_POOL } from '../database/pg-pool.js';
+import { DB, type Db } from '../database/db.js';
 import { canonicalJson } from '../engine/history-hash.js';
 
 /** The request and reply as the HTTP adapter gives them (Fastify's), as far as this interceptor reads them. */
@@ -49,7 +49,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   protected readonly inRoute: boolean = false;
 
   constructor(
-    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(DB) private readonly db: Db,
     private readonly adapterHost: HttpAdapterHost,
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -79,29 +79,25 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .update(`${req.method} ${path} ${canonicalJson(req.idempotencyContent ?? req.body ?? null)}`)
       .digest('hex');
     // On the way, the expired records of every user: this key's too, if it has expired, which makes it new.
-    await this.pool.query(`DELETE FROM idempotency_records WHERE created_at < now() - make_interval(hours => $1)`, [
-      this.config.idempotencyTtlHours,
-    ]);
+    await this.db
+      .deleteFrom('idempotency_records')
+      .where('created_at', '<', sql<Date>`now() - make_interval(hours => ${this.config.idempotencyTtlHours})`)
+      .execute();
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
-      const claimed = await this.pool.query(
-        `INSERT INTO idempotency_records (user_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (user_id, key) DO NOTHING`,
-        [userId, key, req.method, path, hash],
-      );
-      if (claimed.rowCount) return this.first(userId, key, req, res, handler);
-      const { rows } = await this.pool.query<{
-        request_hash: string;
-        status: string;
-        status_code: number | null;
-        response_body: unknown;
-        age_ms: number;
-      }>(
-        `SELECT request_hash, status, status_code, response_body, extract(epoch FROM now() - created_at) * 1000 AS age_ms
-           FROM idempotency_records WHERE user_id = $1 AND key = $2`,
-        [userId, key],
-      );
-      const record = rows[0];
+      const claimed = await this.db
+        .insertInto('idempotency_records')
+        .values({ user_id: userId, key, method: req.method, path, request_hash: hash })
+        .onConflict((oc) => oc.columns(['user_id', 'key']).doNothing())
+        .executeTakeFirst();
+      if (claimed.numInsertedOrUpdatedRows) return this.first(userId, key, req, res, handler);
+      const record = await this.db
+        .selectFrom('idempotency_records')
+        .select(['request_hash', 'status', 'status_code', 'response_body'])
+        .select(sql<number>`extract(epoch FROM now() - created_at)::float8 * 1000`.as('age_ms'))
+        .where('user_id', '=', userId)
+        .where('key', '=', key)
+        .executeTakeFirst();
       if (!record) continue; // freed by a failed first request: claim it
       if (record.request_hash !== hash) {
         throw new RuleViolation('idempotency_key_reused', 'idempotency_key_reused');
@@ -109,11 +105,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (record.status === 'done') {
         this.adapterHost.httpAdapter.status(res, record.status_code ?? 200);
         this.adapterHost.httpAdapter.setHeader(res, 'Idempotent-Replayed', 'true');
+        // Not a domain refusal but the stored HTTP answer itself, replayed as it was sent (status and body, already
+        // in the first request's language): this interceptor sits at the HTTP edge, where the exception filter
+        // passes an HttpException through as it is.
         if (record.status_code && record.status_code >= 400) throw new HttpException(record.response_body as object, record.status_code);
         return record.response_body;
       }
       if (record.age_ms > ABANDONED_MS) {
-        await this.pool.query(`DELETE FROM idempotency_records WHERE user_id = $1 AND key = $2 AND status = 'pending'`, [userId, key]);
+        await this.db
+          .deleteFrom('idempotency_records')
+          .where('user_id', '=', userId)
+          .where('key', '=', key)
+          .where('status', '=', 'pending')
+          .execute();
         continue;
       }
       if (Date.now() > deadline) throw new Conflict('idempotency_key_running');
@@ -138,17 +142,23 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (refusal && refusal.status < 500) {
         await this.store(userId, key, refusal.status, refusal.body);
       } else {
-        await this.pool.query('DELETE FROM idempotency_records WHERE user_id = $1 AND key = $2', [userId, key]);
+        await this.db.deleteFrom('idempotency_records').where('user_id', '=', userId).where('key', '=', key).execute();
       }
       throw err;
     }
   }
 
   private async store(userId: string, key: string, statusCode: number, body: unknown): Promise<void> {
-    await this.pool.query(
-      `UPDATE idempotency_records SET status = 'done', status_code = $3, response_body = $4 WHERE user_id = $1 AND key = $2`,
-      [userId, key, statusCode, JSON.stringify(body, (_, v) => (typeof v === 'bigint' ? v.toString() : v))],
-    );
+    await this.db
+      .updateTable('idempotency_records')
+      .set({
+        status: 'done',
+        status_code: statusCode,
+        response_body: JSON.stringify(body, (_, v) => (typeof v === 'bigint' ? v.toString() : v)),
+      })
+      .where('user_id', '=', userId)
+      .where('key', '=', key)
+      .execute();
   }
 }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
+import type { Selectable } from 'kysely';
 import { DB, type Db, type Tables } from '../database/db.js';
 import type { Recipient } from './recipients.js';
 
@@ -13,15 +14,10 @@ import type { Recipient } from './recipients.js';
  */
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
 
-export interface DeliveryRow {
-  id: string;
-  recipient_id: string;
-  email: string;
-  locale: string;
-  status: DeliveryStatus;
-  message_id: string;
-  attempts: number;
-}
+export type DeliveryRow = Pick<
+  Selectable<Tables['notification_deliveries']>,
+  'id' | 'recipient_id' | 'email' | 'locale' | 'message_id' | 'attempts'
+> & { status: DeliveryStatus };
 
 type Update = UpdateQueryBuilder<Tables, 'notification_deliveries', 'notification_deliveries', UpdateResult>;
 

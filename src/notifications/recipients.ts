@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
-import { DB, type Db } from '../database/db.js';
+import { sql, type Selectable } from 'kysely';
+import { DB, type Db, type Tables } from '../database/db.js';
 import { unitAt } from '../engine/authoriser.js';
 import { PARTIES, type PartyName } from '../../workflows/common/parties.js';
 import type { RecipientRole } from './templates.js';
@@ -42,7 +42,9 @@ export class RecipientResolver {
 
   async resolve(unitPath: string, parties: readonly PartyName[]): Promise<Recipient[]> {
     const pairs = recipientUnits(unitPath, parties);
-    const { rows } = await sql<{ id: string; full_name: string; email: string; locale: string; role: RecipientRole; unit_id: string }>`
+    const { rows } = await sql<
+      Pick<Selectable<Tables['users']>, 'id' | 'full_name' | 'email' | 'locale' | 'unit_id'> & { role: RecipientRole }
+    >`
       SELECT DISTINCT ON (u.id) u.id, u.full_name, u.email, u.locale, u.role::text AS role, u.unit_id
         FROM users u
         JOIN unnest(${pairs.map((p) => p.role)}::text[], ${pairs.map((p) => p.unitId)}::text[]) AS p(role, unit_id)

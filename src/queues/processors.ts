@@ -5,6 +5,7 @@ import { EngineService } from '../engine/engine.service.js';
 import { DEADLINES_CONCURRENCY, DEADLINES_QUEUE } from './bullmq.js';
 import type { QueueSpec } from './job-definition.js';
 import { OutboxRunner } from './outbox-runner.js';
+import { TaskRunner } from './task-runner.js';
 
 /** A due timer sends its raised event into the engine as `system`; one cancelled or fired meanwhile is ignored. */
 @Processor(DEADLINES_QUEUE, { concurrency: DEADLINES_CONCURRENCY })
@@ -34,4 +35,20 @@ export function effectProcessor(queue: QueueSpec): Type<WorkerHost> {
   }
   Object.defineProperty(EffectProcessor, 'name', { value: `EffectProcessor(${queue.name})` });
   return EffectProcessor;
+}
+
+/** The processor of one task queue: each job through the TaskRunner. */
+export function taskProcessor(queue: QueueSpec): Type<WorkerHost> {
+  @Processor(queue.name, { concurrency: queue.concurrency })
+  class TaskProcessor extends WorkerHost {
+    constructor(@Inject(TaskRunner) private readonly runner: TaskRunner) {
+      super();
+    }
+
+    process(job: Job) {
+      return this.runner.run(job);
+    }
+  }
+  Object.defineProperty(TaskProcessor, 'name', { value: `TaskProcessor(${queue.name})` });
+  return TaskProcessor;
 }

@@ -6,8 +6,8 @@ import { JobRegistry } from './job-registry.js';
 import { Queues } from './queues.js';
 
 /**
- * Refuses to start a worker that could not finish what the database holds: an effect of a workflow without a
- * job definition or without its handler, or an open instance on a version this build does not have. Warns when
+ * Refuses to start a worker that could not finish what the database holds: a task without its handler, an effect
+ * of a workflow without a job definition or without its handler, or an open instance on a version this build does not have. Warns when
  * Redis may evict keys (BullMQ needs maxmemory-policy noeviction).
  */
 @Injectable()
@@ -21,7 +21,22 @@ export class WorkerStartupChecks implements OnApplicationBootstrap {
     private readonly queues: Queues,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  private run?: Promise<void>;
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.passed();
+  }
+
+  /** Settles once the checks ran (they run once), rejected with the first refusal. */
+  passed(): Promise<void> {
+    this.run ??= this.check();
+    return this.run;
+  }
+
+  private async check(): Promise<void> {
+    const tasksWithout = this.jobs.tasksWithoutHandler();
+    if (tasksWithout.length) throw new Error(`Startup check: no handler for task(s) ${tasksWithout.join(', ')}`);
+
     const effects = [...new Set(this.workflows.all().flatMap((w) => Object.values(w.effects).map((e) => `${e.queue}/${e.job}`)))];
     const missingHandlers = this.jobs.missing(effects);
     if (missingHandlers.length) throw new Error(`Startup check: no handler for job(s) ${missingHandlers.join(', ')}`);

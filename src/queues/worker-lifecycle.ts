@@ -1,7 +1,7 @@
 import type { WorkerHost } from '@nestjs/bullmq';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 
-/** The worker's processors (the deadlines' and each effect queue's). */
+/** The worker's processors (the deadlines', each effect queue's and each task queue's). */
 export const PROCESSORS = Symbol('PROCESSORS');
 
 /**

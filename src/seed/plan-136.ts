@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Db } from '../database/db.js';
+import type { Insertable } from 'kysely';
+import type { Db, Tables } from '../database/db.js';
 import type { UnitLevel } from '../generated/kysely/enums.js';
 
 /** The plan's figures (plan 136/KH-UBND of 2019, as this repository keeps them) and its unit tree. */
@@ -78,8 +79,7 @@ export async function loadPlan136(tx: Db, plan = readPlan(), units = readUnits()
     )
     .execute();
 
-  const rows: { id: string; code: string; name: string; level: UnitLevel; parent_id: string | null; path: string; placeholder: boolean }[] =
-    [];
+  const rows: Required<Omit<Insertable<Tables['units']>, 'created_at'>>[] = [];
   const villages: { id: string; code: string }[] = [];
   const add = (u: SeedUnit, level: UnitLevel, parent?: { id: string; path: string }) => {
     const id = randomUUID();

@@ -1,10 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
+import { sql, type Selectable } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
-import { PG_POOL } from '../database/pg-pool.js';
-import { engineSql } from '../engine/engine-sql.js';
+import { DB, type Db, type Tables } from '../database/db.js';
+import { engineSql, type JoinedInstance, type JoinedNextDue } from '../engine/engine-sql.js';
 import { EngineService } from '../engine/engine.service.js';
+
+type UnitName = Selectable<Tables['units']>['name'];
+/** What the inbox reads of a subject: its columns, its instance's state, its next due time and the overdue flag. */
+type Waiting = Pick<JoinedInstance, 'state'> & JoinedNextDue & { overdue: boolean | null };
+type ProjectWaiting = Pick<Selectable<Tables['projects']>, 'id' | 'village_id' | 'title'> & Waiting & { village_name: UnitName };
+type DossierWaiting = Pick<Selectable<Tables['dossiers']>, 'id' | 'village_id' | 'year'> &
+  Waiting & { village_name: UnitName; commune_name: UnitName };
 
 export interface Task {
   subjectType: 'dossier' | 'project';
@@ -26,7 +33,7 @@ export interface Task {
 @Injectable()
 export class TasksService {
   constructor(
-    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(DB) private readonly db: Db,
     private readonly engine: EngineService,
   ) {}
 
@@ -46,28 +53,18 @@ export class TasksService {
   private async projectTasks(actor: Actor): Promise<Task[]> {
     const actions = this.engine.tasks('funding', actor.role);
     if (Object.keys(actions).length === 0) return [];
-    const { rows } = await this.pool.query<{
-      id: string;
-      state: string;
-      village_id: string;
-      title: string;
-      village_name: string;
-      due_at: Date | null;
-      overdue: boolean | null;
-    }>(
-      `SELECT p.id, i.state, p.village_id, p.title, v.name AS village_name, t.due_at,
-              (i.snapshot->'context'->>'overdue')::boolean AS overdue
-         FROM projects p
-         ${engineSql.joinInstance('i', 'project', 'p.id')}
-         JOIN units v ON v.id = p.village_id
-         JOIN units c ON c.id = p.commune_id
-         ${engineSql.joinNextDue('i', 't')}
-        WHERE i.workflow_key = 'funding' AND i.open AND i.state = ANY($1) AND i.subject_type = 'project'
-          AND i.unit_path LIKE $2 || '%' AND ($3::boolean IS NOT TRUE OR c.parent_id = $4)
-        ORDER BY t.due_at ASC NULLS LAST, p.id
-        LIMIT 500`,
-      [Object.keys(actions), scopePath(actor), actor.role === 'REVIEWER', actor.unitId],
-    );
+    const { rows } = await sql<ProjectWaiting>`
+      SELECT p.id, i.state, p.village_id, p.title, v.name AS village_name, t.due_at,
+             (i.snapshot->'context'->>'overdue')::boolean AS overdue
+        FROM projects p
+        ${sql.raw(engineSql.joinInstance('i', 'project', 'p.id'))}
+        JOIN units v ON v.id = p.village_id
+        JOIN units c ON c.id = p.commune_id
+        ${sql.raw(engineSql.joinNextDue('i', 't'))}
+       WHERE i.workflow_key = 'funding' AND i.open AND i.state = ANY(${Object.keys(actions)}) AND i.subject_type = 'project'
+         AND i.unit_path LIKE ${scopePath(actor)} || '%' AND (${actor.role === 'REVIEWER'}::boolean IS NOT TRUE OR c.parent_id = ${actor.unitId})
+       ORDER BY t.due_at ASC NULLS LAST, p.id
+       LIMIT 500`.execute(this.db);
     const now = Date.now();
     return rows.map((r) => ({
       subjectType: 'project' as const,
@@ -83,43 +80,28 @@ export class TasksService {
   private async dossierTasks(actor: Actor): Promise<Task[]> {
     const actions = this.engine.tasks('certification', actor.role);
     if (Object.keys(actions).length === 0) return [];
-    const { rows } = await this.pool.query<{
-      id: string;
-      state: string;
-      village_id: string;
-      village_name: string;
-      commune_name: string;
-      year: number;
-      due_at: Date | null;
-      overdue: boolean | null;
-    }>(
-      `SELECT d.id, i.state, d.village_id, v.name AS village_name, c.name AS commune_name, d.year, t.due_at,
+    const reviewerId = actor.role === 'REVIEWER' ? actor.id : null;
+    // In the states where reviewers decide criteria one by one (review_criteria), the criteria say whose turn it is.
+    const byCriterion = Object.keys(actions).filter((s) => actions[s] === 'review_criteria');
+    const { rows } = await sql<DossierWaiting>`
+      SELECT d.id, i.state, d.village_id, v.name AS village_name, c.name AS commune_name, d.year, t.due_at,
               (i.snapshot->'context'->>'overdue')::boolean AS overdue
-         FROM dossiers d
-         ${engineSql.joinInstance('i', 'dossier', 'd.id')}
-         JOIN units v ON v.id = d.village_id
-         JOIN units c ON c.id = d.commune_id
-         ${engineSql.joinNextDue('i', 't')}
-        WHERE i.workflow_key = 'certification' AND i.open AND i.state = ANY($1) AND i.subject_type = 'dossier'
-          AND i.unit_path LIKE $2 || '%'
-          -- A reviewer reviews the communes directly under its unit only (a province's reviewer in a three-tier
-          -- tree may not decide a district's dossier), so only those are its tasks.
-          AND ($3::text IS NULL OR c.parent_id = $4)
-          AND ($3::text IS NULL OR i.state <> ALL($5)
-               OR EXISTS (SELECT 1 FROM dossier_criteria x WHERE x.dossier_id = d.id AND x.review_status = 'pending'
-                            AND (x.assignee_id = $3 OR x.assignee_id IS NULL))
-               OR NOT EXISTS (SELECT 1 FROM dossier_criteria x WHERE x.dossier_id = d.id AND x.review_status = 'pending'))
-        ORDER BY t.due_at ASC NULLS LAST, d.id
-        LIMIT 500`,
-      // In the states where reviewers decide criteria one by one (review_criteria), the criteria say whose turn it is.
-      [
-        Object.keys(actions),
-        scopePath(actor),
-        actor.role === 'REVIEWER' ? actor.id : null,
-        actor.unitId,
-        Object.keys(actions).filter((s) => actions[s] === 'review_criteria'),
-      ],
-    );
+        FROM dossiers d
+        ${sql.raw(engineSql.joinInstance('i', 'dossier', 'd.id'))}
+        JOIN units v ON v.id = d.village_id
+        JOIN units c ON c.id = d.commune_id
+        ${sql.raw(engineSql.joinNextDue('i', 't'))}
+       WHERE i.workflow_key = 'certification' AND i.open AND i.state = ANY(${Object.keys(actions)}) AND i.subject_type = 'dossier'
+         AND i.unit_path LIKE ${scopePath(actor)} || '%'
+         -- A reviewer reviews the communes directly under its unit only (a province's reviewer in a three-tier
+         -- tree may not decide a district's dossier), so only those are its tasks.
+         AND (${reviewerId}::text IS NULL OR c.parent_id = ${actor.unitId})
+         AND (${reviewerId}::text IS NULL OR i.state <> ALL(${byCriterion})
+              OR EXISTS (SELECT 1 FROM dossier_criteria x WHERE x.dossier_id = d.id AND x.review_status = 'pending'
+                           AND (x.assignee_id = ${reviewerId} OR x.assignee_id IS NULL))
+              OR NOT EXISTS (SELECT 1 FROM dossier_criteria x WHERE x.dossier_id = d.id AND x.review_status = 'pending'))
+       ORDER BY t.due_at ASC NULLS LAST, d.id
+       LIMIT 500`.execute(this.db);
     const now = Date.now();
     return rows.map((r) => ({
       subjectType: 'dossier' as const,
@@ -134,7 +116,7 @@ export class TasksService {
 }
 
 /** A task's due time and whether it is late: the machine's overdue flag, or a due time already passed. */
-function timing(r: { due_at: Date | null; overdue: boolean | null }, now: number): { dueAt: string | null; overdue: boolean } {
+function timing(r: Pick<Waiting, 'due_at' | 'overdue'>, now: number): { dueAt: string | null; overdue: boolean } {
   return {
     dueAt: r.due_at ? r.due_at.toISOString() : null,
     overdue: Boolean(r.overdue) || (r.due_at !== null && r.due_at.getTime() < now),

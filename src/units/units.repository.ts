@@ -1,15 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, pathsUnder, type Db } from '../database/db.js';
+import { DB, pathsUnder, type Db, type RowOf } from '../database/db.js';
 import type { UnitLevel } from '../generated/kysely/enums.js';
 
-export interface UnitRow {
-  id: string;
-  code: string;
-  name: string;
-  level: UnitLevel;
-  parentId: string | null;
-  path: string;
-}
+export type UnitRow = RowOf<'units', 'id' | 'code' | 'name' | 'level' | 'parent_id' | 'path'>;
 
 const UNIT_COLUMNS = ['id', 'code', 'name', 'level', 'parent_id as parentId', 'path'] as const;
 

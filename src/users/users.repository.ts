@@ -1,19 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, pathsUnder, type Db } from '../database/db.js';
+import { DB, pathsUnder, type Db, type RowOf } from '../database/db.js';
 import type { Role } from '../generated/kysely/enums.js';
 
 /** A user as a caller may ever see it: never the password hash. */
-export interface UserRow {
-  id: string;
-  username: string;
-  fullName: string;
-  email: string;
-  role: Role;
-  unitId: string;
-  locale: string;
-  criteria: number[];
-  active: boolean;
-}
+export type UserRow = RowOf<'users', 'id' | 'username' | 'full_name' | 'email' | 'role' | 'unit_id' | 'locale' | 'criteria' | 'active'>;
 
 const PUBLIC_COLUMNS = [
   'u.id',

@@ -1,15 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
-import { DB, type Db } from '../../database/db.js';
+import { DB, type Db, type RowOf } from '../../database/db.js';
 import type { Role, SessionKind } from '../../generated/kysely/enums.js';
 
-export interface SessionRow {
-  kind: SessionKind;
-  csrfToken: string | null;
-  expiresAt: Date;
-  lastSeenAt: Date;
-  user: { id: string; username: string; fullName: string; role: Role; unitId: string; unitPath: string; unitName: string; locale: string };
-}
+export type SessionRow = RowOf<'sessions', 'kind' | 'csrf_token' | 'expires_at' | 'last_seen_at'> & {
+  user: RowOf<'users', 'id' | 'username' | 'full_name' | 'role' | 'unit_id' | 'locale'> & {
+    unitPath: RowOf<'units', 'path'>['path'];
+    unitName: RowOf<'units', 'name'>['name'];
+  };
+};
 
 /**
  * The `sessions` table: who is signed in, by a browser (WEB) or a client of the API (API), found by the SHA-256

@@ -1,0 +1,33 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { DEFAULT_JOB_OPTIONS, redisConnection } from './bullmq.js';
+import { queuesOf, TASK_DEFINITIONS, type TaskDefinition } from './job-definition.js';
+import { TaskQueues } from './task-queues.js';
+
+/**
+ * BullMQ for every process role: the connection and job defaults all queues share, and the queues of the service's
+ * own tasks, which an API process adds to as well (a worker adds the effect queues and the processors, WorkerModule).
+ */
+@Global()
+@Module({})
+export class QueuesModule {
+  static forRoot(tasks: readonly TaskDefinition<never>[]): DynamicModule {
+    return {
+      module: QueuesModule,
+      imports: [
+        BullModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => ({
+            connection: redisConnection(config.redisUrl),
+            prefix: config.queuePrefix,
+            defaultJobOptions: DEFAULT_JOB_OPTIONS,
+          }),
+        }),
+        BullModule.registerQueue(...queuesOf(tasks).map((q) => ({ name: q.name }))),
+      ],
+      providers: [{ provide: TASK_DEFINITIONS, useValue: tasks }, TaskQueues],
+      exports: [TASK_DEFINITIONS, TaskQueues],
+    };
+  }
+}
