@@ -1,5 +1,6 @@
 import { pdfBytes, startKit, type Kit } from './support/certification-kit.js';
 import { progress } from './support/reports-kit.js';
+import { WebClient } from './support/web-client.js';
 
 /**
  * Village criteria between certifications (workflow `assessment`): the commune records an assessment with
@@ -9,7 +10,7 @@ import { progress } from './support/reports-kit.js';
  */
 describe('village criteria assessments', () => {
   let k: Kit;
-  let commune: { auth: string; id: string };
+  let commune: { auth: string; id: string; username: string; password: string };
   let reviewer: { auth: string; id: string };
   let otherReviewer: { auth: string };
   let province: { auth: string };
@@ -204,5 +205,25 @@ describe('village criteria assessments', () => {
       .set('Authorization', reviewer.auth);
     expect(next.body.items.length).toBeGreaterThan(0);
     expect(next.body.items.map((a: { id: string }) => a.id)).not.toContain(list.body.items[0].id);
+  });
+
+  it("the village's page lists its flags with their source and every change with its cause, in Vietnamese, dates dd/mm/yyyy", async () => {
+    const c = new WebClient(k.t);
+    await c.signIn(commune.username, commune.password);
+    const list = await c.get('/app/villages');
+    expect(list.text).toContain(`href="/app/villages/${k.unit(VILLAGE).id}"`);
+    const page = await c.get(`/app/villages/${k.unit(VILLAGE).id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Hiện trạng 16 tiêu chí');
+    expect(page.text).toContain('Kết quả đánh giá đã xác nhận');
+    expect(page.text).toContain('Số liệu ước tính khi khởi tạo');
+    expect(page.text).toContain('Lịch sử thay đổi tiêu chí');
+    expect(page.text).toContain('Kết quả đánh giá được xác nhận');
+    expect(page.text).toContain('30/11/2026');
+    expect(page.text).toMatch(/Chưa đạt → Đạt/);
+    expect(page.text).toMatch(/\d{2}\/\d{2}\/\d{4}/);
+    // Outside the caller's commune: not found.
+    const other = await c.get(`/app/villages/${k.unit('LS-CL').id}`);
+    expect(other.status).toBe(404);
   });
 });
