@@ -173,6 +173,13 @@ describe('village criteria assessments', () => {
     expect((await send(otherReviewer.auth, id, { type: 'CONFIRM' })).status).toBe(404);
     expect(await events()).toBe(n);
     expect(await flags(VILLAGE)).toEqual(before);
+    // It waits in the district reviewer's inbox, not in the other district's.
+    const tasks = await k.t.http.get('/tasks').set('Authorization', reviewer.auth);
+    expect(tasks.body).toEqual(
+      expect.arrayContaining([expect.objectContaining({ subjectType: 'assessment', subjectId: id, action: 'confirm_assessment' })]),
+    );
+    const others = await k.t.http.get('/tasks').set('Authorization', otherReviewer.auth);
+    expect(others.body.map((t: { subjectId: string }) => t.subjectId)).not.toContain(id);
   });
 
   it('SUBMIT needs evidence (422 with its rule, in Vietnamese); a reviewer cannot record one; a bad date is 400', async () => {

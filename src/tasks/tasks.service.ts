@@ -7,7 +7,7 @@ import { engineSql } from '../engine/engine-sql.js';
 import { EngineService } from '../engine/engine.service.js';
 
 export interface Task {
-  subjectType: 'dossier' | 'project';
+  subjectType: 'dossier' | 'project' | 'assessment';
   subjectId: string;
   state: string;
   action: string;
@@ -31,8 +31,12 @@ export class TasksService {
   ) {}
 
   async inbox(actor: Actor): Promise<Task[]> {
-    const [dossiers, projects] = await Promise.all([this.dossierTasks(actor), this.projectTasks(actor)]);
-    const tasks = [...dossiers, ...projects];
+    const [dossiers, projects, assessments] = await Promise.all([
+      this.dossierTasks(actor),
+      this.projectTasks(actor),
+      this.assessmentTasks(actor),
+    ]);
+    const tasks = [...dossiers, ...projects, ...assessments];
     // Overdue first, then due soonest, undated last.
     return tasks.sort(
       (a, b) =>
@@ -76,6 +80,46 @@ export class TasksService {
       action: actions[r.state],
       unitId: r.village_id,
       title: `${r.title} (${r.village_name})`,
+      ...timing(r, now),
+    }));
+  }
+
+  /** Open criteria assessments waiting for the caller's role inside its unit (a reviewer: communes directly under its unit). */
+  private async assessmentTasks(actor: Actor): Promise<Task[]> {
+    const actions = this.engine.tasks('assessment', actor.role);
+    if (Object.keys(actions).length === 0) return [];
+    const { rows } = await this.pool.query<{
+      id: string;
+      state: string;
+      village_id: string;
+      village_name: string;
+      commune_name: string;
+      assessed_on: string;
+      due_at: Date | null;
+      overdue: boolean | null;
+    }>(
+      `SELECT a.id, i.state, a.village_id, v.name AS village_name, c.name AS commune_name,
+              to_char(a.assessed_on, 'DD/MM/YYYY') AS assessed_on, t.due_at,
+              (i.snapshot->'context'->>'overdue')::boolean AS overdue
+         FROM assessments a
+         ${engineSql.joinInstance('i', 'assessment', 'a.id')}
+         JOIN units v ON v.id = a.village_id
+         JOIN units c ON c.id = a.commune_id
+         ${engineSql.joinNextDue('i', 't')}
+        WHERE i.workflow_key = 'assessment' AND i.open AND i.state = ANY($1) AND i.subject_type = 'assessment'
+          AND i.unit_path LIKE $2 || '%' AND ($3::boolean IS NOT TRUE OR c.parent_id = $4)
+        ORDER BY t.due_at ASC NULLS LAST, a.id
+        LIMIT 500`,
+      [Object.keys(actions), scopePath(actor), actor.role === 'REVIEWER', actor.unitId],
+    );
+    const now = Date.now();
+    return rows.map((r) => ({
+      subjectType: 'assessment' as const,
+      subjectId: r.id,
+      state: r.state,
+      action: actions[r.state],
+      unitId: r.village_id,
+      title: `${r.village_name}, ${r.commune_name} (${r.assessed_on})`,
       ...timing(r, now),
     }));
   }

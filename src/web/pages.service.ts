@@ -37,6 +37,9 @@ const ACTION_WORDS: Record<string, { vi: string; en: string }> = {
   allocate: { vi: 'Phân bổ vốn', en: 'Allocate funds' },
   accept: { vi: 'Nghiệm thu công trình', en: 'Accept the work' },
   settle: { vi: 'Quyết toán công trình', en: 'Settle the work' },
+  submit_assessment: { vi: 'Gửi kết quả đánh giá tiêu chí để huyện xác nhận', en: 'Submit the criteria assessment' },
+  revise_assessment: { vi: 'Bổ sung, hoàn thiện kết quả đánh giá tiêu chí', en: 'Revise the criteria assessment' },
+  confirm_assessment: { vi: 'Xác nhận kết quả đánh giá tiêu chí', en: 'Confirm the criteria assessment' },
 };
 
 /** How many dossiers a list of the dossiers page shows at a time (the next ones behind a link). */
@@ -90,10 +93,20 @@ export class PagesService {
   async inbox(actor: Actor, locale: Locale): Promise<InboxItem[]> {
     const now = new Date();
     return (await this.tasks.inbox(actor)).map((t) => {
-      const workflow = t.subjectType === 'dossier' ? 'certification' : 'funding';
+      const workflow = t.subjectType === 'dossier' ? 'certification' : t.subjectType === 'assessment' ? 'assessment' : 'funding';
       return {
-        href: t.subjectType === 'dossier' ? `/app/dossiers/${t.subjectId}` : null,
-        title: t.subjectType === 'dossier' ? t.title : `${t.title} · ${word(locale, 'projectTask')}`,
+        href:
+          t.subjectType === 'dossier'
+            ? `/app/dossiers/${t.subjectId}`
+            : t.subjectType === 'assessment'
+              ? `/app/villages/${t.unitId}`
+              : null,
+        title:
+          t.subjectType === 'project'
+            ? `${t.title} · ${word(locale, 'projectTask')}`
+            : t.subjectType === 'assessment'
+              ? `${t.title} · ${word(locale, 'assessments')}`
+              : t.title,
         stateWords: this.stateWords(locale, workflow, t.state),
         actionWords: ACTION_WORDS[t.action]?.[locale] ?? this.eventWords(locale, workflow, t.action),
         due: t.dueAt ? { at: t.dueAt, ...dueWords(locale, t.dueAt, now, this.calendar) } : null,
