@@ -118,10 +118,11 @@ export async function seedNational(
     await step(
       'village_criteria',
       `
-      INSERT INTO village_criteria (village_id, criterion_code, met)
-      SELECT v.id, c.code, (0.5 * ${rnd('v.id')} + 0.5 * ${rnd(`v.id || ':' || c.code`)}) < c.target_share::float8 * 0.9 + 0.05
-        FROM units v CROSS JOIN criteria c
-       WHERE v.level = 'VILLAGE'`,
+      INSERT INTO village_criteria (village_id, criterion_code, met, baseline_met)
+      SELECT id, code, met, met
+        FROM (SELECT v.id, c.code, (0.5 * ${rnd('v.id')} + 0.5 * ${rnd(`v.id || ':' || c.code`)}) < c.target_share::float8 * 0.9 + 0.05 AS met
+                FROM units v CROSS JOIN criteria c
+               WHERE v.level = 'VILLAGE') f`,
     );
 
     await step(

@@ -27,6 +27,8 @@ import { NotificationsModule } from './notifications/notifications.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { ReportsModule } from './reports/reports.module.js';
 import { WebModule } from './web/web.module.js';
+import { VillagesModule } from './villages/villages.module.js';
+import { AssessmentsModule } from './assessments/assessments.module.js';
 
 /** What a test or a benchmark may put in place of the service's own parts; the service itself passes nothing. */
 export interface AppOverrides {
@@ -59,6 +61,8 @@ export class AppModule {
         NotificationsModule,
         CertificationModule,
         FundingModule,
+        VillagesModule,
+        AssessmentsModule,
         TasksModule,
         ReportsModule,
         WebModule,

@@ -3,6 +3,8 @@ import type { Db } from '../database/db.js';
 import { EngineService } from '../engine/engine.service.js';
 import type { DossierFacts } from '../../workflows/certification/v2.js';
 import { DOSSIER_DETAIL, DossiersRepository } from './dossiers.repository.js';
+import { VillageCriteriaRepository } from '../villages/village-criteria.repository.js';
+import { CRITERIA_CODES } from '../../workflows/certification/v2.js';
 
 const REVIEW_CRITERION = 'certification.review-criterion';
 
@@ -18,6 +20,7 @@ export class CertificationHooks implements OnModuleInit {
   constructor(
     private readonly engine: EngineService,
     private readonly dossiers: DossiersRepository,
+    private readonly flags: VillageCriteriaRepository,
   ) {}
 
   onModuleInit(): void {
@@ -51,11 +54,16 @@ export class CertificationHooks implements OnModuleInit {
         }
         if (toState === 'certified' && fromState !== 'certified') {
           await this.dossiers.setCertified(tx, id, true);
-          await this.dossiers.setVillageCriteria(tx, id, true);
+          const villageId = await this.dossiers.villageOf(tx, id);
+          const all = CRITERIA_CODES.map((code) => ({ villageId, code, met: true }));
+          await this.flags.apply(tx, all, 'certification', { kind: 'certification', id, by: actor.id });
         }
         if (fromState === 'certified' && toState !== 'certified') await this.dossiers.setCertified(tx, id, false);
-        if (toState === 'revoked' && Array.isArray(event.criteriaNoLongerMet))
-          await this.dossiers.setVillageCriteria(tx, id, false, event.criteriaNoLongerMet as number[]);
+        if (toState === 'revoked' && Array.isArray(event.criteriaNoLongerMet)) {
+          const villageId = await this.dossiers.villageOf(tx, id);
+          const lost = (event.criteriaNoLongerMet as number[]).map((code) => ({ villageId, code, met: false }));
+          await this.flags.apply(tx, lost, 'certification', { kind: 'revocation', id, by: actor.id });
+        }
         if (!open) await this.dossiers.close(tx, id);
       },
     });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { SubjectDirectory } from '../notifications/subject-directory.js';
 import { UnitsModule } from '../units/units.module.js';
+import { VillagesModule } from '../villages/villages.module.js';
 import { AttachmentsController } from './attachments/attachments.controller.js';
 import { AttachmentsService } from './attachments/attachments.service.js';
 import { ContentAddressedStore } from './attachments/file-store.js';
@@ -21,7 +22,7 @@ const storeProvider = {
 };
 
 @Module({
-  imports: [UnitsModule],
+  imports: [UnitsModule, VillagesModule],
   controllers: [DossiersController, AttachmentsController],
   providers: [
     DossiersRepository,

@@ -131,18 +131,15 @@ export class DossiersRepository {
       .execute();
   }
 
-  /** The dossier's certified flag and, on certification and revocation, its village's 16 flags. */
+  /** The dossier's certified flag (the reports count it). */
   async setCertified(db: Db, dossierId: string, certified: boolean) {
     await db.updateTable('dossiers').set({ certified }).where('id', '=', dossierId).execute();
   }
 
-  async setVillageCriteria(db: Db, dossierId: string, met: boolean, codes?: number[]) {
-    let q = db
-      .updateTable('village_criteria')
-      .set({ met, updated_at: sql`now()` })
-      .where('village_id', '=', (eb) => eb.selectFrom('dossiers').select('village_id').where('id', '=', dossierId));
-    if (codes) q = q.where('criterion_code', 'in', codes);
-    await q.execute();
+  /** The dossier's village (whose flags its certification and revocation set). */
+  async villageOf(db: Db, dossierId: string): Promise<string> {
+    const row = await db.selectFrom('dossiers').select('village_id').where('id', '=', dossierId).executeTakeFirstOrThrow();
+    return row.village_id;
   }
 
   async close(db: Db, dossierId: string) {
@@ -237,14 +234,13 @@ export class DossiersRepository {
       .execute();
   }
 
-  /** The bytes a user has attached since `since` (the upload quota). */
+  /** The bytes a user has attached since `since` (the upload quota), to dossiers and to assessments alike. */
   async bytesUploadedSince(userId: string, since: Date): Promise<number> {
-    const row = await this.db
-      .selectFrom('attachments')
-      .select(sql<string>`coalesce(sum(size), 0)`.as('bytes'))
-      .where('uploaded_by', '=', userId)
-      .where('created_at', '>', since)
-      .executeTakeFirstOrThrow();
-    return Number(row.bytes);
+    const { rows } = await sql<{ bytes: string }>`
+      SELECT (coalesce((SELECT sum(size) FROM attachments WHERE uploaded_by = ${userId} AND created_at > ${since}), 0)
+            + coalesce((SELECT sum(size) FROM assessment_attachments WHERE uploaded_by = ${userId} AND created_at > ${since}), 0))::text AS bytes`.execute(
+      this.db,
+    );
+    return Number(rows[0].bytes);
   }
 }

@@ -34,6 +34,7 @@ export const NOUNS: Record<string, Words> = {
   'this address': { vi: 'địa chỉ này', en: 'this address' },
   'audit checkpoint': { vi: 'điểm kiểm tra nhật ký', en: 'audit checkpoint' },
   'audit run': { vi: 'lượt kiểm tra nhật ký', en: 'audit run' },
+  assessment: { vi: 'kết quả đánh giá tiêu chí', en: 'assessment' },
 };
 
 const CATALOG = {
@@ -90,6 +91,28 @@ const CATALOG = {
   rule_refused: {
     en: (p) => `${p.event} refused by rule ${p.rule}`,
     vi: (p) => `Không thể thực hiện “${p.event}”: chưa đáp ứng điều kiện ${p.rule}`,
+  },
+
+  // ---- criteria assessments and imports ----
+  assessment_date: {
+    en: (p) => `assessedOn ${p.date} must be a real date, not in the future`,
+    vi: (p) => `Ngày đánh giá ${p.date} không hợp lệ hoặc ở tương lai`,
+  },
+  assessment_criteria_twice: {
+    en: () => 'each criterion may appear once in an assessment',
+    vi: () => 'Mỗi tiêu chí chỉ được ghi một lần trong một kết quả đánh giá',
+  },
+  assessment_not_editable: {
+    en: (p) => `the assessment can be changed while it is with the commune, not in state ${p.state}`,
+    vi: (p) => `Chỉ sửa được kết quả đánh giá khi còn ở cấp xã; kết quả đang ở trạng thái “${p.state}”`,
+  },
+  assessment_attachments_closed: {
+    en: (p) => `evidence cannot be attached in state ${p.state}`,
+    vi: (p) => `Không thể đính kèm tài liệu minh chứng khi kết quả đánh giá ở trạng thái “${p.state}”`,
+  },
+  import_rows_invalid: {
+    en: (p) => `${p.rows} row(s) of the file are not valid (the first: row ${p.first}); nothing was imported`,
+    vi: (p) => `Tệp có ${p.rows} dòng không hợp lệ (dòng đầu tiên: dòng ${p.first}); chưa nhập dữ liệu nào`,
   },
 
   // ---- dossiers ----

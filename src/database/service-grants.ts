@@ -31,6 +31,13 @@ export const SERVICE_GRANTS: Readonly<Record<string, readonly TablePrivilege[]>>
   dossiers: READ_ADD_CHANGE,
   dossier_criteria: READ_ADD_CHANGE,
   attachments: READ_ADD,
+  // Villages' flags between certifications: changes and imports are only added; an assessment closes, and its
+  // criteria are replaced while the commune edits it.
+  village_criterion_changes: READ_ADD,
+  criteria_imports: READ_ADD_CHANGE,
+  assessments: READ_ADD_CHANGE,
+  assessment_criteria: ALL_ROWS,
+  assessment_attachments: READ_ADD,
   // Funding: pledges, receipts and the ledger are only added; a project's funding lines are replaced on approval.
   projects: READ_ADD_CHANGE,
   project_funding: ['SELECT', 'INSERT', 'DELETE'],

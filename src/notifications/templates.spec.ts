@@ -112,6 +112,18 @@ const SUBJECTS: Record<TemplateName, { vi: string; en: string }> = {
     vi: 'Công trình không được phê duyệt: Đường bê tông thôn Pò Háng – thôn Pò Háng, xã Bính Xá',
     en: 'Work not approved: Concrete road in Pò Háng – Pò Háng village, Bính Xá commune',
   },
+  assessment_submitted: {
+    vi: 'Kết quả đánh giá tiêu chí chờ xác nhận: thôn Pò Háng, xã Bính Xá',
+    en: 'Criteria assessment awaiting confirmation: Pò Háng village, Bính Xá commune',
+  },
+  assessment_confirmed: {
+    vi: 'Kết quả đánh giá tiêu chí đã được xác nhận: thôn Pò Háng, xã Bính Xá',
+    en: 'Criteria assessment confirmed: Pò Háng village, Bính Xá commune',
+  },
+  assessment_returned: {
+    vi: 'Kết quả đánh giá tiêu chí bị trả lại để bổ sung: thôn Pò Háng, xã Bính Xá',
+    en: 'Criteria assessment returned for revision: Pò Háng village, Bính Xá commune',
+  },
   reminder: {
     vi: 'Nhắc việc: sắp đến hạn xử lý – hồ sơ công nhận thôn Pò Háng năm 2026 (thôn Pò Háng, xã Bính Xá)',
     en: 'Reminder: due soon – the certification dossier of Pò Háng, 2026 (Pò Háng village, Bính Xá commune)',
@@ -152,6 +164,9 @@ const ASKS: Record<TemplateName, { vi: string; en: string }> = {
   project_settled: { vi: 'không cần thao tác', en: 'no action is needed' },
   project_cancelled: { vi: 'không cần thao tác', en: 'no action is needed' },
   project_rejected: { vi: 'không cần thao tác', en: 'no action is needed' },
+  assessment_submitted: { vi: 'Đề nghị kiểm tra tài liệu minh chứng', en: 'Please check the evidence' },
+  assessment_confirmed: { vi: 'không cần thao tác', en: 'no action is needed' },
+  assessment_returned: { vi: 'Đề nghị bổ sung, hoàn thiện kết quả đánh giá', en: 'Please revise the assessment' },
   reminder: { vi: 'Đề nghị xử lý trước hạn', en: 'Please deal with it before the due date' },
   overdue: { vi: 'Đề nghị xử lý ngay và báo cáo lý do chậm trễ', en: 'Please deal with it now' },
 };
@@ -163,6 +178,8 @@ const DUE_LABELS: Partial<Record<TemplateName, { vi: string; en: string }>> = {
   dossier_lapsed: { vi: 'Hạn nộp lại đã hết lúc: 15/01/2031 17:00', en: 'Resubmission was due: 15/01/2031 17:00' },
   signoff_reminder: { vi: 'Hạn ký quyết định: 15/01/2031 17:00', en: 'Decision due: 15/01/2031 17:00' },
   acceptance_requested: { vi: 'Hạn nghiệm thu: 15/01/2031 17:00', en: 'Acceptance due: 15/01/2031 17:00' },
+  assessment_submitted: { vi: 'Hạn xác nhận: 15/01/2031 17:00', en: 'Confirmation due: 15/01/2031 17:00' },
+  assessment_returned: { vi: 'Hạn gửi lại: 15/01/2031 17:00', en: 'Resubmit by: 15/01/2031 17:00' },
 };
 
 describe('notification templates', () => {
@@ -191,6 +208,9 @@ describe('notification templates', () => {
         'acceptance_requested',
         'project_settled',
         'project_cancelled',
+        'assessment_submitted',
+        'assessment_confirmed',
+        'assessment_returned',
         'reminder',
         'overdue',
       ]),

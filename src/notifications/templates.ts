@@ -487,6 +487,54 @@ export const TEMPLATES = {
     },
   },
 
+  // ---- criteria assessments between certifications (workflows/assessment) ---------------------------
+  assessment_submitted: {
+    kind: 'any',
+    due: 'next',
+    vi: {
+      subject: (v) => `Kết quả đánh giá tiêu chí chờ xác nhận: ${v.place}`,
+      lead: (v) => `${cap(v.commune)} đã gửi ${v.title} để đề nghị xác nhận.`,
+      ask: () => 'Đề nghị kiểm tra tài liệu minh chứng, xác nhận kết quả đánh giá hoặc trả lại xã để bổ sung.',
+      due: 'Hạn xác nhận',
+    },
+    en: {
+      subject: (v) => `Criteria assessment awaiting confirmation: ${v.place}`,
+      lead: (v) => `${cap(v.commune)} submitted ${v.title} for confirmation.`,
+      ask: () => 'Please check the evidence, then confirm the assessment or return it to the commune.',
+      due: 'Confirmation due',
+    },
+  },
+  assessment_confirmed: {
+    kind: 'any',
+    due: 'none',
+    vi: {
+      subject: (v) => `Kết quả đánh giá tiêu chí đã được xác nhận: ${v.place}`,
+      lead: (v) => `${cap(v.title)} đã được xác nhận; các tiêu chí của thôn đã được cập nhật theo kết quả này.`,
+      ask: () => NO_ACTION_VI,
+    },
+    en: {
+      subject: (v) => `Criteria assessment confirmed: ${v.place}`,
+      lead: (v) => `${cap(v.title)} was confirmed; the village's criteria now follow it.`,
+      ask: () => NO_ACTION_EN,
+    },
+  },
+  assessment_returned: {
+    kind: 'any',
+    due: 'next',
+    vi: {
+      subject: (v) => `Kết quả đánh giá tiêu chí bị trả lại để bổ sung: ${v.place}`,
+      lead: (v) => `${cap(v.title)} đã bị trả lại.${reasonVi(v.details)}`,
+      ask: () => 'Đề nghị bổ sung, hoàn thiện kết quả đánh giá và gửi lại.',
+      due: 'Hạn gửi lại',
+    },
+    en: {
+      subject: (v) => `Criteria assessment returned for revision: ${v.place}`,
+      lead: (v) => `${cap(v.title)} was returned.${reasonEn(v.details)}`,
+      ask: () => 'Please revise the assessment and submit it again.',
+      due: 'Resubmit by',
+    },
+  },
+
   // ---- generic reminders and escalations (any workflow's deadlines) ----------------------------------
   reminder: {
     kind: 'any',

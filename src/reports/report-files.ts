@@ -17,6 +17,12 @@ function progressSheets(r: ProgressReport): Sheet[] {
         ['Số thôn đạt chuẩn', r.villages.certified],
         ...Object.entries(r.villages.certifiedByYear).map(([y, n]) => [`Số thôn đạt chuẩn năm ${y}`, n] as [string, number]),
         ['Bình quân tiêu chí đạt/thôn', r.averageCriteriaMet],
+        ['Bình quân tiêu chí đạt/thôn (đầu kỳ)', r.baselineAverageCriteriaMet],
+        ['Số tiêu chí theo số liệu ước tính khi khởi tạo', r.flagSources['seed-estimate']],
+        ['Số tiêu chí theo kết quả đánh giá đã xác nhận', r.flagSources.assessment],
+        ['Số tiêu chí theo quyết định công nhận', r.flagSources.certification],
+        ['Số tiêu chí theo số liệu nhập từ tệp', r.flagSources.import],
+        ...(r.note ? [['Ghi chú', r.note.vi] as [string, string]] : []),
       ],
     },
     {

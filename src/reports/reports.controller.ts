@@ -32,7 +32,11 @@ class VillagesView {
 class CriterionProgressView {
   @ApiProperty({ example: 1 }) code: number;
   @ApiProperty({ example: 'Giao thông' }) name: string;
-  @ApiProperty({ description: "villages meeting it in the plan's baseline (2019-05)" }) baseline: number;
+  @ApiProperty({
+    description:
+      "villages meeting it at the baseline (5/2019): the plan's figure for the province; below it, the scope's own villages by their baseline flags",
+  })
+  baseline: number;
   @ApiProperty({ description: 'villages in scope meeting it now' }) met: number;
   @ApiProperty({ description: 'villages meeting it by 2020 in the plan' }) target: number;
 }
@@ -48,9 +52,24 @@ class DistributionView {
   @ApiProperty({ minimum: 0, maximum: 16 }) criteriaMet: number;
   @ApiProperty() villages: number;
 }
+class FlagSourcesView {
+  @ApiProperty({ name: 'seed-estimate', description: "flags that are still the seed's estimate (a stand-in)" }) 'seed-estimate': number;
+  @ApiProperty() assessment: number;
+  @ApiProperty() certification: number;
+  @ApiProperty() import: number;
+}
+class NoteView {
+  @ApiProperty() vi: string;
+  @ApiProperty() en: string;
+}
 class ProgressView {
   @ApiProperty({ type: VillagesView }) villages: VillagesView;
   @ApiProperty({ example: 7.66 }) averageCriteriaMet: number;
+  @ApiProperty({ example: 7.66, description: "the scope's average at the baseline (the plan's for the province)" })
+  baselineAverageCriteriaMet: number;
+  @ApiProperty({ type: FlagSourcesView, description: 'how many flags in scope come from each source' }) flagSources: FlagSourcesView;
+  @ApiProperty({ description: "whether some flags in scope are still the seed's estimate" }) estimated: boolean;
+  @ApiProperty({ type: NoteView, nullable: true, description: 'says so when estimated' }) note: NoteView | null;
   @ApiProperty({ type: [CriterionProgressView] }) criteria: CriterionProgressView[];
   @ApiProperty({ type: [UnitProgressView] }) byUnit: UnitProgressView[];
   @ApiProperty({ type: [DistributionView] }) distribution: DistributionView[];

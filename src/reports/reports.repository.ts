@@ -71,6 +71,33 @@ export class ReportsRepository {
     return rows;
   }
 
+  /**
+   * Each criterion's villages in scope at the baseline (their `baseline_met` flags: the seed's estimate or an
+   * import marked as the baseline), and the sum over villages (for the scope's baseline average).
+   */
+  async baselineOf(scope: string): Promise<{ byCode: Map<number, number>; sum: number }> {
+    const { rows } = await this.pool.query<{ code: number; n: number }>(
+      `SELECT vc.criterion_code::int AS code, count(*)::int AS n
+         FROM units v JOIN village_criteria vc ON vc.village_id = v.id
+        WHERE vc.baseline_met AND v.level = 'VILLAGE' AND v.path LIKE $1 || '%'
+        GROUP BY vc.criterion_code`,
+      [scope],
+    );
+    return { byCode: new Map(rows.map((r) => [r.code, r.n])), sum: rows.reduce((s, r) => s + r.n, 0) };
+  }
+
+  /** How many flags in scope come from each source (seed-estimate, assessment, certification, import). */
+  async flagSources(scope: string): Promise<Record<string, number>> {
+    const { rows } = await this.pool.query<{ source: string; n: number }>(
+      `SELECT vc.source, count(*)::int AS n
+         FROM units v JOIN village_criteria vc ON vc.village_id = v.id
+        WHERE v.level = 'VILLAGE' AND v.path LIKE $1 || '%'
+        GROUP BY vc.source`,
+      [scope],
+    );
+    return Object.fromEntries(rows.map((r) => [r.source, r.n]));
+  }
+
   /** Villages in scope currently certified (a dossier in state certified), by the dossier's year. */
   async certifiedByYear(scope: string, year: number | null): Promise<{ byYear: Record<string, number>; total: number }> {
     // One query: by year and overall (the row whose year is NULL); dossiers carry their village's path.

@@ -112,7 +112,14 @@ export async function loadPlan136(tx: Db, plan = readPlan(), units = readUnits()
   await tx
     .insertInto('village_criteria')
     .values(
-      villages.flatMap((v) => plan.criteria.map((c) => ({ village_id: v.id, criterion_code: c.code, met: met.get(v.code)!.has(c.code) }))),
+      // The plan gives counts per criterion, not per village: these flags are an estimate (source 'seed-estimate'),
+      // and also each village's baseline, until an ADMIN imports the real ones.
+      villages.flatMap((v) =>
+        plan.criteria.map((c) => {
+          const flag = met.get(v.code)!.has(c.code);
+          return { village_id: v.id, criterion_code: c.code, met: flag, baseline_met: flag, source: 'seed-estimate' };
+        }),
+      ),
     )
     .execute();
 

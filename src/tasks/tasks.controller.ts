@@ -4,7 +4,7 @@ import { CurrentActor, type Actor } from '../auth/actor.js';
 import { TasksService } from './tasks.service.js';
 
 class TaskView {
-  @ApiProperty({ enum: ['dossier', 'project'] }) subjectType: string;
+  @ApiProperty({ enum: ['dossier', 'project', 'assessment'] }) subjectType: string;
   @ApiProperty() subjectId: string;
   @ApiProperty() state: string;
   @ApiProperty({ example: 'review_criteria' }) action: string;

@@ -10,11 +10,14 @@ type UnitName = Selectable<Tables['units']>['name'];
 /** What the inbox reads of a subject: its columns, its instance's state, its next due time and the overdue flag. */
 type Waiting = Pick<JoinedInstance, 'state'> & JoinedNextDue & { overdue: boolean | null };
 type ProjectWaiting = Pick<Selectable<Tables['projects']>, 'id' | 'village_id' | 'title'> & Waiting & { village_name: UnitName };
+/** An assessment waiting: its village and commune, and the day it assessed (dd/mm/yyyy). */
+type AssessmentWaiting = Pick<Selectable<Tables['assessments']>, 'id' | 'village_id'> &
+  Waiting & { village_name: UnitName; commune_name: UnitName; assessed_on: string };
 type DossierWaiting = Pick<Selectable<Tables['dossiers']>, 'id' | 'village_id' | 'year'> &
   Waiting & { village_name: UnitName; commune_name: UnitName };
 
 export interface Task {
-  subjectType: 'dossier' | 'project';
+  subjectType: 'dossier' | 'project' | 'assessment';
   subjectId: string;
   state: string;
   action: string;
@@ -38,8 +41,12 @@ export class TasksService {
   ) {}
 
   async inbox(actor: Actor): Promise<Task[]> {
-    const [dossiers, projects] = await Promise.all([this.dossierTasks(actor), this.projectTasks(actor)]);
-    const tasks = [...dossiers, ...projects];
+    const [dossiers, projects, assessments] = await Promise.all([
+      this.dossierTasks(actor),
+      this.projectTasks(actor),
+      this.assessmentTasks(actor),
+    ]);
+    const tasks = [...dossiers, ...projects, ...assessments];
     // Overdue first, then due soonest, undated last.
     return tasks.sort(
       (a, b) =>
@@ -73,6 +80,35 @@ export class TasksService {
       action: actions[r.state],
       unitId: r.village_id,
       title: `${r.title} (${r.village_name})`,
+      ...timing(r, now),
+    }));
+  }
+
+  /** Open criteria assessments waiting for the caller's role inside its unit (a reviewer: communes directly under its unit). */
+  private async assessmentTasks(actor: Actor): Promise<Task[]> {
+    const actions = this.engine.tasks('assessment', actor.role);
+    if (Object.keys(actions).length === 0) return [];
+    const { rows } = await sql<AssessmentWaiting>`
+      SELECT a.id, i.state, a.village_id, v.name AS village_name, c.name AS commune_name,
+             to_char(a.assessed_on, 'DD/MM/YYYY') AS assessed_on, t.due_at,
+             (i.snapshot->'context'->>'overdue')::boolean AS overdue
+        FROM assessments a
+        ${sql.raw(engineSql.joinInstance('i', 'assessment', 'a.id'))}
+        JOIN units v ON v.id = a.village_id
+        JOIN units c ON c.id = a.commune_id
+        ${sql.raw(engineSql.joinNextDue('i', 't'))}
+       WHERE i.workflow_key = 'assessment' AND i.open AND i.state = ANY(${Object.keys(actions)}) AND i.subject_type = 'assessment'
+         AND i.unit_path LIKE ${scopePath(actor)} || '%' AND (${actor.role === 'REVIEWER'}::boolean IS NOT TRUE OR c.parent_id = ${actor.unitId})
+       ORDER BY t.due_at ASC NULLS LAST, a.id
+       LIMIT 500`.execute(this.db);
+    const now = Date.now();
+    return rows.map((r) => ({
+      subjectType: 'assessment' as const,
+      subjectId: r.id,
+      state: r.state,
+      action: actions[r.state],
+      unitId: r.village_id,
+      title: `${r.village_name}, ${r.commune_name} (${r.assessed_on})`,
       ...timing(r, now),
     }));
   }

@@ -22,6 +22,7 @@ import { assertCsrf, CsrfAmongUploadFields, WebSessionGuard } from './web-sessio
 import { render } from './views/layout.js';
 import { InboxPage } from './views/inbox.page.js';
 import { VillagesPage, type CreateDossierForm } from './views/villages.page.js';
+import { VillagePage } from './views/village.page.js';
 import { DossierListPage, type BatchSignOffForm } from './views/dossier-list.page.js';
 import { DossierPage, type Flash } from './views/dossier.page.js';
 import { word } from './words.js';
@@ -74,6 +75,13 @@ export class PagesController {
   @Get('villages')
   async villages(@Req() req: WebRequest, @Res() reply: FastifyReply) {
     await this.showVillages(req, reply, 200, {});
+  }
+
+  @Get('villages/:id')
+  async village(@Req() req: WebRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
+    const locale = pageContext(req).locale;
+    const [ctx, village] = await Promise.all([this.ctx(req), this.pages.village(this.actor(req), id, locale)]);
+    sendHtml(reply, 200, render(<VillagePage ctx={ctx} village={village} />));
   }
 
   private async showVillages(req: WebRequest, reply: FastifyReply, status: number, form: CreateDossierForm) {

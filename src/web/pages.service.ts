@@ -19,6 +19,9 @@ import type { DossierPageProps, Flash, HistoryItem } from './views/dossier.page.
 import type { BatchSignOffForm, DossierGroup } from './views/dossier-list.page.js';
 import type { InboxItem } from './views/inbox.page.js';
 import type { VillageRow } from './views/villages.page.js';
+import type { VillageView } from './views/village.page.js';
+import { CriteriaHistoryService } from '../villages/criteria-history.service.js';
+import { AssessmentsService } from '../assessments/assessments.service.js';
 import { ROLE_WORDS, word } from './words.js';
 
 /** What each task asks of the user (the workflows' `meta.tasks`), as the inbox says it. */
@@ -34,6 +37,9 @@ const ACTION_WORDS: Record<string, { vi: string; en: string }> = {
   allocate: { vi: 'Phân bổ vốn', en: 'Allocate funds' },
   accept: { vi: 'Nghiệm thu công trình', en: 'Accept the work' },
   settle: { vi: 'Quyết toán công trình', en: 'Settle the work' },
+  submit_assessment: { vi: 'Gửi kết quả đánh giá tiêu chí để huyện xác nhận', en: 'Submit the criteria assessment' },
+  revise_assessment: { vi: 'Bổ sung, hoàn thiện kết quả đánh giá tiêu chí', en: 'Revise the criteria assessment' },
+  confirm_assessment: { vi: 'Xác nhận kết quả đánh giá tiêu chí', en: 'Confirm the criteria assessment' },
 };
 
 /** How many dossiers a list of the dossiers page shows at a time (the next ones behind a link). */
@@ -63,6 +69,8 @@ export class PagesService {
     private readonly batch: BatchSignOffService,
     private readonly attachments: AttachmentsService,
     private readonly units: UnitsService,
+    private readonly criteriaHistory: CriteriaHistoryService,
+    private readonly assessments: AssessmentsService,
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
     private readonly engine: EngineService,
@@ -85,16 +93,60 @@ export class PagesService {
   async inbox(actor: Actor, locale: Locale): Promise<InboxItem[]> {
     const now = new Date();
     return (await this.tasks.inbox(actor)).map((t) => {
-      const workflow = t.subjectType === 'dossier' ? 'certification' : 'funding';
+      const workflow = t.subjectType === 'dossier' ? 'certification' : t.subjectType === 'assessment' ? 'assessment' : 'funding';
       return {
-        href: t.subjectType === 'dossier' ? `/app/dossiers/${t.subjectId}` : null,
-        title: t.subjectType === 'dossier' ? t.title : `${t.title} · ${word(locale, 'projectTask')}`,
+        href:
+          t.subjectType === 'dossier'
+            ? `/app/dossiers/${t.subjectId}`
+            : t.subjectType === 'assessment'
+              ? `/app/villages/${t.unitId}`
+              : null,
+        title:
+          t.subjectType === 'project'
+            ? `${t.title} · ${word(locale, 'projectTask')}`
+            : t.subjectType === 'assessment'
+              ? `${t.title} · ${word(locale, 'assessments')}`
+              : t.title,
         stateWords: this.stateWords(locale, workflow, t.state),
         actionWords: ACTION_WORDS[t.action]?.[locale] ?? this.eventWords(locale, workflow, t.action),
         due: t.dueAt ? { at: t.dueAt, ...dueWords(locale, t.dueAt, now, this.calendar) } : null,
         overdue: t.overdue,
       };
     });
+  }
+
+  /** A village's page: its flags with their source, its assessments and every change of a flag (all pages of both). */
+  async village(actor: Actor, id: string, locale: Locale): Promise<VillageView> {
+    const unit = await this.units.getVisible(actor, id);
+    const flags = await this.criteriaHistory.current(actor, id);
+    const [commune, assessments, changes] = await Promise.all([
+      unit.parentId ? this.units.getVisible(actor, unit.parentId).catch(() => null) : null,
+      everyPage((cursor) => this.assessments.listForVillage(actor, id, { limit: 500, cursor })),
+      everyPage((cursor) => this.criteriaHistory.history(actor, id, { limit: 500, cursor })),
+    ]);
+    const names = new Map(flags.map((f) => [f.code, f.name]));
+    const people = new Map(changes.filter((c) => c.by).map((c) => [c.by!.id, c.by!.name ?? c.by!.id]));
+    return {
+      id: unit.id,
+      name: unit.name,
+      communeName: commune?.name ?? null,
+      flags,
+      assessments: assessments.map((a) => ({
+        id: a.id,
+        assessedOn: a.assessedOn,
+        stateWords: this.stateWords(locale, 'assessment', a.state),
+        criteria: a.criteria.map((c) => ({ code: c.code, met: c.met })),
+      })),
+      changes: changes.map((c) => ({
+        criterion: c.criterion,
+        name: names.get(c.criterion) ?? '',
+        from: c.from,
+        to: c.to,
+        cause: c.cause,
+        at: c.at,
+        by: c.by ? (people.get(c.by.id) ?? null) : null,
+      })),
+    };
   }
 
   async villages(actor: Actor, locale: Locale): Promise<VillageRow[]> {

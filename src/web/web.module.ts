@@ -3,6 +3,8 @@ import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { CalendarModule } from '../calendar/calendar.module.js';
 import { CertificationModule } from '../certification/certification.module.js';
+import { AssessmentsModule } from '../assessments/assessments.module.js';
+import { VillagesModule } from '../villages/villages.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { UnitsModule } from '../units/units.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -15,7 +17,17 @@ import { WebSessionGuard } from './web-session.guard.js';
 
 /** The server-rendered pages under /app (and `/`), on the same services as the JSON API. */
 @Module({
-  imports: [AuthModule, CertificationModule, TasksModule, UnitsModule, UsersModule, AuditModule, CalendarModule],
+  imports: [
+    AuthModule,
+    CertificationModule,
+    VillagesModule,
+    AssessmentsModule,
+    TasksModule,
+    UnitsModule,
+    UsersModule,
+    AuditModule,
+    CalendarModule,
+  ],
   controllers: [SignInController, PagesController, AssetsController],
   providers: [WebSessionsService, WebSessionGuard, PagesService],
   exports: [WebSessionsService],

@@ -61,7 +61,7 @@ export class AttachmentsService {
   }
 
   /** Refuses an upload of `bytes` that would take the caller past UPLOAD_QUOTA_MB_PER_DAY over the last 24 hours. */
-  private async withinQuota(actor: Actor, bytes: number): Promise<void> {
+  async withinQuota(actor: Actor, bytes: number): Promise<void> {
     const used = await this.repository.bytesUploadedSince(actor.id, new Date(Date.now() - 24 * 3600 * 1000));
     if (used + bytes > this.config.uploadQuotaBytesPerDay) {
       throw new TooManyRequests('upload_quota_exceeded', { mb: Math.round(this.config.uploadQuotaBytesPerDay / 1024 / 1024) }, 3600);

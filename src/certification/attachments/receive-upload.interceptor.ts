@@ -1,4 +1,13 @@
-import { type CallHandler, createParamDecorator, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  createParamDecorator,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  mixin,
+  type NestInterceptor,
+  type Type,
+} from '@nestjs/common';
 import { DomainError, InvalidInput } from '../../common/errors.js';
 import type { FastifyRequest } from 'fastify';
 import { catchError, from, map, mergeMap, throwError, type Observable } from 'rxjs';
@@ -22,6 +31,11 @@ export const UploadRefusal = createParamDecorator(
   (_: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<UploadRequest>().uploadRefusal,
 );
 
+/** Who decides, before a byte of an upload's body is read, whether the caller may attach to a subject (route param `id`) now. */
+export interface UploadGate {
+  mayReceive(actor: Actor, subjectId: string, declaredBytes: number): Promise<void>;
+}
+
 /**
  * First, before a byte of the body is read: the caller may attach to this dossier now and the upload fits in its
  * quota (AttachmentsService.mayReceive); if not, the body is read and dropped (never stored) and the refusal is
@@ -29,13 +43,23 @@ export const UploadRefusal = createParamDecorator(
  * nothing kept when refused there), its other fields as the body the route validates. The limits (one file,
  * five fields, MAX_UPLOAD_MB) are the multipart plugin's, set in app.factory. A request refused later (bad
  * kind, 404, 403, 409) discards the stored file. A request that is not multipart reaches the route without a
- * file (400 there).
+ * file (400 there). `gate` (a provider of the route's module: the dossiers' or the assessments' attachments)
+ * says whether the upload may start.
  */
-@Injectable()
-export class ReceiveUpload implements NestInterceptor {
+export function receiveUploadThrough(gate: Type<UploadGate>): Type<NestInterceptor> {
+  @Injectable()
+  class ReceiveUploadThrough extends ReceiveUploadBase {
+    constructor(store: ContentAddressedStore, @Inject(gate) attachments: UploadGate) {
+      super(store, attachments);
+    }
+  }
+  return mixin(ReceiveUploadThrough);
+}
+
+abstract class ReceiveUploadBase implements NestInterceptor {
   constructor(
     private readonly store: ContentAddressedStore,
-    private readonly attachments: AttachmentsService,
+    private readonly attachments: UploadGate,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -105,3 +129,6 @@ export class ReceiveUpload implements NestInterceptor {
     };
   }
 }
+
+/** Uploads to a dossier (POST /dossiers/:id/attachments and the dossier page's form). */
+export const ReceiveUpload = receiveUploadThrough(AttachmentsService);

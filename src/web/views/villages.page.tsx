@@ -45,7 +45,9 @@ export function VillagesPage({ ctx, villages, form }: { ctx: PageContext; villag
           <tbody>
             {villages.map((v) => (
               <tr>
-                <td>{v.name}</td>
+                <td>
+                  <a href={`/app/villages/${v.id}`}>{v.name}</a>
+                </td>
                 <td>
                   <CriteriaStrip flags={v.flags} locale={locale} /> {v.flags.filter((f) => f.met).length}/16
                 </td>

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import type { Actor } from '../auth/actor.js';
+import { scopePath } from '../auth/jurisdiction.js';
+import { NotFound } from '../common/errors.js';
+import { decodeCursor, encodeCursor, type Page } from '../common/pagination.js';
+import { UnitsRepository } from '../units/units.repository.js';
+import { VillageCriteriaRepository } from './village-criteria.repository.js';
+
+export interface FlagChangeView {
+  id: string;
+  criterion: number;
+  from: boolean;
+  to: boolean;
+  cause: { kind: 'assessment' | 'certification' | 'revocation' | 'import'; id: string };
+  at: string;
+  by: { id: string; name: string | null } | null;
+}
+
+export interface VillageFlagView {
+  code: number;
+  name: string;
+  met: boolean;
+  source: string;
+  updatedAt: string;
+}
+
+/** A village's flags with their source, and every change of them with its cause (newest first). */
+@Injectable()
+export class CriteriaHistoryService {
+  constructor(
+    private readonly units: UnitsRepository,
+    private readonly flags: VillageCriteriaRepository,
+  ) {}
+
+  private async village(actor: Actor, id: string) {
+    const village = await this.units.findById(id, scopePath(actor));
+    if (!village || village.level !== 'VILLAGE') throw new NotFound('village');
+    return village;
+  }
+
+  async current(actor: Actor, id: string): Promise<VillageFlagView[]> {
+    const village = await this.village(actor, id);
+    return (await this.flags.flags(village.id)).map((f) => ({
+      code: f.code,
+      name: f.name,
+      met: f.met,
+      source: f.source,
+      updatedAt: new Date(f.updated_at).toISOString(),
+    }));
+  }
+
+  async history(actor: Actor, id: string, query: { limit?: number; cursor?: string }): Promise<Page<FlagChangeView>> {
+    const village = await this.village(actor, id);
+    const limit = query.limit ?? 50;
+    const cursor = decodeCursor(query.cursor);
+    const [at, rowId] = cursor ? cursor.split('|') : [];
+    const rows = await this.flags.changes(village.id, limit, at ? { at, id: rowId ?? '' } : undefined);
+    const items = rows.slice(0, limit).map((r) => ({
+      id: r.id,
+      criterion: r.criterion_code,
+      from: r.from_met,
+      to: r.to_met,
+      cause: { kind: r.cause_kind, id: r.cause_id },
+      at: new Date(r.at).toISOString(),
+      by: r.by ? { id: r.by, name: r.by_name } : null,
+    }));
+    const last = rows.length > limit ? items[items.length - 1] : null;
+    return { items, nextCursor: last ? encodeCursor(`${last.at}|${last.id}`) : null };
+  }
+}

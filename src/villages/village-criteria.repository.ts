@@ -1,0 +1,155 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { DB, type Db } from '../database/db.js';
+
+/** Where a village's flag comes from (village_criteria.source). */
+export type FlagSource = 'seed-estimate' | 'assessment' | 'certification' | 'import';
+export const FLAG_SOURCES: readonly FlagSource[] = ['seed-estimate', 'assessment', 'certification', 'import'];
+
+/** Why a flag changed (village_criterion_changes.cause_kind), with the id of what caused it. */
+export interface FlagCause {
+  kind: 'assessment' | 'certification' | 'revocation' | 'import';
+  id: string;
+  /** The user, null for the system. */
+  by: string | null;
+}
+
+export interface FlagChangeRow {
+  id: string;
+  criterion_code: number;
+  from_met: boolean;
+  to_met: boolean;
+  cause_kind: FlagCause['kind'];
+  cause_id: string;
+  at: Date;
+  by: string | null;
+  by_name: string | null;
+}
+
+/**
+ * A village's 16 flags (village_criteria) and the record of every change of them (village_criterion_changes).
+ * Every writer of the flags comes through `apply`, in its own transaction: a confirmed assessment, a
+ * certification, a revocation, an import. Set-based: an import of 10,000 villages is three statements.
+ */
+@Injectable()
+export class VillageCriteriaRepository {
+  constructor(@Inject(DB) private readonly db: Db) {}
+
+  /**
+   * Sets the flags given (village, criterion, met) and their source; records a change row for each flag whose
+   * value changed. With `baseline`, the marks are also the villages' baseline (5/2019). Returns the number of
+   * flags whose value changed. `tx` must be a transaction: the flags are locked first.
+   */
+  async apply(
+    tx: Db,
+    flags: readonly { villageId: string; code: number; met: boolean }[],
+    source: FlagSource,
+    cause: FlagCause,
+    options: { baseline?: boolean } = {},
+  ): Promise<number> {
+    if (!flags.length) return 0;
+    const villages = flags.map((f) => f.villageId);
+    const codes = flags.map((f) => f.code);
+    const mets = flags.map((f) => f.met);
+    const { rows } = await sql<{ n: number }>`
+      WITH given AS (
+        SELECT * FROM unnest(${villages}::text[], ${codes}::smallint[], ${mets}::boolean[]) AS g(village_id, code, met)
+      ), old AS (
+        SELECT vc.village_id, vc.criterion_code, vc.met
+          FROM village_criteria vc JOIN given g ON g.village_id = vc.village_id AND g.code = vc.criterion_code
+         ORDER BY vc.village_id, vc.criterion_code
+           FOR UPDATE OF vc
+      ), changed AS (
+        INSERT INTO village_criterion_changes (id, village_id, criterion_code, from_met, to_met, cause_kind, cause_id, by)
+        SELECT gen_random_uuid()::text, o.village_id, o.criterion_code, o.met, g.met, ${cause.kind}, ${cause.id}, ${cause.by}
+          FROM old o JOIN given g ON g.village_id = o.village_id AND g.code = o.criterion_code
+         WHERE o.met <> g.met
+        RETURNING 1
+      ), updated AS (
+        UPDATE village_criteria vc
+           SET met = g.met, source = ${source}, updated_at = now(),
+               baseline_met = CASE WHEN ${options.baseline ?? false}::boolean THEN g.met ELSE vc.baseline_met END
+          FROM given g, old o
+         WHERE vc.village_id = g.village_id AND vc.criterion_code = g.code
+           AND o.village_id = g.village_id AND o.criterion_code = g.code
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM changed)::int AS n, (SELECT count(*) FROM updated)::int AS u`.execute(tx);
+    return rows[0].n;
+  }
+
+  /** The flags of one village with their source. */
+  flags(villageId: string): Promise<{ code: number; name: string; met: boolean; source: string; updated_at: Date }[]> {
+    return this.db
+      .selectFrom('village_criteria as v')
+      .innerJoin('criteria as c', 'c.code', 'v.criterion_code')
+      .select(['v.criterion_code as code', 'c.name_vi as name', 'v.met', 'v.source', 'v.updated_at'])
+      .where('v.village_id', '=', villageId)
+      .orderBy('v.criterion_code')
+      .execute();
+  }
+
+  /** A page of a village's changes, newest first (`before`: the id-ordered cursor of the previous page). */
+  async changes(villageId: string, limit: number, before?: { at: string; id: string }): Promise<FlagChangeRow[]> {
+    let q = this.db
+      .selectFrom('village_criterion_changes as x')
+      .leftJoin('users as u', 'u.id', 'x.by')
+      .select([
+        'x.id',
+        'x.criterion_code',
+        'x.from_met',
+        'x.to_met',
+        'x.cause_kind',
+        'x.cause_id',
+        'x.at',
+        'x.by',
+        'u.full_name as by_name',
+      ])
+      .where('x.village_id', '=', villageId);
+    if (before) q = q.where(sql<boolean>`(x.at, x.id) < (${before.at}::timestamptz, ${before.id})`);
+    const rows = await q
+      .orderBy('x.at', 'desc')
+      .orderBy('x.id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    return rows as FlagChangeRow[];
+  }
+
+  /** Records an import (the cause of its changes). */
+  async recordImport(
+    tx: Db,
+    row: { fileName: string; sha256: string; rows: number; changed: number; baseline: boolean; importedBy: string },
+    id: string = randomUUID(),
+  ): Promise<string> {
+    await tx
+      .insertInto('criteria_imports')
+      .values({
+        id,
+        file_name: row.fileName,
+        sha256: row.sha256,
+        rows: row.rows,
+        changed: row.changed,
+        baseline: row.baseline,
+        imported_by: row.importedBy,
+      })
+      .execute();
+    return id;
+  }
+
+  async setImportChanged(tx: Db, id: string, changed: number): Promise<void> {
+    await tx.updateTable('criteria_imports').set({ changed }).where('id', '=', id).execute();
+  }
+
+  /** Villages by code (the import's first column), with their tree path. */
+  async villagesByCode(codes: readonly string[]): Promise<Map<string, { id: string; path: string }>> {
+    if (!codes.length) return new Map();
+    const rows = await this.db
+      .selectFrom('units')
+      .select(['id', 'code', 'path'])
+      .where('level', '=', 'VILLAGE')
+      .where('code', 'in', [...new Set(codes)])
+      .execute();
+    return new Map(rows.map((r) => [r.code, { id: r.id, path: r.path }]));
+  }
+}
