@@ -22,7 +22,7 @@ import { SYSTEM_ACTOR } from '../src/engine/engine.types.js';
 import { benchWorkflows } from './bench-workflow.js';
 import { cpuSecondsOf } from './cpu.js';
 import { peakRssMb } from './memory.js';
-import { load1, startProcess } from './processes.js';
+import { load1, startProcess, type BenchProcess } from './processes.js';
 
 const PREFIX = 'bench-timers';
 
@@ -35,6 +35,16 @@ export interface TimerBenchOptions {
   /** The window's length in seconds; BENCH_TIMERS_WINDOW or 20. */
   windowSeconds?: number;
 }
+
+/**
+ * Every key under the prefix deleted in one script, so the running worker sees Redis as a restart leaves it: all
+ * gone at once. A SCAN-and-DEL wipe takes seconds over 100,000 jobs, and the relay re-adding jobs meanwhile could
+ * see their `delayed` set deleted after it, which is no state Redis is ever left in. Blocks Redis for the time
+ * of one KEYS and the deletes (a fraction of a second here).
+ */
+const WIPE = `local keys = redis.call('KEYS', ARGV[1] .. ':*')
+for i = 1, #keys, 1000 do redis.call('UNLINK', unpack(keys, i, math.min(i + 999, #keys))) end
+return #keys`;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -109,109 +119,116 @@ export async function benchTimers(options: TimerBenchOptions) {
   const seeded = (Date.now() - started) / 1000;
 
   const worker = await startProcess('worker.js', { ...env, PROCESS_ROLE: 'worker' }, (l) => l.includes('worker running'));
-  started = Date.now();
-  await until('the relay to hand every timer to BullMQ', 600_000, async () => (await count('dispatched_at IS NULL')) === 0);
-  const dispatched = (Date.now() - started) / 1000;
-  console.error(`timers: ${background} seeded in ${seeded.toFixed(1)} s, in BullMQ ${dispatched.toFixed(1)} s later (load ${load1()})`);
-
-  const lateness: { p50: number; p99: number; max: number; load: string }[] = [];
-  let next = background + 1;
-  let twice = 0;
-  for (let run = 0; run < options.runs; run++) {
-    const load = load1();
-    const from = next;
-    const to = next + due - 1;
-    next = to + 1;
-    const lead = 3000;
-    const opens = new Date(Date.now() + lead);
-    // Due evenly over the window, opening `lead` ms from now.
-    await seed(from, to, `$1::timestamptz + (g - ${from}) * ($2::float8 / ${due}) * interval '1 millisecond'`, [
-      opens.toISOString(),
-      windowSeconds * 1000,
-    ]);
-    const ids = Array.from({ length: due }, (_, i) => `btt-${String(from + i).padStart(7, '0')}`);
-    await sleep(Math.max(0, opens.getTime() - Date.now()));
-    const inRedis = Number(await redis.zcard(delayed));
-    await until(
-      'the window to pass and its timers to fire',
-      (windowSeconds + 120) * 1000,
-      async () => (await count(`id = ANY($1) AND status = 'pending'`, [ids])) === 0,
-    );
-    const { rows } = await pool.query<{ ms: number }>(
-      `SELECT extract(epoch FROM settled_at - due_at) * 1000 AS ms FROM workflow_timers WHERE id = ANY($1) AND status = 'fired'`,
-      [ids],
-    );
-    const fired = rows.map((r) => Number(r.ms)).sort((a, b) => a - b);
-    const history = await pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM workflow_events e JOIN workflow_timers t ON t.instance_id = e.instance_id
-       WHERE t.id = ANY($1) AND e.type = 'BENCH_DUE' GROUP BY e.instance_id HAVING count(*) <> 1`,
-      [ids],
-    );
-    twice += history.rowCount ?? 0;
-    const row = { p50: percentile(fired, 50), p99: percentile(fired, 99), max: fired[fired.length - 1], load };
-    lateness.push(row);
-    console.error(
-      `timers run ${run + 1}/${options.runs}: ${fired.length}/${due} fired over ${windowSeconds} s with ${inRedis} delayed jobs in Redis at its opening; lateness p50 ${row.p50.toFixed(0)} / p99 ${row.p99.toFixed(0)} / max ${row.max.toFixed(0)} ms (load ${load})`,
-    );
-  }
-
-  // Redis emptied under the running worker: the reconciler notices at its next pass (RECONCILE_SECONDS) and hands
-  // every timer back to the relay, which enqueues it again.
-  const restores: { detected: number; restored: number; load: string }[] = [];
-  // Back to `pending` pending timers first (the runs fired theirs), due far off as the others.
-  const topUp = pending - (await count(`status = 'pending'`));
-  if (topUp > 0) {
-    await seed(next, next + topUp - 1, `now() + interval '60 days' + g * interval '1 second'`);
-    await until('the relay to hand the new timers to BullMQ', 600_000, async () => (await count('dispatched_at IS NULL')) === 0);
-  }
-  const workerCpuBefore = cpuSecondsOf(worker.pid);
-  for (let run = 0; run < options.runs; run++) {
-    const load = load1();
-    const waiting = await count(`status = 'pending'`);
+  try {
+    return await measure(worker);
+  } finally {
+    await worker.stop();
     await clearRedisPrefix(PREFIX, config.redisUrl);
-    const wiped = Date.now();
-    await until('the reconciler to notice', 120_000, async () => (await count('dispatched_at IS NULL')) > 0);
-    const detected = (Date.now() - wiped) / 1000;
-    await until(
-      'every timer back in Redis',
-      300_000,
-      async () => (await count('dispatched_at IS NULL')) === 0 && Number(await redis.zcard(delayed)) >= waiting,
-    );
-    const restored = (Date.now() - wiped) / 1000;
-    restores.push({ detected, restored, load });
-    console.error(
-      `timers restore ${run + 1}/${options.runs}: ${waiting} timers back in Redis ${restored.toFixed(1)} s after the wipe (noticed after ${detected.toFixed(1)} s; load ${load})`,
-    );
+    redis.disconnect();
+    await pool.end();
   }
-  const workerCpu = (cpuSecondsOf(worker.pid) ?? 0) - (workerCpuBefore ?? 0);
-  const workerPeak = peakRssMb(worker.pid);
-  await worker.stop();
-  await clearRedisPrefix(PREFIX, config.redisUrl);
-  redis.disconnect();
-  await pool.end();
 
-  const m = (key: 'p50' | 'p99' | 'max') => median(lateness.map((r) => r[key]));
-  const restored = median(restores.map((r) => r.restored));
-  const detected = median(restores.map((r) => r.detected));
-  return {
-    workerPeakMb: workerPeak,
-    rows: [
-      {
-        measure: `timer lateness, ${due} due over ${windowSeconds} s among ${pending} pending`,
-        engine: `p50 ${m('p50').toFixed(0)} / p99 ${m('p99').toFixed(0)} / max ${m('max').toFixed(0)} ms`,
-        'raw SQL': '',
-        ratio: twice ? `${twice} not once` : 'each once',
-        goal: 'p99 < 1 s',
-        load: lateness.map((r) => r.load).join(' '),
-      },
-      {
-        measure: `reconciler: ${pending} timers back in Redis after the prefix is emptied`,
-        engine: `${restored.toFixed(1)} s (noticed ${detected.toFixed(1)} s)`,
-        'raw SQL': '',
-        ratio: `worker ${(workerCpu / options.runs).toFixed(1)} CPU s`,
-        goal: '< 60 s',
-        load: restores.map((r) => r.load).join(' '),
-      },
-    ],
-  };
+  async function measure(worker: BenchProcess) {
+    started = Date.now();
+    await until('the relay to hand every timer to BullMQ', 600_000, async () => (await count('dispatched_at IS NULL')) === 0);
+    const dispatched = (Date.now() - started) / 1000;
+    console.error(`timers: ${background} seeded in ${seeded.toFixed(1)} s, in BullMQ ${dispatched.toFixed(1)} s later (load ${load1()})`);
+
+    const lateness: { p50: number; p99: number; max: number; load: string }[] = [];
+    let next = background + 1;
+    let twice = 0;
+    for (let run = 0; run < options.runs; run++) {
+      const load = load1();
+      const from = next;
+      const to = next + due - 1;
+      next = to + 1;
+      const lead = 3000;
+      const opens = new Date(Date.now() + lead);
+      // Due evenly over the window, opening `lead` ms from now.
+      await seed(from, to, `$1::timestamptz + (g - ${from}) * ($2::float8 / ${due}) * interval '1 millisecond'`, [
+        opens.toISOString(),
+        windowSeconds * 1000,
+      ]);
+      const ids = Array.from({ length: due }, (_, i) => `btt-${String(from + i).padStart(7, '0')}`);
+      await sleep(Math.max(0, opens.getTime() - Date.now()));
+      const inRedis = Number(await redis.zcard(delayed));
+      await until(
+        'the window to pass and its timers to fire',
+        (windowSeconds + 120) * 1000,
+        async () => (await count(`id = ANY($1) AND status = 'pending'`, [ids])) === 0,
+      );
+      const { rows } = await pool.query<{ ms: number }>(
+        `SELECT extract(epoch FROM settled_at - due_at) * 1000 AS ms FROM workflow_timers WHERE id = ANY($1) AND status = 'fired'`,
+        [ids],
+      );
+      const fired = rows.map((r) => Number(r.ms)).sort((a, b) => a - b);
+      const history = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM workflow_events e JOIN workflow_timers t ON t.instance_id = e.instance_id
+       WHERE t.id = ANY($1) AND e.type = 'BENCH_DUE' GROUP BY e.instance_id HAVING count(*) <> 1`,
+        [ids],
+      );
+      twice += history.rowCount ?? 0;
+      const row = { p50: percentile(fired, 50), p99: percentile(fired, 99), max: fired[fired.length - 1], load };
+      lateness.push(row);
+      console.error(
+        `timers run ${run + 1}/${options.runs}: ${fired.length}/${due} fired over ${windowSeconds} s with ${inRedis} delayed jobs in Redis at its opening; lateness p50 ${row.p50.toFixed(0)} / p99 ${row.p99.toFixed(0)} / max ${row.max.toFixed(0)} ms (load ${load})`,
+      );
+    }
+
+    // Redis emptied under the running worker: the reconciler notices at its next pass (RECONCILE_SECONDS) and hands
+    // every timer back to the relay, which enqueues it again.
+    const restores: { detected: number; restored: number; load: string }[] = [];
+    // Back to `pending` pending timers first (the runs fired theirs), due far off as the others.
+    const topUp = pending - (await count(`status = 'pending'`));
+    if (topUp > 0) {
+      await seed(next, next + topUp - 1, `now() + interval '60 days' + g * interval '1 second'`);
+      await until('the relay to hand the new timers to BullMQ', 600_000, async () => (await count('dispatched_at IS NULL')) === 0);
+    }
+    const workerCpuBefore = cpuSecondsOf(worker.pid);
+    for (let run = 0; run < options.runs; run++) {
+      const load = load1();
+      const waiting = await count(`status = 'pending'`);
+      await redis.eval(WIPE, 0, PREFIX);
+      const wiped = Date.now();
+      await until('the reconciler to notice', 120_000, async () => (await count('dispatched_at IS NULL')) > 0);
+      const detected = (Date.now() - wiped) / 1000;
+      await until(
+        'every timer back in Redis',
+        600_000,
+        async () => (await count('dispatched_at IS NULL')) === 0 && Number(await redis.zcard(delayed)) >= waiting,
+      );
+      const restored = (Date.now() - wiped) / 1000;
+      restores.push({ detected, restored, load });
+      console.error(
+        `timers restore ${run + 1}/${options.runs}: ${waiting} timers back in Redis ${restored.toFixed(1)} s after the wipe (noticed after ${detected.toFixed(1)} s; load ${load})`,
+      );
+    }
+    const workerCpu = (cpuSecondsOf(worker.pid) ?? 0) - (workerCpuBefore ?? 0);
+    const workerPeak = peakRssMb(worker.pid);
+
+    const m = (key: 'p50' | 'p99' | 'max') => median(lateness.map((r) => r[key]));
+    const restored = median(restores.map((r) => r.restored));
+    const detected = median(restores.map((r) => r.detected));
+    return {
+      workerPeakMb: workerPeak,
+      rows: [
+        {
+          measure: `timer lateness, ${due} due over ${windowSeconds} s among ${pending} pending`,
+          engine: `p50 ${m('p50').toFixed(0)} / p99 ${m('p99').toFixed(0)} / max ${m('max').toFixed(0)} ms`,
+          'raw SQL': '',
+          ratio: twice ? `${twice} not once` : 'each once',
+          goal: 'p99 < 1 s',
+          load: lateness.map((r) => r.load).join(' '),
+        },
+        {
+          measure: `reconciler: ${pending} timers back in Redis after the prefix is emptied`,
+          engine: `${restored.toFixed(1)} s (noticed ${detected.toFixed(1)} s)`,
+          'raw SQL': '',
+          ratio: `worker ${(workerCpu / options.runs).toFixed(1)} CPU s`,
+          goal: '< 60 s',
+          load: restores.map((r) => r.load).join(' '),
+        },
+      ],
+    };
+  }
 }
