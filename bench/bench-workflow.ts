@@ -33,5 +33,25 @@ export const benchWorkflow = defineWorkflow({
   permissions: { REVIEW: { roles: ['REVIEWER'], unit: 'ancestor:2' } },
 });
 
+/**
+ * The timers row's workflow: an instance waits for one BENCH_DUE, raised by the timer row the benchmark writes
+ * beside it, and is done. No effect, so what is measured is the timer's path alone (relay, BullMQ, the engine).
+ */
+export const benchTimerWorkflow = defineWorkflow({
+  key: 'bench-timer',
+  version: 1,
+  machine: setup({
+    types: {} as { context: Record<string, never>; events: { type: 'BENCH_DUE' } },
+  }).createMachine({
+    id: 'benchTimer',
+    initial: 'waiting',
+    context: {},
+    states: { waiting: { on: { BENCH_DUE: { target: 'done' } } }, done: {} },
+  }),
+  deadlines: [],
+  effects: {},
+  permissions: {},
+});
+
 /** The service's workflows and the benchmark's, for `createApp(config, { workflows })`. */
-export const benchWorkflows = [...workflowDefinitions, benchWorkflow];
+export const benchWorkflows = [...workflowDefinitions, benchWorkflow, benchTimerWorkflow];

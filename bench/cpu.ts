@@ -5,7 +5,7 @@ import type pg from 'pg';
 const TICKS_PER_SECOND = 100;
 
 /** CPU seconds (user + system, all threads) a process has used, from /proc; undefined when unreadable. */
-function cpuSecondsOf(pid: number): number | undefined {
+export function cpuSecondsOf(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14th and 15th.

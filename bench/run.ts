@@ -8,6 +8,12 @@
  *   3. emails/s from the outbox into a local SMTP server.
  *   4. the reports' p50/p95 over a national-size database (about 100,000 villages, ten years of dossiers).
  *   5. the inbox and the dossier page: p50/p95 render time beside the JSON API's for the same data, and bytes.
+ *   6. timers at scale: lateness of 2,000 timers due among 100,000 pending, and the reconciler's restore of them
+ *      all after the Redis prefix is emptied (bench/timers.ts).
+ *   7. row 2's load through nginx to one API process and to two, beside the raw SQL rate, with the CPU per
+ *      request of nginx, the APIs and PostgreSQL (bench/cluster.ts).
+ *   8. the peak RSS of each process during rows 1, 2, 3 and 7 (bench/memory.ts), printed after the table.
+ * Each measured run prints its one-minute load average: the machine may be shared.
  */
 import 'reflect-metadata';
 import os from 'node:os';
@@ -27,6 +33,10 @@ import { benchNotifications } from './notifications.js';
 import { benchReports } from './reports.js';
 import { benchPages } from './pages.js';
 import { seedNational } from './seed-national.js';
+import { benchTimers } from './timers.js';
+import { benchCluster } from './cluster.js';
+import { peaks, resetPeak } from './memory.js';
+import { load1 } from './processes.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -39,8 +49,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = 16;
 /** Load before the HTTP row's first measured run, not counted: a fresh process compiles and opens its pool first. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 15);
-/** Which rows to run, e.g. BENCH_ROWS=2 while working on one figure; all five by default. */
-const ROWS = new Set((process.env.BENCH_ROWS ?? '1,2,3,4,5').split(',').map((r) => Number(r.trim())));
+/** Which rows to run, e.g. BENCH_ROWS=2 while working on one figure; all eight by default. */
+const ROWS = new Set((process.env.BENCH_ROWS ?? '1,2,3,4,5,6,7,8').split(',').map((r) => Number(r.trim())));
+/** Peak RSS lines for row 8, one per row measured. */
+const memory: string[] = [];
 
 /**
  * The Node.js flags `npm start` runs the service with (package.json's start script), so the measured process
@@ -150,7 +162,9 @@ async function main() {
 
   const engineRates: number[] = [];
   const rawRates: number[] = [];
+  resetPeak(process.pid);
   for (let run = 0; ROWS.has(1) && run < RUNS; run++) {
+    console.error(`send() run ${run + 1}/${RUNS} (load ${load1()})`);
     let n = 0;
     engineRates.push(
       await forSeconds(CONCURRENCY, (w) =>
@@ -159,6 +173,7 @@ async function main() {
     );
     rawRates.push(await forSeconds(CONCURRENCY, (w) => rawEvent(pool, instanceIds[w], reviewer)));
   }
+  if (ROWS.has(1)) memory.push(`send() (row 1): ${peaks([{ name: 'bench process (engine in process)', pid: process.pid }])}`);
 
   // Row 2: REVIEW_CRITERION over HTTP, 16 clients on 16 dossiers, beside the raw SQL figure of the same run.
   // The first row's effects are not to be sent: a worker would spend the second row's time on them.
@@ -196,10 +211,13 @@ async function main() {
   const httpRates: number[] = [];
   const httpRawRates: number[] = [];
   let failures = 0;
-  if (ROWS.has(2)) {
+  let prepared: Awaited<ReturnType<typeof dossiersInReview>> | undefined;
+  if (ROWS.has(2) || ROWS.has(7)) {
     const setup = await startServer('all');
-    const prepared = await dossiersInReview(app, setup.base, pool, ADMIN, CONCURRENCY);
+    prepared = await dossiersInReview(app, setup.base, pool, ADMIN, CONCURRENCY);
     await setup.stop();
+  }
+  if (ROWS.has(2) && prepared) {
     const server = await startServer('api');
     const base = server.base;
     // The load generator shares the two cores with the server and PostgreSQL: undici's pool costs the client
@@ -221,6 +239,7 @@ async function main() {
     await forSeconds(CONCURRENCY, (w) => rawEvent(pool, prepared.instanceIds[w], reviewer), WARMUP_SECONDS);
     for (let run = 0; run < RUNS; run++) {
       let n = 0;
+      const load = load1();
       const cpu = await cpuSplit(pool, server.pid);
       httpRates.push(
         await forSeconds(CONCURRENCY, async (w) => {
@@ -234,12 +253,53 @@ async function main() {
         ? `; CPU per request: service ${split.service.toFixed(2)} ms, PostgreSQL ${split.postgres.toFixed(2)} ms, load generator ${split.client.toFixed(2)} ms`
         : '';
       console.error(
-        `REVIEW_CRITERION run ${run + 1}/${RUNS}: HTTP ${Math.round(httpRates[run])}/s, raw SQL ${Math.round(httpRawRates[run])}/s${where}`,
+        `REVIEW_CRITERION run ${run + 1}/${RUNS}: HTTP ${Math.round(httpRates[run])}/s, raw SQL ${Math.round(httpRawRates[run])}/s${where} (load ${load})`,
       );
     }
+    memory.push(`REVIEW_CRITERION over HTTP (row 2): ${peaks([{ name: 'api', pid: server.pid }])}`);
     await clients.close();
     await server.stop();
   }
+
+  // Row 7: the same load through nginx, to one API process and to two.
+  const cluster =
+    ROWS.has(7) && prepared
+      ? await benchCluster({
+          runs: RUNS,
+          seconds: SECONDS,
+          warmupSeconds: WARMUP_SECONDS,
+          pool,
+          startApi: async () => {
+            const server = await startServer('api');
+            return { ...server, line: '', port: Number(new URL(server.base).port) };
+          },
+          load: async (base, seconds) => {
+            const clients = new UndiciPool(base, { connections: CONCURRENCY });
+            const headers = { 'content-type': 'application/json', authorization: `Bearer ${prepared.reviewer}` };
+            let n = 0;
+            let failed = 0;
+            const started = Date.now();
+            const rate = await forSeconds(
+              CONCURRENCY,
+              async (w) => {
+                const res = await clients.request({
+                  method: 'POST',
+                  path: `/dossiers/${prepared.ids[w]}/events`,
+                  headers,
+                  body: JSON.stringify({ type: 'REVIEW_CRITERION', code: (n++ % 16) + 1, decision: 'approve' }),
+                });
+                await res.body.dump();
+                if (res.statusCode !== 200) failed++;
+              },
+              seconds,
+            );
+            await clients.close();
+            return { rate, requests: Math.round(rate * ((Date.now() - started) / 1000)), failures: failed };
+          },
+          raw: (seconds) => forSeconds(CONCURRENCY, (w) => rawEvent(pool, prepared.instanceIds[w], reviewer), seconds),
+        })
+      : undefined;
+  if (cluster) memory.push(...cluster.memory.map((line) => `${line} (row 7)`));
 
   const pgVersion = (await pool.query('SHOW server_version')).rows[0].server_version;
   const redis = new Redis(config.redisUrl);
@@ -249,7 +309,11 @@ async function main() {
   await app.close();
 
   // Row 3: emails per second from the outbox into a local SMTP server (its own database and app).
+  resetPeak(process.pid);
+  if (ROWS.has(3)) console.error(`emails/s (load ${load1()})`);
   const notifications = ROWS.has(3) ? await benchNotifications({ runs: RUNS }) : undefined;
+  if (notifications)
+    memory.push(`emails/s (row 3): ${peaks([{ name: 'bench process (relay, worker and SMTP server in process)', pid: process.pid }])}`);
 
   // Row 4: the reports over a national-size database (npm run seed:national fills it; done here each run).
   if (ROWS.has(4)) await seedNational();
@@ -257,6 +321,10 @@ async function main() {
 
   // Row 5: the pages against the JSON API for the same data (its own database and app).
   const pages = ROWS.has(5) ? await benchPages({ runs: RUNS }) : [];
+
+  // Row 6: timers at scale (its own database, worker process and queue prefix).
+  const timers = ROWS.has(6) ? await benchTimers({ runs: RUNS }) : undefined;
+  if (timers) memory.push(`timers (row 6): worker ${timers.workerPeakMb === undefined ? '?' : Math.round(timers.workerPeakMb)} MB`);
 
   const engineRate = median(engineRates);
   const httpRate = median(httpRates);
@@ -266,7 +334,12 @@ async function main() {
   console.log(
     `\nNTM Workflow benchmark: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, PostgreSQL ${pgVersion}, Redis ${redisVersion}`,
   );
-  console.log(`each figure the median of ${RUNS} runs of ${SECONDS} s\n`);
+  console.log(
+    `each figure the median of ${RUNS} runs of ${SECONDS} s; load average now ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
   const table = [
     ROWS.has(1) && {
       measure: `send() events/s, ${CONCURRENCY} concurrent instances`,
@@ -285,9 +358,12 @@ async function main() {
     notifications?.row,
     reports?.row,
     ...pages,
+    ...(timers?.rows ?? []),
+    ...(cluster?.rows ?? []),
   ].filter(Boolean);
   console.table(table);
   if (failures) console.log(`${failures} HTTP events were refused during the run`);
+  if (ROWS.has(8) && memory.length) console.log(`\npeak RSS (row 8):\n${memory.map((line) => `  ${line}`).join('\n')}`);
 }
 
 main().catch((err) => {

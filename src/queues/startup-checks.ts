@@ -48,9 +48,15 @@ export class WorkerStartupChecks implements OnApplicationBootstrap {
       );
     }
 
+    // From INFO rather than CONFIG GET: managed Redis services commonly refuse CONFIG to their clients.
     const client = await redisOf(this.queues.deadlines);
-    const [, policy] = (await client.config('GET', 'maxmemory-policy')) as [string, string];
-    if (policy !== 'noeviction') {
+    const policy = await client.info('memory').then(
+      (info) => /^maxmemory_policy:(\S+)/m.exec(info)?.[1],
+      () => undefined,
+    );
+    if (policy === undefined) {
+      this.logger.warn('Redis did not say its maxmemory-policy; make sure it is noeviction, or queued jobs may be evicted');
+    } else if (policy !== 'noeviction') {
       this.logger.warn(
         `Redis maxmemory-policy is ${policy}; set it to noeviction or queued jobs may be evicted (the reconciler would restore them)`,
       );
