@@ -29,6 +29,7 @@ export const NOUNS: Record<string, Words> = {
   attachment: { vi: 'tệp đính kèm', en: 'attachment' },
   file: { vi: 'tệp', en: 'file' },
   project: { vi: 'công trình', en: 'project' },
+  fund: { vi: 'nguồn vốn', en: 'fund' },
   contribution: { vi: 'khoản đóng góp', en: 'contribution' },
   'this account': { vi: 'tài khoản này', en: 'this account' },
   'this address': { vi: 'địa chỉ này', en: 'this address' },
@@ -191,6 +192,28 @@ const CATALOG = {
     en: (p) => `the estimated cost must stay below the special mechanism's cap of ${p.cap} VND`,
     vi: (p) => `Tổng mức đầu tư phải dưới mức trần của cơ chế đặc thù (${p.cap} đồng)`,
   },
+  credit_not_allocatable: {
+    en: (p) => `${p.fund} is credit, lent to households through the policy bank: it is never allocated to a work`,
+    vi: (p) => `Nguồn ${p.fund} là vốn tín dụng cho hộ gia đình vay qua Ngân hàng Chính sách xã hội, không phân bổ cho công trình`,
+  },
+  mobilised_not_allocatable: {
+    en: (p) =>
+      `${p.fund} is what residents and enterprises mobilise: it counts their contributions and pledges and is not allocated as a grant`,
+    vi: (p) =>
+      `Nguồn ${p.fund} là nguồn lực huy động từ doanh nghiệp, cộng đồng và người dân (tính theo đóng góp và cam kết), không phân bổ như vốn ngân sách`,
+  },
+  fund_year_mismatch: {
+    en: (p) => `${p.fund} funds only works of ${p.fundYear}; this work is of ${p.year}`,
+    vi: (p) => `Nguồn ${p.fund} chỉ hỗ trợ công trình năm ${p.fundYear}; công trình này thuộc năm ${p.year}`,
+  },
+  fund_not_credit: {
+    en: (p) => `${p.fund} is not a credit fund: loans are recorded on credit funds only`,
+    vi: (p) => `Nguồn ${p.fund} không phải vốn tín dụng: chỉ ghi nhận khoản vay trên nguồn vốn tín dụng`,
+  },
+  fund_not_mobilised: {
+    en: (p) => `${p.fund} is not a mobilised fund: enterprises' pledges are recorded on mobilised funds only`,
+    vi: (p) => `Nguồn ${p.fund} không phải nguồn huy động: chỉ ghi nhận cam kết của doanh nghiệp trên nguồn huy động`,
+  },
   insufficient_funds: {
     en: (p) => `not enough available in ${p.funds}; nothing was allocated`,
     vi: (p) => `Nguồn vốn ${p.funds} không đủ số còn lại; chưa phân bổ khoản nào`,
@@ -202,6 +225,20 @@ const CATALOG = {
   receipts_closed: {
     en: (p) => `receipts cannot be recorded once the work is ${p.state}`,
     vi: (p) => `Không thể ghi nhận đóng góp khi công trình đã ở trạng thái “${p.state}”`,
+  },
+  contribution_unit_fixed: {
+    en: (p) => `a ${p.kind} contribution is counted in ${p.expected}, not "${p.unit}": leave unit out`,
+    vi: (p) => `Đóng góp ${p.kind} được tính bằng ${p.expected}, không dùng đơn vị “${p.unit}”: không cần gửi đơn vị`,
+  },
+  contribution_quantity_is_value: {
+    en: (p) =>
+      `a ${p.kind} contribution is counted by its value in đồng: its quantity (${p.quantity}) must equal valueVnd (${p.value}), or be left out`,
+    vi: (p) =>
+      `Đóng góp ${p.kind} được tính theo giá trị bằng đồng: số lượng (${p.quantity}) phải bằng giá trị (${p.value}), hoặc không cần gửi`,
+  },
+  quantity_required: {
+    en: (p) => `quantity is required for ${p.kind}, in ${p.unit}`,
+    vi: (p) => `Vui lòng nhập số lượng ${p.kind} (đơn vị: ${p.unit})`,
   },
   real_date: { en: (p) => `${p.field} must be a real date YYYY-MM-DD`, vi: (p) => `${p.field} phải là ngày hợp lệ (YYYY-MM-DD)` },
 

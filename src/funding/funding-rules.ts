@@ -24,14 +24,42 @@ export function linesOf(funding: readonly Pick<FundingLineDto, 'fundCode' | 'amo
   return lines;
 }
 
+/** What a work is, as far as its funding lines' rules go. */
+export interface WorkFacts {
+  cost: bigint;
+  pledges: number;
+  pledgedVnd: bigint;
+  year: number;
+}
+
+/**
+ * Only budget grants are allocated to works (credit is lent to households, mobilised resources are what the
+ * community and enterprises give), and a year-bound fund only to works of its year. Checked when the lines are
+ * set and again at ALLOCATE, for lines set before these rules existed.
+ */
+export function checkFundsAllocatable(lines: Map<string, bigint>, funds: Map<string, FundRow>, year: number): void {
+  for (const code of [...lines.keys()].sort()) {
+    const f = funds.get(code)!;
+    if (f.kind === 'credit')
+      throw new RuleViolation('credit_not_allocatable', 'credit_not_allocatable', { fund: code }, { fundCode: code });
+    if (f.kind === 'mobilised') {
+      throw new RuleViolation('mobilised_not_allocatable', 'mobilised_not_allocatable', { fund: code }, { fundCode: code });
+    }
+    if (f.year !== null && f.year !== year) {
+      throw new RuleViolation(
+        'fund_year_mismatch',
+        'fund_year_mismatch',
+        { fund: code, fundYear: f.year, year },
+        { fundCode: code, fundYear: f.year, year },
+      );
+    }
+  }
+}
+
 /** The rules every set of funding lines obeys, at creation and when reviewers adjust them. */
-export function checkFundingRules(
-  lines: Map<string, bigint>,
-  funds: Map<string, FundRow>,
-  cost: bigint,
-  pledges: number,
-  pledgedVnd: bigint,
-): void {
+export function checkFundingRules(lines: Map<string, bigint>, funds: Map<string, FundRow>, work: WorkFacts): void {
+  const { cost, pledges, pledgedVnd } = work;
+  checkFundsAllocatable(lines, funds, work.year);
   if (pledges === 0 && [...lines.keys()].some((c) => funds.get(c)?.central_budget)) {
     throw new RuleViolation('community_contribution_required', 'community_contribution_required');
   }

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { NotPermitted } from '../common/errors.js';
 import { EngineService } from '../engine/engine.service.js';
-import { BEFORE_APPROVAL, checkFundingRules, linesOf, mayCancel, NOT_CARRIED_OUT } from './funding-rules.js';
+import { BEFORE_APPROVAL, checkFundingRules, checkFundsAllocatable, linesOf, mayCancel, NOT_CARRIED_OUT } from './funding-rules.js';
 import { FundsRepository } from './funds.repository.js';
 import { toBig } from './projects.dto.js';
 import { ProjectsRepository } from './projects.repository.js';
@@ -29,11 +29,13 @@ export class FundingHooks implements OnModuleInit {
         if (event.type === 'APPROVE' && Array.isArray(event.funding)) {
           // The reviewers' adjusted lines (checked for known funds and repeats before the event was sent).
           const lines = linesOf(event.funding as { fundCode: string; amountVnd: string }[]);
-          const money = await this.projects.money(tx, id);
-          checkFundingRules(lines, await this.funds.known([...lines.keys()], tx), money.cost, money.pledges, money.pledgedVnd);
+          checkFundingRules(lines, await this.funds.known([...lines.keys()], tx), await this.projects.money(tx, id));
           await this.projects.replaceFunding(tx, id, lines);
         } else if (event.type === 'ALLOCATE') {
-          await this.funds.allocate(tx, id, await this.projects.funding(tx, id), actor.id);
+          const lines = await this.projects.funding(tx, id);
+          // Lines set before funds had kinds and years are held to the same rules before any money moves.
+          checkFundsAllocatable(lines, await this.funds.known([...lines.keys()], tx), (await this.projects.money(tx, id)).year);
+          await this.funds.allocate(tx, id, lines, actor.id);
         } else if (event.type === 'CANCEL') {
           await this.funds.releaseAll(tx, id, actor.id);
         } else if (event.type === 'SETTLE') {

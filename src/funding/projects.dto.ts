@@ -59,9 +59,27 @@ export class FundingLineDto {
 }
 
 export class ContributionDto {
-  @ApiProperty({ enum: CONTRIBUTION_KINDS }) @IsIn(CONTRIBUTION_KINDS) kind: string;
-  @ApiProperty({ example: 120 }) @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() quantity: number;
-  @ApiProperty({ example: 'm2' }) @Nfc() @IsString() @Length(1, 32) unit: string;
+  @ApiProperty({ enum: CONTRIBUTION_KINDS }) @IsIn(CONTRIBUTION_KINDS) kind: 'land' | 'labor' | 'cash' | 'materials';
+  @ApiPropertyOptional({
+    example: 120,
+    description:
+      "In the kind's unit: land m², labor days of work (ngày công); required for them. Cash and materials are counted in đồng: their quantity is valueVnd (left out, or equal to it)",
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  quantity?: number;
+  @ApiPropertyOptional({
+    example: 'm2',
+    deprecated: true,
+    description:
+      'Derived from the kind (land m2, labor ngày công, cash and materials đồng); one that names another unit is refused (422 contribution_unit_fixed)',
+  })
+  @IsOptional()
+  @Nfc()
+  @IsString()
+  @Length(1, 32)
+  unit?: string;
   @ApiProperty({ example: 60_000_000 }) @IsVnd() valueVnd: number | string;
   @ApiProperty({ example: 'Hộ ông Hoàng Văn Páo' }) @Nfc() @IsString() @Length(1, 200) pledgedBy: string;
 }
@@ -70,6 +88,15 @@ export class CreateProjectDto {
   @ApiProperty() @IsString() villageId: string;
   @ApiProperty({ example: 'Bê tông hóa đường trục thôn' }) @Nfc() @IsString() @Length(1, 300) title: string;
   @ApiProperty({ minimum: 1, maximum: 16 }) @IsInt() @Min(1) @Max(16) criterionCode: number;
+  @ApiPropertyOptional({
+    example: 2020,
+    description: 'The year the work is carried out in (year-bound funds fund only works of their year); default: this year',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(2000)
+  @Max(2100)
+  year?: number;
   @ApiProperty({ example: 900_000_000 }) @IsVnd() estimatedCostVnd: number | string;
   @ApiProperty({ type: [FundingLineDto] })
   @IsArray()
@@ -91,7 +118,11 @@ export class ListProjectsQuery extends PageQuery {
 }
 
 export class ReceiptDto {
-  @ApiProperty({ example: 50 }) @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() quantity: number;
+  @ApiPropertyOptional({ example: 50, description: "In the contribution's unit; cash and materials: valueVnd (left out, or equal to it)" })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  quantity?: number;
   @ApiProperty({ example: 25_000_000 }) @IsVnd() valueVnd: number | string;
   @ApiProperty({ example: '2026-12-01' })
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'receivedAt must be a date YYYY-MM-DD' })
@@ -145,3 +176,31 @@ export const PROJECT_EVENTS: Record<string, new () => object> = {
   SETTLE: SettleEvent,
   CANCEL: ReasonEvent,
 };
+
+// ---- what credit and mobilised funds record ----
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export class LoanDto {
+  @ApiProperty({ description: 'The commune whose households borrowed' }) @IsString() communeId: string;
+  @ApiProperty({ example: 12, description: 'Households that received a loan' }) @IsInt() @Min(1) @Max(100_000) households: number;
+  @ApiProperty({ example: 600_000_000, description: 'VND lent' }) @IsVnd() amountVnd: number | string;
+  @ApiProperty({ example: '2020-03-15' }) @Matches(DAY, { message: 'disbursedOn must be a date YYYY-MM-DD' }) disbursedOn: string;
+  @ApiPropertyOptional({ example: 'Cho vay nước sạch và vệ sinh môi trường' })
+  @IsOptional()
+  @Nfc()
+  @IsString()
+  @MaxLength(1000)
+  note?: string;
+}
+
+export class EnterprisePledgeDto {
+  @ApiProperty({ example: 'Công ty CP Xi măng Đồng Bành' }) @Nfc() @IsString() @Length(1, 300) enterprise: string;
+  @ApiPropertyOptional({ description: "The commune it is pledged to; default the caller's unit (the province for a province officer)" })
+  @IsOptional()
+  @IsString()
+  communeId?: string;
+  @ApiProperty({ example: 500_000_000 }) @IsVnd() amountVnd: number | string;
+  @ApiProperty({ example: '2020-05-10' }) @Matches(DAY, { message: 'pledgedOn must be a date YYYY-MM-DD' }) pledgedOn: string;
+  @ApiPropertyOptional() @IsOptional() @Nfc() @IsString() @MaxLength(1000) note?: string;
+}

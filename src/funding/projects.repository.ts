@@ -3,6 +3,8 @@ import { CompiledQuery, sql } from 'kysely';
 import { DB, type Db } from '../database/db.js';
 import type { PersistedSnapshot } from '../engine/definition.js';
 import { engineSql } from '../engine/engine-sql.js';
+import type { WorkFacts } from './funding-rules.js';
+import type { ContributionKind } from './contribution-units.js';
 
 export interface ProjectRow {
   id: string;
@@ -14,6 +16,7 @@ export interface ProjectRow {
   unit_path: string;
   title: string;
   criterion_code: number;
+  year: number;
   estimated_cost_vnd: string;
   state: string;
   version: number;
@@ -38,7 +41,7 @@ export interface ProjectRow {
 
 const DETAIL = `
   SELECT p.id, p.village_id, v.name AS village_name, p.commune_id, c.name AS commune_name, p.district_id, p.unit_path, p.title,
-         p.criterion_code, p.estimated_cost_vnd::text AS estimated_cost_vnd,
+         p.criterion_code, p.year, p.estimated_cost_vnd::text AS estimated_cost_vnd,
          i.state, i.version, i.workflow_key, i.workflow_version, i.snapshot,
          (SELECT json_agg(json_build_object('fundCode', f.fund_code, 'amountVnd', f.amount_vnd::text,
                    'allocatedVnd', (SELECT sum(CASE l.kind WHEN 'allocate' THEN l.amount_vnd ELSE -l.amount_vnd END)::text
@@ -93,6 +96,7 @@ export class ProjectsRepository {
       unitPath: string;
       title: string;
       criterionCode: number;
+      year: number;
       estimatedCostVnd: bigint;
       createdBy: string;
     },
@@ -107,6 +111,7 @@ export class ProjectsRepository {
         unit_path: p.unitPath,
         title: p.title,
         criterion_code: p.criterionCode,
+        year: p.year,
         estimated_cost_vnd: p.estimatedCostVnd.toString(),
         created_by: p.createdBy,
       })
@@ -132,11 +137,11 @@ export class ProjectsRepository {
     return new Map(rows.map((r) => [r.fund_code, BigInt(r.amount_vnd)]));
   }
 
-  /** The estimated cost and the pledged contributions' count and value (for APPROVE's rules). */
-  async money(db: Db, projectId: string): Promise<{ cost: bigint; pledges: number; pledgedVnd: bigint }> {
+  /** The estimated cost, the year and the pledged contributions' count and value (for the funding lines' rules). */
+  async money(db: Db, projectId: string): Promise<WorkFacts> {
     const row = await db
       .selectFrom('projects as p')
-      .select('p.estimated_cost_vnd')
+      .select(['p.estimated_cost_vnd', 'p.year'])
       .select((eb) => [
         eb
           .selectFrom('project_contributions as x')
@@ -151,7 +156,7 @@ export class ProjectsRepository {
       ])
       .where('p.id', '=', projectId)
       .executeTakeFirstOrThrow();
-    return { cost: BigInt(row.estimated_cost_vnd), pledges: row.pledges ?? 0, pledgedVnd: BigInt(row.pledged ?? '0') };
+    return { cost: BigInt(row.estimated_cost_vnd), pledges: row.pledges ?? 0, pledgedVnd: BigInt(row.pledged ?? '0'), year: row.year };
   }
 
   /**
@@ -187,14 +192,15 @@ export class ProjectsRepository {
     await db.updateTable('projects').set({ pledges_void: true }).where('id', '=', projectId).where('pledges_void', '=', false).execute();
   }
 
-  async contributionOf(projectId: string, contributionId: string): Promise<boolean> {
+  /** The kind of the project's contribution, or null when the project has no such contribution. */
+  async contributionKind(projectId: string, contributionId: string): Promise<ContributionKind | null> {
     const row = await this.db
       .selectFrom('project_contributions')
-      .select('id')
+      .select('kind')
       .where('id', '=', contributionId)
       .where('project_id', '=', projectId)
       .executeTakeFirst();
-    return row !== undefined;
+    return (row?.kind as ContributionKind | undefined) ?? null;
   }
 
   async insertReceipt(

@@ -2,7 +2,7 @@ import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
 import { CurrentActor, type Actor } from '../auth/actor.js';
-import { fundingXlsx, progressCsv, progressXlsx } from './report-files.js';
+import { fundingCsv, fundingXlsx, progressCsv, progressXlsx } from './report-files.js';
 import { ReportsService } from './reports.service.js';
 
 export class ProgressQuery {
@@ -59,11 +59,50 @@ class ProgressView {
 class FundView {
   @ApiProperty({ example: 'NTM_RESERVE_2019' }) code: string;
   @ApiProperty() name: string;
+  @ApiProperty({ enum: ['grant', 'credit', 'mobilised'] }) kind: string;
+  @ApiProperty({ nullable: true, type: Number, example: 2019, description: 'a year-bound fund funds only works of its year' }) year:
+    number | null;
   @ApiProperty() centralBudget: boolean;
   @ApiProperty() plannedVnd: number;
   @ApiProperty() allocatedVnd: number;
   @ApiProperty() disbursedVnd: number;
+  @ApiProperty({ description: 'credit: planned − allocated − disbursed − lent' }) availableVnd: number;
+  @ApiPropertyOptional({ description: 'credit: lent to households of communes in scope' }) lentVnd?: number;
+  @ApiPropertyOptional({ description: 'credit: households that borrowed, in scope' }) households?: number;
+  @ApiPropertyOptional({ description: 'mobilised: community contributions received in scope' }) contributionsReceivedVnd?: number;
+  @ApiPropertyOptional({ description: "mobilised: enterprises' pledges in scope" }) enterprisePledgedVnd?: number;
+  @ApiPropertyOptional({ description: 'mobilised: contributions received plus enterprise pledges' }) mobilisedVnd?: number;
+}
+class GrantKindView {
+  @ApiProperty() plannedVnd: number;
+  @ApiProperty() allocatedVnd: number;
+  @ApiProperty() disbursedVnd: number;
   @ApiProperty() availableVnd: number;
+}
+class CreditByCommuneView {
+  @ApiProperty() fundCode: string;
+  @ApiProperty() unitId: string;
+  @ApiProperty() name: string;
+  @ApiProperty() loans: number;
+  @ApiProperty() households: number;
+  @ApiProperty() lentVnd: number;
+}
+class CreditKindView {
+  @ApiProperty() plannedVnd: number;
+  @ApiProperty() lentVnd: number;
+  @ApiProperty() households: number;
+  @ApiProperty({ type: [CreditByCommuneView] }) byCommune: CreditByCommuneView[];
+}
+class MobilisedKindView {
+  @ApiProperty() plannedVnd: number;
+  @ApiProperty() contributionsReceivedVnd: number;
+  @ApiProperty() enterprisePledgedVnd: number;
+  @ApiProperty({ description: 'contributionsReceivedVnd + enterprisePledgedVnd' }) mobilisedVnd: number;
+}
+class FundsByKindView {
+  @ApiProperty({ type: GrantKindView }) grant: GrantKindView;
+  @ApiProperty({ type: CreditKindView }) credit: CreditKindView;
+  @ApiProperty({ type: MobilisedKindView }) mobilised: MobilisedKindView;
 }
 class FundTotalsView {
   @ApiProperty() plannedVnd: number;
@@ -88,6 +127,7 @@ class UnitFundingView {
 }
 class FundingView {
   @ApiProperty({ type: [FundView] }) funds: FundView[];
+  @ApiProperty({ type: FundsByKindView, description: 'each kind of fund as what it is' }) byKind: FundsByKindView;
   @ApiProperty({ type: FundTotalsView }) totals: FundTotalsView;
   @ApiProperty({ type: [ContributionTotalsView] }) contributions: ContributionTotalsView[];
   @ApiProperty({ type: [UnitFundingView] }) byUnit: UnitFundingView[];
@@ -140,5 +180,14 @@ export class ReportsController {
   @Header('Content-Disposition', 'attachment; filename="bao-cao-nguon-von.xlsx"')
   async fundingXlsx(@CurrentActor() actor: Actor, @Query() query: FundingQuery) {
     return new StreamableFile(await fundingXlsx(await this.reports.funding(actor, query)));
+  }
+
+  @Get('funding.csv')
+  @ApiOperation({ summary: 'The funds by kind as CSV (UTF-8 with BOM): planned, allocated, disbursed, lent, mobilised, available' })
+  @ApiProduces('text/csv')
+  @Header('Content-Type', 'text/csv; charset=utf-8')
+  @Header('Content-Disposition', 'attachment; filename="bao-cao-nguon-von.csv"')
+  fundingCsv(@CurrentActor() actor: Actor, @Query() query: FundingQuery) {
+    return this.reports.funding(actor, query).then((r) => new StreamableFile(fundingCsv(r)));
   }
 }
