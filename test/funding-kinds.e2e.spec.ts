@@ -36,7 +36,7 @@ describe('funds by kind and year', () => {
       .post('/projects')
       .set('Authorization', commune)
       .set('Accept-Language', 'vi')
-      .send({ title: 'Bê tông hóa đường trục thôn', criterionCode: 1, year: 2020, contributions: [], ...body });
+      .send({ title: 'Bê tông hóa đường trục thôn', criterionCode: 1, physicalQuantity: 2, year: 2020, contributions: [], ...body });
 
   const projectCount = async () => (await k.db.query(`SELECT count(*)::int AS n FROM projects`)).rows[0].n as number;
 
@@ -73,6 +73,7 @@ describe('funds by kind and year', () => {
         villageId,
         title: 'Đường trục thôn',
         criterionCode: 1,
+        physicalQuantity: 2,
         year: 2020,
         estimatedCostVnd: 1_000_000_000,
         funding: [{ fundCode: 'CREDIT', amountVnd: 300_000_000 }],
@@ -149,6 +150,7 @@ describe('funds by kind and year', () => {
         villageId,
         title: 'Đường ngõ xóm',
         criterionCode: 1,
+        physicalQuantity: 0.8,
         estimatedCostVnd: 500_000_000,
         funding: [{ fundCode: 'LOCAL_BUDGET', amountVnd: 100_000_000 }],
         contributions: [],

@@ -192,6 +192,30 @@ const CATALOG = {
     en: (p) => `the estimated cost must stay below the special mechanism's cap of ${p.cap} VND`,
     vi: (p) => `Tổng mức đầu tư phải dưới mức trần của cơ chế đặc thù (${p.cap} đồng)`,
   },
+  work_type_required: {
+    en: () => 'give the type of work (workType) or the criterion it serves (criterionCode)',
+    vi: () => 'Vui lòng chọn loại công trình (hoặc tiêu chí công trình phục vụ)',
+  },
+  work_type_ambiguous: {
+    en: (p) => `criterion ${p.criterion} is served by several types of work (${p.types}): give workType`,
+    vi: (p) => `Tiêu chí số ${p.criterion} có nhiều loại công trình (${p.types}): vui lòng chọn loại công trình`,
+  },
+  criterion_not_eligible: {
+    en: (p) => `the plan funds no work under criterion ${p.criterion}`,
+    vi: (p) => `Kế hoạch không hỗ trợ xây dựng công trình thuộc tiêu chí số ${p.criterion}`,
+  },
+  work_type_criterion_mismatch: {
+    en: (p) => `a work of type ${p.type} serves criterion ${p.expected}, not ${p.criterion}`,
+    vi: (p) => `Loại công trình “${p.type}” phục vụ tiêu chí số ${p.expected}, không phải tiêu chí số ${p.criterion}`,
+  },
+  physical_quantity_required: {
+    en: (p) => `give the length of the work (physicalQuantity, in km) for a ${p.type}`,
+    vi: (p) => `Vui lòng nhập chiều dài (km) của công trình “${p.type}”`,
+  },
+  central_budget_essential_only: {
+    en: (p) => `${p.fund} is central budget, which funds only essential infrastructure; a ${p.type} is not`,
+    vi: (p) => `Nguồn ${p.fund} là vốn ngân sách trung ương, chỉ hỗ trợ công trình hạ tầng thiết yếu; “${p.type}” không thuộc loại này`,
+  },
   credit_not_allocatable: {
     en: (p) => `${p.fund} is credit, lent to households through the policy bank: it is never allocated to a work`,
     vi: (p) => `Nguồn ${p.fund} là vốn tín dụng cho hộ gia đình vay qua Ngân hàng Chính sách xã hội, không phân bổ cho công trình`,
@@ -221,6 +245,10 @@ const CATALOG = {
   settlement_exceeds_allocation: {
     en: (p) => `the settled amount ${p.settled} is more than the allocation ${p.allocated}`,
     vi: (p) => `Giá trị quyết toán ${p.settled} lớn hơn số vốn đã phân bổ ${p.allocated}`,
+  },
+  settlement_exceeds_accepted_value: {
+    en: (p) => `the settled amount ${p.settled} is more than the accepted value ${p.accepted}`,
+    vi: (p) => `Giá trị quyết toán ${p.settled} đồng vượt giá trị nghiệm thu ${p.accepted} đồng`,
   },
   receipts_closed: {
     en: (p) => `receipts cannot be recorded once the work is ${p.state}`,

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { NotPermitted } from '../common/errors.js';
+import { NotPermitted, RuleViolation } from '../common/errors.js';
 import { EngineService } from '../engine/engine.service.js';
 import { BEFORE_APPROVAL, checkFundingRules, checkFundsAllocatable, linesOf, mayCancel, NOT_CARRIED_OUT } from './funding-rules.js';
 import { FundsRepository } from './funds.repository.js';
@@ -22,7 +22,7 @@ export class FundingHooks implements OnModuleInit {
   onModuleInit(): void {
     this.engine.use('funding', {
       repeatable: true,
-      afterTransition: async (tx, { subject: { id }, event, actor, fromState, toState }) => {
+      afterTransition: async (tx, { subject: { id }, event, actor, fromState, toState, context }) => {
         if (event.type === 'CANCEL' && !mayCancel(actor.role, fromState)) {
           throw new NotPermitted(BEFORE_APPROVAL.includes(fromState) ? 'cancel_before_approval' : 'cancel_after_allocation');
         }
@@ -38,8 +38,21 @@ export class FundingHooks implements OnModuleInit {
           await this.funds.allocate(tx, id, lines, actor.id);
         } else if (event.type === 'CANCEL') {
           await this.funds.releaseAll(tx, id, actor.id);
+        } else if (event.type === 'ACCEPT') {
+          await this.projects.accept(tx, id, event.acceptedQuantity as number | undefined);
         } else if (event.type === 'SETTLE') {
-          await this.funds.settle(tx, id, toBig(event.settledVnd as string | number), actor.id);
+          const settled = toBig(event.settledVnd as string | number);
+          await this.funds.settle(tx, id, settled, actor.id);
+          // Refused after the allocation's own check (both roll the whole event back).
+          const accepted = context.acceptedValueVnd == null ? null : BigInt(context.acceptedValueVnd as string);
+          if (accepted !== null && settled > accepted) {
+            throw new RuleViolation(
+              'settlement_exceeds_accepted_value',
+              'settlement_exceeds_accepted_value',
+              { settled: settled.toString(), accepted: accepted.toString() },
+              { settledVnd: settled.toString(), acceptedValueVnd: accepted.toString() },
+            );
+          }
         }
         // By the state reached, not the event: CANCEL (from any open state) and REJECT (province_review) end here.
         if (NOT_CARRIED_OUT.includes(toState)) await this.projects.voidPledges(tx, id);

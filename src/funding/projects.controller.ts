@@ -89,7 +89,7 @@ export class ProjectsController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Send an event: SUBMIT, RETURN {comment}, APPROVE {funding?}, ALLOCATE, REJECT {reason}, START, REPORT_PROGRESS {percent, note}, REQUEST_ACCEPTANCE, ACCEPT {acceptedValueVnd}, SETTLE {settledVnd}, CANCEL {reason}',
+      'Send an event: SUBMIT, RETURN {comment}, APPROVE {funding?}, ALLOCATE, REJECT {reason}, START, REPORT_PROGRESS {percent, note}, REQUEST_ACCEPTANCE, ACCEPT {acceptedValueVnd, acceptedQuantity?}, REFUSE_ACCEPTANCE {reason}, SETTLE {settledVnd}, CANCEL {reason}',
   })
   @ApiBody({ type: EventTypeDto, description: '{ type, ...payload }' })
   send(

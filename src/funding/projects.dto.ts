@@ -19,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Nfc } from '../common/validation.js';
+import { WORK_TYPE_CODES, type WorkTypeCode } from '../../workflows/funding/works.js';
 
 export const PROJECT_STATES = [
   'draft',
@@ -87,7 +88,33 @@ export class ContributionDto {
 export class CreateProjectDto {
   @ApiProperty() @IsString() villageId: string;
   @ApiProperty({ example: 'Bê tông hóa đường trục thôn' }) @Nfc() @IsString() @Length(1, 300) title: string;
-  @ApiProperty({ minimum: 1, maximum: 16 }) @IsInt() @Min(1) @Max(16) criterionCode: number;
+  @ApiPropertyOptional({
+    enum: WORK_TYPE_CODES,
+    description:
+      "The plan's type of work. Without it, the type is the criterion's only one (1 rural_road, 4 cultural_house, 10 production_model, 11 school_facilities); criteria 2 and 14 need it, other criteria are refused",
+  })
+  @IsOptional()
+  @IsIn(WORK_TYPE_CODES)
+  workType?: WorkTypeCode;
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 16,
+    description: "The criterion the work serves (its type's; may be left out when workType is given)",
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  criterionCode?: number;
+  @ApiPropertyOptional({
+    example: 1.2,
+    description: "In the type's measure: km for rural_road and irrigation_canal (required), a number of works for the others (default 1)",
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  @Max(100_000)
+  physicalQuantity?: number;
   @ApiPropertyOptional({
     example: 2020,
     description: 'The year the work is carried out in (year-bound funds fund only works of their year); default: this year',
@@ -157,6 +184,8 @@ export class ProgressEvent {
 export class AcceptEvent {
   @IsString() type: string;
   @IsVnd() acceptedValueVnd: number | string;
+  /** What was built, in the work's measure (km or works); the quantity proposed when left out. */
+  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(100_000) acceptedQuantity?: number;
 }
 export class SettleEvent {
   @IsString() type: string;
@@ -173,6 +202,7 @@ export const PROJECT_EVENTS: Record<string, new () => object> = {
   REPORT_PROGRESS: ProgressEvent,
   REQUEST_ACCEPTANCE: NoPayloadEvent,
   ACCEPT: AcceptEvent,
+  REFUSE_ACCEPTANCE: ReasonEvent,
   SETTLE: SettleEvent,
   CANCEL: ReasonEvent,
 };

@@ -17,6 +17,9 @@ export interface ProjectRow {
   title: string;
   criterion_code: number;
   year: number;
+  work_type: string | null;
+  physical_quantity: number | null;
+  accepted_quantity: number | null;
   estimated_cost_vnd: string;
   state: string;
   version: number;
@@ -41,7 +44,7 @@ export interface ProjectRow {
 
 const DETAIL = `
   SELECT p.id, p.village_id, v.name AS village_name, p.commune_id, c.name AS commune_name, p.district_id, p.unit_path, p.title,
-         p.criterion_code, p.year, p.estimated_cost_vnd::text AS estimated_cost_vnd,
+         p.criterion_code, p.year, p.work_type, p.physical_quantity, p.accepted_quantity, p.estimated_cost_vnd::text AS estimated_cost_vnd,
          i.state, i.version, i.workflow_key, i.workflow_version, i.snapshot,
          (SELECT json_agg(json_build_object('fundCode', f.fund_code, 'amountVnd', f.amount_vnd::text,
                    'allocatedVnd', (SELECT sum(CASE l.kind WHEN 'allocate' THEN l.amount_vnd ELSE -l.amount_vnd END)::text
@@ -97,6 +100,8 @@ export class ProjectsRepository {
       title: string;
       criterionCode: number;
       year: number;
+      workType: string;
+      physicalQuantity: number;
       estimatedCostVnd: bigint;
       createdBy: string;
     },
@@ -112,6 +117,8 @@ export class ProjectsRepository {
         title: p.title,
         criterion_code: p.criterionCode,
         year: p.year,
+        work_type: p.workType,
+        physical_quantity: p.physicalQuantity,
         estimated_cost_vnd: p.estimatedCostVnd.toString(),
         created_by: p.createdBy,
       })
@@ -141,7 +148,7 @@ export class ProjectsRepository {
   async money(db: Db, projectId: string): Promise<WorkFacts> {
     const row = await db
       .selectFrom('projects as p')
-      .select(['p.estimated_cost_vnd', 'p.year'])
+      .select(['p.estimated_cost_vnd', 'p.year', 'p.work_type'])
       .select((eb) => [
         eb
           .selectFrom('project_contributions as x')
@@ -156,7 +163,13 @@ export class ProjectsRepository {
       ])
       .where('p.id', '=', projectId)
       .executeTakeFirstOrThrow();
-    return { cost: BigInt(row.estimated_cost_vnd), pledges: row.pledges ?? 0, pledgedVnd: BigInt(row.pledged ?? '0'), year: row.year };
+    return {
+      cost: BigInt(row.estimated_cost_vnd),
+      pledges: row.pledges ?? 0,
+      pledgedVnd: BigInt(row.pledged ?? '0'),
+      year: row.year,
+      workType: row.work_type,
+    };
   }
 
   /**
@@ -187,9 +200,23 @@ export class ProjectsRepository {
       .execute();
   }
 
+  /** The quantity accepted (ACCEPT): the one given, else the one proposed. */
+  async accept(db: Db, projectId: string, quantity: number | undefined) {
+    await db
+      .updateTable('projects')
+      .set({ accepted_quantity: quantity === undefined ? sql<number>`physical_quantity` : quantity })
+      .where('id', '=', projectId)
+      .execute();
+  }
+
   /** The project ended without being carried out: its pledges stop counting as pledged (a trigger moves the totals). */
   async voidPledges(db: Db, projectId: string) {
-    await db.updateTable('projects').set({ pledges_void: true }).where('id', '=', projectId).where('pledges_void', '=', false).execute();
+    await db
+      .updateTable('projects')
+      .set({ pledges_void: true, accepted_quantity: null })
+      .where('id', '=', projectId)
+      .where('pledges_void', '=', false)
+      .execute();
   }
 
   /** The kind of the project's contribution, or null when the project has no such contribution. */

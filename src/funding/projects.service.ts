@@ -14,8 +14,9 @@ import { EngineService } from '../engine/engine.service.js';
 import { SYSTEM_ACTOR } from '../engine/engine.types.js';
 import { Clock } from '../engine/clock.js';
 import { UnitsRepository } from '../units/units.repository.js';
-import { fundingMachine } from '../../workflows/funding/v1.js';
-import { checkFundingRules, linesOf, mayCancel } from './funding-rules.js';
+import { fundingMachine } from '../../workflows/funding/v2.js';
+import { checkFundingRules, linesOf, mayCancel, resolveWork } from './funding-rules.js';
+import { WORK_TYPES, type WorkTypeCode } from '../../workflows/funding/works.js';
 import { contributionQuantity, CONTRIBUTION_UNITS } from './contribution-units.js';
 import { FundsRepository, type FundListRow } from './funds.repository.js';
 import {
@@ -74,7 +75,8 @@ export class ProjectsService {
     }));
     const pledgedVnd = dto.contributions.reduce((a, c) => a + toBig(c.valueVnd), 0n);
     const year = dto.year ?? yearInVietnam(this.clock.now());
-    checkFundingRules(lines, funds, { cost, pledges: dto.contributions.length, pledgedVnd, year });
+    const work = resolveWork(dto);
+    checkFundingRules(lines, funds, { cost, pledges: dto.contributions.length, pledgedVnd, year, workType: work.workType });
     const commune = (await this.units.findById(village.parentId))!;
     const parent = commune.parentId ? await this.units.findById(commune.parentId) : null;
     const id = randomUUID();
@@ -86,7 +88,9 @@ export class ProjectsService {
         districtId: parent?.level === 'DISTRICT' ? parent.id : null,
         unitPath: village.path,
         title: dto.title,
-        criterionCode: dto.criterionCode,
+        criterionCode: work.criterionCode,
+        workType: work.workType,
+        physicalQuantity: work.physicalQuantity,
         year,
         estimatedCostVnd: cost,
         createdBy: actor.id,
@@ -152,6 +156,10 @@ export class ProjectsService {
       districtId: row.district_id,
       title: row.title,
       criterionCode: row.criterion_code,
+      workType: row.work_type,
+      physicalQuantity: row.physical_quantity,
+      acceptedQuantity: row.accepted_quantity,
+      measure: row.work_type ? WORK_TYPES[row.work_type as WorkTypeCode].measure : null,
       year: row.year,
       state: row.state,
       version: row.version,

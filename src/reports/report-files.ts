@@ -34,6 +34,11 @@ function progressSheets(r: ProgressReport): Sheet[] {
       headers: ['Số tiêu chí đạt', 'Số thôn'],
       rows: r.distribution.map((d) => [d.criteriaMet, d.villages]),
     },
+    {
+      name: 'Khối lượng công trình',
+      headers: ['Hạng mục', 'Mục tiêu đến hết năm 2020', 'Đã nghiệm thu', 'Số công trình đã nghiệm thu'],
+      rows: r.physical.map((p) => [p.name, p.target, p.accepted, p.works]),
+    },
   ];
 }
 

@@ -48,6 +48,14 @@ class DistributionView {
   @ApiProperty({ minimum: 0, maximum: 16 }) criteriaMet: number;
   @ApiProperty() villages: number;
 }
+class PhysicalTargetView {
+  @ApiProperty({ example: 'rural_road' }) workType: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ['km', 'works'] }) measure: string;
+  @ApiProperty({ example: 60, description: "the plan's target for 2019-2020" }) target: number;
+  @ApiProperty({ description: 'accepted in scope, in the measure' }) accepted: number;
+  @ApiProperty({ description: 'works accepted in scope' }) works: number;
+}
 class ProgressView {
   @ApiProperty({ type: VillagesView }) villages: VillagesView;
   @ApiProperty({ example: 7.66 }) averageCriteriaMet: number;
@@ -55,6 +63,8 @@ class ProgressView {
   @ApiProperty({ type: [UnitProgressView] }) byUnit: UnitProgressView[];
   @ApiProperty({ type: [DistributionView] }) distribution: DistributionView[];
   @ApiProperty({ type: Object, description: "the plan's targets as seeded (plans.targets)" }) targets: Record<string, unknown>;
+  @ApiProperty({ type: [PhysicalTargetView], description: "the plan's physical targets against the works accepted" })
+  physical: PhysicalTargetView[];
 }
 class FundView {
   @ApiProperty({ example: 'NTM_RESERVE_2019' }) code: string;

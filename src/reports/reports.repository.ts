@@ -166,6 +166,17 @@ export class ReportsRepository {
     });
   }
 
+  /** Works in scope accepted (their accepted quantity set, not undone since), by type: how many and how much. */
+  async acceptedWorks(scope: string): Promise<Map<string, { works: number; quantity: number }>> {
+    const { rows } = await this.pool.query<{ work_type: string; works: number; quantity: number }>(
+      `SELECT work_type, count(*)::int AS works, sum(accepted_quantity)::float8 AS quantity
+         FROM projects WHERE accepted_quantity IS NOT NULL AND work_type IS NOT NULL AND unit_path LIKE $1 || '%'
+        GROUP BY work_type`,
+      [scope],
+    );
+    return new Map(rows.map((r) => [r.work_type, { works: r.works, quantity: Number(r.quantity) }]));
+  }
+
   /** Credit funds' loans to communes in scope, by fund and commune (a village's scope has none). */
   async loansByCommune(scope: string) {
     const { rows } = await this.pool.query<{

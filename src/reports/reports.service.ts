@@ -3,6 +3,7 @@ import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { InvalidInput, NotFound } from '../common/errors.js';
 import { ReportsRepository } from './reports.repository.js';
+import { PHYSICAL_TARGETS, WORK_TYPES } from '../../workflows/funding/works.js';
 
 export interface ProgressReport {
   villages: { total: number; certified: number; certifiedByYear: Record<string, number> };
@@ -11,6 +12,8 @@ export interface ProgressReport {
   byUnit: { unitId: string; name: string; level: string; villages: number; certified: number; averageCriteriaMet: number }[];
   distribution: { criteriaMet: number; villages: number }[];
   targets: Record<string, unknown>;
+  /** The plan's physical targets (roads, canals, irrigation works) against what was accepted in scope. */
+  physical: { workType: string; name: string; measure: string; target: number; accepted: number; works: number }[];
 }
 
 export type FundKind = 'grant' | 'credit' | 'mobilised';
@@ -84,12 +87,13 @@ export class ReportsService {
   async progress(actor: Actor, query: { year?: string; unitId?: string }): Promise<ProgressReport> {
     const year = ReportsService.parseYear(query.year);
     const { path: scope } = await this.scope(actor, query.unitId);
-    const [summary, criteria, certified, byUnit, targets] = await Promise.all([
+    const [summary, criteria, certified, byUnit, targets, accepted] = await Promise.all([
       this.repo.villageSummary(scope),
       this.repo.criteria(scope),
       this.repo.certifiedByYear(scope, year),
       this.repo.progressByUnit(scope, year),
       this.repo.planTargets(),
+      this.repo.acceptedWorks(scope),
     ]);
     return {
       villages: { total: summary.total, certified: certified.total, certifiedByYear: certified.byYear },
@@ -98,6 +102,17 @@ export class ReportsService {
       byUnit,
       distribution: Array.from({ length: CRITERIA_COUNT + 1 }, (_, n) => ({ criteriaMet: n, villages: summary.distribution.get(n) ?? 0 })),
       targets,
+      physical: PHYSICAL_TARGETS.map((t) => {
+        const done = accepted.get(t.workType);
+        return {
+          workType: t.workType,
+          name: t.words.vi,
+          measure: WORK_TYPES[t.workType].measure,
+          target: t.target,
+          accepted: done?.quantity ?? 0,
+          works: done?.works ?? 0,
+        };
+      }),
     };
   }
 

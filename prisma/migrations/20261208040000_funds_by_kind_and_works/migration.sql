@@ -130,3 +130,21 @@ UPDATE "contribution_receipts" r
 ALTER TABLE "project_contributions" ADD CONSTRAINT "project_contributions_fixed_unit" CHECK (
   ("kind" = 'land' AND "unit" = 'm2') OR ("kind" = 'labor' AND "unit" = 'ngày công')
   OR ("kind" IN ('cash', 'materials') AND "unit" = 'đồng' AND "quantity" = "value_vnd"::float8));
+
+-- Eligible works (issue 14): a work has a type from the plan's list (workflows/funding/works.ts), tied to the
+-- criterion it serves, and records its physical quantity (km, or a number of works); the quantity accepted is set
+-- when the work is accepted. Existing works take the type their criterion names when only one type serves it
+-- (1 road, 4 cultural house, 10 production model, 11 school); the others keep none.
+
+-- AlterTable
+ALTER TABLE "projects" ADD COLUMN "work_type" TEXT,
+                       ADD COLUMN "physical_quantity" DOUBLE PRECISION,
+                       ADD COLUMN "accepted_quantity" DOUBLE PRECISION;
+
+UPDATE "projects" SET "work_type" = CASE "criterion_code" WHEN 1 THEN 'rural_road' WHEN 4 THEN 'cultural_house'
+                                                          WHEN 10 THEN 'production_model' WHEN 11 THEN 'school_facilities' END;
+UPDATE "projects" SET "physical_quantity" = 1 WHERE "work_type" IN ('cultural_house', 'production_model', 'school_facilities');
+
+-- Quantities are positive (not expressible in schema.prisma).
+ALTER TABLE "projects" ADD CONSTRAINT "projects_quantities_positive" CHECK (
+  ("physical_quantity" IS NULL OR "physical_quantity" > 0) AND ("accepted_quantity" IS NULL OR "accepted_quantity" >= 0));
