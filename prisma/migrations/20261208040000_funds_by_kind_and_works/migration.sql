@@ -94,7 +94,7 @@ ALTER TABLE "project_contributions" ADD COLUMN "legacy_quantity" DOUBLE PRECISIO
 -- AlterTable
 ALTER TABLE "contribution_receipts" ADD COLUMN "legacy_quantity" DOUBLE PRECISION;
 
-CREATE TEMPORARY TABLE "contribution_unit_factors" ON COMMIT DROP AS
+CREATE TEMPORARY TABLE "contribution_unit_factors" AS
 SELECT x."id", x."kind",
        CASE
          WHEN x."kind" IN ('cash', 'materials') THEN NULL
@@ -125,6 +125,8 @@ UPDATE "contribution_receipts" r
   FROM "contribution_unit_factors" f
  WHERE f."id" = r."contribution_id"
    AND r."quantity" IS DISTINCT FROM CASE WHEN f."factor" IS NULL THEN r."value_vnd"::float8 ELSE r."quantity" * f."factor" END;
+
+DROP TABLE "contribution_unit_factors";
 
 -- Each kind's unit, and cash and materials counted by value (not expressible in schema.prisma).
 ALTER TABLE "project_contributions" ADD CONSTRAINT "project_contributions_fixed_unit" CHECK (
