@@ -128,8 +128,8 @@ export async function seedNational(
     await step(
       'funds',
       `
-      INSERT INTO funds (code, "group", name_vi, name_en, central_budget, planned_vnd)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::bigint[])`,
+      INSERT INTO funds (code, "group", name_vi, name_en, central_budget, planned_vnd, kind, year)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::bigint[], $7::text[], $8::int[])`,
       [
         plan.fundingMillionVnd.sources.map((s) => s.code),
         plan.fundingMillionVnd.sources.map((s) => s.group),
@@ -137,6 +137,8 @@ export async function seedNational(
         plan.fundingMillionVnd.sources.map((s) => s.en),
         plan.fundingMillionVnd.sources.map((s) => s.centralBudget),
         plan.fundingMillionVnd.sources.map((s) => (BigInt(s.amount) * 1_000_000n).toString()),
+        plan.fundingMillionVnd.sources.map((s) => s.kind),
+        plan.fundingMillionVnd.sources.map((s) => s.year),
       ],
     );
     await step(
@@ -177,10 +179,10 @@ export async function seedNational(
     await step(
       'projects',
       `
-      INSERT INTO projects (id, village_id, commune_id, district_id, unit_path, title, criterion_code, estimated_cost_vnd, created_by, created_at)
+      INSERT INTO projects (id, village_id, commune_id, district_id, unit_path, title, criterion_code, estimated_cost_vnd, created_by, created_at, year)
       SELECT 'pj' || y || '-' || v.id, v.id, v.parent_id, NULL, v.path, 'Công trình ' || y || ' ' || v.name,
              1 + abs(hashtext('c' || y || v.id)) % 16, (200 + abs(hashtext('e' || y || v.id)) % 1800)::bigint * 1000000,
-             'seed-national', make_timestamptz(y, 4, 1, 0, 0, 0, 'UTC')
+             'seed-national', make_timestamptz(y, 4, 1, 0, 0, 0, 'UTC'), y
         FROM units v CROSS JOIN generate_series($1::int, $2::int) y
        WHERE v.level = 'VILLAGE' AND ${rnd(`'p' || y || v.id`)} < $3::float8`,
       [o.yearFrom, o.yearTo, o.projectShare],
@@ -236,9 +238,11 @@ export async function seedNational(
       'project_contributions',
       `
       INSERT INTO project_contributions (id, project_id, position, kind, quantity, unit, value_vnd, pledged_by, created_at)
-      SELECT 'x' || k.position || '-' || p.id, p.id, k.position, k.kind, k.quantity, k.unit, p.estimated_cost_vnd * k.share / 100, 'Cộng đồng ' || p.village_id, p.created_at
+      SELECT 'x' || k.position || '-' || p.id, p.id, k.position, k.kind,
+             CASE WHEN k.kind IN ('cash', 'materials') THEN (p.estimated_cost_vnd * k.share / 100)::float8 ELSE k.quantity END, k.unit,
+             p.estimated_cost_vnd * k.share / 100, 'Cộng đồng ' || p.village_id, p.created_at
         FROM projects p
-        CROSS JOIN (VALUES (1, 'land', 300.0, 'm2', 10), (2, 'labor', 400.0, 'day', 15), (3, 'cash', 1.0, 'VND', 10), (4, 'materials', 50.0, 'm3', 5)) k(position, kind, quantity, unit, share)
+        CROSS JOIN (VALUES (1, 'land', 300.0, 'm2', 10), (2, 'labor', 400.0, 'ngày công', 15), (3, 'cash', 1.0, 'đồng', 10), (4, 'materials', 1.0, 'đồng', 5)) k(position, kind, quantity, unit, share)
        WHERE k.position <= 2 OR ${rnd(`'k' || k.position || p.id`)} < 0.5`,
     );
     await step(

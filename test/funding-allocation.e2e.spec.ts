@@ -78,7 +78,7 @@ describe('project funding: allocation, cancellation, settlement', () => {
   }, 180_000);
 
   it('allocates all lines or none: a short second fund leaves the first untouched', async () => {
-    const credit0 = await fund(k, province, 'CREDIT');
+    const annual0 = await fund(k, province, 'NTM_ANNUAL');
     const poverty = await fund(k, province, 'POVERTY_2020');
     // Reserve most of POVERTY_2020 with projects under the cap, then ask for more than what is left.
     const big = 4_000_000_000;
@@ -89,7 +89,7 @@ describe('project funding: allocation, cancellation, settlement', () => {
     const left = poverty.availableVnd - 2 * big; // 4 bn
     const id = await inProvinceReview(
       [
-        { fundCode: 'CREDIT', amountVnd: 100_000_000 },
+        { fundCode: 'NTM_ANNUAL', amountVnd: 100_000_000 },
         { fundCode: 'POVERTY_2020', amountVnd: left + 1 },
       ],
       4_900_000_000,
@@ -97,7 +97,7 @@ describe('project funding: allocation, cancellation, settlement', () => {
     const res = await sendProject(k, province, id, { type: 'ALLOCATE' });
     expect(res.status).toBe(422);
     expect(res.body.rule).toBe('insufficient_funds');
-    expect(await fund(k, province, 'CREDIT')).toEqual(credit0);
+    expect(await fund(k, province, 'NTM_ANNUAL')).toEqual(annual0);
     expect((await fund(k, province, 'POVERTY_2020')).availableVnd).toBe(left);
     expect(await ledgerMismatches(k)).toEqual([]);
     // The refusal is recorded by the system and told to the province and the commune.
@@ -126,22 +126,22 @@ describe('project funding: allocation, cancellation, settlement', () => {
   }, 60_000);
 
   it('CANCEL releases the allocation; SETTLE disburses the settled amount and releases the rest', async () => {
-    const m0 = await fund(k, province, 'MOBILIZED');
-    const c0 = await fund(k, province, 'CREDIT');
+    const m0 = await fund(k, province, 'NTM_RESERVE_2020');
+    const c0 = await fund(k, province, 'NTM_ANNUAL');
     const id = await inProvinceReview(
       [
-        { fundCode: 'MOBILIZED', amountVnd: 600_000_000 },
-        { fundCode: 'CREDIT', amountVnd: 300_000_000 },
+        { fundCode: 'NTM_RESERVE_2020', amountVnd: 600_000_000 },
+        { fundCode: 'NTM_ANNUAL', amountVnd: 300_000_000 },
       ],
       1_000_000_000,
     );
     const allocated = await sendProject(k, province, id, { type: 'ALLOCATE' });
     expect(allocated.status).toBe(200);
     expect(allocated.body.funding).toEqual([
-      { fundCode: 'CREDIT', amountVnd: 300_000_000, allocatedVnd: 300_000_000, disbursedVnd: 0 },
-      { fundCode: 'MOBILIZED', amountVnd: 600_000_000, allocatedVnd: 600_000_000, disbursedVnd: 0 },
+      { fundCode: 'NTM_ANNUAL', amountVnd: 300_000_000, allocatedVnd: 300_000_000, disbursedVnd: 0 },
+      { fundCode: 'NTM_RESERVE_2020', amountVnd: 600_000_000, allocatedVnd: 600_000_000, disbursedVnd: 0 },
     ]);
-    expect(await fund(k, province, 'MOBILIZED')).toMatchObject({
+    expect(await fund(k, province, 'NTM_RESERVE_2020')).toMatchObject({
       allocatedVnd: m0.allocatedVnd + 600_000_000,
       availableVnd: m0.availableVnd - 600_000_000,
     });
@@ -159,17 +159,17 @@ describe('project funding: allocation, cancellation, settlement', () => {
     expect(settled.status).toBe(200);
     expect(settled.body.state).toBe('settled');
     expect(settled.body.settledVnd).toBe(810_000_000);
-    // 810 of 900 shared by allocation: MOBILIZED 540, CREDIT 270; the rest released.
+    // 810 of 900 shared by allocation: NTM_RESERVE_2020 540, NTM_ANNUAL 270; the rest released.
     expect(settled.body.funding).toEqual([
-      { fundCode: 'CREDIT', amountVnd: 300_000_000, allocatedVnd: 0, disbursedVnd: 270_000_000 },
-      { fundCode: 'MOBILIZED', amountVnd: 600_000_000, allocatedVnd: 0, disbursedVnd: 540_000_000 },
+      { fundCode: 'NTM_ANNUAL', amountVnd: 300_000_000, allocatedVnd: 0, disbursedVnd: 270_000_000 },
+      { fundCode: 'NTM_RESERVE_2020', amountVnd: 600_000_000, allocatedVnd: 0, disbursedVnd: 540_000_000 },
     ]);
-    expect(await fund(k, province, 'MOBILIZED')).toMatchObject({
+    expect(await fund(k, province, 'NTM_RESERVE_2020')).toMatchObject({
       allocatedVnd: m0.allocatedVnd,
       disbursedVnd: m0.disbursedVnd + 540_000_000,
       availableVnd: m0.availableVnd - 540_000_000,
     });
-    expect(await fund(k, province, 'CREDIT')).toMatchObject({
+    expect(await fund(k, province, 'NTM_ANNUAL')).toMatchObject({
       allocatedVnd: c0.allocatedVnd,
       disbursedVnd: c0.disbursedVnd + 270_000_000,
       availableVnd: c0.availableVnd - 270_000_000,
@@ -179,22 +179,22 @@ describe('project funding: allocation, cancellation, settlement', () => {
       [id],
     );
     expect(rows.map((r) => `${r.kind} ${r.fund_code} ${r.amount}`).sort()).toEqual([
-      'allocate CREDIT 300000000',
-      'allocate MOBILIZED 600000000',
-      'disburse CREDIT 270000000',
-      'disburse MOBILIZED 540000000',
-      'release CREDIT 30000000',
-      'release MOBILIZED 60000000',
+      'allocate NTM_ANNUAL 300000000',
+      'allocate NTM_RESERVE_2020 600000000',
+      'disburse NTM_ANNUAL 270000000',
+      'disburse NTM_RESERVE_2020 540000000',
+      'release NTM_ANNUAL 30000000',
+      'release NTM_RESERVE_2020 60000000',
     ]);
 
     // Cancelling in progress (by the province) releases everything.
-    const other = await inProvinceReview([{ fundCode: 'MOBILIZED', amountVnd: 333_333_333 }], 500_000_000);
-    const beforeAlloc = await fund(k, province, 'MOBILIZED');
+    const other = await inProvinceReview([{ fundCode: 'NTM_RESERVE_2020', amountVnd: 333_333_333 }], 500_000_000);
+    const beforeAlloc = await fund(k, province, 'NTM_RESERVE_2020');
     expect((await sendProject(k, province, other, { type: 'ALLOCATE' })).status).toBe(200);
     expect((await sendProject(k, commune, other, { type: 'START' })).status).toBe(200);
     const cancelled = await sendProject(k, province, other, { type: 'CANCEL', reason: 'Thiên tai' });
     expect(cancelled.body.state).toBe('cancelled');
-    expect(await fund(k, province, 'MOBILIZED')).toEqual(beforeAlloc);
+    expect(await fund(k, province, 'NTM_RESERVE_2020')).toEqual(beforeAlloc);
     expect(await ledgerMismatches(k)).toEqual([]);
   }, 60_000);
 });

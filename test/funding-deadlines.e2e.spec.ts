@@ -24,7 +24,7 @@ describe('project funding: deadlines, notifications and the inbox', () => {
       villageId: k.unit('LS-TD-01-01').id,
       estimatedCostVnd: 800_000_000,
       funding: [{ fundCode: 'NTM_ANNUAL', amountVnd: 500_000_000 }],
-      contributions: [{ kind: 'cash', quantity: 1, unit: 'đợt', valueVnd: 50_000_000, pledgedBy: 'Nhân dân thôn' }],
+      contributions: [{ kind: 'cash', valueVnd: 50_000_000, pledgedBy: 'Nhân dân thôn' }],
     });
     expect(created.status).toBe(201);
     const id = created.body.id;

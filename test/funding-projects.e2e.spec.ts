@@ -152,20 +152,20 @@ describe('project funding: proposals, rules, receipts, jurisdiction', () => {
     const ok = await sendProject(k, reviewer, id, {
       type: 'APPROVE',
       funding: [
-        { fundCode: 'CREDIT', amountVnd: '500000000' },
+        { fundCode: 'LOCAL_BUDGET', amountVnd: '500000000' },
         { fundCode: 'NTM_ANNUAL', amountVnd: 400_000_000 },
       ],
     });
     expect(ok.status).toBe(200);
     expect(ok.body.state).toBe('province_review');
     expect(ok.body.funding.map((f: { fundCode: string; amountVnd: number }) => [f.fundCode, f.amountVnd])).toEqual([
-      ['CREDIT', 500_000_000],
+      ['LOCAL_BUDGET', 500_000_000],
       ['NTM_ANNUAL', 400_000_000],
     ]);
     expect((await sendProject(k, commune, id, { type: 'ALLOCATE' })).status).toBe(403);
     const allocated = await sendProject(k, province, id, { type: 'ALLOCATE' });
     expect(allocated.body.state).toBe('approved');
-    expect((await fund(k, province, 'CREDIT')).allocatedVnd).toBe(500_000_000);
+    expect((await fund(k, province, 'LOCAL_BUDGET')).allocatedVnd).toBe(500_000_000);
     expect(await ledgerMismatches(k)).toEqual([]);
   });
 

@@ -81,10 +81,11 @@ const cash = (valueVnd: number): Contribution => ({
   valueVnd,
   pledgedBy: 'Các hộ trong thôn',
 });
-const materials = (m3: number, valueVnd: number): Contribution => ({
+/** Materials are counted by their value, in đồng. */
+const materials = (valueVnd: number): Contribution => ({
   kind: 'materials',
-  quantity: m3,
-  unit: 'm3',
+  quantity: valueVnd,
+  unit: 'đồng',
   valueVnd,
   pledgedBy: 'Nhân dân thôn',
 });
@@ -157,7 +158,7 @@ describe('reports: funding totals kept in the writing transaction', () => {
       'LS-TD-01-01',
       [labor(300, 60_000_000), land(120.5, 40_000_000)],
       [
-        { fundCode: 'NTM_RESERVE_2019', amountVnd: 600_000_000 },
+        { fundCode: 'NTM_RESERVE_2020', amountVnd: 600_000_000 },
         { fundCode: 'LOCAL_BUDGET', amountVnd: 200_000_000 },
       ],
     );
@@ -193,7 +194,7 @@ describe('reports: funding totals kept in the writing transaction', () => {
       td01,
       'LS-TD-01-02',
       [cash(50_000_000), labor(100, 20_000_000)],
-      [{ fundCode: 'MOBILIZED', amountVnd: 300_000_000 }],
+      [{ fundCode: 'LOCAL_BUDGET', amountVnd: 300_000_000 }],
       500_000_000,
     );
     await receipt(td01, b.id, b.contributions.find((c) => c.kind === 'cash')!.id, 30_000_000, 30_000_000);
@@ -232,7 +233,7 @@ describe('reports: funding totals kept in the writing transaction', () => {
     const c = await propose(
       td02,
       'LS-TD-02-01',
-      [materials(10, 15_000_000)],
+      [materials(15_000_000)],
       [{ fundCode: 'LOCAL_BUDGET', amountVnd: 100_000_000 }],
       200_000_000,
     );
@@ -275,7 +276,7 @@ describe('reports: funding totals kept in the writing transaction', () => {
           td03,
           `LS-TD-03-0${1 + (i % 4)}`,
           i % 2 ? pledges.reverse() : pledges,
-          [{ fundCode: 'CREDIT', amountVnd: 100_000_000 }],
+          [{ fundCode: 'LOCAL_BUDGET', amountVnd: 100_000_000 }],
           400_000_000,
         );
       }),
@@ -283,7 +284,11 @@ describe('reports: funding totals kept in the writing transaction', () => {
     // Receipts on every pledge at once, twice.
     await Promise.all(
       proposals.flatMap((p) =>
-        p.contributions.flatMap((x) => [receipt(td03, p.id, x.id, 0.1, 100_000), receipt(td03, p.id, x.id, 0.2, 50_000)]),
+        p.contributions.flatMap((x) => [
+          // Cash is counted in đồng: its quantity is its value.
+          receipt(td03, p.id, x.id, x.kind === 'cash' ? 100_000 : 0.1, 100_000),
+          receipt(td03, p.id, x.id, x.kind === 'cash' ? 50_000 : 0.2, 50_000),
+        ]),
       ),
     );
     // Half allocated (concurrently), then some cancelled from each side of the approval, while others get receipts.
@@ -292,7 +297,9 @@ describe('reports: funding totals kept in the writing transaction', () => {
       send(province, proposals[0].id, { type: 'CANCEL', reason: 'Thiếu mặt bằng' }, 'cancelled'),
       send(province, proposals[1].id, { type: 'CANCEL', reason: 'Thiếu mặt bằng' }, 'cancelled'),
       send(td03, proposals[4].id, { type: 'CANCEL', reason: 'Thôn rút đề xuất' }, 'cancelled'),
-      ...proposals.slice(5).map((p) => receipt(td03, p.id, p.contributions[0].id, 1.5, 700_000)),
+      ...proposals
+        .slice(5)
+        .map((p) => receipt(td03, p.id, p.contributions[0].id, p.contributions[0].kind === 'cash' ? 700_000 : 1.5, 700_000)),
     ]);
     await send(td03, proposals[5].id, { type: 'SUBMIT' }, 'review');
     await send(reviewer, proposals[5].id, { type: 'APPROVE' }, 'province_review');

@@ -28,11 +28,15 @@ describe('reports: funding and contributions', () => {
       expect(r.funds.find((f: { code: string }) => f.code === s.code)).toEqual({
         code: s.code,
         name: s.vi,
+        kind: s.kind,
+        year: s.year,
         centralBudget: s.centralBudget,
         plannedVnd: s.amount * 1_000_000,
         allocatedVnd: 0,
         disbursedVnd: 0,
         availableVnd: s.amount * 1_000_000,
+        ...(s.kind === 'credit' ? { lentVnd: 0, households: 0 } : {}),
+        ...(s.kind === 'mobilised' ? { contributionsReceivedVnd: 0, enterprisePledgedVnd: 0, mobilisedVnd: 0 } : {}),
       });
     }
     expect(r.totals).toEqual({ plannedVnd: 366_000_000_000, allocatedVnd: 0, disbursedVnd: 0, availableVnd: 366_000_000_000 });
@@ -50,6 +54,7 @@ describe('reports: funding and contributions', () => {
   it('moves with a project: contributions pledged and received, then an allocation', async () => {
     const created = await createProject(k, commune.auth, {
       villageId: k.unit('LS-TD-01-01').id,
+      year: 2019,
       estimatedCostVnd: 1_000_000_000,
       funding: [
         { fundCode: 'NTM_RESERVE_2019', amountVnd: 700_000_000 },
@@ -122,7 +127,14 @@ describe('reports: funding and contributions', () => {
     expect(res.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename=".+\.xlsx"$/);
     const wb = await readWorkbook(res.body);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['Nguồn vốn', 'Đóng góp cộng đồng', 'Theo đơn vị']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual([
+      'Nguồn vốn',
+      'Đóng góp cộng đồng',
+      'Theo đơn vị',
+      'Nguồn vốn theo loại',
+      'Tổng hợp theo loại nguồn',
+      'Vốn tín dụng theo xã',
+    ]);
     const funds = sheetRows(wb.getWorksheet('Nguồn vốn')!);
     expect(funds[0]).toEqual([
       'Mã nguồn',

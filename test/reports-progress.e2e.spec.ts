@@ -145,7 +145,7 @@ describe('reports: progress against the plan', () => {
     expect(res.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename=".+\.xlsx"$/);
     const wb = await readWorkbook(res.body);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['Tổng hợp', 'Tiêu chí', 'Theo đơn vị', 'Phân bố']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Tổng hợp', 'Tiêu chí', 'Theo đơn vị', 'Phân bố', 'Khối lượng công trình']);
     const criteria = sheetRows(wb.getWorksheet('Tiêu chí')!);
     expect(criteria[0]).toEqual(['Mã tiêu chí', 'Tên tiêu chí', 'Số thôn đạt (đầu kỳ)', 'Số thôn đạt (hiện tại)', 'Mục tiêu 2020']);
     expect(criteria).toHaveLength(17);

@@ -29,6 +29,7 @@ export const NOUNS: Record<string, Words> = {
   attachment: { vi: 'tệp đính kèm', en: 'attachment' },
   file: { vi: 'tệp', en: 'file' },
   project: { vi: 'công trình', en: 'project' },
+  fund: { vi: 'nguồn vốn', en: 'fund' },
   contribution: { vi: 'khoản đóng góp', en: 'contribution' },
   'this account': { vi: 'tài khoản này', en: 'this account' },
   'this address': { vi: 'địa chỉ này', en: 'this address' },
@@ -214,6 +215,52 @@ const CATALOG = {
     en: (p) => `the estimated cost must stay below the special mechanism's cap of ${p.cap} VND`,
     vi: (p) => `Tổng mức đầu tư phải dưới mức trần của cơ chế đặc thù (${p.cap} đồng)`,
   },
+  work_type_required: {
+    en: () => 'give the type of work (workType) or the criterion it serves (criterionCode)',
+    vi: () => 'Vui lòng chọn loại công trình (hoặc tiêu chí công trình phục vụ)',
+  },
+  work_type_ambiguous: {
+    en: (p) => `criterion ${p.criterion} is served by several types of work (${p.types}): give workType`,
+    vi: (p) => `Tiêu chí số ${p.criterion} có nhiều loại công trình (${p.types}): vui lòng chọn loại công trình`,
+  },
+  criterion_not_eligible: {
+    en: (p) => `the plan funds no work under criterion ${p.criterion}`,
+    vi: (p) => `Kế hoạch không hỗ trợ xây dựng công trình thuộc tiêu chí số ${p.criterion}`,
+  },
+  work_type_criterion_mismatch: {
+    en: (p) => `a work of type ${p.type} serves criterion ${p.expected}, not ${p.criterion}`,
+    vi: (p) => `Loại công trình “${p.type}” phục vụ tiêu chí số ${p.expected}, không phải tiêu chí số ${p.criterion}`,
+  },
+  physical_quantity_required: {
+    en: (p) => `give the length of the work (physicalQuantity, in km) for a ${p.type}`,
+    vi: (p) => `Vui lòng nhập chiều dài (km) của công trình “${p.type}”`,
+  },
+  central_budget_essential_only: {
+    en: (p) => `${p.fund} is central budget, which funds only essential infrastructure; a ${p.type} is not`,
+    vi: (p) => `Nguồn ${p.fund} là vốn ngân sách trung ương, chỉ hỗ trợ công trình hạ tầng thiết yếu; “${p.type}” không thuộc loại này`,
+  },
+  credit_not_allocatable: {
+    en: (p) => `${p.fund} is credit, lent to households through the policy bank: it is never allocated to a work`,
+    vi: (p) => `Nguồn ${p.fund} là vốn tín dụng cho hộ gia đình vay qua Ngân hàng Chính sách xã hội, không phân bổ cho công trình`,
+  },
+  mobilised_not_allocatable: {
+    en: (p) =>
+      `${p.fund} is what residents and enterprises mobilise: it counts their contributions and pledges and is not allocated as a grant`,
+    vi: (p) =>
+      `Nguồn ${p.fund} là nguồn lực huy động từ doanh nghiệp, cộng đồng và người dân (tính theo đóng góp và cam kết), không phân bổ như vốn ngân sách`,
+  },
+  fund_year_mismatch: {
+    en: (p) => `${p.fund} funds only works of ${p.fundYear}; this work is of ${p.year}`,
+    vi: (p) => `Nguồn ${p.fund} chỉ hỗ trợ công trình năm ${p.fundYear}; công trình này thuộc năm ${p.year}`,
+  },
+  fund_not_credit: {
+    en: (p) => `${p.fund} is not a credit fund: loans are recorded on credit funds only`,
+    vi: (p) => `Nguồn ${p.fund} không phải vốn tín dụng: chỉ ghi nhận khoản vay trên nguồn vốn tín dụng`,
+  },
+  fund_not_mobilised: {
+    en: (p) => `${p.fund} is not a mobilised fund: enterprises' pledges are recorded on mobilised funds only`,
+    vi: (p) => `Nguồn ${p.fund} không phải nguồn huy động: chỉ ghi nhận cam kết của doanh nghiệp trên nguồn huy động`,
+  },
   insufficient_funds: {
     en: (p) => `not enough available in ${p.funds}; nothing was allocated`,
     vi: (p) => `Nguồn vốn ${p.funds} không đủ số còn lại; chưa phân bổ khoản nào`,
@@ -222,9 +269,27 @@ const CATALOG = {
     en: (p) => `the settled amount ${p.settled} is more than the allocation ${p.allocated}`,
     vi: (p) => `Giá trị quyết toán ${p.settled} lớn hơn số vốn đã phân bổ ${p.allocated}`,
   },
+  settlement_exceeds_accepted_value: {
+    en: (p) => `the settled amount ${p.settled} is more than the accepted value ${p.accepted}`,
+    vi: (p) => `Giá trị quyết toán ${p.settled} đồng vượt giá trị nghiệm thu ${p.accepted} đồng`,
+  },
   receipts_closed: {
     en: (p) => `receipts cannot be recorded once the work is ${p.state}`,
     vi: (p) => `Không thể ghi nhận đóng góp khi công trình đã ở trạng thái “${p.state}”`,
+  },
+  contribution_unit_fixed: {
+    en: (p) => `a ${p.kind} contribution is counted in ${p.expected}, not "${p.unit}": leave unit out`,
+    vi: (p) => `Đóng góp ${p.kind} được tính bằng ${p.expected}, không dùng đơn vị “${p.unit}”: không cần gửi đơn vị`,
+  },
+  contribution_quantity_is_value: {
+    en: (p) =>
+      `a ${p.kind} contribution is counted by its value in đồng: its quantity (${p.quantity}) must equal valueVnd (${p.value}), or be left out`,
+    vi: (p) =>
+      `Đóng góp ${p.kind} được tính theo giá trị bằng đồng: số lượng (${p.quantity}) phải bằng giá trị (${p.value}), hoặc không cần gửi`,
+  },
+  quantity_required: {
+    en: (p) => `quantity is required for ${p.kind}, in ${p.unit}`,
+    vi: (p) => `Vui lòng nhập số lượng ${p.kind} (đơn vị: ${p.unit})`,
   },
   real_date: { en: (p) => `${p.field} must be a real date YYYY-MM-DD`, vi: (p) => `${p.field} phải là ngày hợp lệ (YYYY-MM-DD)` },
 

@@ -44,6 +44,9 @@ export const SERVICE_GRANTS: Readonly<Record<string, readonly TablePrivilege[]>>
   project_contributions: READ_ADD,
   contribution_receipts: READ_ADD,
   fund_ledger: READ_ADD,
+  // What credit and mobilised funds record instead of allocations: loans by commune, enterprises' pledges.
+  credit_loans: READ_ADD,
+  enterprise_pledges: READ_ADD,
   // Kept by the funding triggers, which run as the writer (INSERT ... ON CONFLICT DO UPDATE).
   commune_contribution_totals: READ_ADD_CHANGE,
   commune_funding_totals: READ_ADD_CHANGE,

@@ -3,6 +3,8 @@ import { SubjectDirectory } from '../notifications/subject-directory.js';
 import { UnitsModule } from '../units/units.module.js';
 import { FundingHooks } from './funding.hooks.js';
 import { FundsRepository } from './funds.repository.js';
+import { FundRecordsRepository } from './fund-records.repository.js';
+import { FundRecordsService } from './fund-records.service.js';
 import { FundsController, ProjectsController } from './projects.controller.js';
 import { ProjectsRepository } from './projects.repository.js';
 import { PROJECT, ProjectsService } from './projects.service.js';
@@ -11,7 +13,7 @@ import { PROJECT, ProjectsService } from './projects.service.js';
 @Module({
   imports: [UnitsModule],
   controllers: [FundsController, ProjectsController],
-  providers: [FundsRepository, ProjectsRepository, ProjectsService, FundingHooks],
+  providers: [FundsRepository, ProjectsRepository, ProjectsService, FundingHooks, FundRecordsRepository, FundRecordsService],
   exports: [ProjectsService],
 })
 export class FundingModule implements OnModuleInit {

@@ -3,8 +3,26 @@ import { sql, type Selectable } from 'kysely';
 import { InsufficientFunds, InvalidInput, RuleViolation } from '../common/errors.js';
 import { DB, type Db, type Tables } from '../database/db.js';
 
-const FUND_COLUMNS = ['code', 'group', 'name_vi', 'name_en', 'central_budget', 'planned_vnd', 'allocated_vnd', 'disbursed_vnd'] as const;
+const FUND_COLUMNS = [
+  'code',
+  'group',
+  'name_vi',
+  'name_en',
+  'central_budget',
+  'kind',
+  'year',
+  'planned_vnd',
+  'allocated_vnd',
+  'disbursed_vnd',
+] as const;
 export type FundRow = Pick<Selectable<Tables['funds']>, (typeof FUND_COLUMNS)[number]>;
+
+export type FundListRow = FundRow & {
+  lent_vnd: string | null;
+  households: number | null;
+  enterprise_pledged_vnd: string | null;
+  contributions_received_vnd: string;
+};
 
 type LedgerKind = 'allocate' | 'release' | 'disburse';
 
@@ -18,8 +36,36 @@ type LedgerKind = 'allocate' | 'release' | 'disburse';
 export class FundsRepository {
   constructor(@Inject(DB) private readonly db: Db) {}
 
-  list(): Promise<FundRow[]> {
-    return this.db.selectFrom('funds').select(FUND_COLUMNS).orderBy('code').execute();
+  /**
+   * Every fund with what its kind records beside the ledger: a credit fund's loans (amount, households), a
+   * mobilised fund's enterprise pledges and the community contributions received (from the per-commune totals).
+   */
+  list(): Promise<FundListRow[]> {
+    return this.db
+      .selectFrom('funds as f')
+      .select(FUND_COLUMNS.map((c) => `f.${c}` as const))
+      .select((eb) => [
+        eb
+          .selectFrom('credit_loans as l')
+          .select(sql<string>`coalesce(sum(l.amount_vnd), 0)::text`.as('v'))
+          .whereRef('l.fund_code', '=', 'f.code')
+          .as('lent_vnd'),
+        eb
+          .selectFrom('credit_loans as l')
+          .select(sql<number>`coalesce(sum(l.households), 0)::int`.as('n'))
+          .whereRef('l.fund_code', '=', 'f.code')
+          .as('households'),
+        eb
+          .selectFrom('enterprise_pledges as p')
+          .select(sql<string>`coalesce(sum(p.amount_vnd), 0)::text`.as('v'))
+          .whereRef('p.fund_code', '=', 'f.code')
+          .as('enterprise_pledged_vnd'),
+        sql<string>`CASE WHEN f.kind = 'mobilised' THEN (SELECT coalesce(sum(received_vnd), 0) FROM commune_contribution_totals) ELSE 0 END::text`.as(
+          'contributions_received_vnd',
+        ),
+      ])
+      .orderBy('f.code')
+      .execute() as Promise<FundListRow[]>;
   }
 
   /** The funds of these codes; InvalidInput naming any unknown one. */

@@ -4,14 +4,19 @@ import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
 import type { FastifyReply } from 'fastify';
 import { historyPage, HistoryQuery } from '../common/pagination.js';
 import { ETagInterceptor, parseIfMatch } from '../common/if-match.js';
-import { CreateProjectDto, EventTypeDto, ListProjectsQuery, ReceiptDto } from './projects.dto.js';
+import { CreateProjectDto, EnterprisePledgeDto, EventTypeDto, ListProjectsQuery, LoanDto, ReceiptDto } from './projects.dto.js';
+import { FundRecordsService } from './fund-records.service.js';
+import { PageQuery } from '../common/pagination.js';
 import { ProjectsService } from './projects.service.js';
 
 @ApiTags('funds')
 @ApiBearerAuth()
 @Controller('funds')
 export class FundsController {
-  constructor(private readonly projects: ProjectsService) {}
+  constructor(
+    private readonly projects: ProjectsService,
+    private readonly records: FundRecordsService,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -20,6 +25,35 @@ export class FundsController {
   })
   list() {
     return this.projects.listFunds();
+  }
+
+  @Post(':code/loans')
+  @Roles('PROVINCE_OFFICER', 'COMMUNE_STAFF')
+  @ApiOperation({
+    summary:
+      "Record a credit fund's loan disbursement to households of a commune (credit is lent through the policy bank, never allocated to a work)",
+  })
+  addLoan(@CurrentActor() actor: Actor, @Param('code') code: string, @Body() dto: LoanDto) {
+    return this.records.addLoan(actor, code, dto);
+  }
+
+  @Get(':code/loans')
+  @ApiOperation({ summary: "A credit fund's loan disbursements to communes inside the caller's unit" })
+  loans(@CurrentActor() actor: Actor, @Param('code') code: string, @Query() query: PageQuery) {
+    return this.records.loans(actor, code, query);
+  }
+
+  @Post(':code/pledges')
+  @Roles('PROVINCE_OFFICER', 'COMMUNE_STAFF')
+  @ApiOperation({ summary: "Record an enterprise's pledge to a mobilised fund, for a commune or for the province's plan" })
+  addPledge(@CurrentActor() actor: Actor, @Param('code') code: string, @Body() dto: EnterprisePledgeDto) {
+    return this.records.addPledge(actor, code, dto);
+  }
+
+  @Get(':code/pledges')
+  @ApiOperation({ summary: "Enterprises' pledges to a mobilised fund inside the caller's unit" })
+  pledges(@CurrentActor() actor: Actor, @Param('code') code: string, @Query() query: PageQuery) {
+    return this.records.pledges(actor, code, query);
   }
 }
 
@@ -55,7 +89,7 @@ export class ProjectsController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Send an event: SUBMIT, RETURN {comment}, APPROVE {funding?}, ALLOCATE, REJECT {reason}, START, REPORT_PROGRESS {percent, note}, REQUEST_ACCEPTANCE, ACCEPT {acceptedValueVnd}, SETTLE {settledVnd}, CANCEL {reason}',
+      'Send an event: SUBMIT, RETURN {comment}, APPROVE {funding?}, ALLOCATE, REJECT {reason}, START, REPORT_PROGRESS {percent, note}, REQUEST_ACCEPTANCE, ACCEPT {acceptedValueVnd, acceptedQuantity?}, REFUSE_ACCEPTANCE {reason}, SETTLE {settledVnd}, CANCEL {reason}',
   })
   @ApiBody({ type: EventTypeDto, description: '{ type, ...payload }' })
   send(

@@ -19,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Nfc } from '../common/validation.js';
+import { WORK_TYPE_CODES, type WorkTypeCode } from '../../workflows/funding/works.js';
 
 export const PROJECT_STATES = [
   'draft',
@@ -59,9 +60,27 @@ export class FundingLineDto {
 }
 
 export class ContributionDto {
-  @ApiProperty({ enum: CONTRIBUTION_KINDS }) @IsIn(CONTRIBUTION_KINDS) kind: string;
-  @ApiProperty({ example: 120 }) @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() quantity: number;
-  @ApiProperty({ example: 'm2' }) @Nfc() @IsString() @Length(1, 32) unit: string;
+  @ApiProperty({ enum: CONTRIBUTION_KINDS }) @IsIn(CONTRIBUTION_KINDS) kind: 'land' | 'labor' | 'cash' | 'materials';
+  @ApiPropertyOptional({
+    example: 120,
+    description:
+      "In the kind's unit: land m², labor days of work (ngày công); required for them. Cash and materials are counted in đồng: their quantity is valueVnd (left out, or equal to it)",
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  quantity?: number;
+  @ApiPropertyOptional({
+    example: 'm2',
+    deprecated: true,
+    description:
+      'Derived from the kind (land m2, labor ngày công, cash and materials đồng); one that names another unit is refused (422 contribution_unit_fixed)',
+  })
+  @IsOptional()
+  @Nfc()
+  @IsString()
+  @Length(1, 32)
+  unit?: string;
   @ApiProperty({ example: 60_000_000 }) @IsVnd() valueVnd: number | string;
   @ApiProperty({ example: 'Hộ ông Hoàng Văn Páo' }) @Nfc() @IsString() @Length(1, 200) pledgedBy: string;
 }
@@ -69,7 +88,42 @@ export class ContributionDto {
 export class CreateProjectDto {
   @ApiProperty() @IsString() villageId: string;
   @ApiProperty({ example: 'Bê tông hóa đường trục thôn' }) @Nfc() @IsString() @Length(1, 300) title: string;
-  @ApiProperty({ minimum: 1, maximum: 16 }) @IsInt() @Min(1) @Max(16) criterionCode: number;
+  @ApiPropertyOptional({
+    enum: WORK_TYPE_CODES,
+    description:
+      "The plan's type of work. Without it, the type is the criterion's only one (1 rural_road, 4 cultural_house, 10 production_model, 11 school_facilities); criteria 2 and 14 need it, other criteria are refused",
+  })
+  @IsOptional()
+  @IsIn(WORK_TYPE_CODES)
+  workType?: WorkTypeCode;
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 16,
+    description: "The criterion the work serves (its type's; may be left out when workType is given)",
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  criterionCode?: number;
+  @ApiPropertyOptional({
+    example: 1.2,
+    description: "In the type's measure: km for rural_road and irrigation_canal (required), a number of works for the others (default 1)",
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  @Max(100_000)
+  physicalQuantity?: number;
+  @ApiPropertyOptional({
+    example: 2020,
+    description: 'The year the work is carried out in (year-bound funds fund only works of their year); default: this year',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(2000)
+  @Max(2100)
+  year?: number;
   @ApiProperty({ example: 900_000_000 }) @IsVnd() estimatedCostVnd: number | string;
   @ApiProperty({ type: [FundingLineDto] })
   @IsArray()
@@ -91,7 +145,11 @@ export class ListProjectsQuery extends PageQuery {
 }
 
 export class ReceiptDto {
-  @ApiProperty({ example: 50 }) @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() quantity: number;
+  @ApiPropertyOptional({ example: 50, description: "In the contribution's unit; cash and materials: valueVnd (left out, or equal to it)" })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  quantity?: number;
   @ApiProperty({ example: 25_000_000 }) @IsVnd() valueVnd: number | string;
   @ApiProperty({ example: '2026-12-01' })
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'receivedAt must be a date YYYY-MM-DD' })
@@ -126,6 +184,8 @@ export class ProgressEvent {
 export class AcceptEvent {
   @IsString() type: string;
   @IsVnd() acceptedValueVnd: number | string;
+  /** What was built, in the work's measure (km or works); the quantity proposed when left out. */
+  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(100_000) acceptedQuantity?: number;
 }
 export class SettleEvent {
   @IsString() type: string;
@@ -142,6 +202,35 @@ export const PROJECT_EVENTS: Record<string, new () => object> = {
   REPORT_PROGRESS: ProgressEvent,
   REQUEST_ACCEPTANCE: NoPayloadEvent,
   ACCEPT: AcceptEvent,
+  REFUSE_ACCEPTANCE: ReasonEvent,
   SETTLE: SettleEvent,
   CANCEL: ReasonEvent,
 };
+
+// ---- what credit and mobilised funds record ----
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export class LoanDto {
+  @ApiProperty({ description: 'The commune whose households borrowed' }) @IsString() communeId: string;
+  @ApiProperty({ example: 12, description: 'Households that received a loan' }) @IsInt() @Min(1) @Max(100_000) households: number;
+  @ApiProperty({ example: 600_000_000, description: 'VND lent' }) @IsVnd() amountVnd: number | string;
+  @ApiProperty({ example: '2020-03-15' }) @Matches(DAY, { message: 'disbursedOn must be a date YYYY-MM-DD' }) disbursedOn: string;
+  @ApiPropertyOptional({ example: 'Cho vay nước sạch và vệ sinh môi trường' })
+  @IsOptional()
+  @Nfc()
+  @IsString()
+  @MaxLength(1000)
+  note?: string;
+}
+
+export class EnterprisePledgeDto {
+  @ApiProperty({ example: 'Công ty CP Xi măng Đồng Bành' }) @Nfc() @IsString() @Length(1, 300) enterprise: string;
+  @ApiPropertyOptional({ description: "The commune it is pledged to; default the caller's unit (the province for a province officer)" })
+  @IsOptional()
+  @IsString()
+  communeId?: string;
+  @ApiProperty({ example: 500_000_000 }) @IsVnd() amountVnd: number | string;
+  @ApiProperty({ example: '2020-05-10' }) @Matches(DAY, { message: 'pledgedOn must be a date YYYY-MM-DD' }) pledgedOn: string;
+  @ApiPropertyOptional() @IsOptional() @Nfc() @IsString() @MaxLength(1000) note?: string;
+}

@@ -3,6 +3,8 @@ import { CompiledQuery, sql } from 'kysely';
 import { DB, type Db } from '../database/db.js';
 import type { PersistedSnapshot } from '../engine/definition.js';
 import { engineSql } from '../engine/engine-sql.js';
+import type { WorkFacts } from './funding-rules.js';
+import type { ContributionKind } from './contribution-units.js';
 
 export interface ProjectRow {
   id: string;
@@ -14,6 +16,10 @@ export interface ProjectRow {
   unit_path: string;
   title: string;
   criterion_code: number;
+  year: number;
+  work_type: string | null;
+  physical_quantity: number | null;
+  accepted_quantity: number | null;
   estimated_cost_vnd: string;
   state: string;
   version: number;
@@ -38,7 +44,7 @@ export interface ProjectRow {
 
 const DETAIL = `
   SELECT p.id, p.village_id, v.name AS village_name, p.commune_id, c.name AS commune_name, p.district_id, p.unit_path, p.title,
-         p.criterion_code, p.estimated_cost_vnd::text AS estimated_cost_vnd,
+         p.criterion_code, p.year, p.work_type, p.physical_quantity, p.accepted_quantity, p.estimated_cost_vnd::text AS estimated_cost_vnd,
          i.state, i.version, i.workflow_key, i.workflow_version, i.snapshot,
          (SELECT json_agg(json_build_object('fundCode', f.fund_code, 'amountVnd', f.amount_vnd::text,
                    'allocatedVnd', (SELECT sum(CASE l.kind WHEN 'allocate' THEN l.amount_vnd ELSE -l.amount_vnd END)::text
@@ -93,6 +99,9 @@ export class ProjectsRepository {
       unitPath: string;
       title: string;
       criterionCode: number;
+      year: number;
+      workType: string;
+      physicalQuantity: number;
       estimatedCostVnd: bigint;
       createdBy: string;
     },
@@ -107,6 +116,9 @@ export class ProjectsRepository {
         unit_path: p.unitPath,
         title: p.title,
         criterion_code: p.criterionCode,
+        year: p.year,
+        work_type: p.workType,
+        physical_quantity: p.physicalQuantity,
         estimated_cost_vnd: p.estimatedCostVnd.toString(),
         created_by: p.createdBy,
       })
@@ -132,11 +144,11 @@ export class ProjectsRepository {
     return new Map(rows.map((r) => [r.fund_code, BigInt(r.amount_vnd)]));
   }
 
-  /** The estimated cost and the pledged contributions' count and value (for APPROVE's rules). */
-  async money(db: Db, projectId: string): Promise<{ cost: bigint; pledges: number; pledgedVnd: bigint }> {
+  /** The estimated cost, the year and the pledged contributions' count and value (for the funding lines' rules). */
+  async money(db: Db, projectId: string): Promise<WorkFacts> {
     const row = await db
       .selectFrom('projects as p')
-      .select('p.estimated_cost_vnd')
+      .select(['p.estimated_cost_vnd', 'p.year', 'p.work_type'])
       .select((eb) => [
         eb
           .selectFrom('project_contributions as x')
@@ -151,7 +163,13 @@ export class ProjectsRepository {
       ])
       .where('p.id', '=', projectId)
       .executeTakeFirstOrThrow();
-    return { cost: BigInt(row.estimated_cost_vnd), pledges: row.pledges ?? 0, pledgedVnd: BigInt(row.pledged ?? '0') };
+    return {
+      cost: BigInt(row.estimated_cost_vnd),
+      pledges: row.pledges ?? 0,
+      pledgedVnd: BigInt(row.pledged ?? '0'),
+      year: row.year,
+      workType: row.work_type,
+    };
   }
 
   /**
@@ -182,19 +200,34 @@ export class ProjectsRepository {
       .execute();
   }
 
-  /** The project ended without being carried out: its pledges stop counting as pledged (a trigger moves the totals). */
-  async voidPledges(db: Db, projectId: string) {
-    await db.updateTable('projects').set({ pledges_void: true }).where('id', '=', projectId).where('pledges_void', '=', false).execute();
+  /** The quantity accepted (ACCEPT): the one given, else the one proposed. */
+  async accept(db: Db, projectId: string, quantity: number | undefined) {
+    await db
+      .updateTable('projects')
+      .set({ accepted_quantity: quantity === undefined ? sql<number>`physical_quantity` : quantity })
+      .where('id', '=', projectId)
+      .execute();
   }
 
-  async contributionOf(projectId: string, contributionId: string): Promise<boolean> {
+  /** The project ended without being carried out: its pledges stop counting as pledged (a trigger moves the totals). */
+  async voidPledges(db: Db, projectId: string) {
+    await db
+      .updateTable('projects')
+      .set({ pledges_void: true, accepted_quantity: null })
+      .where('id', '=', projectId)
+      .where('pledges_void', '=', false)
+      .execute();
+  }
+
+  /** The kind of the project's contribution, or null when the project has no such contribution. */
+  async contributionKind(projectId: string, contributionId: string): Promise<ContributionKind | null> {
     const row = await this.db
       .selectFrom('project_contributions')
-      .select('id')
+      .select('kind')
       .where('id', '=', contributionId)
       .where('project_id', '=', projectId)
       .executeTakeFirst();
-    return row !== undefined;
+    return (row?.kind as ContributionKind | undefined) ?? null;
   }
 
   async insertReceipt(

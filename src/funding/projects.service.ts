@@ -12,10 +12,13 @@ import { assertMatches } from '../common/if-match.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EngineService } from '../engine/engine.service.js';
 import { SYSTEM_ACTOR } from '../engine/engine.types.js';
+import { Clock } from '../engine/clock.js';
 import { UnitsRepository } from '../units/units.repository.js';
-import { fundingMachine } from '../../workflows/funding/v1.js';
-import { checkFundingRules, linesOf, mayCancel } from './funding-rules.js';
-import { FundsRepository, type FundRow } from './funds.repository.js';
+import { fundingMachine } from '../../workflows/funding/v2.js';
+import { checkFundingRules, linesOf, mayCancel, resolveWork } from './funding-rules.js';
+import { WORK_TYPES, type WorkTypeCode } from '../../workflows/funding/works.js';
+import { contributionQuantity, CONTRIBUTION_UNITS } from './contribution-units.js';
+import { FundsRepository, type FundListRow } from './funds.repository.js';
 import {
   PROJECT_EVENTS,
   toBig,
@@ -32,6 +35,10 @@ const CLOSED = statesTagged(fundingMachine, 'closed');
 
 const num = (v: string | null | undefined) => (v == null ? 0 : Number(v));
 
+const VN_YEAR = new Intl.DateTimeFormat('en', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric' });
+/** The calendar year in Vietnam at `at` (a work proposed without a year is of the year it is proposed in). */
+export const yearInVietnam = (at: Date): number => Number(VN_YEAR.format(at));
+
 /** The funds and the special-mechanism projects drawing on them. */
 @Injectable()
 export class ProjectsService {
@@ -42,6 +49,7 @@ export class ProjectsService {
     private readonly funds: FundsRepository,
     private readonly units: UnitsRepository,
     private readonly engine: EngineService,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -60,8 +68,15 @@ export class ProjectsService {
     if (cost >= BigInt(this.config.specialMechanismCapVnd)) {
       throw new RuleViolation('special_mechanism_cap', 'special_mechanism_cap', { cap: this.config.specialMechanismCapVnd });
     }
+    const pledges = dto.contributions.map((c) => ({
+      ...c,
+      quantity: contributionQuantity(c.kind, c),
+      unit: CONTRIBUTION_UNITS[c.kind].unit,
+    }));
     const pledgedVnd = dto.contributions.reduce((a, c) => a + toBig(c.valueVnd), 0n);
-    checkFundingRules(lines, funds, cost, dto.contributions.length, pledgedVnd);
+    const year = dto.year ?? yearInVietnam(this.clock.now());
+    const work = resolveWork(dto);
+    checkFundingRules(lines, funds, { cost, pledges: dto.contributions.length, pledgedVnd, year, workType: work.workType });
     const commune = (await this.units.findById(village.parentId))!;
     const parent = commune.parentId ? await this.units.findById(commune.parentId) : null;
     const id = randomUUID();
@@ -73,7 +88,10 @@ export class ProjectsService {
         districtId: parent?.level === 'DISTRICT' ? parent.id : null,
         unitPath: village.path,
         title: dto.title,
-        criterionCode: dto.criterionCode,
+        criterionCode: work.criterionCode,
+        workType: work.workType,
+        physicalQuantity: work.physicalQuantity,
+        year,
         estimatedCostVnd: cost,
         createdBy: actor.id,
       });
@@ -81,7 +99,7 @@ export class ProjectsService {
       await this.projects.insertContributions(
         tx,
         id,
-        dto.contributions.map((c, position) => ({
+        pledges.map((c, position) => ({
           id: randomUUID(),
           position,
           kind: c.kind,
@@ -138,6 +156,11 @@ export class ProjectsService {
       districtId: row.district_id,
       title: row.title,
       criterionCode: row.criterion_code,
+      workType: row.work_type,
+      physicalQuantity: row.physical_quantity,
+      acceptedQuantity: row.accepted_quantity,
+      measure: row.work_type ? WORK_TYPES[row.work_type as WorkTypeCode].measure : null,
+      year: row.year,
       state: row.state,
       version: row.version,
       estimatedCostVnd: num(row.estimated_cost_vnd),
@@ -213,7 +236,8 @@ export class ProjectsService {
   /** The commune records what it received of a pledged contribution. */
   async addReceipt(actor: Actor, id: string, contributionId: string, dto: ReceiptDto) {
     const row = await this.projects.detail(id, scopePath(actor));
-    if (!row || !(await this.projects.contributionOf(id, contributionId))) throw new NotFound('contribution');
+    const kind = row && (await this.projects.contributionKind(id, contributionId));
+    if (!row || !kind) throw new NotFound('contribution');
     if (actor.unitId !== row.commune_id)
       throw new NotPermitted('commune_only', { action: { vi: 'ghi nhận đóng góp', en: 'record receipts' } });
     const day = new Date(`${dto.receivedAt}T00:00:00Z`);
@@ -221,6 +245,7 @@ export class ProjectsService {
       throw new InvalidInput('real_date', { field: 'receivedAt' }, [
         { field: 'receivedAt', messages: ['receivedAt must be a real date YYYY-MM-DD'] },
       ]);
+    const quantity = contributionQuantity(kind, dto);
     const receiptId = randomUUID();
     await this.engine.transaction(async (tx) => {
       const locked = await this.engine.lockState(tx, { type: PROJECT, id });
@@ -229,7 +254,7 @@ export class ProjectsService {
       await this.projects.insertReceipt(tx, {
         id: receiptId,
         contributionId,
-        quantity: dto.quantity,
+        quantity,
         valueVnd: toBig(dto.valueVnd),
         receivedAt: dto.receivedAt,
         recordedBy: actor.id,
@@ -239,7 +264,7 @@ export class ProjectsService {
     return {
       id: receiptId,
       contributionId,
-      quantity: dto.quantity,
+      quantity,
       valueVnd: Number(dto.valueVnd),
       receivedAt: dto.receivedAt,
       contribution: project.contributions.find((c) => c.id === contributionId),
@@ -259,19 +284,39 @@ export class ProjectsService {
   }
 }
 
-export function fundView(f: FundRow) {
+/**
+ * A fund as what its kind is: a grant's planned, allocated, disbursed and available; a credit fund's loans
+ * (lent and households, which reduce what is available); a mobilised fund's contributions received and
+ * enterprises' pledges, whose sum is what has been mobilised.
+ */
+export function fundView(f: FundListRow) {
   const planned = BigInt(f.planned_vnd);
   const allocated = BigInt(f.allocated_vnd);
   const disbursed = BigInt(f.disbursed_vnd);
-  return {
+  const lent = BigInt(f.lent_vnd ?? '0');
+  const base = {
     code: f.code,
     group: f.group,
     name: f.name_vi,
     nameEn: f.name_en,
+    kind: f.kind,
+    year: f.year,
     centralBudget: f.central_budget,
     plannedVnd: Number(planned),
     allocatedVnd: Number(allocated),
     disbursedVnd: Number(disbursed),
-    availableVnd: Number(planned - allocated - disbursed),
+    availableVnd: Number(planned - allocated - disbursed - lent),
   };
+  if (f.kind === 'credit') return { ...base, lentVnd: Number(lent), households: f.households ?? 0 };
+  if (f.kind === 'mobilised') {
+    const received = BigInt(f.contributions_received_vnd);
+    const pledged = BigInt(f.enterprise_pledged_vnd ?? '0');
+    return {
+      ...base,
+      contributionsReceivedVnd: Number(received),
+      enterprisePledgedVnd: Number(pledged),
+      mobilisedVnd: Number(received + pledged),
+    };
+  }
+  return base;
 }

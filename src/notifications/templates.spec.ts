@@ -12,7 +12,9 @@ import { recipientUnits } from './recipients.js';
 const DUE = new Date('2031-01-15T10:00:00Z'); // 17:00 in Hà Nội (UTC+7)
 
 function input(template: TemplateName, locale: 'vi' | 'en', role: TemplateInput['role'] = 'COMMUNE_STAFF'): TemplateInput {
-  const project = template.startsWith('project_') || ['funds_allocated', 'insufficient_funds', 'acceptance_requested'].includes(template);
+  const project =
+    template.startsWith('project_') ||
+    ['funds_allocated', 'insufficient_funds', 'acceptance_requested', 'acceptance_refused'].includes(template);
   return {
     locale,
     role,
@@ -100,6 +102,14 @@ const SUBJECTS: Record<TemplateName, { vi: string; en: string }> = {
     vi: 'Đề nghị nghiệm thu công trình: Đường bê tông thôn Pò Háng – thôn Pò Háng, xã Bính Xá',
     en: 'Acceptance requested for the work: Concrete road in Pò Háng – Pò Háng village, Bính Xá commune',
   },
+  acceptance_refused: {
+    vi: 'Công trình chưa được nghiệm thu, trả lại để hoàn thiện: Đường bê tông thôn Pò Háng – thôn Pò Háng, xã Bính Xá',
+    en: 'Acceptance refused, work sent back: Concrete road in Pò Háng – Pò Háng village, Bính Xá commune',
+  },
+  project_accepted: {
+    vi: 'Công trình đã nghiệm thu, chờ quyết toán: Đường bê tông thôn Pò Háng – thôn Pò Háng, xã Bính Xá',
+    en: 'Work accepted, awaiting settlement: Concrete road in Pò Háng – Pò Háng village, Bính Xá commune',
+  },
   project_settled: {
     vi: 'Công trình đã được quyết toán: Đường bê tông thôn Pò Háng – thôn Pò Háng, xã Bính Xá',
     en: 'Work settled: Concrete road in Pò Háng – Pò Háng village, Bính Xá commune',
@@ -161,6 +171,8 @@ const ASKS: Record<TemplateName, { vi: string; en: string }> = {
   funds_allocated: { vi: 'Đề nghị triển khai thi công', en: 'Please start the work' },
   insufficient_funds: { vi: 'Công trình chờ tỉnh bố trí nguồn vốn', en: 'The work waits for the province to find funds' },
   acceptance_requested: { vi: 'Đề nghị tổ chức nghiệm thu', en: 'Please inspect the work' },
+  acceptance_refused: { vi: 'Đề nghị khắc phục', en: 'Please put right' },
+  project_accepted: { vi: 'không cần thao tác', en: 'no action is needed' },
   project_settled: { vi: 'không cần thao tác', en: 'no action is needed' },
   project_cancelled: { vi: 'không cần thao tác', en: 'no action is needed' },
   project_rejected: { vi: 'không cần thao tác', en: 'no action is needed' },
@@ -180,6 +192,7 @@ const DUE_LABELS: Partial<Record<TemplateName, { vi: string; en: string }>> = {
   acceptance_requested: { vi: 'Hạn nghiệm thu: 15/01/2031 17:00', en: 'Acceptance due: 15/01/2031 17:00' },
   assessment_submitted: { vi: 'Hạn xác nhận: 15/01/2031 17:00', en: 'Confirmation due: 15/01/2031 17:00' },
   assessment_returned: { vi: 'Hạn gửi lại: 15/01/2031 17:00', en: 'Resubmit by: 15/01/2031 17:00' },
+  project_accepted: { vi: 'Hạn quyết toán: 15/01/2031 17:00', en: 'Settlement due: 15/01/2031 17:00' },
 };
 
 describe('notification templates', () => {

@@ -440,6 +440,44 @@ export const TEMPLATES = {
       due: 'Acceptance due',
     },
   },
+  acceptance_refused: {
+    kind: 'project',
+    due: 'none',
+    vi: {
+      subject: (v) => `Công trình chưa được nghiệm thu, trả lại để hoàn thiện: ${v.title} – ${v.place}`,
+      lead: (v) =>
+        `Công trình “${v.title}” tại ${v.village}, ${v.commune} chưa đủ điều kiện nghiệm thu và được trả lại để hoàn thiện.${reasonVi(v.details)}`,
+      ask: () => 'Đề nghị khắc phục các tồn tại nêu trên rồi đề nghị nghiệm thu lại.',
+    },
+    en: {
+      subject: (v) => `Acceptance refused, work sent back: ${v.title} – ${v.place}`,
+      lead: (v) =>
+        `The work "${v.title}" in ${v.village}, ${v.commune} was not accepted and is sent back to be completed.${reasonEn(v.details)}`,
+      ask: () => 'Please put right what is listed above, then request acceptance again.',
+    },
+  },
+  project_accepted: {
+    kind: 'project',
+    due: 'next',
+    vi: {
+      subject: (v) => `Công trình đã nghiệm thu, chờ quyết toán: ${v.title} – ${v.place}`,
+      lead: (v) => `Công trình “${v.title}” tại ${v.village}, ${v.commune} đã được nghiệm thu và chờ tỉnh quyết toán.`,
+      ask: {
+        PROVINCE_OFFICER: () => 'Đề nghị thẩm tra, phê duyệt quyết toán công trình trong phạm vi giá trị nghiệm thu.',
+        default: () => `Công trình đang chờ tỉnh quyết toán. ${NO_ACTION_VI}`,
+      },
+      due: 'Hạn quyết toán',
+    },
+    en: {
+      subject: (v) => `Work accepted, awaiting settlement: ${v.title} – ${v.place}`,
+      lead: (v) => `The work "${v.title}" in ${v.village}, ${v.commune} was accepted and waits for the province's settlement.`,
+      ask: {
+        PROVINCE_OFFICER: () => 'Please settle the work, within its accepted value.',
+        default: () => `The work waits for the province's settlement. ${NO_ACTION_EN}`,
+      },
+      due: 'Settlement due',
+    },
+  },
   project_settled: {
     kind: 'project',
     due: 'none',

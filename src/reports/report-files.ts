@@ -40,10 +40,74 @@ function progressSheets(r: ProgressReport): Sheet[] {
       headers: ['Số tiêu chí đạt', 'Số thôn'],
       rows: r.distribution.map((d) => [d.criteriaMet, d.villages]),
     },
+    {
+      name: 'Khối lượng công trình',
+      headers: ['Hạng mục', 'Mục tiêu đến hết năm 2020', 'Đã nghiệm thu', 'Số công trình đã nghiệm thu'],
+      rows: r.physical.map((p) => [p.name, p.target, p.accepted, p.works]),
+    },
   ];
 }
 
+const FUND_KIND_VI: Record<string, string> = {
+  grant: 'Vốn ngân sách (phân bổ cho công trình)',
+  credit: 'Vốn tín dụng (cho hộ vay)',
+  mobilised: 'Huy động (doanh nghiệp, cộng đồng, người dân)',
+};
+
+/** Each fund as what its kind is: a grant's allocations, credit's loans, what was mobilised. */
+function fundsByKindSheet(r: FundingReport): Sheet {
+  return {
+    name: 'Nguồn vốn theo loại',
+    headers: [
+      'Mã nguồn',
+      'Tên nguồn vốn',
+      'Loại nguồn',
+      'Năm',
+      'Ngân sách trung ương',
+      'Kế hoạch (VNĐ)',
+      'Đã phân bổ (VNĐ)',
+      'Đã giải ngân (VNĐ)',
+      'Đã cho vay (VNĐ)',
+      'Số hộ vay',
+      'Đã huy động (VNĐ)',
+      'Còn lại (VNĐ)',
+    ],
+    rows: [
+      ...r.funds.map((f) => [
+        f.code,
+        f.name,
+        FUND_KIND_VI[f.kind] ?? f.kind,
+        f.year ?? '',
+        f.centralBudget ? 'Có' : 'Không',
+        f.plannedVnd,
+        f.allocatedVnd,
+        f.disbursedVnd,
+        f.lentVnd ?? '',
+        f.households ?? '',
+        f.mobilisedVnd ?? '',
+        f.availableVnd,
+      ]),
+      [
+        '',
+        'Tổng cộng',
+        '',
+        '',
+        '',
+        r.totals.plannedVnd,
+        r.totals.allocatedVnd,
+        r.totals.disbursedVnd,
+        r.byKind.credit.lentVnd,
+        r.byKind.credit.households,
+        r.byKind.mobilised.mobilisedVnd,
+        r.totals.availableVnd,
+      ],
+    ],
+  };
+}
+
+/** The sheets of the funding workbook: the first three as before, then each kind of fund as what it is. */
 function fundingSheets(r: FundingReport): Sheet[] {
+  const k = r.byKind;
   return [
     {
       name: 'Nguồn vốn',
@@ -78,6 +142,29 @@ function fundingSheets(r: FundingReport): Sheet[] {
       name: 'Theo đơn vị',
       headers: ['Đơn vị', 'Cấp', 'Đóng góp cam kết (VNĐ)', 'Đóng góp đã nhận (VNĐ)', 'Vốn đã phân bổ (VNĐ)'],
       rows: r.byUnit.map((u) => [u.name, LEVEL_VI[u.level] ?? u.level, u.pledgedVnd, u.receivedVnd, u.allocatedVnd]),
+    },
+    fundsByKindSheet(r),
+    {
+      name: 'Tổng hợp theo loại nguồn',
+      headers: ['Loại nguồn', 'Chỉ tiêu', 'Giá trị (VNĐ)'],
+      rows: [
+        [FUND_KIND_VI.grant, 'Kế hoạch', k.grant.plannedVnd],
+        [FUND_KIND_VI.grant, 'Đã phân bổ', k.grant.allocatedVnd],
+        [FUND_KIND_VI.grant, 'Đã giải ngân', k.grant.disbursedVnd],
+        [FUND_KIND_VI.grant, 'Còn lại', k.grant.availableVnd],
+        [FUND_KIND_VI.credit, 'Kế hoạch', k.credit.plannedVnd],
+        [FUND_KIND_VI.credit, 'Đã cho vay', k.credit.lentVnd],
+        [FUND_KIND_VI.credit, 'Số hộ vay', k.credit.households],
+        [FUND_KIND_VI.mobilised, 'Kế hoạch', k.mobilised.plannedVnd],
+        [FUND_KIND_VI.mobilised, 'Đóng góp của cộng đồng đã nhận', k.mobilised.contributionsReceivedVnd],
+        [FUND_KIND_VI.mobilised, 'Cam kết của doanh nghiệp', k.mobilised.enterprisePledgedVnd],
+        [FUND_KIND_VI.mobilised, 'Đã huy động', k.mobilised.mobilisedVnd],
+      ],
+    },
+    {
+      name: 'Vốn tín dụng theo xã',
+      headers: ['Mã nguồn', 'Xã', 'Số lượt giải ngân', 'Số hộ vay', 'Đã cho vay (VNĐ)'],
+      rows: k.credit.byCommune.map((c) => [c.fundCode, c.name, c.loans, c.households, c.lentVnd]),
     },
   ];
 }
@@ -124,6 +211,13 @@ export function csvField(v: string | number | boolean): string {
 /** The per-criterion view as CSV, UTF-8 with a byte-order mark so that Excel shows the diacritics. */
 export function progressCsv(r: ProgressReport): Buffer {
   const sheet = progressSheets(r)[1];
+  const lines = [sheet.headers, ...sheet.rows].map((row) => row.map(csvField).join(','));
+  return Buffer.from('\uFEFF' + lines.join('\r\n') + '\r\n', 'utf8');
+}
+
+/** The funds by kind as CSV (UTF-8 with a byte-order mark), the workbook's first sheet. */
+export function fundingCsv(r: FundingReport): Buffer {
+  const sheet = fundsByKindSheet(r);
   const lines = [sheet.headers, ...sheet.rows].map((row) => row.map(csvField).join(','));
   return Buffer.from('\uFEFF' + lines.join('\r\n') + '\r\n', 'utf8');
 }

@@ -2,7 +2,7 @@ import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
 import { CurrentActor, type Actor } from '../auth/actor.js';
-import { fundingXlsx, progressCsv, progressXlsx } from './report-files.js';
+import { fundingCsv, fundingXlsx, progressCsv, progressXlsx } from './report-files.js';
 import { ReportsService } from './reports.service.js';
 
 export class ProgressQuery {
@@ -62,6 +62,14 @@ class NoteView {
   @ApiProperty() vi: string;
   @ApiProperty() en: string;
 }
+class PhysicalTargetView {
+  @ApiProperty({ example: 'rural_road' }) workType: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ['km', 'works'] }) measure: string;
+  @ApiProperty({ example: 60, description: "the plan's target for 2019-2020" }) target: number;
+  @ApiProperty({ description: 'accepted in scope, in the measure' }) accepted: number;
+  @ApiProperty({ description: 'works accepted in scope' }) works: number;
+}
 class ProgressView {
   @ApiProperty({ type: VillagesView }) villages: VillagesView;
   @ApiProperty({ example: 7.66 }) averageCriteriaMet: number;
@@ -74,15 +82,56 @@ class ProgressView {
   @ApiProperty({ type: [UnitProgressView] }) byUnit: UnitProgressView[];
   @ApiProperty({ type: [DistributionView] }) distribution: DistributionView[];
   @ApiProperty({ type: Object, description: "the plan's targets as seeded (plans.targets)" }) targets: Record<string, unknown>;
+  @ApiProperty({ type: [PhysicalTargetView], description: "the plan's physical targets against the works accepted" })
+  physical: PhysicalTargetView[];
 }
 class FundView {
   @ApiProperty({ example: 'NTM_RESERVE_2019' }) code: string;
   @ApiProperty() name: string;
+  @ApiProperty({ enum: ['grant', 'credit', 'mobilised'] }) kind: string;
+  @ApiProperty({ nullable: true, type: Number, example: 2019, description: 'a year-bound fund funds only works of its year' }) year:
+    number | null;
   @ApiProperty() centralBudget: boolean;
   @ApiProperty() plannedVnd: number;
   @ApiProperty() allocatedVnd: number;
   @ApiProperty() disbursedVnd: number;
+  @ApiProperty({ description: 'credit: planned − allocated − disbursed − lent' }) availableVnd: number;
+  @ApiPropertyOptional({ description: 'credit: lent to households of communes in scope' }) lentVnd?: number;
+  @ApiPropertyOptional({ description: 'credit: households that borrowed, in scope' }) households?: number;
+  @ApiPropertyOptional({ description: 'mobilised: community contributions received in scope' }) contributionsReceivedVnd?: number;
+  @ApiPropertyOptional({ description: "mobilised: enterprises' pledges in scope" }) enterprisePledgedVnd?: number;
+  @ApiPropertyOptional({ description: 'mobilised: contributions received plus enterprise pledges' }) mobilisedVnd?: number;
+}
+class GrantKindView {
+  @ApiProperty() plannedVnd: number;
+  @ApiProperty() allocatedVnd: number;
+  @ApiProperty() disbursedVnd: number;
   @ApiProperty() availableVnd: number;
+}
+class CreditByCommuneView {
+  @ApiProperty() fundCode: string;
+  @ApiProperty() unitId: string;
+  @ApiProperty() name: string;
+  @ApiProperty() loans: number;
+  @ApiProperty() households: number;
+  @ApiProperty() lentVnd: number;
+}
+class CreditKindView {
+  @ApiProperty() plannedVnd: number;
+  @ApiProperty() lentVnd: number;
+  @ApiProperty() households: number;
+  @ApiProperty({ type: [CreditByCommuneView] }) byCommune: CreditByCommuneView[];
+}
+class MobilisedKindView {
+  @ApiProperty() plannedVnd: number;
+  @ApiProperty() contributionsReceivedVnd: number;
+  @ApiProperty() enterprisePledgedVnd: number;
+  @ApiProperty({ description: 'contributionsReceivedVnd + enterprisePledgedVnd' }) mobilisedVnd: number;
+}
+class FundsByKindView {
+  @ApiProperty({ type: GrantKindView }) grant: GrantKindView;
+  @ApiProperty({ type: CreditKindView }) credit: CreditKindView;
+  @ApiProperty({ type: MobilisedKindView }) mobilised: MobilisedKindView;
 }
 class FundTotalsView {
   @ApiProperty() plannedVnd: number;
@@ -107,6 +156,7 @@ class UnitFundingView {
 }
 class FundingView {
   @ApiProperty({ type: [FundView] }) funds: FundView[];
+  @ApiProperty({ type: FundsByKindView, description: 'each kind of fund as what it is' }) byKind: FundsByKindView;
   @ApiProperty({ type: FundTotalsView }) totals: FundTotalsView;
   @ApiProperty({ type: [ContributionTotalsView] }) contributions: ContributionTotalsView[];
   @ApiProperty({ type: [UnitFundingView] }) byUnit: UnitFundingView[];
@@ -159,5 +209,14 @@ export class ReportsController {
   @Header('Content-Disposition', 'attachment; filename="bao-cao-nguon-von.xlsx"')
   async fundingXlsx(@CurrentActor() actor: Actor, @Query() query: FundingQuery) {
     return new StreamableFile(await fundingXlsx(await this.reports.funding(actor, query)));
+  }
+
+  @Get('funding.csv')
+  @ApiOperation({ summary: 'The funds by kind as CSV (UTF-8 with BOM): planned, allocated, disbursed, lent, mobilised, available' })
+  @ApiProduces('text/csv')
+  @Header('Content-Type', 'text/csv; charset=utf-8')
+  @Header('Content-Disposition', 'attachment; filename="bao-cao-nguon-von.csv"')
+  fundingCsv(@CurrentActor() actor: Actor, @Query() query: FundingQuery) {
+    return this.reports.funding(actor, query).then((r) => new StreamableFile(fundingCsv(r)));
   }
 }

@@ -164,12 +164,15 @@ export class ReportsRepository {
     const { rows } = await this.pool.query<{
       code: string;
       name: string;
+      kind: string;
+      year: number | null;
       central_budget: boolean;
       planned: string;
       allocated: string;
       disbursed: string;
     }>(
-      `SELECT code, name_vi AS name, central_budget, planned_vnd::text AS planned, allocated_vnd::text AS allocated, disbursed_vnd::text AS disbursed
+      `SELECT code, name_vi AS name, kind, year, central_budget, planned_vnd::text AS planned, allocated_vnd::text AS allocated,
+              disbursed_vnd::text AS disbursed
          FROM funds ORDER BY planned_vnd DESC, code`,
     );
     return rows.map((r) => {
@@ -179,6 +182,8 @@ export class ReportsRepository {
       return {
         code: r.code,
         name: r.name,
+        kind: r.kind,
+        year: r.year,
         centralBudget: r.central_budget,
         plannedVnd,
         allocatedVnd,
@@ -186,6 +191,53 @@ export class ReportsRepository {
         availableVnd: plannedVnd - allocatedVnd - disbursedVnd,
       };
     });
+  }
+
+  /** Works in scope accepted (their accepted quantity set, not undone since), by type: how many and how much. */
+  async acceptedWorks(scope: string): Promise<Map<string, { works: number; quantity: number }>> {
+    const { rows } = await this.pool.query<{ work_type: string; works: number; quantity: number }>(
+      `SELECT work_type, count(*)::int AS works, sum(accepted_quantity)::float8 AS quantity
+         FROM projects WHERE accepted_quantity IS NOT NULL AND work_type IS NOT NULL AND unit_path LIKE $1 || '%'
+        GROUP BY work_type`,
+      [scope],
+    );
+    return new Map(rows.map((r) => [r.work_type, { works: r.works, quantity: Number(r.quantity) }]));
+  }
+
+  /** Credit funds' loans to communes in scope, by fund and commune (a village's scope has none). */
+  async loansByCommune(scope: string) {
+    const { rows } = await this.pool.query<{
+      fund_code: string;
+      unit_id: string;
+      name: string;
+      loans: number;
+      households: number;
+      lent: string;
+    }>(
+      `SELECT l.fund_code, c.id AS unit_id, c.name, count(*)::int AS loans, sum(l.households)::int AS households, sum(l.amount_vnd)::text AS lent
+         FROM credit_loans l JOIN units c ON c.id = l.commune_id
+        WHERE l.commune_path LIKE $1 || '%'
+        GROUP BY l.fund_code, c.id, c.name, c.path
+        ORDER BY c.path, l.fund_code`,
+      [scope],
+    );
+    return rows.map((r) => ({
+      fundCode: r.fund_code,
+      unitId: r.unit_id,
+      name: r.name,
+      loans: r.loans,
+      households: r.households,
+      lentVnd: toSafeNumber(r.lent),
+    }));
+  }
+
+  /** Enterprises' pledges in scope (to its communes, or to the province when the scope holds it), by fund. */
+  async enterprisePledges(scope: string): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ fund_code: string; pledged: string }>(
+      `SELECT fund_code, sum(amount_vnd)::text AS pledged FROM enterprise_pledges WHERE unit_path LIKE $1 || '%' GROUP BY fund_code`,
+      [scope],
+    );
+    return new Map(rows.map((r) => [r.fund_code, toSafeNumber(r.pledged)]));
   }
 
   /**

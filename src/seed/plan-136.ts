@@ -13,7 +13,16 @@ export interface PlanFile {
   criteria: { code: number; vi: string; en: string; baseline: number; target2020: number; targetShare: number }[];
   fundingMillionVnd: {
     total: number;
-    sources: { code: string; group: string; vi: string; en: string; amount: number; centralBudget: boolean }[];
+    sources: {
+      code: string;
+      group: string;
+      vi: string;
+      en: string;
+      amount: number;
+      centralBudget: boolean;
+      kind: 'grant' | 'credit' | 'mobilised';
+      year: number | null;
+    }[];
   };
 }
 
@@ -132,6 +141,8 @@ export async function loadPlan136(tx: Db, plan = readPlan(), units = readUnits()
         name_vi: s.vi.normalize('NFC'),
         name_en: s.en,
         central_budget: s.centralBudget,
+        kind: s.kind,
+        year: s.year,
         planned_vnd: (BigInt(s.amount) * 1_000_000n).toString(),
       })),
     )

@@ -16,7 +16,10 @@ export interface PlanFile {
   scope: { province: string; districts: string[]; communes: number; villages: number };
   targets: { averageCriteriaPerVillage: { baseline: number } };
   criteria: { code: number; vi: string; en: string; baseline: number }[];
-  fundingMillionVnd: { total: number; sources: { code: string; vi: string; amount: number; centralBudget: boolean }[] };
+  fundingMillionVnd: {
+    total: number;
+    sources: { code: string; vi: string; amount: number; centralBudget: boolean; kind: string; year: number | null }[];
+  };
 }
 
 export function readPlanFile(): PlanFile {

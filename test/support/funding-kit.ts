@@ -1,22 +1,33 @@
 import type { Response } from 'supertest';
 import type { Kit } from './certification-kit.js';
 
-/** Helpers shared by the funding e2e files (test/funding-*.e2e.spec.ts). */
+/** Helpers shared by the funding e2e files (test/funding-*.e2e.spec.ts). A work is 1.5 km of canal in 2020 unless the body says otherwise. */
 
 export interface ProjectBody {
   villageId: string;
   title?: string;
   criterionCode?: number;
+  workType?: string;
+  physicalQuantity?: number;
+  year?: number;
   estimatedCostVnd: unknown;
   funding: { fundCode: string; amountVnd: unknown }[];
-  contributions?: { kind: string; quantity: unknown; unit: string; valueVnd: unknown; pledgedBy: string }[];
+  contributions?: { kind: string; quantity?: unknown; unit?: string; valueVnd: unknown; pledgedBy: string }[];
 }
 
 export function createProject(k: Kit, auth: string, body: ProjectBody): Promise<Response> {
   return k.t.http
     .post('/projects')
     .set('Authorization', auth)
-    .send({ title: 'Bê tông hóa đường trục thôn', criterionCode: 2, contributions: [], ...body });
+    .send({
+      title: 'Bê tông hóa đường trục thôn',
+      criterionCode: 2,
+      workType: 'irrigation_canal',
+      physicalQuantity: 1.5,
+      year: 2020,
+      contributions: [],
+      ...body,
+    });
 }
 
 export function sendProject(k: Kit, auth: string, id: string, body: Record<string, unknown>): Promise<Response> {

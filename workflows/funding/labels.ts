@@ -24,6 +24,7 @@ export const FUNDING_LABELS: WorkflowLabels = {
     REPORT_PROGRESS: { vi: 'Báo cáo tiến độ', en: 'Report progress' },
     REQUEST_ACCEPTANCE: { vi: 'Đề nghị nghiệm thu', en: 'Request acceptance' },
     ACCEPT: { vi: 'Nghiệm thu', en: 'Accept' },
+    REFUSE_ACCEPTANCE: { vi: 'Không nghiệm thu, trả lại để hoàn thiện', en: 'Refuse acceptance' },
     SETTLE: { vi: 'Quyết toán', en: 'Settle' },
     CANCEL: { vi: 'Hủy công trình', en: 'Cancel' },
     FUNDS_SHORT: { vi: 'Thiếu vốn', en: 'Funds short' },

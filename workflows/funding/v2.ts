@@ -24,7 +24,8 @@ export type FundingEvent =
   | { type: 'START' }
   | { type: 'REPORT_PROGRESS'; percent: number; note?: string }
   | { type: 'REQUEST_ACCEPTANCE' }
-  | { type: 'ACCEPT'; acceptedValueVnd: number | string }
+  | { type: 'ACCEPT'; acceptedValueVnd: number | string; acceptedQuantity?: number }
+  | { type: 'REFUSE_ACCEPTANCE'; reason: string }
   | { type: 'SETTLE'; settledVnd: number | string }
   | { type: 'CANCEL'; reason: string }
   /** Sent by the system when ALLOCATE was refused for want of funds (the refused event itself left no trace). */
@@ -42,6 +43,11 @@ export const FUNDING_DEADLINES = [
     'funding.acceptance',
     { days: 10, calendar: 'working', reminderBefore: 2 },
     { due: 'acceptanceDue', reminder: 'acceptanceReminder' },
+  ),
+  deadline(
+    'funding.settlement',
+    { days: 20, calendar: 'working', reminderBefore: 3 },
+    { due: 'settlementDue', reminder: 'settlementReminder' },
   ),
 ];
 
@@ -129,16 +135,26 @@ export const fundingMachine = setup({
       on: {
         ACCEPT: {
           target: 'accepted',
-          actions: assign({
-            overdue: false,
-            acceptedValueVnd: ({ event }) => (event.type === 'ACCEPT' ? String(event.acceptedValueVnd) : null),
-          }),
+          actions: [
+            assign({
+              overdue: false,
+              acceptedValueVnd: ({ event }) => (event.type === 'ACCEPT' ? String(event.acceptedValueVnd) : null),
+            }),
+            notify('project_accepted', ['province', 'commune']),
+          ],
         },
+        // Not ready: back to the works, with the reviewers' reason; the commune requests acceptance again.
+        REFUSE_ACCEPTANCE: { target: 'in_progress', actions: notify('acceptance_refused', ['commune']) },
         CANCEL: { target: 'cancelled', actions: notify('project_cancelled', ['commune', 'reviewers', 'province']) },
       },
     },
     accepted: {
       meta: { tasks: { PROVINCE_OFFICER: 'settle' } },
+      entry: assign({ overdue: false }),
+      after: {
+        settlementReminder: { actions: notify('reminder', ['province']) },
+        settlementDue: { actions: [assign({ overdue: true }), notify('overdue', ['province', 'reviewers'])] },
+      },
       on: {
         SETTLE: {
           target: 'settled',
@@ -158,10 +174,15 @@ export const fundingMachine = setup({
 
 const { commune: COMMUNE, reviewers: REVIEWERS, province: PROVINCE } = PARTIES;
 
-/** Project funding under the special mechanism, version 1. */
-export const fundingV1 = defineWorkflow({
+/**
+ * Project funding under the special mechanism, version 2: reviewers may refuse acceptance and send the work back
+ * (REFUSE_ACCEPTANCE), and an accepted work waits for the province's settlement with a deadline and a reminder.
+ * Version 1's open projects move to it on their next event, as they are (the states are the same; one accepted
+ * before has no settlement deadline, since its state was entered under version 1).
+ */
+export const fundingV2 = defineWorkflow({
   key: 'funding',
-  version: 1,
+  version: 2,
   machine: fundingMachine,
   deadlines: FUNDING_DEADLINES,
   effects: { notify: NOTIFY },
@@ -175,10 +196,12 @@ export const fundingV1 = defineWorkflow({
     REPORT_PROGRESS: COMMUNE,
     REQUEST_ACCEPTANCE: COMMUNE,
     ACCEPT: REVIEWERS,
+    REFUSE_ACCEPTANCE: REVIEWERS,
     SETTLE: PROVINCE,
     // The commune before approval, the province after: the state decides (the funding module's hook checks it in
     // the event's transaction and refuses); both parties contain the village.
     CANCEL: { roles: ['COMMUNE_STAFF', 'PROVINCE_OFFICER'], unit: 'within' },
   },
   labels: FUNDING_LABELS,
+  migrations: [{ from: 1, up: (s) => s }],
 });

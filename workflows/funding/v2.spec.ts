@@ -1,6 +1,6 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { WorkflowRegistry } from '../../src/engine/registry.js';
-import { fundingMachine, fundingV1, type FundingEvent } from './v1.js';
+import { fundingMachine, fundingV2, type FundingEvent } from './v2.js';
 
 /** The funding machine driven purely through initialTransition()/transition(): actions come back as data. */
 type Action = { type: string; params?: Record<string, unknown> };
@@ -28,7 +28,7 @@ const TO_ACCEPTED: FundingEvent[] = [
   { type: 'ACCEPT', acceptedValueVnd: 850_000_000 },
 ];
 
-describe('funding machine v1', () => {
+describe('funding machine v2', () => {
   it('starts in draft with a clean context', () => {
     const { snapshot } = drive([]);
     expect(snapshot.value).toBe('draft');
@@ -100,7 +100,7 @@ describe('funding machine v1', () => {
     expect(snapshot.value).toBe('province_review');
     expect(notifies(actions)).toEqual([{ template: 'insufficient_funds', to: ['province', 'commune'] }]);
     expect(raises(actions)).toEqual([]);
-    expect(fundingV1.permissions.FUNDS_SHORT).toBeUndefined();
+    expect(fundingV2.permissions.FUNDS_SHORT).toBeUndefined();
   });
 
   it('RETURN goes back to draft; REJECT ends in rejected; CANCEL ends every open state in cancelled', () => {
@@ -122,12 +122,13 @@ describe('funding machine v1', () => {
   });
 
   it('registers with the engine: every delay and effect declared, every event permitted to someone', () => {
-    expect(() => new WorkflowRegistry().register(fundingV1)).not.toThrow();
-    expect(Object.keys(fundingV1.permissions).sort()).toEqual([
+    expect(() => new WorkflowRegistry().register(fundingV2)).not.toThrow();
+    expect(Object.keys(fundingV2.permissions).sort()).toEqual([
       'ACCEPT',
       'ALLOCATE',
       'APPROVE',
       'CANCEL',
+      'REFUSE_ACCEPTANCE',
       'REJECT',
       'REPORT_PROGRESS',
       'REQUEST_ACCEPTANCE',
@@ -136,6 +137,25 @@ describe('funding machine v1', () => {
       'START',
       'SUBMIT',
     ]);
-    expect(fundingV1.permissions.ALLOCATE).toEqual({ roles: ['PROVINCE_OFFICER'], unit: 'root' });
+    expect(fundingV2.permissions.ALLOCATE).toEqual({ roles: ['PROVINCE_OFFICER'], unit: 'root' });
+  });
+
+  it('REFUSE_ACCEPTANCE sends the work back to in_progress and tells the commune', () => {
+    const { snapshot, actions } = drive([...TO_ACCEPTED.slice(0, -1), { type: 'REFUSE_ACCEPTANCE', reason: 'chưa đạt' }]);
+    expect(snapshot.value).toBe('in_progress');
+    expect(notifies(actions)).toEqual([expect.objectContaining({ template: 'acceptance_refused', to: ['commune'] })]);
+  });
+
+  it('ACCEPT tells the province and the commune and starts the settlement deadline with its reminder', () => {
+    const { actions } = drive(TO_ACCEPTED);
+    expect(notifies(actions)).toEqual([expect.objectContaining({ template: 'project_accepted', to: ['province', 'commune'] })]);
+    expect(raises(actions)).toEqual([
+      { event: after('settlementReminder', 'accepted'), delay: 17 * DAY },
+      { event: after('settlementDue', 'accepted'), delay: 20 * DAY },
+    ]);
+  });
+
+  it("migrates version 1's snapshots as they are", () => {
+    expect(fundingV2.migrations?.map((m) => m.from)).toEqual([1]);
   });
 });
