@@ -59,7 +59,7 @@ export class AppModule {
         TasksModule,
         ReportsModule,
         WebModule,
-        ...(config.processRole === 'api' ? [] : [WorkerModule.forRoot(overrides.jobs ?? jobDefinitions)]),
+        ...(config.processRole === 'api' ? [] : [WorkerModule.forRoot(overrides.jobs ?? jobDefinitions, config.jobLockSeconds)]),
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

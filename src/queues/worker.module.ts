@@ -6,7 +6,7 @@ import { DEADLINES_QUEUE, DEFAULT_JOB_OPTIONS, redisConnection } from './bullmq.
 import { JOB_DEFINITIONS, queuesOf, type JobDefinition } from './job-definition.js';
 import { JobRegistry } from './job-registry.js';
 import { OutboxRunner } from './outbox-runner.js';
-import { DeadlineProcessor, effectProcessor } from './processors.js';
+import { deadlineProcessor, effectProcessor } from './processors.js';
 import { Queues } from './queues.js';
 import { ReconcilerService } from './reconciler.service.js';
 import { RelayService } from './relay.service.js';
@@ -20,8 +20,11 @@ import { PROCESSORS, WorkerLifecycle } from './worker-lifecycle.js';
  */
 @Module({})
 export class WorkerModule {
-  static forRoot(jobs: readonly JobDefinition<never>[]): DynamicModule {
-    const processors: Type<WorkerHost>[] = [DeadlineProcessor, ...queuesOf(jobs).map(effectProcessor)];
+  static forRoot(jobs: readonly JobDefinition<never>[], jobLockSeconds: number): DynamicModule {
+    const processors: Type<WorkerHost>[] = [
+      deadlineProcessor(jobLockSeconds),
+      ...queuesOf(jobs).map((queue) => effectProcessor(queue, jobLockSeconds)),
+    ];
     return {
       module: WorkerModule,
       imports: [
