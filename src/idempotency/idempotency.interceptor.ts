@@ -34,7 +34,10 @@ export const IdempotencyInRoute = () => SetMetadata(IN_ROUTE, true);
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 const WAIT_MS = 30_000;
-const ABANDONED_MS = 120_000;
+/** How often the request that holds a pending record touches it (`alive_at`)… */
+const ALIVE_EVERY_MS = 1_000;
+/** …and how long a pending record may go untouched before a retry takes the key over (its holder is gone). */
+const ABANDONED_MS = 5_000;
 
 /**
  * `Idempotency-Key` on any POST: the first request with a key runs, later ones from the same user
@@ -95,9 +98,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
         status: string;
         status_code: number | null;
         response_body: unknown;
-        age_ms: number;
+        silent_ms: number;
       }>(
-        `SELECT request_hash, status, status_code, response_body, extract(epoch FROM now() - created_at) * 1000 AS age_ms
+        `SELECT request_hash, status, status_code, response_body, extract(epoch FROM now() - alive_at) * 1000 AS silent_ms
            FROM idempotency_records WHERE user_id = $1 AND key = $2`,
         [userId, key],
       );
@@ -112,8 +115,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
         if (record.status_code && record.status_code >= 400) throw new HttpException(record.response_body as object, record.status_code);
         return record.response_body;
       }
-      if (record.age_ms > ABANDONED_MS) {
-        await this.pool.query(`DELETE FROM idempotency_records WHERE user_id = $1 AND key = $2 AND status = 'pending'`, [userId, key]);
+      if (record.silent_ms > ABANDONED_MS) {
+        // Its holder was killed, or could not release it (the database was away): this request runs instead. An
+        // event the first one did apply is not applied again (the engine keeps each key's event once per instance).
+        await this.pool.query(
+          `DELETE FROM idempotency_records WHERE user_id = $1 AND key = $2 AND status = 'pending'
+              AND alive_at < now() - make_interval(secs => $3)`,
+          [userId, key, ABANDONED_MS / 1000],
+        );
         continue;
       }
       if (Date.now() > deadline) throw new Conflict('idempotency_key_running');
@@ -128,6 +137,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
     res: OutgoingResponse,
     handler: () => Promise<unknown>,
   ): Promise<unknown> {
+    // While the request runs its record is kept alive, so that a retry knows it still runs (and, once the touches
+    // stop, that it does not).
+    const alive = setInterval(() => {
+      this.pool
+        .query(`UPDATE idempotency_records SET alive_at = now() WHERE user_id = $1 AND key = $2 AND status = 'pending'`, [userId, key])
+        .catch(() => undefined);
+    }, ALIVE_EVERY_MS);
+    alive.unref();
     try {
       const body = await handler();
       await this.store(userId, key, res.statusCode, body ?? null);
@@ -141,6 +158,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
         await this.pool.query('DELETE FROM idempotency_records WHERE user_id = $1 AND key = $2', [userId, key]);
       }
       throw err;
+    } finally {
+      clearInterval(alive);
     }
   }
 
