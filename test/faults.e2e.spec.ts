@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { clearRedisPrefix, waitFor } from './support/app.js';
 import { ADMIN, allHealthy, FaultClient, ownerOfPort, startFaultCluster, type FaultCluster } from './support/fault-cluster.js';
 import { loadPeople, startLoad, type LoadPeople } from './support/fault-load.js';
@@ -54,8 +55,10 @@ describe('faults on a cluster of 2 API and 2 worker processes', () => {
     victim!.child.kill('SIGKILL');
     expect(await victim!.exit).toEqual({ code: null, signal: 'SIGKILL' });
     cluster.smtp.release({ code: 421, message: 'closing' }); // its connection is gone: nothing accepted
-    await cluster.start('worker'); // as the supervisor starts a dead process again
+    // The other worker takes the job over; a new one starts meanwhile, as the supervisor starts a dead process again.
+    const replacement = cluster.start('worker');
     await new Promise((r) => setTimeout(r, 5000));
+    await replacement;
     await load.stop();
     expect(load.problems).toEqual([]);
     await assertInvariants(cluster, client, admin);
@@ -111,12 +114,32 @@ describe('faults on a cluster of 2 API and 2 worker processes', () => {
   it('an API killed with SIGKILL while requests are in flight: retried with the same Idempotency-Key on the other, one result each', async () => {
     const before = client.exchanges.length;
     const load = startLoad(client, people, 6);
-    await new Promise((r) => setTimeout(r, 3000));
+    // Requests held in flight: the funds' rows are locked by the test, so every ALLOCATE waits in the database.
+    const lock = new pg.Client({ connectionString: cluster.database });
+    await lock.connect();
+    await lock.query('BEGIN');
+    await lock.query(`SELECT 1 FROM funds FOR UPDATE`);
     const victim = cluster.liveApis()[0];
+    await waitFor(
+      async () =>
+        client.inFlight(victim.url) > 0 &&
+        // still there half a second later: held by the lock, not a quick request passing by
+        (await new Promise((r) => setTimeout(r, 500))) === undefined &&
+        client.inFlight(victim.url) > 0 &&
+        (
+          await cluster.db.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%funds%'`,
+          )
+        ).rowCount! > 0,
+      { timeoutMs: 30_000, what: 'an ALLOCATE in flight on the first API' },
+    );
     victim.child.kill('SIGKILL');
     expect(await victim.exit).toEqual({ code: null, signal: 'SIGKILL' });
-    await cluster.start('api');
+    await lock.query('ROLLBACK');
+    await lock.end();
+    const replacement = cluster.start('api');
     await new Promise((r) => setTimeout(r, 3000));
+    await replacement;
     await load.stop();
     expect(load.problems).toEqual([]);
     const mine = client.exchanges.slice(before);
@@ -127,6 +150,6 @@ describe('faults on a cluster of 2 API and 2 worker processes', () => {
     const keys = mine.filter((e) => e.key).map((e) => e.key);
     expect(new Set(keys).size).toBe(keys.length);
     await assertInvariants(cluster, client, admin);
-    await waitFor(async () => cluster.liveApis().length === 2, { what: 'two APIs' });
+    expect(cluster.liveApis()).toHaveLength(2);
   }, 150_000);
 });

@@ -191,6 +191,7 @@ export class FaultClient {
   readonly exchanges: Exchange[] = [];
   private turn = 0;
   private serial = 0;
+  private readonly flying = new Map<string, number>();
 
   constructor(
     private readonly cluster: FaultCluster,
@@ -214,7 +215,10 @@ export class FaultClient {
       let wait = 200;
       try {
         if (!api) throw Object.assign(new Error('no API process'), { code: 'NOAPI' });
-        const answer = await once(api.url, method, path, headers, body);
+        this.flying.set(api.url, (this.flying.get(api.url) ?? 0) + 1);
+        const answer = await once(api.url, method, path, headers, body).finally(() =>
+          this.flying.set(api.url, this.flying.get(api.url)! - 1),
+        );
         const retryAfter = answer.headers['retry-after'] as string | undefined;
         exchange.tries.push({ api: api.url, status: answer.status, retryAfter, message: answer.body?.message });
         const comeBack = answer.status === 503 || (answer.status === 409 && /Idempotency-Key/.test(String(answer.body?.message)));
@@ -246,6 +250,11 @@ export class FaultClient {
   async login(username: string, password: string): Promise<string> {
     const body = await this.expect(200, 'POST', '/auth/login', null, { username, password });
     return `Bearer ${body.accessToken}`;
+  }
+
+  /** How many tries are waiting for an answer from the API at `url`. */
+  inFlight(url: string): number {
+    return this.flying.get(url) ?? 0;
   }
 
   /** Every try that was told to come back later (503) during the run. */

@@ -33,6 +33,34 @@ export async function assertInvariants(cluster: FaultCluster, client: FaultClien
     throw new Error(`${(err as Error).message}\n${JSON.stringify(await leftovers(db), null, 1)}`);
   });
 
+  // BullMQ: nothing failed, nothing active without a lock. A killed worker's job is active without a lock until
+  // another worker's stalled-job check (every JOB_LOCK_SECONDS) hands it back: stuck is what outlasts that.
+  const queues = [DEADLINES_QUEUE, ...(await db.query<{ queue: string }>(`SELECT DISTINCT queue FROM outbox`)).rows.map((r) => r.queue)];
+  const jobs = async () => {
+    const found: { queue: string; failed: string[]; unlocked: string[] }[] = [];
+    for (const name of queues) {
+      const queue = new Queue(name, { connection: redisConnection('redis://127.0.0.1:6379'), prefix: cluster.prefix });
+      try {
+        const failed = (await queue.getFailed()).map((j) => `${j.id} after ${j.attemptsMade} attempts: ${j.failedReason}`);
+        const redis = await redisOf(queue);
+        const unlocked: string[] = [];
+        for (const job of await queue.getActive())
+          if (!(await redis.exists(`${cluster.prefix}:${name}:${job.id}:lock`))) unlocked.push(job.id!);
+        found.push({ queue: name, failed, unlocked });
+      } finally {
+        await queue.close();
+      }
+    }
+    return found;
+  };
+  const clean = queues.map((queue) => ({ queue, failed: [], unlocked: [] }));
+  await waitFor(async () => JSON.stringify(await jobs()) === JSON.stringify(clean), {
+    timeoutMs: 30_000,
+    intervalMs: 500,
+    what: 'no job failed or left active without a lock',
+  }).catch(() => undefined);
+  expect(await jobs()).toEqual(clean);
+
   // Timers: each fired timer row has its one history row, and no history row of a timer event lacks its timer.
   const { rows: timerMismatches } = await db.query(
     `WITH fired AS (
@@ -88,22 +116,6 @@ export async function assertInvariants(cluster: FaultCluster, client: FaultClien
   // The audit: every chain verifies.
   const verify = await client.send('GET', '/audit/verify', admin);
   expect([verify.status, verify.body?.ok, verify.body?.brokenCount]).toEqual([200, true, undefined]);
-
-  // BullMQ: nothing failed, nothing active without a lock.
-  const queues = [DEADLINES_QUEUE, ...(await db.query<{ queue: string }>(`SELECT DISTINCT queue FROM outbox`)).rows.map((r) => r.queue)];
-  for (const name of queues) {
-    const queue = new Queue(name, { connection: redisConnection('redis://127.0.0.1:6379'), prefix: cluster.prefix });
-    try {
-      const failed = (await queue.getFailed()).map((j) => `${j.id} after ${j.attemptsMade} attempts: ${j.failedReason}`);
-      const redis = await redisOf(queue);
-      const active = await queue.getActive();
-      const unlocked = [];
-      for (const job of active) if (!(await redis.exists(`${cluster.prefix}:${name}:${job.id}:lock`))) unlocked.push(job.id);
-      expect({ queue: name, failed, unlocked }).toEqual({ queue: name, failed: [], unlocked: [] });
-    } finally {
-      await queue.close();
-    }
-  }
 
   // The history against what the client was told: each acknowledged event once, nothing else by a person.
   const acknowledged = new Map<string, number>();
