@@ -68,7 +68,7 @@ export class AppModule {
         WebModule,
         ...(config.processRole === 'api'
           ? []
-          : [WorkerModule.forRoot(overrides.jobs ?? jobDefinitions, overrides.tasks ?? taskDefinitions)]),
+          : [WorkerModule.forRoot(overrides.jobs ?? jobDefinitions, overrides.tasks ?? taskDefinitions, config.jobLockSeconds)]),
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

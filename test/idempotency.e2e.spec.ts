@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
+import { canonicalJson } from '../src/engine/history-hash.js';
 import { ADMIN, startTestApp, type TestApp } from './support/app.js';
 
 describe('Idempotency-Key on POST routes', () => {
@@ -67,6 +69,24 @@ describe('Idempotency-Key on POST routes', () => {
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
     expect(await countUsers('idem.two')).toBe(1);
+  });
+
+  it('takes over a key whose holder stopped keeping it alive (a process killed mid-request), at once', async () => {
+    // What a process killed before its request committed leaves: a pending record nobody touches any more.
+    const [{ id: adminId }] = await sql<{ id: string }>(`SELECT id FROM users WHERE username = $1`, [ADMIN.username]);
+    const hash = createHash('sha256')
+      .update(`POST /users ${canonicalJson(body('idem.orphan'))}`)
+      .digest('hex');
+    await sql(
+      `INSERT INTO idempotency_records (user_id, key, method, path, request_hash, created_at, alive_at)
+       VALUES ($1, 'k-orphan', 'POST', '/users', $2, now() - interval '10 seconds', now() - interval '10 seconds')`,
+      [adminId, hash],
+    );
+    const retry = await t.http.post('/users').set('Authorization', admin).set('Idempotency-Key', 'k-orphan').send(body('idem.orphan'));
+    expect(retry.status).toBe(201);
+    expect(await countUsers('idem.orphan')).toBe(1);
+    const again = await t.http.post('/users').set('Authorization', admin).set('Idempotency-Key', 'k-orphan').send(body('idem.orphan'));
+    expect([again.status, again.headers['idempotent-replayed'], again.body.id]).toEqual([201, 'true', retry.body.id]);
   });
 
   it('replays a refusal too, and refuses a key reused for another body', async () => {

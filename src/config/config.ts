@@ -208,6 +208,13 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(3600)
+  JOB_LOCK_SECONDS?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   SHUTDOWN_TIMEOUT_SECONDS?: number;
 
   @Transform(toInt)
@@ -285,6 +292,11 @@ export interface AppConfig {
   specialMechanismCapVnd: number;
   /** How often a worker hands back to Redis the timers and effects it lost (seconds). */
   reconcileSeconds: number;
+  /**
+   * How long a worker's hold on a job lasts unless renewed, and how often workers look for jobs whose holder
+   * stopped renewing (killed): a killed worker's jobs run again elsewhere within about twice this (seconds).
+   */
+  jobLockSeconds: number;
   /** On SIGTERM, how long in-flight requests and jobs may take to finish before the process stops anyway (seconds). */
   shutdownTimeoutSeconds: number;
   /** How long a web page session lasts after sign-in (hours). */
@@ -419,6 +431,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     minAgreementPercent: vars.MIN_AGREEMENT_PERCENT ?? 90,
     specialMechanismCapVnd: vars.SPECIAL_MECHANISM_CAP_VND ?? 5_000_000_000,
     reconcileSeconds: vars.RECONCILE_SECONDS ?? 15,
+    jobLockSeconds: vars.JOB_LOCK_SECONDS ?? 30,
     shutdownTimeoutSeconds: vars.SHUTDOWN_TIMEOUT_SECONDS ?? 25,
     sessionHours: vars.SESSION_HOURS ?? 12,
     sessionIdleMinutes: vars.SESSION_IDLE_MINUTES ?? 120,

@@ -34,7 +34,10 @@ export const IdempotencyInRoute = () => SetMetadata(IN_ROUTE, true);
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 const WAIT_MS = 30_000;
-const ABANDONED_MS = 120_000;
+/** How often the request that holds a pending record touches it (`alive_at`)… */
+const ALIVE_EVERY_MS = 1_000;
+/** …and how long a pending record may go untouched before a retry takes the key over (its holder is gone). */
+const ABANDONED_MS = 5_000;
 
 /**
  * `Idempotency-Key` on any POST: the first request with a key runs, later ones from the same user
@@ -94,7 +97,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const record = await this.db
         .selectFrom('idempotency_records')
         .select(['request_hash', 'status', 'status_code', 'response_body'])
-        .select(sql<number>`extract(epoch FROM now() - created_at)::float8 * 1000`.as('age_ms'))
+        .select(sql<number>`extract(epoch FROM now() - alive_at)::float8 * 1000`.as('silent_ms'))
         .where('user_id', '=', userId)
         .where('key', '=', key)
         .executeTakeFirst();
@@ -111,12 +114,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
         if (record.status_code && record.status_code >= 400) throw new HttpException(record.response_body as object, record.status_code);
         return record.response_body;
       }
-      if (record.age_ms > ABANDONED_MS) {
+      if (record.silent_ms > ABANDONED_MS) {
+        // Its holder was killed, or could not release it (the database was away): this request runs instead. An
+        // event the first one did apply is not applied again (the engine keeps each key's event once per instance,
+        // and a subject created under this key is found again by it).
         await this.db
           .deleteFrom('idempotency_records')
           .where('user_id', '=', userId)
           .where('key', '=', key)
           .where('status', '=', 'pending')
+          .where('alive_at', '<', sql<Date>`now() - make_interval(secs => ${ABANDONED_MS / 1000})`)
           .execute();
         continue;
       }
@@ -132,6 +139,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
     res: OutgoingResponse,
     handler: () => Promise<unknown>,
   ): Promise<unknown> {
+    // While the request runs its record is kept alive, so that a retry knows it still runs (and, once the touches
+    // stop, that it does not).
+    const alive = setInterval(() => {
+      this.db
+        .updateTable('idempotency_records')
+        .set({ alive_at: sql<Date>`now()` })
+        .where('user_id', '=', userId)
+        .where('key', '=', key)
+        .where('status', '=', 'pending')
+        .execute()
+        .catch(() => undefined);
+    }, ALIVE_EVERY_MS);
+    alive.unref();
     try {
       const body = await handler();
       await this.store(userId, key, res.statusCode, body ?? null);
@@ -145,6 +165,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
         await this.db.deleteFrom('idempotency_records').where('user_id', '=', userId).where('key', '=', key).execute();
       }
       throw err;
+    } finally {
+      clearInterval(alive);
     }
   }
 

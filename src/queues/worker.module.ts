@@ -5,7 +5,7 @@ import { DEADLINES_QUEUE } from './bullmq.js';
 import { JOB_DEFINITIONS, queuesOf, type JobDefinition, type TaskDefinition } from './job-definition.js';
 import { JobRegistry } from './job-registry.js';
 import { OutboxRunner } from './outbox-runner.js';
-import { DeadlineProcessor, effectProcessor, taskProcessor } from './processors.js';
+import { deadlineProcessor, effectProcessor, taskProcessor } from './processors.js';
 import { Queues } from './queues.js';
 import { ReconcilerService } from './reconciler.service.js';
 import { RelayService } from './relay.service.js';
@@ -22,11 +22,11 @@ import { PROCESSORS, WorkerLifecycle } from './worker-lifecycle.js';
  */
 @Module({})
 export class WorkerModule {
-  static forRoot(jobs: readonly JobDefinition<never>[], tasks: readonly TaskDefinition<never>[]): DynamicModule {
+  static forRoot(jobs: readonly JobDefinition<never>[], tasks: readonly TaskDefinition<never>[], jobLockSeconds: number): DynamicModule {
     const processors: Type<WorkerHost>[] = [
-      DeadlineProcessor,
-      ...queuesOf(jobs).map(effectProcessor),
-      ...queuesOf(tasks).map(taskProcessor),
+      deadlineProcessor(jobLockSeconds),
+      ...queuesOf(jobs).map((queue) => effectProcessor(queue, jobLockSeconds)),
+      ...queuesOf(tasks).map((queue) => taskProcessor(queue, jobLockSeconds)),
     ];
     return {
       module: WorkerModule,

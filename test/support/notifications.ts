@@ -24,6 +24,8 @@ export interface ReceivedMail {
   messageId: string;
   /** Epoch ms when the whole message had arrived. */
   at: number;
+  /** The sender's side of the connection (which process sent it, for a test that kills that one). */
+  remotePort: number;
 }
 
 /** What the server answers to a message once its data has arrived: accept, refuse with a code, or never answer. */
@@ -76,6 +78,7 @@ export async function startSmtpServer(options: { parse?: boolean } = {}): Promis
             parsed,
             messageId: headerId,
             at: Date.now(),
+            remotePort: session.remotePort,
           };
           state.received.push(mail);
           const verdict = await state.verdict(mail);
