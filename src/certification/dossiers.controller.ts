@@ -35,8 +35,8 @@ export class DossiersController {
   @Roles('COMMUNE_STAFF')
   @ApiOperation({ summary: "Open a certification dossier for a village of the caller's commune and a year" })
   @ApiCreatedResponse({ type: DossierView })
-  create(@CurrentActor() actor: Actor, @Body() dto: CreateDossierDto) {
-    return this.dossiers.create(actor, dto);
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateDossierDto, @Headers('idempotency-key') key?: string) {
+    return this.dossiers.create(actor, dto, { idempotencyKey: key });
   }
 
   @Post('sign-off')

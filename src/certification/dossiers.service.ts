@@ -41,7 +41,13 @@ export class DossiersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async create(actor: Actor, dto: CreateDossierDto): Promise<DossierView> {
+  /**
+   * Opens a dossier. With an Idempotency-Key, a dossier this actor already opened under it (the first answer lost
+   * between commit and reply) is returned instead of refused as a second one.
+   */
+  async create(actor: Actor, dto: CreateDossierDto, { idempotencyKey }: { idempotencyKey?: string } = {}): Promise<DossierView> {
+    const existing = idempotencyKey ? await this.engine.startedWith(DOSSIER, actor, idempotencyKey) : undefined;
+    if (existing) return this.get(actor, existing);
     const village = await this.units.findById(dto.villageId, scopePath(actor));
     if (!village || village.level !== 'VILLAGE') throw new NotFound('village');
     if (village.parentId !== actor.unitId)
@@ -66,6 +72,7 @@ export class DossiersService {
           actor,
           { requiredAgreement: this.config.minAgreementPercent },
           tx,
+          { idempotencyKey },
         );
       });
     } catch (err) {

@@ -321,6 +321,19 @@ export class EngineRepository {
     return row ? { ...row, snapshot: row.snapshot as PersistedSnapshot } : undefined;
   }
 
+  /** The subject whose START row carries this (actor-scoped) idempotency key (index workflow_events_start_key_idx). */
+  async startedWith(subjectType: string, idempotencyKey: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('workflow_events as e')
+      .innerJoin('workflow_instances as i', 'i.id', 'e.instance_id')
+      .select('i.subject_id')
+      .where('e.seq', '=', 1)
+      .where('e.idempotency_key', '=', idempotencyKey)
+      .where('i.subject_type', '=', subjectType)
+      .executeTakeFirst();
+    return row?.subject_id;
+  }
+
   /** Locks a subject's instance for the rest of `db`'s transaction, shared (events wait), and returns it. */
   async lockShared(db: Db, subject: SubjectRef) {
     const row = await db

@@ -77,19 +77,30 @@ export class EngineService {
     return this.repository.transaction((t) => work(t.db));
   }
 
-  /** Starts a workflow for a subject on the latest version of its machine, in `tx` when given. */
+  /** The subject of `subjectType` whose workflow `actor` started with this idempotency key, if any. */
+  startedWith(subjectType: string, actor: EngineActor, idempotencyKey: string): Promise<string | undefined> {
+    return this.repository.startedWith(subjectType, actorKey(actor, idempotencyKey));
+  }
+
+  /**
+   * Starts a workflow for a subject on the latest version of its machine, in `tx` when given. With an
+   * `idempotencyKey` (the client's, as for `send`), the START row keeps it, so that `startedWith` finds the subject
+   * again when the client repeats a create whose answer it never got.
+   */
   async start(
     workflow: string,
     subject: SubjectRef & { unitId: string; unitPath: string },
     actor: EngineActor,
     input: Record<string, unknown> = {},
     tx?: Db,
+    options: { idempotencyKey?: string } = {},
   ): Promise<InstanceState> {
     const machine = this.registry.latestMachine(workflow);
     if (!machine) throw new Error(`unknown workflow ${workflow}`);
     const held = tx && this.repository.heldBy(tx);
     if (tx && !held) throw new Error('engine.start: tx must be a transaction the engine opened (engine.transaction)');
-    const run = (t: EngineTransaction) => this.startIn(t, machine, subject, actor, input);
+    const key = options.idempotencyKey ? actorKey(actor, options.idempotencyKey) : null;
+    const run = (t: EngineTransaction) => this.startIn(t, machine, subject, actor, input, key);
     return held ? run(held) : this.repository.transaction(run);
   }
 
@@ -99,6 +110,7 @@ export class EngineService {
     subject: SubjectRef & { unitId: string; unitPath: string },
     actor: EngineActor,
     input: Record<string, unknown>,
+    idempotencyKey: string | null,
   ): Promise<InstanceState> {
     const def = machine.definition;
     const step = machine.start(input);
@@ -108,7 +120,7 @@ export class EngineService {
       { instanceId: id, seq: 1, type: 'START', actor, payload: input, fromState: '', toState: step.state, at, prevHash: '' },
       { subjectType: subject.type, subjectId: subject.id, unitId: subject.unitId, workflowKey: def.key, workflowVersion: def.version },
       step.persisted,
-      null,
+      idempotencyKey,
     );
     const inserted = await this.repository.insertInstance(
       t,
@@ -181,7 +193,7 @@ export class EngineService {
     ran: { workflow?: string },
     timerId?: string,
   ): Promise<SendResult> {
-    const idempotencyKey = options.idempotencyKey ? `${actor.id ?? 'system'}:${options.idempotencyKey}` : null;
+    const idempotencyKey = options.idempotencyKey ? actorKey(actor, options.idempotencyKey) : null;
     const { instance: inst, seen } = await this.repository.lock(t, subject, idempotencyKey);
     if (!inst || !inJurisdiction(actor, inst.unit_path)) throw new NotFound(subject.type);
     const unchanged = (reason: SendResult['reason']): SendResult => ({ ...this.stateOf(inst), applied: false, reason });
@@ -433,4 +445,9 @@ export class EngineService {
   history(subject: SubjectRef, page?: { afterSeq?: number; limit?: number }): Promise<HistoryEntry[]> {
     return this.repository.history(subject, page);
   }
+}
+
+/** A client's idempotency key as the history keeps it: per actor, as the HTTP layer scopes keys per user. */
+function actorKey(actor: EngineActor, key: string): string {
+  return `${actor.id ?? 'system'}:${key}`;
 }

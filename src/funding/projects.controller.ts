@@ -67,8 +67,8 @@ export class ProjectsController {
   @Post()
   @Roles('COMMUNE_STAFF')
   @ApiOperation({ summary: "Propose a work under the special mechanism for a village of the caller's commune" })
-  create(@CurrentActor() actor: Actor, @Body() dto: CreateProjectDto) {
-    return this.projects.create(actor, dto);
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateProjectDto, @Headers('idempotency-key') key?: string) {
+    return this.projects.create(actor, dto, { idempotencyKey: key });
   }
 
   @Get()

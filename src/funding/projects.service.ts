@@ -57,7 +57,13 @@ export class ProjectsService {
     return (await this.funds.list()).map((f) => fundView(f));
   }
 
-  async create(actor: Actor, dto: CreateProjectDto) {
+  /**
+   * Proposes a work. With an Idempotency-Key, a work this actor already created under it (the first answer lost
+   * between commit and reply) is returned instead of proposed again.
+   */
+  async create(actor: Actor, dto: CreateProjectDto, { idempotencyKey }: { idempotencyKey?: string } = {}) {
+    const existing = idempotencyKey ? await this.engine.startedWith(PROJECT, actor, idempotencyKey) : undefined;
+    if (existing) return this.get(actor, existing);
     const village = await this.units.findById(dto.villageId, scopePath(actor));
     if (!village || village.level !== 'VILLAGE') throw new NotFound('village');
     if (village.parentId !== actor.unitId)
@@ -109,7 +115,9 @@ export class ProjectsService {
           pledgedBy: c.pledgedBy,
         })),
       );
-      await this.engine.start('funding', { type: PROJECT, id, unitId: village.id, unitPath: village.path }, actor, {}, tx);
+      await this.engine.start('funding', { type: PROJECT, id, unitId: village.id, unitPath: village.path }, actor, {}, tx, {
+        idempotencyKey,
+      });
     });
     return this.get(actor, id);
   }
