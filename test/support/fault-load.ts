@@ -58,7 +58,9 @@ export function startLoad(client: FaultClient, people: LoadPeople, loops = 4) {
     const created = await client.expect(201, 'POST', '/projects', people.commune, {
       villageId: people.villages[flows % people.villages.length],
       title: 'Bê tông hóa đường trục thôn',
-      criterionCode: 2,
+      criterionCode: 1,
+      workType: 'rural_road',
+      physicalQuantity: 0.5,
       estimatedCostVnd: 100_000_000,
       funding: [{ fundCode: 'LOCAL_BUDGET', amountVnd: 90_000_000 }],
       contributions: [],
