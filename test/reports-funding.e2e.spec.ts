@@ -165,7 +165,7 @@ describe('reports: funding and contributions', () => {
       'Số lượng đã nhận',
       'Giá trị đã nhận (VNĐ)',
     ]);
-    expect(contributions).toContainEqual(['Ngày công', 300, 60_000_000, 100, 20_000_000]);
+    expect(contributions).toContainEqual(['Ngày công lao động', 300, 60_000_000, 100, 20_000_000]);
     expect(contributions).toContainEqual(['Hiến đất', 120.5, 40_000_000, 0, 0]);
     const units = sheetRows(wb.getWorksheet('Theo đơn vị')!);
     expect(units[0]).toEqual(['Đơn vị', 'Cấp', 'Đóng góp cam kết (VNĐ)', 'Đóng góp đã nhận (VNĐ)', 'Vốn đã phân bổ (VNĐ)']);

@@ -147,13 +147,26 @@ describe('reports: progress against the plan', () => {
     const wb = await readWorkbook(res.body);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Tổng hợp', 'Tiêu chí', 'Theo đơn vị', 'Phân bố', 'Khối lượng công trình']);
     const criteria = sheetRows(wb.getWorksheet('Tiêu chí')!);
-    expect(criteria[0]).toEqual(['Mã tiêu chí', 'Tên tiêu chí', 'Số thôn đạt (đầu kỳ)', 'Số thôn đạt (hiện tại)', 'Mục tiêu 2020']);
+    expect(criteria[0]).toEqual([
+      'Mã tiêu chí',
+      'Tên tiêu chí',
+      'Hiện trạng 5/2019 (số thôn đạt)',
+      'Hiện tại (số thôn đạt)',
+      'Mục tiêu đến hết năm 2020',
+      'Ghi chú',
+    ]);
     expect(criteria).toHaveLength(17);
-    expect(criteria[1]).toEqual([1, 'Giao thông', 98, expect.any(Number), 135]);
+    expect(criteria[1]).toEqual([1, 'Giao thông', 98, expect.any(Number), 135, '']);
+    // The one baseline the plan does not state says how it was inferred.
+    expect(criteria[15][5]).toMatch(
+      /^Kế hoạch không nêu hiện trạng tiêu chí này; số liệu được suy ra từ số tiêu chí đạt bình quân 7,66\/thôn/,
+    );
     const summary = sheetRows(wb.getWorksheet('Tổng hợp')!);
     expect(summary).toContainEqual(['Tổng số thôn', 189]);
-    const avg = summary.find((r) => r[0] === 'Bình quân tiêu chí đạt/thôn')!;
+    const avg = summary.find((r) => r[0] === 'Số tiêu chí đạt bình quân/thôn (hiện tại)')!;
     expect(typeof avg[1]).toBe('number');
+    expect(summary).toContainEqual(['Số tiêu chí đạt bình quân/thôn – Hiện trạng 5/2019', 7.66]);
+    expect(summary).toContainEqual(['Số tiêu chí đạt bình quân/thôn – Mục tiêu đến hết năm 2020', '11,5 – 12']);
     const units = sheetRows(wb.getWorksheet('Theo đơn vị')!);
     expect(units[0]).toEqual(['Đơn vị', 'Cấp', 'Số thôn', 'Số thôn đạt chuẩn', 'Bình quân tiêu chí đạt']);
     expect(units).toHaveLength(1 + 5 + 18);
@@ -172,10 +185,18 @@ describe('reports: progress against the plan', () => {
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = bytes.subarray(3).toString('utf8');
     const rows = await parseCsv(text);
-    expect(rows[0]).toEqual(['Mã tiêu chí', 'Tên tiêu chí', 'Số thôn đạt (đầu kỳ)', 'Số thôn đạt (hiện tại)', 'Mục tiêu 2020']);
+    expect(rows[0]).toEqual([
+      'Mã tiêu chí',
+      'Tên tiêu chí',
+      'Hiện trạng 5/2019 (số thôn đạt)',
+      'Hiện tại (số thôn đạt)',
+      'Mục tiêu đến hết năm 2020',
+      'Ghi chú',
+    ]);
     expect(rows).toHaveLength(17);
     expect(rows[14].slice(0, 3)).toEqual(['14', 'Môi trường và an toàn thực phẩm', '12']);
     expect(rows[16][1]).toBe('Quốc phòng và An ninh');
+    expect(rows[15][5]).toMatch(/^Kế hoạch không nêu hiện trạng/);
   });
 
   it('progress.csv: a criterion name that starts like a formula comes back as text (OWASP CSV injection)', async () => {

@@ -3,7 +3,17 @@ import type { FundingReport, ProgressReport } from './reports.service.js';
 
 /** Vietnamese labels for the level enum. */
 const LEVEL_VI: Record<string, string> = { PROVINCE: 'Tỉnh', DISTRICT: 'Huyện', COMMUNE: 'Xã', VILLAGE: 'Thôn' };
-const KIND_VI: Record<string, string> = { land: 'Hiến đất', labor: 'Ngày công', cash: 'Tiền mặt', materials: 'Vật liệu' };
+const KIND_VI: Record<string, string> = { land: 'Hiến đất', labor: 'Ngày công lao động', cash: 'Tiền mặt', materials: 'Vật tư, vật liệu' };
+
+/** The plan's average criteria per village (targets.averageCriteriaPerVillage), and the notes on inferred baselines. */
+function planFigures(r: ProgressReport) {
+  const avg = r.targets.averageCriteriaPerVillage as { baseline?: number; targetMin?: number; targetMax?: number } | undefined;
+  const notes = (r.targets.baselineNotes ?? {}) as Record<string, { vi?: string } | undefined>;
+  const decimal = (n: number) => String(n).replace('.', ',');
+  const target =
+    avg?.targetMin !== undefined ? decimal(avg.targetMin) + (avg.targetMax !== undefined ? ` – ${decimal(avg.targetMax)}` : '') : '';
+  return { target, note: (code: number) => notes[String(code)]?.vi ?? '' };
+}
 
 type Sheet = { name: string; headers: string[]; rows: (string | number | boolean)[][] };
 
@@ -16,8 +26,9 @@ function progressSheets(r: ProgressReport): Sheet[] {
         ['Tổng số thôn', r.villages.total],
         ['Số thôn đạt chuẩn', r.villages.certified],
         ...Object.entries(r.villages.certifiedByYear).map(([y, n]) => [`Số thôn đạt chuẩn năm ${y}`, n] as [string, number]),
-        ['Bình quân tiêu chí đạt/thôn', r.averageCriteriaMet],
-        ['Bình quân tiêu chí đạt/thôn (đầu kỳ)', r.baselineAverageCriteriaMet],
+        ['Số tiêu chí đạt bình quân/thôn (hiện tại)', r.averageCriteriaMet],
+        ['Số tiêu chí đạt bình quân/thôn – Hiện trạng 5/2019', r.baselineAverageCriteriaMet],
+        ['Số tiêu chí đạt bình quân/thôn – Mục tiêu đến hết năm 2020', planFigures(r).target],
         ['Số tiêu chí theo số liệu ước tính khi khởi tạo', r.flagSources['seed-estimate']],
         ['Số tiêu chí theo kết quả đánh giá đã xác nhận', r.flagSources.assessment],
         ['Số tiêu chí theo quyết định công nhận', r.flagSources.certification],
@@ -27,8 +38,15 @@ function progressSheets(r: ProgressReport): Sheet[] {
     },
     {
       name: 'Tiêu chí',
-      headers: ['Mã tiêu chí', 'Tên tiêu chí', 'Số thôn đạt (đầu kỳ)', 'Số thôn đạt (hiện tại)', 'Mục tiêu 2020'],
-      rows: r.criteria.map((c) => [c.code, c.name, c.baseline, c.met, c.target]),
+      headers: [
+        'Mã tiêu chí',
+        'Tên tiêu chí',
+        'Hiện trạng 5/2019 (số thôn đạt)',
+        'Hiện tại (số thôn đạt)',
+        'Mục tiêu đến hết năm 2020',
+        'Ghi chú',
+      ],
+      rows: r.criteria.map((c) => [c.code, c.name, c.baseline, c.met, c.target, planFigures(r).note(c.code)]),
     },
     {
       name: 'Theo đơn vị',
