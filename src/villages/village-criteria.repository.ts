@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import { DB, type Db } from '../database/db.js';
+import { sql, type Selectable } from 'kysely';
+import { DB, type Db, type Tables } from '../database/db.js';
 
 /** Where a village's flag comes from (village_criteria.source). */
 export type FlagSource = 'seed-estimate' | 'assessment' | 'certification' | 'import';
@@ -15,17 +15,14 @@ export interface FlagCause {
   by: string | null;
 }
 
-export interface FlagChangeRow {
-  id: string;
-  criterion_code: number;
-  from_met: boolean;
-  to_met: boolean;
+/** A change as `changes` reads it: its row, the kind of its cause narrowed, its author's name (left join). */
+export type FlagChangeRow = Pick<
+  Selectable<Tables['village_criterion_changes']>,
+  'id' | 'criterion_code' | 'from_met' | 'to_met' | 'cause_id' | 'at' | 'by'
+> & {
   cause_kind: FlagCause['kind'];
-  cause_id: string;
-  at: Date;
-  by: string | null;
-  by_name: string | null;
-}
+  by_name: Selectable<Tables['users']>['full_name'] | null;
+};
 
 /**
  * A village's 16 flags (village_criteria) and the record of every change of them (village_criterion_changes).
