@@ -107,7 +107,7 @@ export class AssessmentsRepository {
     }
   }
 
-  criteria(id: string, db: Db = this.db): Promise<{ code: number; met: boolean }[]> {
+  criteria(id: string, db: Db = this.db): Promise<Pick<Selectable<Tables['assessment_criteria']>, 'code' | 'met'>[]> {
     return db.selectFrom('assessment_criteria').select(['code', 'met']).where('assessment_id', '=', id).orderBy('code').execute();
   }
 

@@ -83,7 +83,7 @@ export class DossiersRepository {
     return rows.map((r) => r.kind);
   }
 
-  selfAssessment(dossierId: string, db: Db = this.db): Promise<{ code: number; met: boolean | null }[]> {
+  selfAssessment(dossierId: string, db: Db = this.db): Promise<Pick<Criterion, 'code' | 'met'>[]> {
     return db.selectFrom('dossier_criteria').select(['code', 'met']).where('dossier_id', '=', dossierId).orderBy('code').execute();
   }
 
@@ -214,7 +214,7 @@ export class DossiersRepository {
     dossierIds: string[],
     kind: string,
     scope: string,
-  ): Promise<{ id: string; dossier_id: string; file_name: string; sha256: string }[]> {
+  ): Promise<Pick<Selectable<Tables['attachments']>, 'id' | 'dossier_id' | 'file_name' | 'sha256'>[]> {
     return this.db
       .selectFrom('attachments as a')
       .innerJoin('dossiers as d', 'd.id', 'a.dossier_id')

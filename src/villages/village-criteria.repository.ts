@@ -15,6 +15,12 @@ export interface FlagCause {
   by: string | null;
 }
 
+/** A flag as `flags` reads it: its row, with its criterion's code and name. */
+export type FlagRow = Pick<Selectable<Tables['village_criteria']>, 'met' | 'source' | 'updated_at'> & {
+  code: Selectable<Tables['village_criteria']>['criterion_code'];
+  name: Selectable<Tables['criteria']>['name_vi'];
+};
+
 /** A change as `changes` reads it: its row, the kind of its cause narrowed, its author's name (left join). */
 export type FlagChangeRow = Pick<
   Selectable<Tables['village_criterion_changes']>,
@@ -77,7 +83,7 @@ export class VillageCriteriaRepository {
   }
 
   /** The flags of one village with their source. */
-  flags(villageId: string): Promise<{ code: number; name: string; met: boolean; source: string; updated_at: Date }[]> {
+  flags(villageId: string): Promise<FlagRow[]> {
     return this.db
       .selectFrom('village_criteria as v')
       .innerJoin('criteria as c', 'c.code', 'v.criterion_code')
