@@ -1,31 +1,30 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CompiledQuery, sql } from 'kysely';
-import { DB, type Db } from '../database/db.js';
+import { CompiledQuery, sql, type Selectable } from 'kysely';
+import { DB, type Db, type RowOf, type Tables } from '../database/db.js';
 import type { PersistedSnapshot } from '../engine/definition.js';
-import { engineSql } from '../engine/engine-sql.js';
+import { engineSql, type JoinedInstance } from '../engine/engine-sql.js';
+
+type UnitName = Selectable<Tables['units']>['name'];
 
 /** An assessment as the detail read gives it: its row, its village and commune, its instance's state and its parts. */
-export interface AssessmentRow {
-  id: string;
-  village_id: string;
-  village_name: string;
-  commune_id: string;
-  commune_name: string;
-  district_id: string | null;
-  unit_path: string;
-  assessed_on: string;
-  note: string | null;
-  created_by: string;
-  created_at: Date;
-  state: string;
-  version: number;
-  workflow_key: string;
-  workflow_version: number;
-  snapshot: PersistedSnapshot;
-  criteria: { code: number; name: string; met: boolean }[] | null;
-  attachments: { id: string; fileName: string; size: number; sha256: string; mimeType: string; kind: string }[] | null;
-  deadlines: { id: string; dueAt: string; kind: string }[] | null;
-}
+export type AssessmentRow = Pick<
+  Selectable<Tables['assessments']>,
+  'id' | 'village_id' | 'commune_id' | 'district_id' | 'unit_path' | 'note' | 'created_by' | 'created_at'
+> &
+  Pick<JoinedInstance, 'state' | 'version' | 'workflow_key' | 'workflow_version'> & {
+    village_name: UnitName;
+    commune_name: UnitName;
+    /** to_char(assessed_on, 'YYYY-MM-DD'): the day as text. */
+    assessed_on: string;
+    /** The instance's snapshot as the engine persists it (the column is JSON). */
+    snapshot: PersistedSnapshot;
+    /** json_build_object of each assessment_criteria row with its criterion's name. */
+    criteria:
+      (Pick<Selectable<Tables['assessment_criteria']>, 'code' | 'met'> & { name: Selectable<Tables['criteria']>['name_vi'] })[] | null;
+    attachments: RowOf<'assessment_attachments', 'id' | 'file_name' | 'size' | 'sha256' | 'mime_type' | 'kind'>[] | null;
+    /** From engineSql.pendingDeadlines: JSON, so the due time is text. */
+    deadlines: { id: string; dueAt: string; kind: string }[] | null;
+  };
 
 const DETAIL = `
   SELECT a.id, a.village_id, v.name AS village_name, a.commune_id, c.name AS commune_name, a.district_id, a.unit_path,
@@ -108,7 +107,7 @@ export class AssessmentsRepository {
     }
   }
 
-  criteria(id: string, db: Db = this.db): Promise<{ code: number; met: boolean }[]> {
+  criteria(id: string, db: Db = this.db): Promise<Pick<Selectable<Tables['assessment_criteria']>, 'code' | 'met'>[]> {
     return db.selectFrom('assessment_criteria').select(['code', 'met']).where('assessment_id', '=', id).orderBy('code').execute();
   }
 

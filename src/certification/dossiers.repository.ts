@@ -1,36 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CompiledQuery, sql, type Selectable } from 'kysely';
-import { DB, type Db, type Tables } from '../database/db.js';
+import { DB, type Db, type RowOf, type Tables } from '../database/db.js';
 import type { PersistedSnapshot } from '../engine/definition.js';
-import { engineSql } from '../engine/engine-sql.js';
+import { engineSql, type JoinedInstance } from '../engine/engine-sql.js';
+
+type UnitName = Selectable<Tables['units']>['name'];
+type Criterion = Selectable<Tables['dossier_criteria']>;
 
 /** The dossier as the detail read gives it: its row, its village and commune, its instance's state and its parts. */
-export interface DossierRow {
-  id: string;
-  village_id: string;
-  village_name: string;
-  commune_id: string;
-  commune_name: string;
-  district_id: string | null;
-  year: number;
-  unit_path: string;
-  state: string;
-  version: number;
-  workflow_key: string;
-  workflow_version: number;
-  snapshot: PersistedSnapshot;
-  criteria: {
-    code: number;
-    name: string;
-    met: boolean | null;
-    note: string | null;
-    status: string;
-    comment: string | null;
-    assigneeId: string | null;
-  }[];
-  attachments: { id: string; fileName: string; size: number; sha256: string; mimeType: string; kind: string }[] | null;
-  deadlines: { id: string; dueAt: string; kind: string }[] | null;
-}
+export type DossierRow = Pick<Selectable<Tables['dossiers']>, 'id' | 'village_id' | 'commune_id' | 'district_id' | 'year' | 'unit_path'> &
+  Pick<JoinedInstance, 'state' | 'version' | 'workflow_key' | 'workflow_version'> & {
+    village_name: UnitName;
+    commune_name: UnitName;
+    /** The instance's snapshot as the engine persists it (the column is JSON). */
+    snapshot: PersistedSnapshot;
+    /** json_build_object of each dossier_criteria row, with its criterion's name and camelCase keys. */
+    criteria: (RowOf<'dossier_criteria', 'code' | 'met' | 'note' | 'assignee_id'> & {
+      name: Selectable<Tables['criteria']>['name_vi'];
+      status: Criterion['review_status'];
+      comment: Criterion['review_comment'];
+    })[];
+    attachments: RowOf<'attachments', 'id' | 'file_name' | 'size' | 'sha256' | 'mime_type' | 'kind'>[] | null;
+    /** From engineSql.pendingDeadlines: JSON, so the due time is text. */
+    deadlines: { id: string; dueAt: string; kind: string }[] | null;
+  };
 
 export type DossierListRow = Pick<
   DossierRow,
@@ -90,7 +83,7 @@ export class DossiersRepository {
     return rows.map((r) => r.kind);
   }
 
-  selfAssessment(dossierId: string, db: Db = this.db): Promise<{ code: number; met: boolean | null }[]> {
+  selfAssessment(dossierId: string, db: Db = this.db): Promise<Pick<Criterion, 'code' | 'met'>[]> {
     return db.selectFrom('dossier_criteria').select(['code', 'met']).where('dossier_id', '=', dossierId).orderBy('code').execute();
   }
 
@@ -221,7 +214,7 @@ export class DossiersRepository {
     dossierIds: string[],
     kind: string,
     scope: string,
-  ): Promise<{ id: string; dossier_id: string; file_name: string; sha256: string }[]> {
+  ): Promise<Pick<Selectable<Tables['attachments']>, 'id' | 'dossier_id' | 'file_name' | 'sha256'>[]> {
     return this.db
       .selectFrom('attachments as a')
       .innerJoin('dossiers as d', 'd.id', 'a.dossier_id')

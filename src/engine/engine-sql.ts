@@ -7,7 +7,10 @@ import type { Selectable } from 'kysely';
 import type { Tables } from '../database/db.js';
 
 /** The columns a read model may take from `joinInstance`'s alias, typed from the schema. */
-export type JoinedInstance = Pick<Selectable<Tables['workflow_instances']>, 'state' | 'version' | 'snapshot'>;
+export type JoinedInstance = Pick<
+  Selectable<Tables['workflow_instances']>,
+  'state' | 'version' | 'workflow_key' | 'workflow_version' | 'snapshot'
+>;
 /** What `joinNextDue` gives: `<as>.due_at`. */
 export type JoinedNextDue = { due_at: Selectable<Tables['workflow_timers']>['due_at'] | null };
 

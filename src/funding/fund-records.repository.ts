@@ -1,29 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { InsufficientFunds } from '../common/errors.js';
-import { DB, pathsUnder, type Db } from '../database/db.js';
+import { DB, pathsUnder, type Db, type Tables } from '../database/db.js';
 
-export interface LoanRow {
-  id: string;
-  fund_code: string;
-  commune_id: string;
-  commune_name: string;
-  households: number;
-  amount_vnd: string;
+type Loan = Selectable<Tables['credit_loans']>;
+type Pledge = Selectable<Tables['enterprise_pledges']>;
+type UnitName = Selectable<Tables['units']>['name'];
+
+/** A loan as `loans` selects it: its commune's name joined, its date as text (`to_char`). */
+export type LoanRow = Pick<Loan, 'id' | 'fund_code' | 'commune_id' | 'households' | 'amount_vnd' | 'note'> & {
+  commune_name: UnitName;
   disbursed_on: string;
-  note: string | null;
-}
+};
 
-export interface PledgeRow {
-  id: string;
-  fund_code: string;
-  enterprise: string;
-  unit_id: string;
-  unit_name: string;
-  amount_vnd: string;
+/** A pledge as `pledges` selects it: its unit's name joined, its date as text (`to_char`). */
+export type PledgeRow = Pick<Pledge, 'id' | 'fund_code' | 'enterprise' | 'unit_id' | 'amount_vnd' | 'note'> & {
+  unit_name: UnitName;
   pledged_on: string;
-  note: string | null;
-}
+};
 
 /**
  * What credit and mobilised funds record instead of allocations to works: loans disbursed to households of a

@@ -1,46 +1,46 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CompiledQuery, sql } from 'kysely';
-import { DB, type Db } from '../database/db.js';
+import { CompiledQuery, sql, type Selectable } from 'kysely';
+import { DB, type Db, type RowOf, type Tables } from '../database/db.js';
 import type { PersistedSnapshot } from '../engine/definition.js';
-import { engineSql } from '../engine/engine-sql.js';
+import { engineSql, type JoinedInstance } from '../engine/engine-sql.js';
 import type { WorkFacts } from './funding-rules.js';
 import type { ContributionKind } from './contribution-units.js';
 
-export interface ProjectRow {
-  id: string;
-  village_id: string;
-  village_name: string;
-  commune_id: string;
-  commune_name: string;
-  district_id: string | null;
-  unit_path: string;
-  title: string;
-  criterion_code: number;
-  year: number;
-  work_type: string | null;
-  physical_quantity: number | null;
-  accepted_quantity: number | null;
-  estimated_cost_vnd: string;
-  state: string;
-  version: number;
-  workflow_key: string;
-  workflow_version: number;
-  snapshot: PersistedSnapshot;
-  funding: { fundCode: string; amountVnd: string; allocatedVnd: string | null; disbursedVnd: string | null }[] | null;
-  contributions:
-    | {
-        id: string;
-        kind: string;
-        quantity: number;
-        unit: string;
-        valueVnd: string;
-        pledgedBy: string;
-        receivedQuantity: number;
-        receivedVnd: string;
-      }[]
-    | null;
-  deadlines: { id: string; dueAt: string; kind: string }[] | null;
-}
+type UnitName = Selectable<Tables['units']>['name'];
+
+/** The project as the detail read gives it: its row, its village and commune, its instance's state and its parts. */
+export type ProjectRow = Pick<
+  Selectable<Tables['projects']>,
+  | 'id'
+  | 'village_id'
+  | 'commune_id'
+  | 'district_id'
+  | 'unit_path'
+  | 'title'
+  | 'criterion_code'
+  | 'year'
+  | 'work_type'
+  | 'physical_quantity'
+  | 'accepted_quantity'
+  | 'estimated_cost_vnd'
+> &
+  Pick<JoinedInstance, 'state' | 'version' | 'workflow_key' | 'workflow_version'> & {
+    village_name: UnitName;
+    commune_name: UnitName;
+    /** The instance's snapshot as the engine persists it (the column is JSON). */
+    snapshot: PersistedSnapshot;
+    /** json_build_object of each project_funding line with its ledger sums (null when the ledger has none). */
+    funding: (RowOf<'project_funding', 'fund_code' | 'amount_vnd'> & { allocatedVnd: string | null; disbursedVnd: string | null })[] | null;
+    /** json_build_object of each project_contributions row with its receipts' sums. */
+    contributions:
+      | (RowOf<'project_contributions', 'id' | 'kind' | 'quantity' | 'unit' | 'value_vnd' | 'pledged_by'> & {
+          receivedQuantity: number;
+          receivedVnd: string;
+        })[]
+      | null;
+    /** From engineSql.pendingDeadlines: JSON, so the due time is text. */
+    deadlines: { id: string; dueAt: string; kind: string }[] | null;
+  };
 
 const DETAIL = `
   SELECT p.id, p.village_id, v.name AS village_name, p.commune_id, c.name AS commune_name, p.district_id, p.unit_path, p.title,

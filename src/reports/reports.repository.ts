@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
+import type { Selectable } from 'kysely';
+import type { Tables } from '../database/db.js';
 import { PG_POOL } from '../database/pg-pool.js';
 
 /** BIGINT/NUMERIC from pg arrive as strings; the plan's figures are far below 2^53. */
@@ -10,6 +12,52 @@ export function toSafeNumber(v: string | number | null | undefined): number {
   return n;
 }
 
+type Col<T extends keyof Tables> = Selectable<Tables[T]>;
+
+/*
+ * The rows of the queries below: a column taken as it is (renamed or not) has its type from the generated
+ * schema; counts, sums, averages and casts (`::text`, `::float8`, an enum as text) are declared.
+ */
+type ScopeUnitRow = Pick<Col<'units'>, 'id' | 'path'> & { level: string };
+type CriterionMetRow = Pick<Col<'criteria'>, 'code' | 'baseline' | 'target'> & { name: Col<'criteria'>['name_vi']; met: number };
+type CriterionCountRow = { code: Col<'village_criteria'>['criterion_code']; n: number };
+type SourceCountRow = Pick<Col<'village_criteria'>, 'source'> & { n: number };
+/** `year` is null on the GROUPING SETS row of the overall total. */
+type CertifiedYearRow = { year: Col<'dossiers'>['year'] | null; villages: number };
+type UnitProgressRow = {
+  unit_id: Col<'units'>['id'];
+  name: Col<'units'>['name'];
+  level: string;
+  villages: number;
+  certified: number;
+  avg: string | null;
+};
+type FundReportRow = Pick<Col<'funds'>, 'code' | 'kind' | 'year' | 'central_budget'> & {
+  name: Col<'funds'>['name_vi'];
+  planned: string;
+  allocated: string;
+  disbursed: string;
+};
+/** Only works whose type is set are read. */
+type AcceptedWorksRow = { work_type: NonNullable<Col<'projects'>['work_type']>; works: number; quantity: number };
+type CommuneLoansRow = Pick<Col<'credit_loans'>, 'fund_code'> & {
+  unit_id: Col<'units'>['id'];
+  name: Col<'units'>['name'];
+  loans: number;
+  households: number;
+  lent: string;
+};
+type FundPledgedRow = Pick<Col<'enterprise_pledges'>, 'fund_code'> & { pledged: string };
+type KindContributionsRow = Pick<Col<'project_contributions'>, 'kind'> & { pq: number | null; pv: string; rq: number | null; rv: string };
+type UnitFundingRow = {
+  unit_id: Col<'units'>['id'];
+  name: Col<'units'>['name'];
+  level: string;
+  pledged: string;
+  received: string;
+  allocated: string;
+};
+
 /**
  * Aggregate queries behind GET /reports/*. `scope` is a unit path prefix (paths end with "/"), so
  * `path LIKE scope || '%'` is the unit and everything under it.
@@ -18,8 +66,8 @@ export function toSafeNumber(v: string | number | null | undefined): number {
 export class ReportsRepository {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
 
-  async unitInScope(id: string, scope: string): Promise<{ id: string; path: string; level: string } | null> {
-    const { rows } = await this.pool.query<{ id: string; path: string; level: string }>(
+  async unitInScope(id: string, scope: string): Promise<ScopeUnitRow | null> {
+    const { rows } = await this.pool.query<ScopeUnitRow>(
       `SELECT id, path, level::text AS level FROM units WHERE id = $1 AND path LIKE $2 || '%'`,
       [id, scope],
     );
@@ -56,9 +104,9 @@ export class ReportsRepository {
   }
 
   /** Each criterion with the number of villages in scope meeting it now. */
-  async criteria(scope: string): Promise<{ code: number; name: string; baseline: number; target: number; met: number }[]> {
+  async criteria(scope: string): Promise<CriterionMetRow[]> {
     // One pass over the villages in scope, not one per criterion.
-    const { rows } = await this.pool.query(
+    const { rows } = await this.pool.query<CriterionMetRow>(
       `SELECT c.code::int AS code, c.name_vi AS name, c.baseline, c.target, coalesce(m.met, 0)::int AS met
          FROM criteria c
          LEFT JOIN (SELECT vc.criterion_code, count(*) AS met
@@ -76,7 +124,7 @@ export class ReportsRepository {
    * import marked as the baseline), and the sum over villages (for the scope's baseline average).
    */
   async baselineOf(scope: string): Promise<{ byCode: Map<number, number>; sum: number }> {
-    const { rows } = await this.pool.query<{ code: number; n: number }>(
+    const { rows } = await this.pool.query<CriterionCountRow>(
       `SELECT vc.criterion_code::int AS code, count(*)::int AS n
          FROM units v JOIN village_criteria vc ON vc.village_id = v.id
         WHERE vc.baseline_met AND v.level = 'VILLAGE' AND v.path LIKE $1 || '%'
@@ -88,7 +136,7 @@ export class ReportsRepository {
 
   /** How many flags in scope come from each source (seed-estimate, assessment, certification, import). */
   async flagSources(scope: string): Promise<Record<string, number>> {
-    const { rows } = await this.pool.query<{ source: string; n: number }>(
+    const { rows } = await this.pool.query<SourceCountRow>(
       `SELECT vc.source, count(*)::int AS n
          FROM units v JOIN village_criteria vc ON vc.village_id = v.id
         WHERE v.level = 'VILLAGE' AND v.path LIKE $1 || '%'
@@ -101,7 +149,7 @@ export class ReportsRepository {
   /** Villages in scope currently certified (a dossier in state certified), by the dossier's year. */
   async certifiedByYear(scope: string, year: number | null): Promise<{ byYear: Record<string, number>; total: number }> {
     // One query: by year and overall (the row whose year is NULL); dossiers carry their village's path.
-    const { rows } = await this.pool.query<{ year: number | null; villages: number }>(
+    const { rows } = await this.pool.query<CertifiedYearRow>(
       `SELECT d.year, count(DISTINCT d.village_id)::int AS villages
          FROM dossiers d
         WHERE d.certified AND d.unit_path LIKE $1 || '%' AND ($2::int IS NULL OR d.year = $2)
@@ -119,14 +167,7 @@ export class ReportsRepository {
    * towards every ancestor named in its path (one pass over the villages, not units × villages).
    */
   async progressByUnit(scope: string, year: number | null) {
-    const { rows } = await this.pool.query<{
-      unit_id: string;
-      name: string;
-      level: string;
-      villages: number;
-      certified: number;
-      avg: string | null;
-    }>(
+    const { rows } = await this.pool.query<UnitProgressRow>(
       `WITH c AS (
          SELECT DISTINCT d.village_id
            FROM dossiers d
@@ -161,16 +202,7 @@ export class ReportsRepository {
   }
 
   async funds() {
-    const { rows } = await this.pool.query<{
-      code: string;
-      name: string;
-      kind: string;
-      year: number | null;
-      central_budget: boolean;
-      planned: string;
-      allocated: string;
-      disbursed: string;
-    }>(
+    const { rows } = await this.pool.query<FundReportRow>(
       `SELECT code, name_vi AS name, kind, year, central_budget, planned_vnd::text AS planned, allocated_vnd::text AS allocated,
               disbursed_vnd::text AS disbursed
          FROM funds ORDER BY planned_vnd DESC, code`,
@@ -195,7 +227,7 @@ export class ReportsRepository {
 
   /** Works in scope accepted (their accepted quantity set, not undone since), by type: how many and how much. */
   async acceptedWorks(scope: string): Promise<Map<string, { works: number; quantity: number }>> {
-    const { rows } = await this.pool.query<{ work_type: string; works: number; quantity: number }>(
+    const { rows } = await this.pool.query<AcceptedWorksRow>(
       `SELECT work_type, count(*)::int AS works, sum(accepted_quantity)::float8 AS quantity
          FROM projects WHERE accepted_quantity IS NOT NULL AND work_type IS NOT NULL AND unit_path LIKE $1 || '%'
         GROUP BY work_type`,
@@ -206,14 +238,7 @@ export class ReportsRepository {
 
   /** Credit funds' loans to communes in scope, by fund and commune (a village's scope has none). */
   async loansByCommune(scope: string) {
-    const { rows } = await this.pool.query<{
-      fund_code: string;
-      unit_id: string;
-      name: string;
-      loans: number;
-      households: number;
-      lent: string;
-    }>(
+    const { rows } = await this.pool.query<CommuneLoansRow>(
       `SELECT l.fund_code, c.id AS unit_id, c.name, count(*)::int AS loans, sum(l.households)::int AS households, sum(l.amount_vnd)::text AS lent
          FROM credit_loans l JOIN units c ON c.id = l.commune_id
         WHERE l.commune_path LIKE $1 || '%'
@@ -233,7 +258,7 @@ export class ReportsRepository {
 
   /** Enterprises' pledges in scope (to its communes, or to the province when the scope holds it), by fund. */
   async enterprisePledges(scope: string): Promise<Map<string, number>> {
-    const { rows } = await this.pool.query<{ fund_code: string; pledged: string }>(
+    const { rows } = await this.pool.query<FundPledgedRow>(
       `SELECT fund_code, sum(amount_vnd)::text AS pledged FROM enterprise_pledges WHERE unit_path LIKE $1 || '%' GROUP BY fund_code`,
       [scope],
     );
@@ -249,7 +274,7 @@ export class ReportsRepository {
    * projects, with the same rules and sums, so the two agree.
    */
   async contributions(scope: string, village = false) {
-    const { rows } = await this.pool.query<{ kind: string; pq: number | null; pv: string; rq: number | null; rv: string }>(
+    const { rows } = await this.pool.query<KindContributionsRow>(
       village
         ? `WITH x AS MATERIALIZED (
              SELECT x.id, x.kind, x.quantity, x.value_vnd, p.pledges_void
@@ -289,14 +314,7 @@ export class ReportsRepository {
    * commune in it: no rows.
    */
   async fundingByUnit(scope: string) {
-    const { rows } = await this.pool.query<{
-      unit_id: string;
-      name: string;
-      level: string;
-      pledged: string;
-      received: string;
-      allocated: string;
-    }>(
+    const { rows } = await this.pool.query<UnitFundingRow>(
       `WITH c AS MATERIALIZED (
          SELECT commune_id, commune_path, pledged_vnd, received_vnd, allocated_vnd
            FROM commune_funding_totals WHERE commune_path LIKE $1 || '%'

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import { DB, type Db } from '../database/db.js';
+import { sql, type Selectable } from 'kysely';
+import { DB, type Db, type Tables } from '../database/db.js';
 
 /** Where a village's flag comes from (village_criteria.source). */
 export type FlagSource = 'seed-estimate' | 'assessment' | 'certification' | 'import';
@@ -15,17 +15,20 @@ export interface FlagCause {
   by: string | null;
 }
 
-export interface FlagChangeRow {
-  id: string;
-  criterion_code: number;
-  from_met: boolean;
-  to_met: boolean;
+/** A flag as `flags` reads it: its row, with its criterion's code and name. */
+export type FlagRow = Pick<Selectable<Tables['village_criteria']>, 'met' | 'source' | 'updated_at'> & {
+  code: Selectable<Tables['village_criteria']>['criterion_code'];
+  name: Selectable<Tables['criteria']>['name_vi'];
+};
+
+/** A change as `changes` reads it: its row, the kind of its cause narrowed, its author's name (left join). */
+export type FlagChangeRow = Pick<
+  Selectable<Tables['village_criterion_changes']>,
+  'id' | 'criterion_code' | 'from_met' | 'to_met' | 'cause_id' | 'at' | 'by'
+> & {
   cause_kind: FlagCause['kind'];
-  cause_id: string;
-  at: Date;
-  by: string | null;
-  by_name: string | null;
-}
+  by_name: Selectable<Tables['users']>['full_name'] | null;
+};
 
 /**
  * A village's 16 flags (village_criteria) and the record of every change of them (village_criterion_changes).
@@ -80,7 +83,7 @@ export class VillageCriteriaRepository {
   }
 
   /** The flags of one village with their source. */
-  flags(villageId: string): Promise<{ code: number; name: string; met: boolean; source: string; updated_at: Date }[]> {
+  flags(villageId: string): Promise<FlagRow[]> {
     return this.db
       .selectFrom('village_criteria as v')
       .innerJoin('criteria as c', 'c.code', 'v.criterion_code')
