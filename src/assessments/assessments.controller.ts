@@ -1,18 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  HttpStatus,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Res,
-  StreamableFile,
-  UseInterceptors,
-} from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -27,7 +13,6 @@ import {
 } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { createReadStream } from 'node:fs';
 import { CurrentActor, Roles, type Actor } from '../auth/actor.js';
 import { DomainError, InvalidInput } from '../common/errors.js';
 import { ETagInterceptor, parseIfMatch } from '../common/if-match.js';
@@ -40,6 +25,7 @@ import type { AssessmentDocumentKind } from '../../workflows/assessment/v1.js';
 import { AssessmentAttachmentsService } from './assessment-attachments.service.js';
 import { AssessmentEventDto, AssessmentPage, AssessmentView, CreateAssessmentDto, UpdateAssessmentDto } from './assessments.dto.js';
 import { AssessmentsService } from './assessments.service.js';
+import { storedFileReply } from '../certification/attachments/stored-file-reply.js';
 
 class EvidenceFields {
   @ApiPropertyOptional({ enum: AssessmentAttachmentsService.KINDS, default: 'evidence' })
@@ -173,12 +159,6 @@ export class AssessmentsController {
     @Param('attachmentId') attachmentId: string,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    const file = await this.attachments.find(actor, id, attachmentId);
-    res.status(HttpStatus.OK);
-    res.header('Content-Type', file.mimeType);
-    res.header('Content-Length', String(file.size));
-    res.header('ETag', `"${file.sha256}"`);
-    res.header('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName)}`);
-    return new StreamableFile(createReadStream(file.path));
+    return storedFileReply(res, await this.attachments.find(actor, id, attachmentId));
   }
 }

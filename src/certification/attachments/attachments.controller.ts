@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Res, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -12,7 +12,6 @@ import {
 } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { createReadStream } from 'node:fs';
 import { CurrentActor, Roles, type Actor } from '../../auth/actor.js';
 import { ATTACHMENT_KINDS, AttachmentView } from '../dossiers.dto.js';
 import { AttachmentsService } from './attachments.service.js';
@@ -21,6 +20,7 @@ import type { UploadedFileInfo } from './file-store.js';
 import { IdempotencyInRoute, RouteIdempotency } from '../../idempotency/idempotency.interceptor.js';
 import { ReceiveUpload, Upload, UploadRefusal } from './receive-upload.interceptor.js';
 import { DomainError, InvalidInput } from '../../common/errors.js';
+import { storedFileReply } from './stored-file-reply.js';
 
 class UploadFields {
   @ApiPropertyOptional({ enum: ATTACHMENT_KINDS, default: 'evidence' })
@@ -74,12 +74,6 @@ export class AttachmentsController {
     @Param('attachmentId') attachmentId: string,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    const file = await this.attachments.find(actor, id, attachmentId);
-    res.status(HttpStatus.OK);
-    res.header('Content-Type', file.mimeType);
-    res.header('Content-Length', String(file.size));
-    res.header('ETag', `"${file.sha256}"`);
-    res.header('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName)}`);
-    return new StreamableFile(createReadStream(file.path));
+    return storedFileReply(res, await this.attachments.find(actor, id, attachmentId));
   }
 }
