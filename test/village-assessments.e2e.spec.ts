@@ -125,6 +125,18 @@ describe('village criteria assessments', () => {
     expect(current.body.find((c: { code: number }) => c.code === gain1)).toMatchObject({ met: true, source: 'assessment' });
   }, 60_000);
 
+  it('a cursor the lists did not give is a 400 in Vietnamese, not a database error', async () => {
+    const garbage = Buffer.from('not-a-time|x').toString('base64url');
+    for (const path of [`/villages/${k.unit(VILLAGE).id}/assessments`, `/villages/${k.unit(VILLAGE).id}/criteria/history`]) {
+      const res = await k.t.http.get(`${path}?cursor=${garbage}`).set('Authorization', commune.auth);
+      expect({ path, status: res.status, message: res.body.message }).toEqual({
+        path,
+        status: 400,
+        message: 'Tham số “cursor” không hợp lệ (dùng nextCursor của trang trước)',
+      });
+    }
+  });
+
   it('a returned assessment changes nothing; the commune revises and submits again', async () => {
     const before = await flags(VILLAGE);
     const target = before.find((f) => !f.met)?.code ?? before[0].code;

@@ -312,6 +312,10 @@ const CATALOG = {
     vi: () => 'Yêu cầu với Idempotency-Key này vẫn đang được xử lý',
   },
   invalid_input: { en: (p) => p.text || 'invalid input', vi: (p) => p.text || 'Dữ liệu không hợp lệ' },
+  cursor_invalid: {
+    en: () => 'cursor is not a cursor this list gave (take nextCursor from the previous page)',
+    vi: () => 'Tham số “cursor” không hợp lệ (dùng nextCursor của trang trước)',
+  },
   no_route: { en: (p) => `Cannot ${p.method} ${p.path}`, vi: (p) => `Không có địa chỉ ${p.method} ${p.path}` },
   body_json: { en: () => 'body is not valid JSON', vi: () => 'Nội dung gửi lên không phải JSON hợp lệ' },
   body_too_large: { en: () => 'body is too large', vi: () => 'Nội dung gửi lên quá lớn' },

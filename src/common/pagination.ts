@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { InvalidInput } from './errors.js';
 
 /** `limit` (default 50, at most 500) and an opaque `cursor`, the same for every list route of the contract. */
 export class PageQuery {
@@ -30,6 +31,18 @@ export function encodeCursor(value: string): string {
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (!cursor) return undefined;
   return Buffer.from(cursor, 'base64url').toString('utf8');
+}
+
+/**
+ * A cursor of a list ordered by time then id (`at|id`, as encodeCursor wrote it): undefined for the first page,
+ * InvalidInput for one that is not such a cursor, so that a tampered `?cursor=` is a 400, never a database error.
+ */
+export function decodeTimeCursor(cursor: string | undefined): { at: string; id: string } | undefined {
+  const text = decodeCursor(cursor);
+  if (text === undefined) return undefined;
+  const [at, id = ''] = text.split('|');
+  if (!at || Number.isNaN(Date.parse(at))) throw new InvalidInput('cursor_invalid');
+  return { at, id };
 }
 
 /** Builds a page from `limit + 1` rows fetched in key order. */

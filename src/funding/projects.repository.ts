@@ -201,10 +201,10 @@ export class ProjectsRepository {
   }
 
   /** The quantity accepted (ACCEPT): the one given, else the one proposed. */
-  async accept(db: Db, projectId: string, quantity: number | undefined) {
+  async accept(db: Db, projectId: string, quantity: number | null | undefined) {
     await db
       .updateTable('projects')
-      .set({ accepted_quantity: quantity === undefined ? sql<number>`physical_quantity` : quantity })
+      .set({ accepted_quantity: quantity ?? sql<number>`physical_quantity` })
       .where('id', '=', projectId)
       .execute();
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
 import { NotFound } from '../common/errors.js';
-import { decodeCursor, encodeCursor, type Page } from '../common/pagination.js';
+import { decodeTimeCursor, encodeCursor, type Page } from '../common/pagination.js';
 import { UnitsRepository } from '../units/units.repository.js';
 import { VillageCriteriaRepository } from './village-criteria.repository.js';
 
@@ -52,9 +52,7 @@ export class CriteriaHistoryService {
   async history(actor: Actor, id: string, query: { limit?: number; cursor?: string }): Promise<Page<FlagChangeView>> {
     const village = await this.village(actor, id);
     const limit = query.limit ?? 50;
-    const cursor = decodeCursor(query.cursor);
-    const [at, rowId] = cursor ? cursor.split('|') : [];
-    const rows = await this.flags.changes(village.id, limit, at ? { at, id: rowId ?? '' } : undefined);
+    const rows = await this.flags.changes(village.id, limit, decodeTimeCursor(query.cursor));
     const items = rows.slice(0, limit).map((r) => ({
       id: r.id,
       criterion: r.criterion_code,

@@ -151,7 +151,8 @@ export class VillageCriteriaRepository {
       .selectFrom('units')
       .select(['id', 'code', 'path'])
       .where('level', '=', 'VILLAGE')
-      .where('code', 'in', [...new Set(codes)])
+      // One array parameter, not one per code: a file of any size stays within PostgreSQL's 65,535 parameters.
+      .where(sql<boolean>`code = ANY(${[...new Set(codes)]}::text[])`)
       .execute();
     return new Map(rows.map((r) => [r.code, { id: r.id, path: r.path }]));
   }

@@ -144,7 +144,7 @@ export const fundingMachine = setup({
           ],
         },
         // Not ready: back to the works, with the reviewers' reason; the commune requests acceptance again.
-        REFUSE_ACCEPTANCE: { target: 'in_progress', actions: notify('acceptance_refused', ['commune']) },
+        REFUSE_ACCEPTANCE: { target: 'in_progress', actions: [assign({ overdue: false }), notify('acceptance_refused', ['commune'])] },
         CANCEL: { target: 'cancelled', actions: notify('project_cancelled', ['commune', 'reviewers', 'province']) },
       },
     },

@@ -18,6 +18,10 @@ UPDATE "funds" SET "year" = 2020 WHERE "code" IN ('NTM_RESERVE_2020', 'POVERTY_2
 -- AlterTable: a work's year; existing works take the year they were proposed in (Vietnam's time).
 ALTER TABLE "projects" ADD COLUMN "year" INTEGER;
 UPDATE "projects" SET "year" = extract(year FROM "created_at" AT TIME ZONE 'Asia/Ho_Chi_Minh')::int;
+-- A work drawing on a year-bound fund belongs to that fund's year (else its allocation would now be refused).
+UPDATE "projects" p SET "year" = f."year"
+  FROM "project_funding" pf JOIN "funds" f ON f."code" = pf."fund_code"
+ WHERE pf."project_id" = p."id" AND f."year" IS NOT NULL;
 ALTER TABLE "projects" ALTER COLUMN "year" SET NOT NULL;
 
 -- CreateTable
