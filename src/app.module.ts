@@ -14,6 +14,7 @@ import { CalendarModule } from './calendar/calendar.module.js';
 import { EngineModule } from './engine/engine.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { WorkerModule } from './queues/worker.module.js';
 import { workflowDefinitions } from '../workflows/index.js';
 import { jobDefinitions, taskDefinitions } from './queues/jobs.js';
@@ -64,6 +65,7 @@ export class AppModule {
         VillagesModule,
         AssessmentsModule,
         TasksModule,
+        IdempotencyModule,
         ReportsModule,
         WebModule,
         ...(config.processRole === 'api'

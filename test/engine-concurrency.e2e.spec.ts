@@ -11,8 +11,14 @@ describe('engine: concurrency, idempotency, refusals', () => {
   let h: EngineHarness;
 
   beforeAll(async () => {
-    // Timers an hour long: nothing but the test's own events moves these instances.
-    t = await startTestApp('engine_concurrency', { DEADLINE_OVERRIDES: 'test.review=PT1H' }, engineOverrides());
+    // Timers an hour long: nothing but the test's own events moves these instances. Fifty events on one row wait for
+    // each other's lock holding 20 of the pool's connections while 30 wait for one: on a loaded machine that outlasts
+    // the default 5 s wait for a connection (a 503 in the service, not what this file is about).
+    t = await startTestApp(
+      'engine_concurrency',
+      { DEADLINE_OVERRIDES: 'test.review=PT1H', DATABASE_CONNECT_TIMEOUT_SECONDS: '120' },
+      engineOverrides(),
+    );
     h = await engineHarness(t.app);
   });
   afterAll(async () => t?.close());
@@ -37,6 +43,7 @@ describe('engine: concurrency, idempotency, refusals', () => {
     const accepted = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     for (const r of refused) {
+      if (!(r.reason instanceof DomainError)) throw r.reason; // the failure then names what it was
       expect(r.reason).toBeInstanceOf(DomainError);
       expect([409, 422]).toContain(toHttpError(r.reason, 'en')!.status);
     }

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import { canonicalJson } from '../src/engine/history-hash.js';
+import { IdempotencyPurgeHandler } from '../src/idempotency/idempotency.jobs.js';
+import { TaskQueues } from '../src/queues/task-queues.js';
 import { ADMIN, startTestApp, type TestApp } from './support/app.js';
 
 describe('Idempotency-Key on POST routes', () => {
@@ -79,7 +81,7 @@ describe('Idempotency-Key on POST routes', () => {
       .digest('hex');
     await sql(
       `INSERT INTO idempotency_records (user_id, key, method, path, request_hash, created_at, alive_at)
-       VALUES ($1, 'k-orphan', 'POST', '/users', $2, now() - interval '10 seconds', now() - interval '10 seconds')`,
+       VALUES ($1, 'k-orphan', 'POST', '/users', $2, now() - interval '60 seconds', now() - interval '60 seconds')`,
       [adminId, hash],
     );
     const retry = await t.http.post('/users').set('Authorization', admin).set('Idempotency-Key', 'k-orphan').send(body('idem.orphan'));
@@ -136,16 +138,45 @@ describe('Idempotency-Key on POST routes', () => {
     expect(third.headers['idempotent-replayed']).toBe('true');
   });
 
-  it('purges the expired records of every user when a key is claimed', async () => {
+  it("a claim deletes only its own key's expired record; the worker's purge task deletes every user's", async () => {
     const first = await t.http.post('/users').set('Authorization', admin).set('Idempotency-Key', 'k-stale').send(body('idem.stale'));
     expect(first.status).toBe(201);
     await age('k-stale', 120);
     const reviewer = await t.login('idem.stale', 'password-123');
-    // Another user's request with another key: the stale record goes on the way.
+    // Another user's request with another key leaves the stale record: no table-wide delete on every POST.
     const res = await t.http.post('/auth/logout').set('Authorization', reviewer).set('Idempotency-Key', 'k-other').send({});
     expect(res.status).toBeLessThan(300);
+    expect(await sql(`SELECT key FROM idempotency_records WHERE key = 'k-stale'`)).toHaveLength(1);
+    // The purge runs on a schedule in the worker (every 10 minutes); run now, it deletes what has expired, only that.
+    expect(await t.app.get(TaskQueues).queue('housekeeping').getJobSchedulersCount()).toBe(1);
+    await t.app.get(IdempotencyPurgeHandler).handle();
     expect(await sql(`SELECT key FROM idempotency_records WHERE key = 'k-stale'`)).toEqual([]);
     expect(await sql(`SELECT key FROM idempotency_records WHERE key = 'k-young'`)).toHaveLength(1);
+  });
+
+  it('does not take over a key whose holder touched it 10 s ago: the retry waits and gets its answer', async () => {
+    // A holder slowed down (its touches waiting for a busy pool) is not taken for dead: the retry waits for it.
+    const [{ id: adminId }] = await sql<{ id: string }>(`SELECT id FROM users WHERE username = $1`, [ADMIN.username]);
+    const hash = createHash('sha256')
+      .update(`POST /users ${canonicalJson(body('idem.slow'))}`)
+      .digest('hex');
+    await sql(
+      `INSERT INTO idempotency_records (user_id, key, method, path, request_hash, alive_at)
+       VALUES ($1, 'k-slow', 'POST', '/users', $2, now() - interval '10 seconds')`,
+      [adminId, hash],
+    );
+    const retry = t.http.post('/users').set('Authorization', admin).set('Idempotency-Key', 'k-slow').send(body('idem.slow'));
+    const answer = { id: 'the-first-answer', username: 'idem.slow' };
+    setTimeout(() => {
+      // The holder finishes: its answer stored, as the interceptor stores it.
+      void sql(`UPDATE idempotency_records SET status = 'done', status_code = 201, response_body = $2 WHERE key = $1`, [
+        'k-slow',
+        JSON.stringify(answer),
+      ]);
+    }, 1000);
+    const res = await retry;
+    expect([res.status, res.headers['idempotent-replayed'], res.body]).toEqual([201, 'true', answer]);
+    expect(await countUsers('idem.slow')).toBe(0);
   });
 
   it('IDEMPOTENCY_TTL_HOURS is a whole number of hours, 1 or more', () => {

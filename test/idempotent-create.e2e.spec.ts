@@ -1,3 +1,5 @@
+import { DossiersService } from '../src/certification/dossiers.service.js';
+import { ProjectsService } from '../src/funding/projects.service.js';
 import { startKit, type Kit } from './support/certification-kit.js';
 import { createProject } from './support/funding-kit.js';
 
@@ -71,5 +73,39 @@ describe('a create repeated with its Idempotency-Key after its answer was lost',
     const { rows } = await k.db.query('SELECT count(*)::int AS n FROM projects WHERE created_by = $1', [communeId]);
     expect(rows[0].n).toBe(1);
     expect(await starts('project', first.body.id)).toBe(1);
+  });
+
+  it('two creates with one key running at once (a retry that took the key over from a holder still running) make one of each', async () => {
+    // The Idempotency-Key interceptor is passed by: this is what two requests do once both hold the key.
+    const unit = (await k.db.query(`SELECT id, path FROM units WHERE code = 'LS-TD-01'`)).rows[0];
+    const user = (await k.db.query(`SELECT username FROM users WHERE id = $1`, [communeId])).rows[0];
+    const actor = { id: communeId, username: user.username, role: 'COMMUNE_STAFF' as const, unitId: unit.id, unitPath: unit.path };
+    const dossiers = k.t.app.get(DossiersService);
+    const both = await Promise.all(
+      [1, 2].map(() => dossiers.create(actor, { villageId: k.unit('LS-TD-01-04').id, year: 2026 }, { idempotencyKey: 'open-twice' })),
+    );
+    expect(both[1].id).toBe(both[0].id);
+    expect(await starts('dossier', both[0].id)).toBe(1);
+
+    const projects = k.t.app.get(ProjectsService);
+    const work = {
+      villageId: k.unit('LS-TD-01-04').id,
+      title: 'Bê tông hóa đường trục thôn',
+      criterionCode: 2,
+      workType: 'irrigation_canal',
+      physicalQuantity: 1.5,
+      year: 2020,
+      estimatedCostVnd: 1_000_000_000,
+      funding: [
+        { fundCode: 'NTM_ANNUAL', amountVnd: 700_000_000 },
+        { fundCode: 'LOCAL_BUDGET', amountVnd: 200_000_000 },
+      ],
+      contributions: [{ kind: 'labor' as const, quantity: 300, valueVnd: 60_000_000, pledgedBy: 'Nhân dân thôn' }],
+    };
+    const works = await Promise.all([1, 2].map(() => projects.create(actor, work as never, { idempotencyKey: 'propose-twice' })));
+    expect(works[1].id).toBe(works[0].id);
+    const { rows } = await k.db.query(`SELECT count(*)::int AS n FROM projects WHERE village_id = $1`, [k.unit('LS-TD-01-04').id]);
+    expect(rows[0].n).toBe(1);
+    expect(await starts('project', works[0].id)).toBe(1);
   });
 });

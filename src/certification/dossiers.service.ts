@@ -46,17 +46,17 @@ export class DossiersService {
    * between commit and reply) is returned instead of refused as a second one.
    */
   async create(actor: Actor, dto: CreateDossierDto, { idempotencyKey }: { idempotencyKey?: string } = {}): Promise<DossierView> {
-    const existing = idempotencyKey ? await this.engine.startedWith(DOSSIER, actor, idempotencyKey) : undefined;
-    if (existing) return this.get(actor, existing);
     const village = await this.units.findById(dto.villageId, scopePath(actor));
     if (!village || village.level !== 'VILLAGE') throw new NotFound('village');
     if (village.parentId !== actor.unitId)
       throw new NotPermitted('commune_only', { action: { vi: 'lập hồ sơ của thôn', en: 'open its dossier' } });
     const commune = (await this.units.findById(village.parentId))!;
     const parent = commune.parentId ? await this.units.findById(commune.parentId) : null;
-    const id = randomUUID();
+    let id: string = randomUUID();
     try {
       await this.engine.transaction(async (tx) => {
+        const earlier = idempotencyKey ? await this.engine.claimStartKey(tx, DOSSIER, actor, idempotencyKey) : undefined;
+        if (earlier) return void (id = earlier); // a repeat: the dossier this key opened, as it is now
         await this.dossiers.insert(tx, {
           id,
           villageId: village.id,

@@ -214,6 +214,13 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(300)
+  DATABASE_CONNECT_TIMEOUT_SECONDS?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
   @Max(3600)
   SHUTDOWN_TIMEOUT_SECONDS?: number;
 
@@ -297,6 +304,8 @@ export interface AppConfig {
    * stopped renewing (killed): a killed worker's jobs run again elsewhere within about twice this (seconds).
    */
   jobLockSeconds: number;
+  /** How long a request waits for one of the pool's 20 connections (or a new one) before it fails, 503 (seconds). */
+  databaseConnectTimeoutSeconds: number;
   /** On SIGTERM, how long in-flight requests and jobs may take to finish before the process stops anyway (seconds). */
   shutdownTimeoutSeconds: number;
   /** How long a web page session lasts after sign-in (hours). */
@@ -432,6 +441,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     specialMechanismCapVnd: vars.SPECIAL_MECHANISM_CAP_VND ?? 5_000_000_000,
     reconcileSeconds: vars.RECONCILE_SECONDS ?? 15,
     jobLockSeconds: vars.JOB_LOCK_SECONDS ?? 30,
+    databaseConnectTimeoutSeconds: vars.DATABASE_CONNECT_TIMEOUT_SECONDS ?? 5,
     shutdownTimeoutSeconds: vars.SHUTDOWN_TIMEOUT_SECONDS ?? 25,
     sessionHours: vars.SESSION_HOURS ?? 12,
     sessionIdleMinutes: vars.SESSION_IDLE_MINUTES ?? 120,

@@ -23,8 +23,14 @@ class PoolCloser implements OnApplicationShutdown {
       useFactory: (config: AppConfig) => {
         // No JIT: it compiled the national-size report queries for 100-300 ms on top of a 50-300 ms run
         // (bench/reports.ts); none of this service's statements runs long enough to repay it.
-        // A connection that cannot be made within 5 s fails (503 to the request) rather than waiting forever.
-        const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 20, options: '-c jit=off', connectionTimeoutMillis: 5000 });
+        // A connection that cannot be had within DATABASE_CONNECT_TIMEOUT_SECONDS (5 by default: the database away,
+        // or every connection of the pool busy) fails, 503 to the request, rather than waiting forever.
+        const pool = new pg.Pool({
+          connectionString: config.databaseUrl,
+          max: 20,
+          options: '-c jit=off',
+          connectionTimeoutMillis: config.databaseConnectTimeoutSeconds * 1000,
+        });
         pool.on('error', () => undefined); // an idle client lost its connection; the pool replaces it
         // A checked-out client whose connection drops emits 'error' on itself, which without a listener ends the
         // process; the statement it was running (if any) fails on its own, and the pool discards the client.

@@ -322,8 +322,8 @@ export class EngineRepository {
   }
 
   /** The subject whose START row carries this (actor-scoped) idempotency key (index workflow_events_start_key_idx). */
-  async startedWith(subjectType: string, idempotencyKey: string): Promise<string | undefined> {
-    const row = await this.db
+  async startedWith(subjectType: string, idempotencyKey: string, db: Db): Promise<string | undefined> {
+    const row = await db
       .selectFrom('workflow_events as e')
       .innerJoin('workflow_instances as i', 'i.id', 'e.instance_id')
       .select('i.subject_id')
@@ -332,6 +332,15 @@ export class EngineRepository {
       .where('i.subject_type', '=', subjectType)
       .executeTakeFirst();
     return row?.subject_id;
+  }
+
+  /**
+   * Holds a START's idempotency key for the rest of `t`'s transaction (a transaction-scoped advisory lock on its
+   * hash), so that two requests starting with one key run one after the other: the second then sees the first's
+   * committed START row. A hash collision with another key only makes two starts wait for each other.
+   */
+  async holdStartKey(t: EngineTransaction, idempotencyKey: string): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`start:${idempotencyKey}`}, 0))`.execute(t.db);
   }
 
   /** Locks a subject's instance for the rest of `db`'s transaction, shared (events wait), and returns it. */

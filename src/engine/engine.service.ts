@@ -77,14 +77,24 @@ export class EngineService {
     return this.repository.transaction((t) => work(t.db));
   }
 
-  /** The subject of `subjectType` whose workflow `actor` started with this idempotency key, if any. */
-  startedWith(subjectType: string, actor: EngineActor, idempotencyKey: string): Promise<string | undefined> {
-    return this.repository.startedWith(subjectType, actorKey(actor, idempotencyKey));
+  /**
+   * In `tx` (from `transaction`), before a domain writes the subject it creates: holds this idempotency key until
+   * the transaction ends and returns the subject of `subjectType` whose workflow `actor` already started with it,
+   * if any (the create is a repeat: answer with that subject and write nothing). Two requests with one key (a
+   * retry that took the key over from a holder still running) thus run one after the other, and the later one
+   * finds the earlier one's subject.
+   */
+  async claimStartKey(tx: Db, subjectType: string, actor: EngineActor, idempotencyKey: string): Promise<string | undefined> {
+    const held = this.repository.heldBy(tx);
+    if (!held) throw new Error('engine.claimStartKey: tx must be a transaction the engine opened (engine.transaction)');
+    const key = actorKey(actor, idempotencyKey);
+    await this.repository.holdStartKey(held, key);
+    return this.repository.startedWith(subjectType, key, held.db);
   }
 
   /**
    * Starts a workflow for a subject on the latest version of its machine, in `tx` when given. With an
-   * `idempotencyKey` (the client's, as for `send`), the START row keeps it, so that `startedWith` finds the subject
+   * `idempotencyKey` (the client's, as for `send`), the START row keeps it, so that `claimStartKey` finds the subject
    * again when the client repeats a create whose answer it never got.
    */
   async start(

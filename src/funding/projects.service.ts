@@ -62,8 +62,6 @@ export class ProjectsService {
    * between commit and reply) is returned instead of proposed again.
    */
   async create(actor: Actor, dto: CreateProjectDto, { idempotencyKey }: { idempotencyKey?: string } = {}) {
-    const existing = idempotencyKey ? await this.engine.startedWith(PROJECT, actor, idempotencyKey) : undefined;
-    if (existing) return this.get(actor, existing);
     const village = await this.units.findById(dto.villageId, scopePath(actor));
     if (!village || village.level !== 'VILLAGE') throw new NotFound('village');
     if (village.parentId !== actor.unitId)
@@ -85,8 +83,10 @@ export class ProjectsService {
     checkFundingRules(lines, funds, { cost, pledges: dto.contributions.length, pledgedVnd, year, workType: work.workType });
     const commune = (await this.units.findById(village.parentId))!;
     const parent = commune.parentId ? await this.units.findById(commune.parentId) : null;
-    const id = randomUUID();
+    let id: string = randomUUID();
     await this.engine.transaction(async (tx) => {
+      const earlier = idempotencyKey ? await this.engine.claimStartKey(tx, PROJECT, actor, idempotencyKey) : undefined;
+      if (earlier) return void (id = earlier); // a repeat: the work this key proposed, as it is now
       await this.projects.insert(tx, {
         id,
         villageId: village.id,

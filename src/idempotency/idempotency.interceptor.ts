@@ -35,16 +35,21 @@ export const IdempotencyInRoute = () => SetMetadata(IN_ROUTE, true);
 const KEY = /^[\x21-\x7e]{1,200}$/;
 const WAIT_MS = 30_000;
 /** How often the request that holds a pending record touches it (`alive_at`)… */
-const ALIVE_EVERY_MS = 1_000;
-/** …and how long a pending record may go untouched before a retry takes the key over (its holder is gone). */
-const ABANDONED_MS = 5_000;
+const ALIVE_EVERY_MS = 5_000;
+/**
+ * …and how long a pending record may go untouched before a retry takes the key over (its holder is gone). Six
+ * touches: a holder whose touches wait for a busy pool is not taken for dead. A retry that does take over from a
+ * holder still running cannot create twice (the engine holds a create's key: `claimStartKey`) nor apply an event
+ * twice (the engine keeps each key's event once per instance).
+ */
+const ABANDONED_MS = 30_000;
 
 /**
  * `Idempotency-Key` on any POST: the first request with a key runs, later ones from the same user
  * get its stored response without running again, concurrent ones wait for it. A key reused with another
  * body is 422 `idempotency_key_reused`. A request that failed with a server error frees its key.
- * A record lives `IDEMPOTENCY_TTL_HOURS` (24 by default): claiming a key first deletes every record older than
- * that (as signing in deletes the dead sessions), so an expired key is new again and the table stays small.
+ * A record lives `IDEMPOTENCY_TTL_HOURS` (24 by default): claiming a key first deletes its record if older than
+ * that, so an expired key is new again; the worker's purge task (`idempotency.jobs.ts`) deletes the others.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -81,11 +86,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const hash = createHash('sha256')
       .update(`${req.method} ${path} ${canonicalJson(req.idempotencyContent ?? req.body ?? null)}`)
       .digest('hex');
-    // On the way, the expired records of every user: this key's too, if it has expired, which makes it new.
-    await this.db
-      .deleteFrom('idempotency_records')
-      .where('created_at', '<', sql<Date>`now() - make_interval(hours => ${this.config.idempotencyTtlHours})`)
-      .execute();
+    await this.purgeExpired(userId, key);
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
       const claimed = await this.db
@@ -130,6 +131,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (Date.now() > deadline) throw new Conflict('idempotency_key_running');
       await new Promise((r) => setTimeout(r, 25));
     }
+  }
+
+  /** This key's record if it has expired, which makes the key new (the others go by the purge task every 10 minutes). */
+  private async purgeExpired(userId: string, key: string): Promise<void> {
+    await this.db
+      .deleteFrom('idempotency_records')
+      .where('user_id', '=', userId)
+      .where('key', '=', key)
+      .where('created_at', '<', sql<Date>`now() - make_interval(hours => ${this.config.idempotencyTtlHours})`)
+      .execute();
   }
 
   private async first(

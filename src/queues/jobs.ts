@@ -1,6 +1,7 @@
 import { assignReviewersJob } from '../certification/review-assignment.job.js';
 import { notifyJob } from '../notifications/notify-job.js';
 import { auditCheckpointTask, auditVerifyTask } from '../audit/audit.jobs.js';
+import { idempotencyPurgeTask } from '../idempotency/idempotency.jobs.js';
 import type { JobDefinition, TaskDefinition } from './job-definition.js';
 
 /**
@@ -13,4 +14,5 @@ export const jobDefinitions: readonly JobDefinition<never>[] = [notifyJob, assig
 export const taskDefinitions: readonly TaskDefinition<never>[] = [
   auditVerifyTask,
   auditCheckpointTask,
+  idempotencyPurgeTask,
 ] as unknown as TaskDefinition<never>[];
