@@ -18,7 +18,11 @@ describe('certification dossiers: checks before an upload is read', () => {
   const count = async () => Number((await k.db.query('SELECT count(*)::int AS n FROM attachments')).rows[0].n);
 
   beforeAll(async () => {
-    k = await startKit('cert_upload_limits', { UPLOAD_QUOTA_MB_PER_DAY: '1', DEADLINE_OVERRIDES: 'certification.consultation=PT1S' });
+    k = await startKit('cert_upload_limits', {
+      UPLOAD_QUOTA_MB_PER_DAY: '1',
+      MAX_UPLOAD_MB: '2',
+      DEADLINE_OVERRIDES: 'certification.consultation=PT1S',
+    });
     store = join(k.t.config.storageDir, 'attachments');
     [staffA, staffA2, staffB] = (
       await Promise.all([k.user('COMMUNE_STAFF', 'LS-TD-01'), k.user('COMMUNE_STAFF', 'LS-TD-01'), k.user('COMMUNE_STAFF', 'LS-TD-02')])
@@ -54,4 +58,45 @@ describe('certification dossiers: checks before an upload is read', () => {
     expect(filesUnder(store)).toEqual(before);
     expect((await upload(k, staffA2, draftId, { bytes: big(3), name: 'c.pdf' }, 'evidence')).status).toBe(201);
   });
+
+  it('an upload sent without a length (chunked) is cut where the quota ends, not at MAX_UPLOAD_MB: 429, nothing kept', async () => {
+    const fresh = (await k.user('COMMUNE_STAFF', 'LS-TD-01')).auth;
+    const before = filesUnder(store);
+    // 3 MB: past MAX_UPLOAD_MB (2) too, so a stream held only to that limit would answer 413 instead.
+    const res = await uploadChunked(fresh, draftId, Buffer.concat([pdfBytes('Biên bản dài'), Buffer.alloc(3 * 1024 * 1024, 0x20)]));
+    expect(res.status).toBe(429);
+    expect(res.body.rule ?? res.body.error).toBeTruthy();
+    expect(filesUnder(store)).toEqual(before);
+    expect(filesUnder(join(store, 'tmp'))).toEqual([]);
+  });
+
+  it("one user's uploads at once cannot together pass the quota: one of three 600 KB files is kept", async () => {
+    const fresh = (await k.user('COMMUNE_STAFF', 'LS-TD-01')).auth;
+    const results = await Promise.all([4, 5, 6].map((n) => upload(k, fresh, draftId, { bytes: big(n), name: `${n}.pdf` }, 'evidence')));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 429, 429]);
+    expect(filesUnder(join(store, 'tmp'))).toEqual([]);
+  });
+
+  /** A multipart upload written in chunks with no Content-Length (Transfer-Encoding: chunked). */
+  function uploadChunked(auth: string, id: string, bytes: Buffer): Promise<{ status: number; body: Record<string, unknown> }> {
+    const boundary = `ntm-${Date.now()}`;
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nevidence\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="dai.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
+    );
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const req = k.t.http
+      .post(`/dossiers/${id}/attachments`)
+      .set('Authorization', auth)
+      .set('Content-Type', `multipart/form-data; boundary=${boundary}`) as unknown as {
+      write(chunk: Buffer): boolean;
+      end(cb: (err: Error | null, res: { status: number; body: Record<string, unknown> }) => void): void;
+    };
+    return new Promise((resolve, reject) => {
+      req.write(head);
+      for (let at = 0; at < bytes.length; at += 64 * 1024) req.write(bytes.subarray(at, at + 64 * 1024));
+      req.write(tail);
+      req.end((err, res) => (res ? resolve(res) : reject(err)));
+    });
+  }
 });

@@ -4,8 +4,8 @@ import type { Actor } from '../auth/actor.js';
 import { Conflict, NotFound, NotPermitted } from '../common/errors.js';
 import { EngineService } from '../engine/engine.service.js';
 import { statesTagged } from '../engine/machine.js';
-import { AttachmentsService } from '../certification/attachments/attachments.service.js';
-import { ContentAddressedStore, type UploadedFileInfo } from '../certification/attachments/file-store.js';
+import { ContentAddressedStore, type UploadedFileInfo, type UploadLimit } from '../certification/attachments/file-store.js';
+import { UploadQuota } from '../certification/attachments/upload-quota.js';
 import type { UploadGate } from '../certification/attachments/receive-upload.interceptor.js';
 import { ASSESSMENT_DOCUMENT_KINDS, assessmentMachine, type AssessmentDocumentKind } from '../../workflows/assessment/v1.js';
 import { AssessmentsRepository } from './assessments.repository.js';
@@ -22,7 +22,7 @@ export class AssessmentAttachmentsService implements UploadGate {
     private readonly repository: AssessmentsRepository,
     private readonly engine: EngineService,
     private readonly store: ContentAddressedStore,
-    private readonly dossierAttachments: AttachmentsService,
+    private readonly quota: UploadQuota,
   ) {}
 
   /** Only the village's commune staff attach, while the assessment is with them. */
@@ -36,14 +36,13 @@ export class AssessmentAttachmentsService implements UploadGate {
   }
 
   /** Before an upload's body is read (ReceiveUpload's gate). */
-  async mayReceive(actor: Actor, id: string, declaredBytes: number): Promise<void> {
+  async mayReceive(actor: Actor, id: string, declaredBytes: number): Promise<UploadLimit> {
     await this.check(actor, id);
-    await this.dossierAttachments.withinQuota(actor, declaredBytes);
+    return this.quota.limitFor(actor, declaredBytes);
   }
 
   async add(actor: Actor, id: string, file: UploadedFileInfo, kind: AssessmentDocumentKind) {
     await this.check(actor, id);
-    await this.dossierAttachments.withinQuota(actor, file.size);
     const fileName = file.fileName.normalize('NFC');
     const attachmentId = randomUUID();
     await this.engine.transaction(async (tx) => {
@@ -51,6 +50,7 @@ export class AssessmentAttachmentsService implements UploadGate {
       const locked = await this.engine.lockState(tx, { type: ASSESSMENT, id });
       if (!locked || !ATTACHING.includes(locked.state))
         throw new Conflict('assessment_attachments_closed', { state: this.engine.stateWords(ASSESSMENT, locked?.state ?? '') });
+      await this.quota.reserve(tx, actor, file.size);
       await this.store.keep(file);
       await this.repository.insertAttachment(tx, {
         id: attachmentId,

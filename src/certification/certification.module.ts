@@ -7,6 +7,7 @@ import { VillagesModule } from '../villages/villages.module.js';
 import { AttachmentsController } from './attachments/attachments.controller.js';
 import { AttachmentsService } from './attachments/attachments.service.js';
 import { ContentAddressedStore } from './attachments/file-store.js';
+import { UploadQuota } from './attachments/upload-quota.js';
 import { CertificationHooks } from './certification.hooks.js';
 import { DossiersController } from './dossiers.controller.js';
 import { DossiersRepository } from './dossiers.repository.js';
@@ -29,11 +30,12 @@ const storeProvider = {
     DossiersService,
     BatchSignOffService,
     AttachmentsService,
+    UploadQuota,
     CertificationHooks,
     ReviewAssignmentJob,
     storeProvider,
   ],
-  exports: [DossiersService, BatchSignOffService, AttachmentsService, ContentAddressedStore],
+  exports: [DossiersService, BatchSignOffService, AttachmentsService, UploadQuota, ContentAddressedStore],
 })
 export class CertificationModule implements OnModuleInit {
   constructor(

@@ -228,11 +228,11 @@ export class DossiersRepository {
   }
 
   /** The bytes a user has attached since `since` (the upload quota), to dossiers and to assessments alike. */
-  async bytesUploadedSince(userId: string, since: Date): Promise<number> {
+  async bytesUploadedSince(userId: string, since: Date, db: Db = this.db): Promise<number> {
     const { rows } = await sql<{ bytes: string }>`
       SELECT (coalesce((SELECT sum(size) FROM attachments WHERE uploaded_by = ${userId} AND created_at > ${since}), 0)
             + coalesce((SELECT sum(size) FROM assessment_attachments WHERE uploaded_by = ${userId} AND created_at > ${since}), 0))::text AS bytes`.execute(
-      this.db,
+      db,
     );
     return Number(rows[0].bytes);
   }

@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../auth/actor.js';
-import { Conflict, NotFound, NotPermitted, TooManyRequests } from '../../common/errors.js';
+import { Conflict, NotFound, NotPermitted } from '../../common/errors.js';
 import { DossiersRepository } from '../dossiers.repository.js';
 import { DOSSIER, DossiersService } from '../dossiers.service.js';
 import { EngineService } from '../../engine/engine.service.js';
@@ -11,7 +10,8 @@ import { certificationMachine } from '../../../workflows/certification/v2.js';
 import { DOCUMENT_KINDS, kindsAttachedBy, type DocumentKind } from '../../../workflows/certification/documents.js';
 import { PARTIES, PARTY_NAMES, type PartyName } from '../../../workflows/common/parties.js';
 import { isParty } from '../../engine/authoriser.js';
-import { ContentAddressedStore, type UploadedFileInfo } from './file-store.js';
+import { ContentAddressedStore, type UploadedFileInfo, type UploadLimit } from './file-store.js';
+import { UploadQuota } from './upload-quota.js';
 
 /** Where each party may add documents: the states the machine tags `commune_attaches`, `reviewers_attach`, `province_attaches`. */
 const STATES: Record<PartyName, string[]> = {
@@ -27,7 +27,7 @@ export class AttachmentsService {
     private readonly repository: DossiersRepository,
     private readonly store: ContentAddressedStore,
     private readonly engine: EngineService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly quota: UploadQuota,
   ) {}
 
   /** The party the caller is to the dossier (the commune's staff, its reviewers, a province officer), if any. */
@@ -51,21 +51,13 @@ export class AttachmentsService {
    * (403), its state takes that party's documents (409), and `declaredBytes` (the request's length) fits in the
    * caller's upload quota for the last 24 hours (429). Nothing of the body is stored when one of these fails.
    */
-  async mayReceive(actor: Actor, dossierId: string, declaredBytes: number): Promise<void> {
+  async mayReceive(actor: Actor, dossierId: string, declaredBytes: number): Promise<UploadLimit> {
     const dossier = await this.dossiers.visible(actor, dossierId);
     const party = this.partyOf(actor, { unitPath: dossier.unit_path });
     if (!party) throw new NotPermitted('commune_only', { action: { vi: 'đính kèm tệp', en: 'attach files' } });
     if (!STATES[party].includes(dossier.state))
       throw new Conflict('attachments_closed', { state: this.engine.stateWords('certification', dossier.state) });
-    await this.withinQuota(actor, declaredBytes);
-  }
-
-  /** Refuses an upload of `bytes` that would take the caller past UPLOAD_QUOTA_MB_PER_DAY over the last 24 hours. */
-  async withinQuota(actor: Actor, bytes: number): Promise<void> {
-    const used = await this.repository.bytesUploadedSince(actor.id, new Date(Date.now() - 24 * 3600 * 1000));
-    if (used + bytes > this.config.uploadQuotaBytesPerDay) {
-      throw new TooManyRequests('upload_quota_exceeded', { mb: Math.round(this.config.uploadQuotaBytesPerDay / 1024 / 1024) }, 3600);
-    }
+    return this.quota.limitFor(actor, declaredBytes);
   }
 
   async add(actor: Actor, dossierId: string, file: UploadedFileInfo, kind: DocumentKind) {
@@ -81,7 +73,6 @@ export class AttachmentsService {
         kinds: kinds.join(', '),
         kindsVi: kinds.map((k) => DOCUMENT_KINDS[k].vi).join(', '),
       });
-    await this.withinQuota(actor, file.size);
     const fileName = file.fileName.normalize('NFC');
     const id = randomUUID();
     // The state is checked under the instance's lock, so an upload cannot land after a SUBMIT it raced.
@@ -89,6 +80,7 @@ export class AttachmentsService {
       const locked = await this.engine.lockState(tx, { type: DOSSIER, id: dossierId });
       if (!locked || !STATES[party].includes(locked.state))
         throw new Conflict('attachments_closed', { state: this.engine.stateWords('certification', locked?.state ?? dossier.state) });
+      await this.quota.reserve(tx, actor, file.size);
       await this.store.keep(file);
       await this.repository.insertAttachment(
         { id, dossierId, kind, fileName, size: file.size, sha256: file.sha256, mimeType: file.mimeType, uploadedBy: actor.id },

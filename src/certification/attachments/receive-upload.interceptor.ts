@@ -11,12 +11,12 @@ import {
 import { DomainError, InvalidInput } from '../../common/errors.js';
 import type { FastifyRequest } from 'fastify';
 import { catchError, from, map, mergeMap, throwError, type Observable } from 'rxjs';
-import { ContentAddressedStore, type UploadedFileInfo } from './file-store.js';
+import { ContentAddressedStore, type UploadedFileInfo, type UploadLimit } from './file-store.js';
 import { AttachmentsService } from './attachments.service.js';
 import type { Actor } from '../../auth/actor.js';
 import { drain } from '../../common/drain.js';
 
-type UploadRequest = FastifyRequest & { upload?: UploadedFileInfo; uploadRefusal?: DomainError; actor?: Actor };
+type UploadRequest = FastifyRequest & { upload?: UploadedFileInfo; uploadRefusal?: DomainError; uploadLimit?: UploadLimit; actor?: Actor };
 
 /** The file `ReceiveUpload` stored for this request (undefined when none was sent). */
 export const Upload = createParamDecorator(
@@ -33,7 +33,8 @@ export const UploadRefusal = createParamDecorator(
 
 /** Who decides, before a byte of an upload's body is read, whether the caller may attach to a subject (route param `id`) now. */
 export interface UploadGate {
-  mayReceive(actor: Actor, subjectId: string, declaredBytes: number): Promise<void>;
+  /** Refuses with a domain error, or gives the limit the body is held to while it streams (what is left of the quota). */
+  mayReceive(actor: Actor, subjectId: string, declaredBytes: number): Promise<UploadLimit>;
 }
 
 /**
@@ -87,7 +88,7 @@ abstract class ReceiveUploadBase implements NestInterceptor {
     const dossierId = (req.params as { id?: string } | undefined)?.id;
     if (!req.actor || !dossierId || !req.isMultipart()) return null;
     try {
-      await this.attachments.mayReceive(req.actor, dossierId, Number(req.headers['content-length'] ?? 0) || 0);
+      req.uploadLimit = await this.attachments.mayReceive(req.actor, dossierId, Number(req.headers['content-length'] ?? 0) || 0);
       return null;
     } catch (err) {
       if (err instanceof DomainError) return err;
@@ -115,7 +116,7 @@ abstract class ReceiveUploadBase implements NestInterceptor {
           part.file.resume();
           throw new InvalidInput('unexpected_file_field', { field: part.fieldname });
         }
-        const stored = await this.store.receive(part.file);
+        const stored = await this.store.receive(part.file, req.uploadLimit);
         req.upload = { ...stored, fileName: part.filename };
       } else {
         fields[part.fieldname] = typeof part.value === 'string' ? part.value : JSON.stringify(part.value);
