@@ -161,6 +161,34 @@ describe('engine delivery: relay and reconciler', () => {
     await expectDeliveredOnce(h, [s.instanceId], [subject.id]);
   });
 
+  it('a timer whose job failed for good (its last attempts while PostgreSQL was away) is run again by the reconciler, once', async () => {
+    const subject = h.subject('failed-for-good');
+    const s = await h.engine.start('slow', subject, h.actors.commune);
+    await h.engine.send(subject, { type: 'SUBMIT' }, h.actors.commune);
+    const timers = await until(async () => {
+      const rows = await h.timers(s.instanceId);
+      return rows.length === 2 && rows.every((x) => x.dispatched_at) ? rows : null;
+    });
+    // What BullMQ leaves of a job whose every attempt failed: in the failed set with its reason, no longer delayed.
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+    try {
+      for (const x of timers) {
+        await redis
+          .multi()
+          .zrem(deadlines.keys.delayed, x.id)
+          .zadd(deadlines.keys.failed, Date.now(), x.id)
+          .hset(deadlines.toKey(x.id), 'failedReason', 'Connection terminated unexpectedly', 'finishedOn', String(Date.now()))
+          .exec();
+        expect(await deadlines.getJobState(x.id)).toBe('failed');
+      }
+    } finally {
+      redis.disconnect();
+    }
+    expect((await h.timers(s.instanceId)).every((x) => x.status === 'pending')).toBe(true);
+    // The reconciler (every second here) removes the dead jobs and the relay enqueues them again: both fire, once.
+    await expectDeliveredOnce(h, [s.instanceId], [subject.id]);
+  });
+
   it("every pending timer still fires once after all of Redis's keys of the prefix are deleted", async () => {
     const started: { instanceId: string; subject: string }[] = [];
     for (let i = 0; i < 5; i++) {

@@ -10,8 +10,8 @@ const CHUNK = 1000;
 
 /**
  * PostgreSQL is the truth, Redis only carries work in flight: on start, when Redis comes back, and every
- * RECONCILE_SECONDS, every pending timer and every outbox row not yet done whose job Redis no longer has is
- * handed back to the relay, which enqueues it again under the same job id.
+ * RECONCILE_SECONDS, every pending timer and every outbox row not yet done whose job Redis no longer has, or
+ * holds as failed for good, is handed back to the relay, which enqueues it again under the same job id.
  */
 @Injectable()
 export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -94,11 +94,18 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       for (const [queue, ids] of byQueue) {
         const client = await redisOf(queue);
         const pipeline = client.pipeline();
-        for (const id of ids) pipeline.exists(queue.toKey(id));
+        for (const id of ids) pipeline.exists(queue.toKey(id)).zscore(queue.keys.failed, id);
         const answers = (await pipeline.exec()) ?? [];
+        const dead: string[] = [];
         ids.forEach((id, i) => {
-          if (answers[i]?.[1] === 0) missing.push(id);
+          if (answers[2 * i]?.[1] === 0) missing.push(id);
+          else if (answers[2 * i + 1]?.[1] !== null && answers[2 * i + 1]?.[1] !== undefined) dead.push(id);
         });
+        // A job that failed for good while its row still waits (its last attempts ran while PostgreSQL was away, or
+        // the row's own failure could not be written): without this its timer or effect would wait until BullMQ
+        // drops the failed job, days later. It is removed and its row handed back, to be run again.
+        for (const id of dead) await queue.remove(id);
+        missing.push(...dead);
       }
       if (missing.length) {
         await handBack(missing);
