@@ -14,7 +14,7 @@ import { ASSESSMENT, AssessmentsService } from './assessments.service.js';
   imports: [UnitsModule, VillagesModule, CertificationModule],
   controllers: [VillageAssessmentsController, AssessmentsController],
   providers: [AssessmentsRepository, AssessmentsService, AssessmentAttachmentsService, AssessmentHooks],
-  exports: [AssessmentsService],
+  exports: [AssessmentsService, AssessmentAttachmentsService],
 })
 export class AssessmentsModule implements OnModuleInit {
   constructor(
@@ -35,7 +35,7 @@ export class AssessmentsModule implements OnModuleInit {
         villageName: a.village_name,
         communeName: a.commune_name,
         unitPath: a.unit_path,
-        link: `/app/villages/${a.village_id}`,
+        link: `/app/assessments/${a.id}`,
       };
     });
   }

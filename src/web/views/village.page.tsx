@@ -1,6 +1,8 @@
+import type { Locale } from '../../common/messages.js';
 import { formatDate, formatDay } from '../format.js';
 import { word, type WordKey } from '../words.js';
-import { Layout, type PageContext } from './layout.js';
+import { fieldError, FormAlert, value, type Flash } from './flash.js';
+import { FieldError, Layout, type PageContext } from './layout.js';
 
 export interface VillageView {
   id: string;
@@ -8,6 +10,9 @@ export interface VillageView {
   communeName: string | null;
   flags: { code: number; name: string; met: boolean; source: string; updatedAt: string }[];
   assessments: { id: string; assessedOn: string; stateWords: string; criteria: { code: number; met: boolean }[] }[];
+  /** The next page of the assessments, and the first one when this is not it. */
+  assessmentsMore: string | null;
+  assessmentsFirst: string | null;
   changes: {
     criterion: number;
     name: string;
@@ -17,6 +22,11 @@ export interface VillageView {
     at: string;
     by: string | null;
   }[];
+  changesMore: string | null;
+  changesFirst: string | null;
+  /** The form to record an assessment, when the user may (the village's commune staff). */
+  record: { csrf: string } | null;
+  flash: Flash;
 }
 
 const SOURCE: Record<string, WordKey> = {
@@ -32,6 +42,79 @@ const CAUSE: Record<string, WordKey> = {
   import: 'causeImport',
 };
 
+function Paging({ locale, more, first }: { locale: Locale; more: string | null; first: string | null }) {
+  if (!more && !first) return null;
+  return (
+    <p>
+      {first && <a href={first}>{word(locale, 'firstPage')}</a>} {more && <a href={more}>{word(locale, 'morePages')}</a>}
+    </p>
+  );
+}
+
+/** Each criterion met, not met or left out; the date as dd/mm/yyyy; a note. Refused, it comes back as typed. */
+function RecordForm({ locale, village }: { locale: Locale; village: VillageView }) {
+  const { flash } = village;
+  const FORM = 'record';
+  const dateError = fieldError(flash, FORM, 'assessedOn');
+  const criteriaError = fieldError(flash, FORM, 'criteria');
+  return (
+    <section>
+      <h2 id="record">{word(locale, 'recordAssessment')}</h2>
+      <p class="muted">{word(locale, 'recordAssessmentHelp')}</p>
+      <form method="post" action={`/app/villages/${village.id}/assessments`}>
+        <input type="hidden" name="_csrf" value={village.record!.csrf} />
+        <FormAlert flash={flash} form={FORM} />
+        <div role="group" aria-labelledby="record-criteria" aria-describedby="record-criteria-error">
+          <p id="record-criteria">
+            <strong>{word(locale, 'criteria')}</strong>
+          </p>
+          <FieldError id="record-criteria-error" message={criteriaError} />
+          {village.flags.map((f) => {
+            const chosen = value(flash, FORM, `met_${f.code}`);
+            const radio = (suffix: string, v: string, key: WordKey) => (
+              <span>
+                <input type="radio" id={`record-met-${f.code}-${suffix}`} name={`met_${f.code}`} value={v} checked={chosen === v} />
+                <label class="inline" for={`record-met-${f.code}-${suffix}`}>
+                  {word(locale, key)}
+                </label>
+              </span>
+            );
+            return (
+              <fieldset id={`record-criterion-${f.code}`}>
+                <legend>
+                  {f.code}. {f.name}
+                </legend>
+                {radio('skip', '', 'notAssessedNow')}
+                {radio('yes', 'true', 'met')}
+                {radio('no', 'false', 'notMet')}
+              </fieldset>
+            );
+          })}
+        </div>
+        <label for="record-assessedOn">{word(locale, 'assessmentDate')}</label>
+        <input
+          type="text"
+          id="record-assessedOn"
+          name="assessedOn"
+          inputmode="numeric"
+          placeholder="dd/mm/yyyy"
+          required
+          value={value(flash, FORM, 'assessedOn')}
+          aria-describedby="record-assessedOn-error"
+          aria-invalid={dateError ? 'true' : undefined}
+        />
+        <FieldError id="record-assessedOn-error" message={dateError} />
+        <label for="record-note">{word(locale, 'note')}</label>
+        <textarea id="record-note" name="note" maxlength={4000} aria-describedby="record-note-error">
+          {value(flash, FORM, 'note')}
+        </textarea>
+        <FieldError id="record-note-error" message={fieldError(flash, FORM, 'note')} />
+        <button type="submit">{word(locale, 'recordAssessment')}</button>
+      </form>
+    </section>
+  );
+}
+
 /** A village: its 16 flags with where each comes from, its assessments, and every change of a flag with its cause. */
 export function VillagePage({ ctx, village }: { ctx: PageContext; village: VillageView }) {
   const { locale } = ctx;
@@ -42,6 +125,11 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
         {village.name}
         {village.communeName ? `, ${village.communeName}` : ''}
       </h1>
+      {village.flash.done && (
+        <p class="notice" role="status">
+          {village.flash.done}
+        </p>
+      )}
       <section>
         <h2>{word(locale, 'villageCriteria')}</h2>
         <p>
@@ -71,6 +159,7 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
           </tbody>
         </table>
       </section>
+      {village.record && <RecordForm locale={locale} village={village} />}
       <section>
         <h2>{word(locale, 'assessments')}</h2>
         {village.assessments.length === 0 ? (
@@ -87,7 +176,9 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
             <tbody>
               {village.assessments.map((a) => (
                 <tr>
-                  <td>{formatDay(a.assessedOn)}</td>
+                  <td>
+                    <a href={`/app/assessments/${a.id}`}>{formatDay(a.assessedOn)}</a>
+                  </td>
                   <td>{a.criteria.map((c) => `${c.code}: ${metWord(c.met)}`).join('; ')}</td>
                   <td>{a.stateWords}</td>
                 </tr>
@@ -95,6 +186,7 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
             </tbody>
           </table>
         )}
+        <Paging locale={locale} more={village.assessmentsMore} first={village.assessmentsFirst} />
       </section>
       <section>
         <h2>{word(locale, 'criteriaHistory')}</h2>
@@ -124,6 +216,8 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
                   <td>
                     {c.cause.kind === 'certification' || c.cause.kind === 'revocation' ? (
                       <a href={`/app/dossiers/${c.cause.id}`}>{word(locale, CAUSE[c.cause.kind])}</a>
+                    ) : c.cause.kind === 'assessment' ? (
+                      <a href={`/app/assessments/${c.cause.id}`}>{word(locale, CAUSE[c.cause.kind])}</a>
                     ) : CAUSE[c.cause.kind] ? (
                       word(locale, CAUSE[c.cause.kind])
                     ) : (
@@ -136,6 +230,7 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
             </tbody>
           </table>
         )}
+        <Paging locale={locale} more={village.changesMore} first={village.changesFirst} />
       </section>
     </Layout>
   );
