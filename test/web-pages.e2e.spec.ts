@@ -5,8 +5,9 @@ import { textOf, WebClient } from './support/web-client.js';
 
 /**
  * The pages over HTTP as a browser without JavaScript uses them: sign-in and sessions, CSRF, the inbox, the
- * villages, the dossier page's forms for each role, the refusals beside their fields, and the addresses emails
- * link to. The whole flow in a real browser is web-browser.e2e.spec.ts.
+ * villages, the dossier page's forms for each role, the village page's assessment form and the assessment page
+ * (evidence, submit, return, confirm; the village page's lists paged), the refusals beside their fields, and
+ * the addresses emails link to. The whole flow in a real browser is web-browser.e2e.spec.ts.
  */
 describe('web pages', () => {
   let t: TestApp;

@@ -5,6 +5,7 @@ import { WorkingCalendar } from '../calendar/working-calendar.js';
 import { AssessmentAttachmentsService } from '../assessments/assessment-attachments.service.js';
 import { ASSESSMENT, AssessmentsService } from '../assessments/assessments.service.js';
 import { etagOf } from '../common/if-match.js';
+import { assessmentTitle } from '../common/place-names.js';
 import type { Locale } from '../common/messages.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { UnitsService } from '../units/units.service.js';
@@ -102,7 +103,7 @@ export class AssessmentPagesService {
     const due = assessment.deadlines.filter((d) => d.kind === 'due').sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
     return {
       assessment,
-      title: word(locale, 'assessmentTitle', { village: assessment.villageName, date: formatDay(assessment.assessedOn) }),
+      title: assessmentTitle(assessment.villageName, formatDay(assessment.assessedOn))[locale],
       communeName,
       stateWords: this.pages.stateWords(locale, ASSESSMENT, assessment.state),
       eventWords: (e) => this.pages.eventWords(locale, ASSESSMENT, e),

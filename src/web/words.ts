@@ -159,7 +159,6 @@ export const WORDS = {
     vi: 'Đã ghi kết quả đánh giá. Hãy đính kèm tài liệu minh chứng rồi gửi đề nghị xác nhận.',
     en: 'Assessment recorded. Attach the evidence, then submit it for confirmation.',
   },
-  assessmentTitle: { vi: 'Kết quả đánh giá tiêu chí thôn {village} ngày {date}', en: 'Criteria assessment of {village} of {date}' },
   assessmentStarted: { vi: 'Ghi kết quả đánh giá', en: 'Assessment recorded' },
   returnReason: { vi: 'Lý do trả lại', en: 'Why it was returned' },
   evidence: { vi: 'Tài liệu minh chứng', en: 'Evidence' },
