@@ -668,6 +668,39 @@ describe('web pages', () => {
     expect(back.text).toContain(`action="/app/assessments/${assessmentId}/attachments"`);
   });
 
+  it('lets the commune correct a returned assessment on its page: a bad date beside the field, a stale page refused', async () => {
+    const c = await signedIn('commune');
+    const page = await c.get(`/app/assessments/${assessmentId}`);
+    expect(page.text).toContain(`action="/app/assessments/${assessmentId}"`);
+    expect(page.text).toMatch(/id="edit-assessedOn"[^>]*value="01\/12\/2026"/);
+    expect(page.text).toMatch(/id="edit-met-3-yes"[^>]*checked/);
+    expect(page.text).toMatch(/id="edit-met-7-skip"[^>]*checked/);
+    const etag = /name="etag" value="([^"]+)"/.exec(page.text)![1].replace(/&quot;/g, '"');
+    const bad = await c.post(`/app/assessments/${assessmentId}`, { etag, met_3: 'true', met_5: 'false', assessedOn: '32/13/2026' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/id="edit-assessedOn-error"[^>]*>Ngày đánh giá 32\/13\/2026 không hợp lệ hoặc ở tương lai/);
+    expect(bad.text).toMatch(/id="edit-assessedOn"[^>]*value="32\/13\/2026"/);
+    const form = { etag, met_3: 'true', met_5: 'false', met_9: 'true', assessedOn: '02/12/2026', note: 'Đã bổ sung ảnh hiện trạng' };
+    const saved = await c.post(`/app/assessments/${assessmentId}`, form);
+    expect(saved.status).toBe(303);
+    const after = await c.follow(saved);
+    expect(textOf(after.text)).toContain('Đã lưu.');
+    expect(textOf(after.text)).toContain('Ngày đánh giá: 02/12/2026');
+    expect(textOf(after.text)).toContain('Đã bổ sung ảnh hiện trạng');
+    const codes = (await db.query('SELECT code FROM assessment_criteria WHERE assessment_id = $1 ORDER BY code', [assessmentId])).rows;
+    expect(codes.map((r) => r.code)).toEqual([3, 5, 9]);
+    // The same form again from the first page: the assessment changed since, so it is refused with what was typed.
+    const stale = await c.post(`/app/assessments/${assessmentId}`, { ...form, note: 'Ghi chú cũ' });
+    expect(stale.status).toBe(409);
+    expect(textOf(stale.text)).toContain('Kết quả đánh giá đã thay đổi kể từ khi bạn mở trang này');
+    expect(stale.text).toContain('Ghi chú cũ</textarea>');
+    expect((await db.query('SELECT note FROM assessments WHERE id = $1', [assessmentId])).rows[0].note).toBe('Đã bổ sung ảnh hiện trạng');
+    // A reviewer is offered no correction and is refused one posted by hand.
+    const r = await signedIn('reviewer');
+    expect((await r.get(`/app/assessments/${assessmentId}`)).text).not.toContain(`action="/app/assessments/${assessmentId}"`);
+    expect((await r.post(`/app/assessments/${assessmentId}`, { ...form, etag: '' })).status).toBe(403);
+  });
+
   it("confirms it from its page: the village's flags take its marks and the village page's history says so", async () => {
     const village = await unitId('LS-TD-01-04');
     const before = await flagsOf(village);

@@ -28,7 +28,7 @@ import { word, type WordKey } from './words.js';
 const ReceiveEvidence = receiveUploadThrough(AssessmentAttachmentsService);
 
 /** The confirmations a redirect may ask the assessment page for (a link cannot make up its own). */
-const DONE: Record<string, WordKey> = { recorded: 'assessmentRecorded', attached: 'fileAdded' };
+const DONE: Record<string, WordKey> = { recorded: 'assessmentRecorded', attached: 'fileAdded', saved: 'saved' };
 
 /** The form's fields as typed (text only), to show again when it comes back refused. */
 function typed(body: unknown): Record<string, string> {
@@ -136,6 +136,22 @@ export class AssessmentPagesController {
     // The date the user typed (dd/mm/yyyy), not the day the service was given.
     if (fields.assessedOn && err.key === 'assessment_date') fields.assessedOn = say(locale, err.key, { date: values.assessedOn ?? '' });
     return [statusOf(err), { form, error: fields.assessedOn ?? message, fields, values }];
+  }
+
+  /** The commune corrects the date, note and marks while the assessment is with it (the page's entity tag as If-Match). */
+  @Post('assessments/:id')
+  async edit(@Req() req: WebRequest, @Res() reply: FastifyReply, @Param('id') id: string, @Body() body: Record<string, unknown>) {
+    const locale = pageContext(req).locale;
+    const values = typed(body);
+    try {
+      const { assessedOn, note, criteria } = assessmentFromForm(locale, body);
+      const etag = field(body, 'etag')?.trim();
+      await this.assessments.update(this.actor(req), id, { assessedOn, note: note ?? '', criteria }, etag ? parseIfMatch(etag) : undefined);
+      seeOther(reply, `/app/assessments/${id}?done=saved`);
+    } catch (err) {
+      const [status, flash] = this.refusal(locale, 'edit', err, values);
+      await this.showAssessment(req, reply, status, flash, id);
+    }
   }
 
   @Post('assessments/:id/events')

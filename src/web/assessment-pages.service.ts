@@ -92,13 +92,16 @@ export class AssessmentPagesService {
   /** An assessment's page: the assessment first (404 before anything else is read), then its history and its chain's check. */
   async assessment(actor: Actor, locale: Locale, id: string, flash: Flash, csrf: string): Promise<AssessmentPageProps> {
     const assessment = await this.assessments.get(actor, id);
-    const [communeName, history, integrity] = await Promise.all([
+    const editable = this.assessments.editable(actor, assessment);
+    const [communeName, history, integrity, criteria] = await Promise.all([
       this.units.getVisible(actor, assessment.communeId).then(
         (c) => c.name,
         () => null,
       ),
       this.history(actor, locale, id),
       this.audit.verify(actor, { type: ASSESSMENT, id }),
+      // The 16 criteria's names, for the form that corrects it.
+      editable ? this.criteriaHistory.current(actor, assessment.villageId) : null,
     ]);
     const due = assessment.deadlines.filter((d) => d.kind === 'due').sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
     return {
@@ -109,6 +112,16 @@ export class AssessmentPagesService {
       eventWords: (e) => this.pages.eventWords(locale, ASSESSMENT, e),
       currentDue: due ? { at: due.dueAt, ...dueWords(locale, due.dueAt, new Date(), this.calendar) } : null,
       canAttach: this.attachments.canAttach(actor, assessment),
+      edit: criteria
+        ? {
+            criteria,
+            now: {
+              marks: new Map(assessment.criteria.map((c) => [c.code, c.met])),
+              assessedOn: formatDay(assessment.assessedOn),
+              note: assessment.note ?? '',
+            },
+          }
+        : null,
       maxUploadBytes: this.config.maxUploadBytes,
       history,
       integrity: { ok: integrity.ok, checked: integrity.checkedEvents, reason: integrity.brokenAt?.reason },

@@ -160,6 +160,7 @@ export const WORDS = {
     en: 'Assessment recorded. Attach the evidence, then submit it for confirmation.',
   },
   assessmentStarted: { vi: 'Ghi kết quả đánh giá', en: 'Assessment recorded' },
+  editAssessment: { vi: 'Sửa kết quả đánh giá', en: 'Correct the assessment' },
   returnReason: { vi: 'Lý do trả lại', en: 'Why it was returned' },
   evidence: { vi: 'Tài liệu minh chứng', en: 'Evidence' },
   noEvidence: { vi: 'Chưa có tài liệu minh chứng.', en: 'No evidence yet.' },

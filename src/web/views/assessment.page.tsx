@@ -6,6 +6,7 @@ import { DueBadge, type Due } from './due.js';
 import { fieldError, FormAlert, value, type Flash } from './flash.js';
 import { FieldError, Layout, type PageContext } from './layout.js';
 import type { HistoryItem } from './dossier.page.js';
+import { AssessmentFields, type AssessmentFieldsNow } from './assessment-fields.js';
 
 export interface AssessmentPageProps {
   assessment: AssessmentView;
@@ -15,6 +16,8 @@ export interface AssessmentPageProps {
   eventWords: (event: string) => string;
   currentDue: Due | null;
   canAttach: boolean;
+  /** The form that corrects the date, note and marks, while the assessment is with its commune (draft, returned). */
+  edit: { criteria: { code: number; name: string }[]; now: AssessmentFieldsNow } | null;
   maxUploadBytes: number;
   history: HistoryItem[];
   integrity: { ok: boolean; checked: number; reason?: string };
@@ -25,7 +28,7 @@ export interface AssessmentPageProps {
 }
 
 /** The forms whose refusal is shown inside their own section rather than above the page. */
-const OWN_SECTION = ['attach'];
+const OWN_SECTION = ['attach', 'edit'];
 
 function EventForm({ locale, props, event }: { locale: Locale; props: AssessmentPageProps; event: string }) {
   const { assessment, flash } = props;
@@ -190,6 +193,19 @@ export function AssessmentPage({ ctx, props }: { ctx: PageContext; props: Assess
           </tbody>
         </table>
       </section>
+      {props.edit && (
+        <section>
+          <h2 id="edit">{word(locale, 'editAssessment')}</h2>
+          <form method="post" action={`/app/assessments/${a.id}`}>
+            <input type="hidden" name="_csrf" value={props.csrf} />
+            <input type="hidden" name="etag" value={props.etag} />
+            <AssessmentFields locale={locale} flash={flash} form="edit" criteria={props.edit.criteria} now={props.edit.now} />
+            <button type="submit" class="secondary">
+              {word(locale, 'save')}
+            </button>
+          </form>
+        </section>
+      )}
       <Evidence locale={locale} props={props} />
       <section>
         <h2>{word(locale, 'history')}</h2>

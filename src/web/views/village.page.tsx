@@ -1,8 +1,9 @@
 import type { Locale } from '../../common/messages.js';
 import { formatDate, formatDay } from '../format.js';
 import { word, type WordKey } from '../words.js';
-import { fieldError, FormAlert, value, type Flash } from './flash.js';
-import { FieldError, Layout, type PageContext } from './layout.js';
+import { AssessmentFields } from './assessment-fields.js';
+import type { Flash } from './flash.js';
+import { Layout, type PageContext } from './layout.js';
 
 export interface VillageView {
   id: string;
@@ -51,64 +52,15 @@ function Paging({ locale, more, first }: { locale: Locale; more: string | null; 
   );
 }
 
-/** Each criterion met, not met or left out; the date as dd/mm/yyyy; a note. Refused, it comes back as typed. */
+/** The commune's form to record an assessment of the village; refused, it comes back as typed. */
 function RecordForm({ locale, village }: { locale: Locale; village: VillageView }) {
-  const { flash } = village;
-  const FORM = 'record';
-  const dateError = fieldError(flash, FORM, 'assessedOn');
-  const criteriaError = fieldError(flash, FORM, 'criteria');
   return (
     <section>
       <h2 id="record">{word(locale, 'recordAssessment')}</h2>
       <p class="muted">{word(locale, 'recordAssessmentHelp')}</p>
       <form method="post" action={`/app/villages/${village.id}/assessments`}>
         <input type="hidden" name="_csrf" value={village.record!.csrf} />
-        <FormAlert flash={flash} form={FORM} />
-        <div role="group" aria-labelledby="record-criteria" aria-describedby="record-criteria-error">
-          <p id="record-criteria">
-            <strong>{word(locale, 'criteria')}</strong>
-          </p>
-          <FieldError id="record-criteria-error" message={criteriaError} />
-          {village.flags.map((f) => {
-            const chosen = value(flash, FORM, `met_${f.code}`);
-            const radio = (suffix: string, v: string, key: WordKey) => (
-              <span>
-                <input type="radio" id={`record-met-${f.code}-${suffix}`} name={`met_${f.code}`} value={v} checked={chosen === v} />
-                <label class="inline" for={`record-met-${f.code}-${suffix}`}>
-                  {word(locale, key)}
-                </label>
-              </span>
-            );
-            return (
-              <fieldset id={`record-criterion-${f.code}`}>
-                <legend>
-                  {f.code}. {f.name}
-                </legend>
-                {radio('skip', '', 'notAssessedNow')}
-                {radio('yes', 'true', 'met')}
-                {radio('no', 'false', 'notMet')}
-              </fieldset>
-            );
-          })}
-        </div>
-        <label for="record-assessedOn">{word(locale, 'assessmentDate')}</label>
-        <input
-          type="text"
-          id="record-assessedOn"
-          name="assessedOn"
-          inputmode="numeric"
-          placeholder="dd/mm/yyyy"
-          required
-          value={value(flash, FORM, 'assessedOn')}
-          aria-describedby="record-assessedOn-error"
-          aria-invalid={dateError ? 'true' : undefined}
-        />
-        <FieldError id="record-assessedOn-error" message={dateError} />
-        <label for="record-note">{word(locale, 'note')}</label>
-        <textarea id="record-note" name="note" maxlength={4000} aria-describedby="record-note-error">
-          {value(flash, FORM, 'note')}
-        </textarea>
-        <FieldError id="record-note-error" message={fieldError(flash, FORM, 'note')} />
+        <AssessmentFields locale={locale} flash={village.flash} form="record" criteria={village.flags} />
         <button type="submit">{word(locale, 'recordAssessment')}</button>
       </form>
     </section>
