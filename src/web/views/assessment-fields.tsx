@@ -44,7 +44,7 @@ export function AssessmentFields({
         {criteria.map((c) => {
           const chosen = value(flash, form, `met_${c.code}`, flash.form === form ? '' : mark(c.code));
           const radio = (suffix: string, v: string, key: WordKey) => (
-            <span>
+            <span class="choice">
               <input type="radio" id={`${form}-met-${c.code}-${suffix}`} name={`met_${c.code}`} value={v} checked={chosen === v} />
               <label class="inline" for={`${form}-met-${c.code}-${suffix}`}>
                 {word(locale, key)}
