@@ -13,8 +13,11 @@ import { startSmtpServer, type TestSmtpServer } from './support/notifications.js
  * through the form on a phone-sized screen: the commune fills the 16 criteria, attaches the minutes, opens the
  * posting and submits; the reviewer, arriving from the link in a real email, sends one criterion back and
  * returns the dossier; the commune corrects and resubmits; the reviewer approves; the province signs off; the
- * village shows as certified. Screenshots of each step go to test/artifacts/web/ (not kept in git). axe-core
- * checks the sign-in, inbox, dossier and review pages for serious or critical accessibility violations.
+ * village shows as certified. Then a village's criteria assessment: the commune records it from the village's
+ * page (refused first without a criterion and with a bad date, beside the field), attaches a PDF and submits; the
+ * district's reviewer, from the inbox, is refused a return without a reason and confirms; the village's flag and
+ * its history show the change. Screenshots of each step go to test/artifacts/web/ (not kept in git). axe-core
+ * checks the sign-in, inbox, dossier, review, village and assessment pages for serious or critical violations.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test', 'artifacts', 'web');
@@ -278,7 +281,105 @@ describe('the certification flow in a browser', () => {
     await screenshot(page, 'commune-file-too-large');
   });
 
-  it('ran every page of both walks under the Content-Security-Policy with nothing refused', () => {
+  it("records a village's assessment with evidence, the district confirms it, and the village's page shows the change", async () => {
+    const villageId = (await db.query(`SELECT id FROM units WHERE code = 'LS-TD-01-03'`)).rows[0].id as string;
+    const flag = async (code: number) =>
+      (await db.query('SELECT met, source FROM village_criteria WHERE village_id = $1 AND criterion_code = $2', [villageId, code])).rows[0];
+    const unmet = (
+      await db.query('SELECT criterion_code::int AS code FROM village_criteria WHERE village_id = $1 AND NOT met ORDER BY 1 LIMIT 1', [
+        villageId,
+      ])
+    ).rows[0].code as number;
+    const assessmentState = async (id: string) =>
+      (await db.query(`SELECT state FROM workflow_instances WHERE subject_type = 'assessment' AND subject_id = $1`, [id])).rows[0]?.state;
+
+    // ---- the commune records it, refused twice first ----
+    const commune = await phone();
+    await commune.goto(`${base}/app`);
+    await signIn(commune, 'commune');
+    await commune.getByRole('link', { name: 'Thôn của xã' }).click();
+    await commune.getByRole('link', { name: 'Thôn 3', exact: true }).click();
+    await commune.waitForURL(new RegExp(`/app/villages/${villageId}`));
+    await noSeriousViolations(commune, 'village');
+    await commune.getByLabel('Ngày đánh giá (dd/mm/yyyy)').fill('30/11/2026');
+    await commune.getByLabel('Ghi chú').fill('Kiểm tra thực tế cùng Ban phát triển thôn');
+    await commune.getByRole('button', { name: 'Ghi kết quả đánh giá tiêu chí' }).click();
+    await commune.waitForLoadState();
+    expect(await commune.locator('#record-criteria-error').innerText()).toContain('Chọn ít nhất một tiêu chí');
+    expect(await commune.getByLabel('Ngày đánh giá (dd/mm/yyyy)').inputValue()).toBe('30/11/2026');
+    expect(await commune.getByLabel('Ghi chú').inputValue()).toBe('Kiểm tra thực tế cùng Ban phát triển thôn');
+    await screenshot(commune, 'commune-assessment-no-criterion');
+
+    await commune.locator(`#record-met-${unmet}-yes`).check();
+    await commune.getByLabel('Ngày đánh giá (dd/mm/yyyy)').fill('31/12/2099');
+    await commune.getByRole('button', { name: 'Ghi kết quả đánh giá tiêu chí' }).click();
+    await commune.waitForLoadState();
+    expect(await commune.locator('#record-assessedOn-error').innerText()).toContain(
+      'Ngày đánh giá 31/12/2099 không hợp lệ hoặc ở tương lai',
+    );
+    expect(await commune.getByLabel('Ngày đánh giá (dd/mm/yyyy)').inputValue()).toBe('31/12/2099');
+    expect(await commune.locator(`#record-met-${unmet}-yes`).isChecked()).toBe(true);
+    await commune.getByLabel('Ngày đánh giá (dd/mm/yyyy)').fill('30-11-2026');
+    await commune.getByRole('button', { name: 'Ghi kết quả đánh giá tiêu chí' }).click();
+    await commune.waitForLoadState();
+    expect(await commune.locator('#record-assessedOn-error').innerText()).toContain('Nhập ngày theo dạng dd/mm/yyyy');
+    expect(await commune.getByLabel('Ngày đánh giá (dd/mm/yyyy)').inputValue()).toBe('30-11-2026');
+    await screenshot(commune, 'commune-assessment-bad-date');
+
+    await commune.getByLabel('Ngày đánh giá (dd/mm/yyyy)').fill('30/11/2026');
+    await commune.getByRole('button', { name: 'Ghi kết quả đánh giá tiêu chí' }).click();
+    await commune.waitForURL(/\/app\/assessments\/[^/?]+/);
+    const assessmentPath = new URL(commune.url()).pathname;
+    const id = assessmentPath.split('/').pop()!;
+    expect(await commune.locator('main').innerText()).toContain('Đã ghi kết quả đánh giá');
+    await commune.getByLabel('Tệp', { exact: true }).setInputFiles({
+      name: 'bien-ban-kiem-tra.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'),
+    });
+    await commune.getByRole('button', { name: 'Tải lên' }).click();
+    await commune.waitForLoadState();
+    expect(await commune.locator('main').innerText()).toContain('bien-ban-kiem-tra.pdf');
+    await noSeriousViolations(commune, 'assessment');
+    await screenshot(commune, 'commune-assessment-evidence');
+    await commune.getByRole('button', { name: 'Gửi đề nghị xác nhận' }).click();
+    await commune.waitForLoadState();
+    expect(await assessmentState(id)).toBe('review');
+    expect(await commune.locator('main').innerText()).toContain('Chờ huyện xác nhận');
+
+    // ---- the district's reviewer, from the inbox ----
+    const reviewer = await phone();
+    await reviewer.goto(`${base}/app`);
+    await signIn(reviewer, 'reviewer');
+    await reviewer.locator(`a[href="/app/assessments/${id}"]`).click();
+    await reviewer.waitForURL(new RegExp(assessmentPath));
+    await noSeriousViolations(reviewer, 'assessment review');
+    await reviewer.locator('#form-RETURN').getByLabel('Lý do').fill('   ');
+    await reviewer.getByRole('button', { name: 'Trả lại để bổ sung' }).click();
+    await reviewer.waitForLoadState();
+    expect(await reviewer.locator('#RETURN-reason-error').innerText()).toContain('Vui lòng nhập trường này');
+    expect(await assessmentState(id)).toBe('review');
+    await screenshot(reviewer, 'reviewer-assessment-no-reason');
+    await reviewer.locator('#form-CONFIRM').getByLabel('Ý kiến').fill('Đúng với thực tế');
+    await reviewer.getByRole('button', { name: 'Xác nhận kết quả đánh giá' }).click();
+    await reviewer.waitForLoadState();
+    expect(await assessmentState(id)).toBe('confirmed');
+    expect(await reviewer.locator('main').innerText()).toContain('Đã xác nhận');
+    expect(await flag(unmet)).toEqual({ met: true, source: 'assessment' });
+    await screenshot(reviewer, 'reviewer-assessment-confirmed');
+
+    // ---- the village's page shows the flag and its change ----
+    await commune.goto(`${base}/app/villages/${villageId}`);
+    const history = await commune
+      .locator('section', { has: commune.getByRole('heading', { name: 'Lịch sử thay đổi tiêu chí' }) })
+      .innerText();
+    expect(history).toMatch(new RegExp(`${unmet}\\. [^\\n]*\\s+Chưa đạt → Đạt\\s+Kết quả đánh giá được xác nhận`));
+    const row = commune.locator('tr', { has: commune.getByRole('cell', { name: new RegExp(`^${unmet}\\. `) }) }).first();
+    expect(await row.innerText()).toContain('Kết quả đánh giá đã xác nhận');
+    await screenshot(commune, 'commune-village-changed');
+  });
+
+  it('ran every page of the walks under the Content-Security-Policy with nothing refused', () => {
     expect(cspRefusals).toEqual([]);
   });
 });

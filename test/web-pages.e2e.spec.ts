@@ -5,8 +5,9 @@ import { textOf, WebClient } from './support/web-client.js';
 
 /**
  * The pages over HTTP as a browser without JavaScript uses them: sign-in and sessions, CSRF, the inbox, the
- * villages, the dossier page's forms for each role, the refusals beside their fields, and the addresses emails
- * link to. The whole flow in a real browser is web-browser.e2e.spec.ts.
+ * villages, the dossier page's forms for each role, the village page's assessment form and the assessment page
+ * (evidence, submit, return, confirm; the village page's lists paged), the refusals beside their fields, and
+ * the addresses emails link to. The whole flow in a real browser is web-browser.e2e.spec.ts.
  */
 describe('web pages', () => {
   let t: TestApp;
@@ -514,5 +515,280 @@ describe('web pages', () => {
     expect(pages).toBeGreaterThan(1);
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.length).toBe(expected);
+  });
+
+  // ---- criteria assessments: the village page's form and the assessment's page ----
+
+  const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+  const assessmentState = async (id: string) =>
+    (await db.query(`SELECT state FROM workflow_instances WHERE subject_type = 'assessment' AND subject_id = $1`, [id])).rows[0]?.state as
+      string | undefined;
+  const flagsOf = async (villageId: string) =>
+    new Map(
+      (await db.query(`SELECT criterion_code::int AS code, met, source FROM village_criteria WHERE village_id = $1`, [villageId])).rows.map(
+        (r) => [r.code as number, { met: r.met as boolean, source: r.source as string }],
+      ),
+    );
+  const uploadEvidence = (c: WebClient, id: string, opts: { csrf?: string; bytes?: Buffer; name?: string } = {}) => {
+    const req = t.http.post(`/app/assessments/${id}/attachments`).set('Cookie', [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    if (opts.csrf !== '') req.field('_csrf', opts.csrf ?? c.csrf()!);
+    return req
+      .attach('file', opts.bytes ?? PDF, { filename: opts.name ?? 'biên bản kiểm tra.pdf', contentType: 'application/pdf' })
+      .redirects(0);
+  };
+  let assessmentId: string;
+
+  it("records an assessment from the village's page, each refusal beside its field with what was typed", async () => {
+    const village = await unitId('LS-TD-01-04');
+    const c = await signedIn('commune');
+    const page = await c.get(`/app/villages/${village}`);
+    expect(page.status).toBe(200);
+    expect(textOf(page.text)).toContain('Ghi kết quả đánh giá tiêu chí');
+    expect(page.text).toContain(`action="/app/villages/${village}/assessments"`);
+    // No criterion chosen: the message beside the criteria, the date and the note as typed.
+    const none = await c.post(`/app/villages/${village}/assessments`, { assessedOn: '30/11/2026', note: 'Kiểm tra thực tế' });
+    expect(none.status).toBe(400);
+    expect(none.text).toMatch(/id="record-criteria-error"[^>]*>Chọn ít nhất một tiêu chí/);
+    expect(none.text).toContain('value="30/11/2026"');
+    expect(none.text).toContain('Kiểm tra thực tế</textarea>');
+    // A date not written dd/mm/yyyy: beside the date, the marks kept.
+    const malformed = await c.post(`/app/villages/${village}/assessments`, { met_3: 'true', met_5: 'false', assessedOn: '2026-11-30' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.text).toMatch(/id="record-assessedOn-error"[^>]*>Nhập ngày theo dạng dd\/mm\/yyyy/);
+    expect(malformed.text).toContain('value="2026-11-30"');
+    expect(malformed.text).toMatch(/id="record-met-3-yes"[^>]*checked/);
+    expect(malformed.text).toMatch(/id="record-met-5-no"[^>]*checked/);
+    // A date in the future, and a day that does not exist: the service's rule, beside the date, as typed.
+    for (const day of ['31/12/2099', '30/02/2026']) {
+      const refused = await c.post(`/app/villages/${village}/assessments`, { met_3: 'true', assessedOn: day });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toMatch(new RegExp(`id="record-assessedOn-error"[^>]*>Ngày đánh giá ${day} không hợp lệ hoặc ở tương lai`));
+      expect(refused.text).toContain(`value="${day}"`);
+    }
+    expect((await db.query('SELECT count(*)::int AS n FROM assessments WHERE village_id = $1', [village])).rows[0].n).toBe(0);
+    // In English, the same refusal in English.
+    await c.get(`/app/language/en?next=${encodeURIComponent(`/app/villages/${village}`)}`);
+    const english = await c.post(`/app/villages/${village}/assessments`, { assessedOn: '30/11/2026' });
+    expect(english.text).toMatch(/id="record-criteria-error"[^>]*>Choose at least one criterion/);
+    await c.get('/app/language/vi?next=%2Fapp');
+    const created = await c.post(`/app/villages/${village}/assessments`, {
+      met_3: 'true',
+      met_5: 'false',
+      met_7: '',
+      assessedOn: '1/12/2026',
+      note: 'Kiểm tra thực tế cùng Ban phát triển thôn',
+    });
+    expect(created.status).toBe(303);
+    assessmentId = /^\/app\/assessments\/([^?]+)\?done=recorded$/.exec(created.headers.location)![1];
+    const landed = await c.follow(created);
+    const text = textOf(landed.text);
+    expect(text).toContain('Đã ghi kết quả đánh giá');
+    expect(text).toContain('Đang lập kết quả đánh giá');
+    expect(text).toContain('01/12/2026');
+    expect(text).toContain('Kiểm tra thực tế cùng Ban phát triển thôn');
+    expect(text).toMatch(/3\. [^]*Đạt/);
+    expect(landed.text).toContain('value="SUBMIT"');
+    expect(landed.text).not.toContain('value="CONFIRM"');
+    const rows = (await db.query('SELECT code, met FROM assessment_criteria WHERE assessment_id = $1 ORDER BY code', [assessmentId])).rows;
+    expect(rows).toEqual([
+      { code: 3, met: true },
+      { code: 5, met: false },
+    ]);
+  });
+
+  it("offers the form only to the village's commune and refuses one posted by anyone else", async () => {
+    const village = await unitId('LS-TD-01-04');
+    const r = await signedIn('reviewer');
+    const page = await r.get(`/app/villages/${village}`);
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain(`action="/app/villages/${village}/assessments"`);
+    const byReviewer = await r.post(`/app/villages/${village}/assessments`, { met_3: 'true', assessedOn: '30/11/2026' });
+    expect(byReviewer.status).toBe(403);
+    const other = await signedIn('otherCommune');
+    expect((await other.get(`/app/assessments/${assessmentId}`)).status).toBe(404);
+    expect((await other.post(`/app/villages/${village}/assessments`, { met_3: 'true', assessedOn: '30/11/2026' })).status).toBe(404);
+    expect((await db.query('SELECT count(*)::int AS n FROM assessments WHERE village_id = $1', [village])).rows[0].n).toBe(1);
+  });
+
+  it('takes the evidence on the assessment page, submits it, and the reviewer returns it only with a reason', async () => {
+    const c = await signedIn('commune');
+    await c.get(`/app/assessments/${assessmentId}`);
+    // Without evidence, SUBMIT is refused with the rule's words.
+    const early = await c.post(`/app/assessments/${assessmentId}/events`, { type: 'SUBMIT' });
+    expect(early.status).toBe(422);
+    expect(textOf(early.text)).toContain('Vui lòng đính kèm ít nhất một tài liệu minh chứng trước khi gửi kết quả đánh giá');
+    expect(await assessmentState(assessmentId)).toBe('draft');
+    expect((await uploadEvidence(c, assessmentId, { csrf: '' })).status).toBe(403);
+    const uploaded = await uploadEvidence(c, assessmentId);
+    expect(uploaded.status).toBe(303);
+    const after = await c.follow(uploaded);
+    expect(textOf(after.text)).toContain('Đã tải lên tài liệu');
+    expect(textOf(after.text)).toContain('biên bản kiểm tra.pdf');
+    const fileLink = /href="(\/app\/assessments\/[^"]+\/files\/[^"]+)"/.exec(after.text)![1];
+    const file = await c.get(fileLink);
+    expect(file.status).toBe(200);
+    expect(file.headers['content-disposition']).toMatch(/^inline/);
+    expect(file.headers['content-type']).toBe('application/pdf');
+    const submitted = await c.post(`/app/assessments/${assessmentId}/events`, {
+      type: 'SUBMIT',
+      etag: /name="etag" value="([^"]+)"/.exec(after.text)![1].replace(/&quot;/g, '"'),
+    });
+    expect(submitted.status).toBe(303);
+    expect(await assessmentState(assessmentId)).toBe('review');
+    const inReview = await c.follow(submitted);
+    expect(textOf(inReview.text)).toContain('Chờ huyện xác nhận');
+    expect(textOf(inReview.text)).toMatch(/Hạn xử lý: \d{2}:\d{2} \d{2}\/\d{2}\/\d{4} Còn \d+ ngày làm việc/);
+    // Evidence is closed once submitted: no form, and one posted by hand is refused on the page.
+    expect(inReview.text).not.toContain(`action="/app/assessments/${assessmentId}/attachments"`);
+    const late = await uploadEvidence(c, assessmentId);
+    expect(late.status).toBe(409);
+    expect(late.text).toContain('id="attach-error"');
+
+    // The reviewer finds it in the inbox, linked to its page.
+    const r = await signedIn('reviewer');
+    expect(r.lastPage).toContain(`href="/app/assessments/${assessmentId}"`);
+    const review = await r.get(`/app/assessments/${assessmentId}`);
+    expect(review.text).toContain('value="CONFIRM"');
+    expect(review.text).toContain('value="RETURN"');
+    expect(review.text).not.toContain('value="SUBMIT"');
+    // A return with no reason (only spaces) is refused beside the reason.
+    const blank = await r.post(`/app/assessments/${assessmentId}/events`, { type: 'RETURN', reason: '   ' });
+    expect(blank.status).toBe(400);
+    expect(blank.text).toMatch(/id="RETURN-reason-error"[^>]*>Vui lòng nhập trường này/);
+    expect(await assessmentState(assessmentId)).toBe('review');
+    const returned = await r.post(`/app/assessments/${assessmentId}/events`, {
+      type: 'RETURN',
+      reason: 'Thiếu ảnh hiện trạng nhà văn hóa',
+    });
+    expect(returned.status).toBe(303);
+    expect(await assessmentState(assessmentId)).toBe('returned');
+    const back = await c.get(`/app/assessments/${assessmentId}`);
+    expect(textOf(back.text)).toContain('Lý do trả lại: Thiếu ảnh hiện trạng nhà văn hóa');
+    expect(textOf(back.text)).toContain('Trả lại để bổ sung');
+    expect(back.text).toContain(`action="/app/assessments/${assessmentId}/attachments"`);
+  });
+
+  it('lets the commune correct a returned assessment on its page: a bad date beside the field, a stale page refused', async () => {
+    const c = await signedIn('commune');
+    const page = await c.get(`/app/assessments/${assessmentId}`);
+    expect(page.text).toContain(`action="/app/assessments/${assessmentId}"`);
+    expect(page.text).toMatch(/id="edit-assessedOn"[^>]*value="01\/12\/2026"/);
+    expect(page.text).toMatch(/id="edit-met-3-yes"[^>]*checked/);
+    expect(page.text).toMatch(/id="edit-met-7-skip"[^>]*checked/);
+    const etag = /name="etag" value="([^"]+)"/.exec(page.text)![1].replace(/&quot;/g, '"');
+    const bad = await c.post(`/app/assessments/${assessmentId}`, { etag, met_3: 'true', met_5: 'false', assessedOn: '32/13/2026' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/id="edit-assessedOn-error"[^>]*>Ngày đánh giá 32\/13\/2026 không hợp lệ hoặc ở tương lai/);
+    expect(bad.text).toMatch(/id="edit-assessedOn"[^>]*value="32\/13\/2026"/);
+    const form = { etag, met_3: 'true', met_5: 'false', met_9: 'true', assessedOn: '02/12/2026', note: 'Đã bổ sung ảnh hiện trạng' };
+    const saved = await c.post(`/app/assessments/${assessmentId}`, form);
+    expect(saved.status).toBe(303);
+    const after = await c.follow(saved);
+    expect(textOf(after.text)).toContain('Đã lưu.');
+    expect(textOf(after.text)).toContain('Ngày đánh giá: 02/12/2026');
+    expect(textOf(after.text)).toContain('Đã bổ sung ảnh hiện trạng');
+    const codes = (await db.query('SELECT code FROM assessment_criteria WHERE assessment_id = $1 ORDER BY code', [assessmentId])).rows;
+    expect(codes.map((r) => r.code)).toEqual([3, 5, 9]);
+    // The same form again from the first page: the assessment changed since, so it is refused with what was typed.
+    const stale = await c.post(`/app/assessments/${assessmentId}`, { ...form, note: 'Ghi chú cũ' });
+    expect(stale.status).toBe(409);
+    expect(textOf(stale.text)).toContain('Kết quả đánh giá đã thay đổi kể từ khi bạn mở trang này');
+    expect(stale.text).toContain('Ghi chú cũ</textarea>');
+    expect((await db.query('SELECT note FROM assessments WHERE id = $1', [assessmentId])).rows[0].note).toBe('Đã bổ sung ảnh hiện trạng');
+    // A reviewer is offered no correction and is refused one posted by hand.
+    const r = await signedIn('reviewer');
+    expect((await r.get(`/app/assessments/${assessmentId}`)).text).not.toContain(`action="/app/assessments/${assessmentId}"`);
+    expect((await r.post(`/app/assessments/${assessmentId}`, { ...form, etag: '' })).status).toBe(403);
+  });
+
+  it("confirms it from its page: the village's flags take its marks and the village page's history says so", async () => {
+    const village = await unitId('LS-TD-01-04');
+    const before = await flagsOf(village);
+    const c = await signedIn('commune');
+    await c.get(`/app/assessments/${assessmentId}`);
+    expect((await c.post(`/app/assessments/${assessmentId}/events`, { type: 'SUBMIT' })).status).toBe(303);
+    const r = await signedIn('reviewer');
+    // The confirmation carries the page's entity tag, as the dossier page's forms do.
+    await r.get(`/app/assessments/${assessmentId}`);
+    const etag = /name="etag" value="([^"]+)"/.exec(r.lastPage)![1].replace(/&quot;/g, '"');
+    const confirmed = await r.post(`/app/assessments/${assessmentId}/events`, { type: 'CONFIRM', comment: 'Đúng thực tế', etag });
+    expect(confirmed.status).toBe(303);
+    const page = await r.follow(confirmed);
+    expect(textOf(page.text)).toContain('Đã thực hiện: Xác nhận kết quả đánh giá');
+    expect(textOf(page.text)).toContain('Đã xác nhận');
+    expect(textOf(page.text)).toContain('Đúng thực tế');
+    expect(textOf(page.text)).toMatch(/Lịch sử xử lý toàn vẹn \(\d+ sự kiện đã kiểm tra\)/);
+    expect(await assessmentState(assessmentId)).toBe('confirmed');
+    const after = await flagsOf(village);
+    expect(after.get(3)).toEqual({ met: true, source: 'assessment' });
+    expect(after.get(5)).toEqual({ met: false, source: 'assessment' });
+    expect(after.get(7)).toEqual(before.get(7));
+    const villagePage = await c.get(`/app/villages/${village}`);
+    const changes = villagePage.text.split('Lịch sử thay đổi tiêu chí')[1];
+    // The seed's estimate has criterion 3 unmet in this village: the change, its cause and who confirmed it.
+    expect(before.get(3)!.met).toBe(false);
+    expect(textOf(changes)).toMatch(/3\. [^]*Chưa đạt → Đạt Kết quả đánh giá được xác nhận Nông Văn Bình/);
+    expect(changes).toContain(`href="/app/assessments/${assessmentId}"`);
+  });
+
+  it("pages the village's assessments and changes of its flags instead of reading them all", async () => {
+    const village = await unitId('LS-TD-01-05');
+    const commune = await t.login(users.commune.username, users.commune.password);
+    const reviewer = await t.login(users.reviewer.username, users.reviewer.password);
+    const flags = await flagsOf(village);
+    // Two confirmed assessments that turn every flag over and back: 32 changes; 23 assessments in all.
+    for (const flip of [true, false]) {
+      const criteria = [...flags].map(([code, f]) => ({ code, met: flip ? !f.met : f.met }));
+      const a = await t.http
+        .post(`/villages/${village}/assessments`)
+        .set('Authorization', commune)
+        .send({ assessedOn: '2026-11-30', criteria });
+      expect(a.status).toBe(201);
+      const up = await t.http
+        .post(`/assessments/${a.body.id}/attachments`)
+        .set('Authorization', commune)
+        .attach('file', PDF, { filename: 'x.pdf', contentType: 'application/pdf' });
+      expect(up.status).toBe(201);
+      expect((await t.http.post(`/assessments/${a.body.id}/events`).set('Authorization', commune).send({ type: 'SUBMIT' })).status).toBe(
+        200,
+      );
+      expect((await t.http.post(`/assessments/${a.body.id}/events`).set('Authorization', reviewer).send({ type: 'CONFIRM' })).status).toBe(
+        200,
+      );
+    }
+    for (let i = 0; i < 21; i++) {
+      const a = await t.http
+        .post(`/villages/${village}/assessments`)
+        .set('Authorization', commune)
+        .send({ assessedOn: '2026-11-30', criteria: [{ code: 1, met: true }] });
+      expect(a.status).toBe(201);
+    }
+    const c = await signedIn('commune');
+    const collect = async (list: 'assessments' | 'changes') => {
+      const seen: string[] = [];
+      let path: string | undefined = `/app/villages/${village}`;
+      let pages = 0;
+      while (path) {
+        const res = await c.get(path);
+        expect(res.status).toBe(200);
+        const section = res.text
+          .split('<section')
+          .find((x) => x.includes(list === 'assessments' ? 'Kết quả đánh giá tiêu chí</h2>' : 'Lịch sử thay đổi tiêu chí'))!;
+        const rows = section.split('<tbody>')[1]?.split('</tbody>')[0] ?? '';
+        seen.push(...rows.split('<tr>').slice(1));
+        const next = new RegExp(`<a href="([^"]*${list}=[^"]+)">Xem thêm`).exec(section)?.[1];
+        path = next?.replace(/&amp;/g, '&');
+        pages++;
+      }
+      return { seen, pages };
+    };
+    const assessments = await collect('assessments');
+    expect(assessments.pages).toBe(2);
+    expect(assessments.seen).toHaveLength(23);
+    const changes = await collect('changes');
+    expect(changes.pages).toBe(2);
+    expect(changes.seen).toHaveLength(32);
+    const first = await c.get(`/app/villages/${village}`);
+    expect((first.text.match(/<tr>/g) ?? []).length).toBeLessThanOrEqual(16 + 20 + 20 + 3);
   });
 });

@@ -35,6 +35,11 @@ export class AssessmentAttachmentsService implements UploadGate {
     return row;
   }
 
+  /** Whether the caller may attach evidence to the assessment now (what its page offers): the same rule as check(). */
+  canAttach(actor: Actor, a: { communeId: string; state: string }): boolean {
+    return actor.role === 'COMMUNE_STAFF' && actor.unitId === a.communeId && ATTACHING.includes(a.state);
+  }
+
   /** Before an upload's body is read (ReceiveUpload's gate). */
   async mayReceive(actor: Actor, id: string, declaredBytes: number): Promise<UploadLimit> {
     await this.check(actor, id);

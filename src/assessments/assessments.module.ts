@@ -1,5 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { CertificationModule } from '../certification/certification.module.js';
+import { villageEn, villageVi } from '../common/place-names.js';
 import { SubjectDirectory } from '../notifications/subject-directory.js';
 import { UnitsModule } from '../units/units.module.js';
 import { VillagesModule } from '../villages/villages.module.js';
@@ -14,7 +15,7 @@ import { ASSESSMENT, AssessmentsService } from './assessments.service.js';
   imports: [UnitsModule, VillagesModule, CertificationModule],
   controllers: [VillageAssessmentsController, AssessmentsController],
   providers: [AssessmentsRepository, AssessmentsService, AssessmentAttachmentsService, AssessmentHooks],
-  exports: [AssessmentsService],
+  exports: [AssessmentsService, AssessmentAttachmentsService],
 })
 export class AssessmentsModule implements OnModuleInit {
   constructor(
@@ -28,14 +29,15 @@ export class AssessmentsModule implements OnModuleInit {
       if (!a) return null;
       const [y, m, d] = a.assessed_on.split('-');
       return {
+        // "thôn Pò Háng", but "Thôn 3" as it is (not "thôn Thôn 3").
         title: {
-          vi: `kết quả đánh giá tiêu chí thôn ${a.village_name} ngày ${d}/${m}/${y}`,
-          en: `the criteria assessment of ${a.village_name} of ${d}/${m}/${y}`,
+          vi: `kết quả đánh giá tiêu chí ${villageVi(a.village_name)} ngày ${d}/${m}/${y}`,
+          en: `the criteria assessment of ${villageEn(a.village_name)} of ${d}/${m}/${y}`,
         },
         villageName: a.village_name,
         communeName: a.commune_name,
         unitPath: a.unit_path,
-        link: `/app/villages/${a.village_id}`,
+        link: `/app/assessments/${a.id}`,
       };
     });
   }

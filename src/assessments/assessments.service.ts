@@ -55,11 +55,11 @@ export class AssessmentsService {
   async create(actor: Actor, villageId: string, dto: CreateAssessmentDto): Promise<AssessmentView> {
     const village = await this.units.findById(villageId, scopePath(actor));
     if (!village || village.level !== 'VILLAGE') throw new NotFound('village');
-    if (village.parentId !== actor.unitId)
+    if (!this.mayRecord(actor, village))
       throw new NotPermitted('commune_only', { action: { vi: 'ghi kết quả đánh giá tiêu chí của thôn', en: 'record its assessment' } });
     const assessedOn = checkDate(dto.assessedOn);
     const criteria = checkCriteria(dto.criteria);
-    const commune = (await this.units.findById(village.parentId))!;
+    const commune = (await this.units.findById(village.parentId!))!;
     const parent = commune.parentId ? await this.units.findById(commune.parentId) : null;
     const id = randomUUID();
     await this.engine.transaction(async (tx) => {
@@ -77,6 +77,11 @@ export class AssessmentsService {
       await this.engine.start(ASSESSMENT, { type: ASSESSMENT, id, unitId: village.id, unitPath: village.path }, actor, {}, tx);
     });
     return this.get(actor, id);
+  }
+
+  /** Whether the caller may record an assessment of this village (its commune's staff): what the pages offer. */
+  mayRecord(actor: Actor, village: { parentId: string | null }): boolean {
+    return actor.role === 'COMMUNE_STAFF' && village.parentId === actor.unitId;
   }
 
   async listForVillage(actor: Actor, villageId: string, query: { limit?: number; cursor?: string }): Promise<Page<AssessmentView>> {

@@ -13,3 +13,9 @@ export const dossierTitle = (villageName: string, year: number) => ({
   vi: `Hồ sơ đề nghị công nhận ${villageVi(villageName)} đạt chuẩn nông thôn mới năm ${year}`,
   en: `Certification dossier of ${villageEn(villageName)}, ${year}`,
 });
+
+/** A criteria assessment's title ("Kết quả đánh giá tiêu chí thôn Pò Háng ngày 30/11/2026"); `day` is dd/mm/yyyy. */
+export const assessmentTitle = (villageName: string, day: string) => ({
+  vi: `Kết quả đánh giá tiêu chí ${villageVi(villageName)} ngày ${day}`,
+  en: `Criteria assessment of ${villageEn(villageName)} of ${day}`,
+});

@@ -52,6 +52,7 @@ ol.steps li.current{background:#0b5c2e;color:#fff;font-weight:700}
 fieldset{border:1px solid #d5dcd6;border-radius:6px;margin:0 0 10px;padding:8px 10px}
 fieldset.sent-back{border-color:#c62828;background:#fff8f7}
 legend{font-weight:700;padding:0 4px}
+.choice{display:inline-block;white-space:nowrap}
 .actions form{border-top:1px solid #e1e6e2;padding-top:8px;margin-top:8px}
 ol.timeline{list-style:none;padding:0;margin:0}
 ol.timeline li{border-left:3px solid #0b5c2e;padding:4px 10px;margin:0 0 8px}

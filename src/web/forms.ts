@@ -82,3 +82,54 @@ export function criteriaFromForm(locale: Locale, body: unknown): ({ code: number
   }
   return entries;
 }
+
+/** `dd/mm/yyyy` as typed (one-digit day and month taken) to `YYYY-MM-DD`, or null when it is not of that form. */
+export function dayFromForm(typed: string): string | null {
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(typed.trim());
+  return m ? `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}` : null;
+}
+
+/**
+ * The village page's "record an assessment" form: each criterion met, not met or left out (`met_<code>` true,
+ * false or empty), the date as dd/mm/yyyy and a note. Whether the date is a real day and not in the future is
+ * the service's rule.
+ */
+export function assessmentFromForm(
+  locale: Locale,
+  body: unknown,
+): { assessedOn: string; note?: string; criteria: { code: number; met: boolean }[] } {
+  const problems: Record<string, string> = {};
+  const criteria: { code: number; met: boolean }[] = [];
+  for (let code = 1; code <= 16; code++) {
+    const met = field(body, `met_${code}`);
+    if (met === 'true' || met === 'false') criteria.push({ code, met: met === 'true' });
+  }
+  if (criteria.length === 0) problems.criteria = word(locale, 'chooseCriteria');
+  const typed = (field(body, 'assessedOn') ?? '').trim();
+  const assessedOn = dayFromForm(typed);
+  if (!typed) problems.assessedOn = word(locale, 'required');
+  else if (!assessedOn) problems.assessedOn = word(locale, 'dateFormat');
+  const note = (field(body, 'note') ?? '').normalize('NFC').trim();
+  if (note.length > 4000) problems.note = word(locale, 'invalidValue');
+  if (Object.keys(problems).length) throw new FormProblem(problems);
+  return { assessedOn: assessedOn!, note: note || undefined, criteria };
+}
+
+/** An assessment's event from its form; the payload's rules are the service's. */
+export function assessmentEventFromForm(locale: Locale, type: string, body: unknown): Record<string, unknown> {
+  const text = (name: string) => (field(body, name) ?? '').trim();
+  const event: Record<string, unknown> = { type };
+  switch (type) {
+    case 'CONFIRM':
+      if (text('comment')) event.comment = text('comment');
+      break;
+    case 'RETURN':
+      if (!text('reason')) throw new FormProblem({ reason: word(locale, 'required') });
+      event.reason = text('reason');
+      break;
+    case 'WITHDRAW':
+      if (text('confirm') !== 'yes') throw new FormProblem({ confirm: word(locale, 'confirmRequired') });
+      break;
+  }
+  return event;
+}

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Param, Post, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { createReadStream } from 'node:fs';
 import { Public, type Actor } from '../auth/actor.js';
 import { AttachmentsService } from '../certification/attachments/attachments.service.js';
 import type { UploadedFileInfo } from '../certification/attachments/file-store.js';
@@ -18,11 +17,11 @@ import { eventFromForm, criteriaFromForm, FormProblem } from './forms.js';
 import { field, fields, pageContext, seeOther, sendHtml, type WebRequest } from './web-request.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
 import { NoSuchPage } from './web-errors.js';
+import { sendPageFile } from './page-file.js';
 import { assertCsrf, CsrfAmongUploadFields, WebSessionGuard } from './web-session.guard.js';
 import { render } from './views/layout.js';
 import { InboxPage } from './views/inbox.page.js';
 import { VillagesPage, type CreateDossierForm } from './views/villages.page.js';
-import { VillagePage } from './views/village.page.js';
 import { DossierListPage, type BatchSignOffForm } from './views/dossier-list.page.js';
 import { DossierPage, type Flash } from './views/dossier.page.js';
 import { word } from './words.js';
@@ -38,8 +37,6 @@ function pageIfMatch(body: unknown): string | undefined {
   const etag = field(body, 'etag')?.trim();
   return etag ? parseIfMatch(etag) : undefined;
 }
-
-const INLINE_TYPES = new Set(['application/pdf', 'image/jpeg', 'image/png']);
 
 /**
  * The pages of the certification flow, for every role. Each reads and acts through the services the JSON API
@@ -75,13 +72,6 @@ export class PagesController {
   @Get('villages')
   async villages(@Req() req: WebRequest, @Res() reply: FastifyReply) {
     await this.showVillages(req, reply, 200, {});
-  }
-
-  @Get('villages/:id')
-  async village(@Req() req: WebRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
-    const locale = pageContext(req).locale;
-    const [ctx, village] = await Promise.all([this.ctx(req), this.pages.village(this.actor(req), id, locale)]);
-    sendHtml(reply, 200, render(<VillagePage ctx={ctx} village={village} />));
   }
 
   private async showVillages(req: WebRequest, reply: FastifyReply, status: number, form: CreateDossierForm) {
@@ -290,16 +280,7 @@ export class PagesController {
   /** An attachment: PDF and images shown in the browser, other files downloaded. */
   @Get('dossiers/:id/files/:attachmentId')
   async file(@Req() req: WebRequest, @Res() reply: FastifyReply, @Param('id') id: string, @Param('attachmentId') attachmentId: string) {
-    const file = await this.attachments.find(this.actor(req), id, attachmentId);
-    const disposition = INLINE_TYPES.has(file.mimeType) ? 'inline' : 'attachment';
-    reply
-      .code(200)
-      .header('Content-Type', file.mimeType)
-      .header('Content-Length', String(file.size))
-      .header('Cache-Control', 'private, no-store')
-      .header('X-Content-Type-Options', 'nosniff')
-      .header('Content-Disposition', `${disposition}; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
-      .send(createReadStream(file.path));
+    sendPageFile(reply, await this.attachments.find(this.actor(req), id, attachmentId));
   }
 
   /** Any other address under /app: a page saying so (404), not the API's JSON. Static routes take precedence. */

@@ -19,9 +19,6 @@ import type { DossierPageProps, Flash, HistoryItem } from './views/dossier.page.
 import type { BatchSignOffForm, DossierGroup } from './views/dossier-list.page.js';
 import type { InboxItem } from './views/inbox.page.js';
 import type { VillageRow } from './views/villages.page.js';
-import type { VillageView } from './views/village.page.js';
-import { CriteriaHistoryService } from '../villages/criteria-history.service.js';
-import { AssessmentsService } from '../assessments/assessments.service.js';
 import { ROLE_WORDS, word } from './words.js';
 
 /** What each task asks of the user (the workflows' `meta.tasks`), as the inbox says it. */
@@ -69,8 +66,6 @@ export class PagesService {
     private readonly batch: BatchSignOffService,
     private readonly attachments: AttachmentsService,
     private readonly units: UnitsService,
-    private readonly criteriaHistory: CriteriaHistoryService,
-    private readonly assessments: AssessmentsService,
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
     private readonly engine: EngineService,
@@ -99,7 +94,7 @@ export class PagesService {
           t.subjectType === 'dossier'
             ? `/app/dossiers/${t.subjectId}`
             : t.subjectType === 'assessment'
-              ? `/app/villages/${t.unitId}`
+              ? `/app/assessments/${t.subjectId}`
               : null,
         title:
           t.subjectType === 'project'
@@ -113,40 +108,6 @@ export class PagesService {
         overdue: t.overdue,
       };
     });
-  }
-
-  /** A village's page: its flags with their source, its assessments and every change of a flag (all pages of both). */
-  async village(actor: Actor, id: string, locale: Locale): Promise<VillageView> {
-    const unit = await this.units.getVisible(actor, id);
-    const flags = await this.criteriaHistory.current(actor, id);
-    const [commune, assessments, changes] = await Promise.all([
-      unit.parentId ? this.units.getVisible(actor, unit.parentId).catch(() => null) : null,
-      everyPage((cursor) => this.assessments.listForVillage(actor, id, { limit: 500, cursor })),
-      everyPage((cursor) => this.criteriaHistory.history(actor, id, { limit: 500, cursor })),
-    ]);
-    const names = new Map(flags.map((f) => [f.code, f.name]));
-    const people = new Map(changes.filter((c) => c.by).map((c) => [c.by!.id, c.by!.name ?? c.by!.id]));
-    return {
-      id: unit.id,
-      name: unit.name,
-      communeName: commune?.name ?? null,
-      flags,
-      assessments: assessments.map((a) => ({
-        id: a.id,
-        assessedOn: a.assessedOn,
-        stateWords: this.stateWords(locale, 'assessment', a.state),
-        criteria: a.criteria.map((c) => ({ code: c.code, met: c.met })),
-      })),
-      changes: changes.map((c) => ({
-        criterion: c.criterion,
-        name: names.get(c.criterion) ?? '',
-        from: c.from,
-        to: c.to,
-        cause: c.cause,
-        at: c.at,
-        by: c.by ? (people.get(c.by.id) ?? null) : null,
-      })),
-    };
   }
 
   async villages(actor: Actor, locale: Locale): Promise<VillageRow[]> {

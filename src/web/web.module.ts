@@ -8,6 +8,8 @@ import { VillagesModule } from '../villages/villages.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { UnitsModule } from '../units/units.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { AssessmentPagesController } from './assessment-pages.controller.js';
+import { AssessmentPagesService } from './assessment-pages.service.js';
 import { AssetsController } from './assets.controller.js';
 import { PagesController } from './pages.controller.js';
 import { PagesService } from './pages.service.js';
@@ -28,8 +30,8 @@ import { WebSessionGuard } from './web-session.guard.js';
     AuditModule,
     CalendarModule,
   ],
-  controllers: [SignInController, PagesController, AssetsController],
-  providers: [WebSessionsService, WebSessionGuard, PagesService],
+  controllers: [SignInController, PagesController, AssessmentPagesController, AssetsController],
+  providers: [WebSessionsService, WebSessionGuard, PagesService, AssessmentPagesService],
   exports: [WebSessionsService],
 })
 export class WebModule {}

@@ -147,6 +147,31 @@ export const WORDS = {
   causeCertification: { vi: 'Công nhận thôn đạt chuẩn', en: 'Certification' },
   causeRevocation: { vi: 'Thu hồi quyết định công nhận', en: 'Revocation' },
   causeImport: { vi: 'Nhập số liệu từ tệp', en: 'Import from a file' },
+  recordAssessment: { vi: 'Ghi kết quả đánh giá tiêu chí', en: 'Record an assessment' },
+  recordAssessmentHelp: {
+    vi: 'Chọn các tiêu chí đã đánh giá (đạt hoặc chưa đạt); tiêu chí để “Không đánh giá” giữ nguyên hiện trạng. Sau khi ghi, đính kèm tài liệu minh chứng rồi gửi huyện xác nhận.',
+    en: 'Mark the criteria assessed (met or not met); a criterion left “Not assessed” keeps its status. Once recorded, attach the evidence and submit it to the district.',
+  },
+  notAssessedNow: { vi: 'Không đánh giá', en: 'Not assessed' },
+  assessmentDate: { vi: 'Ngày đánh giá (dd/mm/yyyy)', en: 'Date of the assessment (dd/mm/yyyy)' },
+  dateFormat: { vi: 'Nhập ngày theo dạng dd/mm/yyyy, ví dụ 30/11/2026', en: 'Enter the date as dd/mm/yyyy, e.g. 30/11/2026' },
+  assessmentRecorded: {
+    vi: 'Đã ghi kết quả đánh giá. Hãy đính kèm tài liệu minh chứng rồi gửi đề nghị xác nhận.',
+    en: 'Assessment recorded. Attach the evidence, then submit it for confirmation.',
+  },
+  assessmentStarted: { vi: 'Ghi kết quả đánh giá', en: 'Assessment recorded' },
+  editAssessment: { vi: 'Sửa kết quả đánh giá', en: 'Correct the assessment' },
+  returnReason: { vi: 'Lý do trả lại', en: 'Why it was returned' },
+  evidence: { vi: 'Tài liệu minh chứng', en: 'Evidence' },
+  noEvidence: { vi: 'Chưa có tài liệu minh chứng.', en: 'No evidence yet.' },
+  confirmWithdrawAssessment: { vi: 'Tôi xác nhận hủy kết quả đánh giá này', en: 'I confirm withdrawing this assessment' },
+  staleAssessment: {
+    vi: 'Kết quả đánh giá đã thay đổi kể từ khi bạn mở trang này. Trang dưới đây là nội dung mới nhất và vẫn giữ những gì bạn đã nhập: vui lòng kiểm tra lại rồi gửi lần nữa.',
+    en: 'The assessment has changed since you opened this page. Below is its current content, with what you typed kept: check it and send again.',
+  },
+  morePages: { vi: 'Xem thêm →', en: 'More →' },
+  firstPage: { vi: '← Về trang đầu', en: '← Back to the first page' },
+  openAssessment: { vi: 'Mở kết quả đánh giá', en: 'Open the assessment' },
 } satisfies Record<string, Words>;
 
 export type WordKey = keyof typeof WORDS;

@@ -4,7 +4,10 @@ import { formatDateTime, formatDay } from '../format.js';
 import { ATTACHMENT_KIND_WORDS, word, type WordKey } from '../words.js';
 import { DueBadge, type Due } from './due.js';
 import { FieldError, Layout, type PageContext } from './layout.js';
+import { fieldError, FormAlert, value, type Flash } from './flash.js';
 import { dossierTitle } from '../../common/place-names.js';
+
+export type { Flash } from './flash.js';
 
 export interface HistoryItem {
   at: string;
@@ -12,18 +15,6 @@ export interface HistoryItem {
   what: string;
   change: string;
   comment: string | null;
-}
-
-/** What a refused or completed form brings back to the page. */
-export interface Flash {
-  done?: string;
-  /** The form that was refused (an event type, 'criteria' or 'attach'), and its message. */
-  form?: string;
-  error?: string;
-  /** Messages per field of that form. */
-  fields?: Record<string, string>;
-  /** What the user typed, to show again. */
-  values?: Record<string, string | string[]>;
 }
 
 export interface DossierPageProps {
@@ -64,25 +55,6 @@ function StepBar({ locale, state }: { locale: Locale; state: string }) {
         </li>
       ))}
     </ol>
-  );
-}
-
-function value(flash: Flash, form: string, field: string, fallback = ''): string {
-  if (flash.form !== form) return fallback;
-  const v = flash.values?.[field];
-  return typeof v === 'string' ? v : fallback;
-}
-
-function fieldError(flash: Flash, form: string, field: string): string | undefined {
-  return flash.form === form ? flash.fields?.[field] : undefined;
-}
-
-function FormAlert({ flash, form }: { flash: Flash; form: string }) {
-  if (flash.form !== form || !flash.error) return null;
-  return (
-    <p class="alert" role="alert" id={`${form}-error`}>
-      {flash.error}
-    </p>
   );
 }
 

@@ -1,5 +1,8 @@
+import type { Locale } from '../../common/messages.js';
 import { formatDate, formatDay } from '../format.js';
 import { word, type WordKey } from '../words.js';
+import { AssessmentFields } from './assessment-fields.js';
+import type { Flash } from './flash.js';
 import { Layout, type PageContext } from './layout.js';
 
 export interface VillageView {
@@ -8,6 +11,9 @@ export interface VillageView {
   communeName: string | null;
   flags: { code: number; name: string; met: boolean; source: string; updatedAt: string }[];
   assessments: { id: string; assessedOn: string; stateWords: string; criteria: { code: number; met: boolean }[] }[];
+  /** The next page of the assessments, and the first one when this is not it. */
+  assessmentsMore: string | null;
+  assessmentsFirst: string | null;
   changes: {
     criterion: number;
     name: string;
@@ -17,6 +23,11 @@ export interface VillageView {
     at: string;
     by: string | null;
   }[];
+  changesMore: string | null;
+  changesFirst: string | null;
+  /** The form to record an assessment, when the user may (the village's commune staff). */
+  record: { csrf: string } | null;
+  flash: Flash;
 }
 
 const SOURCE: Record<string, WordKey> = {
@@ -32,6 +43,30 @@ const CAUSE: Record<string, WordKey> = {
   import: 'causeImport',
 };
 
+function Paging({ locale, more, first }: { locale: Locale; more: string | null; first: string | null }) {
+  if (!more && !first) return null;
+  return (
+    <p>
+      {first && <a href={first}>{word(locale, 'firstPage')}</a>} {more && <a href={more}>{word(locale, 'morePages')}</a>}
+    </p>
+  );
+}
+
+/** The commune's form to record an assessment of the village; refused, it comes back as typed. */
+function RecordForm({ locale, village }: { locale: Locale; village: VillageView }) {
+  return (
+    <section>
+      <h2 id="record">{word(locale, 'recordAssessment')}</h2>
+      <p class="muted">{word(locale, 'recordAssessmentHelp')}</p>
+      <form method="post" action={`/app/villages/${village.id}/assessments`}>
+        <input type="hidden" name="_csrf" value={village.record!.csrf} />
+        <AssessmentFields locale={locale} flash={village.flash} form="record" criteria={village.flags} />
+        <button type="submit">{word(locale, 'recordAssessment')}</button>
+      </form>
+    </section>
+  );
+}
+
 /** A village: its 16 flags with where each comes from, its assessments, and every change of a flag with its cause. */
 export function VillagePage({ ctx, village }: { ctx: PageContext; village: VillageView }) {
   const { locale } = ctx;
@@ -42,6 +77,11 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
         {village.name}
         {village.communeName ? `, ${village.communeName}` : ''}
       </h1>
+      {village.flash.done && (
+        <p class="notice" role="status">
+          {village.flash.done}
+        </p>
+      )}
       <section>
         <h2>{word(locale, 'villageCriteria')}</h2>
         <p>
@@ -71,6 +111,7 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
           </tbody>
         </table>
       </section>
+      {village.record && <RecordForm locale={locale} village={village} />}
       <section>
         <h2>{word(locale, 'assessments')}</h2>
         {village.assessments.length === 0 ? (
@@ -87,7 +128,9 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
             <tbody>
               {village.assessments.map((a) => (
                 <tr>
-                  <td>{formatDay(a.assessedOn)}</td>
+                  <td>
+                    <a href={`/app/assessments/${a.id}`}>{formatDay(a.assessedOn)}</a>
+                  </td>
                   <td>{a.criteria.map((c) => `${c.code}: ${metWord(c.met)}`).join('; ')}</td>
                   <td>{a.stateWords}</td>
                 </tr>
@@ -95,6 +138,7 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
             </tbody>
           </table>
         )}
+        <Paging locale={locale} more={village.assessmentsMore} first={village.assessmentsFirst} />
       </section>
       <section>
         <h2>{word(locale, 'criteriaHistory')}</h2>
@@ -124,6 +168,8 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
                   <td>
                     {c.cause.kind === 'certification' || c.cause.kind === 'revocation' ? (
                       <a href={`/app/dossiers/${c.cause.id}`}>{word(locale, CAUSE[c.cause.kind])}</a>
+                    ) : c.cause.kind === 'assessment' ? (
+                      <a href={`/app/assessments/${c.cause.id}`}>{word(locale, CAUSE[c.cause.kind])}</a>
                     ) : CAUSE[c.cause.kind] ? (
                       word(locale, CAUSE[c.cause.kind])
                     ) : (
@@ -136,6 +182,7 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
             </tbody>
           </table>
         )}
+        <Paging locale={locale} more={village.changesMore} first={village.changesFirst} />
       </section>
     </Layout>
   );

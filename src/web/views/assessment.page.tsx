@@ -1,0 +1,230 @@
+import type { Locale } from '../../common/messages.js';
+import type { AssessmentView } from '../../assessments/assessments.dto.js';
+import { formatDateTime, formatDay } from '../format.js';
+import { word, type WordKey } from '../words.js';
+import { DueBadge, type Due } from './due.js';
+import { fieldError, FormAlert, value, type Flash } from './flash.js';
+import { FieldError, Layout, type PageContext } from './layout.js';
+import type { HistoryItem } from './dossier.page.js';
+import { AssessmentFields, type AssessmentFieldsNow } from './assessment-fields.js';
+
+export interface AssessmentPageProps {
+  assessment: AssessmentView;
+  title: string;
+  communeName: string | null;
+  stateWords: string;
+  eventWords: (event: string) => string;
+  currentDue: Due | null;
+  canAttach: boolean;
+  /** The form that corrects the date, note and marks, while the assessment is with its commune (draft, returned). */
+  edit: { criteria: { code: number; name: string }[]; now: AssessmentFieldsNow } | null;
+  maxUploadBytes: number;
+  history: HistoryItem[];
+  integrity: { ok: boolean; checked: number; reason?: string };
+  flash: Flash;
+  csrf: string;
+  /** The assessment's entity tag as this page shows it: its event forms send it back, so that a stale page is refused. */
+  etag: string;
+}
+
+/** The forms whose refusal is shown inside their own section rather than above the page. */
+const OWN_SECTION = ['attach', 'edit'];
+
+function EventForm({ locale, props, event }: { locale: Locale; props: AssessmentPageProps; event: string }) {
+  const { assessment, flash } = props;
+  const area = (name: string, key: WordKey, required: boolean) => {
+    const id = `${event}-${name}`;
+    const err = fieldError(flash, event, name);
+    return (
+      <div>
+        <label for={id}>{word(locale, key)}</label>
+        <textarea
+          id={id}
+          name={name}
+          required={required}
+          maxlength={2000}
+          aria-describedby={`${id}-error`}
+          aria-invalid={err ? 'true' : undefined}
+        >
+          {value(flash, event, name)}
+        </textarea>
+        <FieldError id={`${id}-error`} message={err} />
+      </div>
+    );
+  };
+  return (
+    <form method="post" action={`/app/assessments/${assessment.id}/events`} id={`form-${event}`}>
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      <input type="hidden" name="type" value={event} />
+      <input type="hidden" name="etag" value={props.etag} />
+      {event === 'CONFIRM' && area('comment', 'comment', false)}
+      {event === 'RETURN' && area('reason', 'reason', true)}
+      {event === 'WITHDRAW' && (
+        <div>
+          <input type="checkbox" id="WITHDRAW-confirm" name="confirm" value="yes" required aria-describedby="WITHDRAW-confirm-error" />
+          <label class="inline" for="WITHDRAW-confirm">
+            {word(locale, 'confirmWithdrawAssessment')}
+          </label>
+          <FieldError id="WITHDRAW-confirm-error" message={fieldError(flash, event, 'confirm')} />
+        </div>
+      )}
+      <button type="submit" class={event === 'WITHDRAW' || event === 'RETURN' ? 'danger' : ''}>
+        {props.eventWords(event)}
+      </button>
+    </form>
+  );
+}
+
+function Evidence({ locale, props }: { locale: Locale; props: AssessmentPageProps }) {
+  const { assessment, flash } = props;
+  const tooLarge = word(locale, 'fileTooLarge', { mb: Math.round(props.maxUploadBytes / 1024 / 1024) });
+  return (
+    <section>
+      <h2>{word(locale, 'evidence')}</h2>
+      {assessment.attachments.length === 0 ? (
+        <p class="muted">{word(locale, 'noEvidence')}</p>
+      ) : (
+        <ul>
+          {assessment.attachments.map((a) => (
+            <li>
+              <a href={`/app/assessments/${assessment.id}/files/${a.id}`}>{a.fileName}</a>{' '}
+              <span class="muted">({Math.ceil(a.size / 1024)} KB)</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {/* An upload refused where this page offers none (the state moved on meanwhile): its reason, still shown. */}
+      {!props.canAttach && <FormAlert flash={flash} form="attach" />}
+      {props.canAttach && (
+        <form method="post" action={`/app/assessments/${assessment.id}/attachments`} enctype="multipart/form-data">
+          <input type="hidden" name="_csrf" value={props.csrf} />
+          <FormAlert flash={flash} form="attach" />
+          <label for="file">{word(locale, 'file')}</label>
+          <input
+            type="file"
+            id="file"
+            name="file"
+            required
+            data-max-bytes={String(props.maxUploadBytes)}
+            data-too-large={tooLarge}
+            aria-describedby="file-error"
+          />
+          <FieldError id="file-error" message={fieldError(flash, 'attach', 'file')} />
+          <button type="submit">{word(locale, 'attach')}</button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+/** A criteria assessment: what it records, its state and due date, its evidence, what the user may do now, its history. */
+export function AssessmentPage({ ctx, props }: { ctx: PageContext; props: AssessmentPageProps }) {
+  const { locale } = ctx;
+  const { assessment: a, flash } = props;
+  const errorAbove = flash.form && flash.error && !OWN_SECTION.includes(flash.form);
+  return (
+    <Layout ctx={ctx} title={props.title}>
+      <h1>{props.title}</h1>
+      <p class="muted">
+        <a href={`/app/villages/${a.villageId}`}>{a.villageName}</a>
+        {props.communeName ? `, ${props.communeName}` : ''}
+      </p>
+      {flash.done && (
+        <p class="notice" role="status">
+          {flash.done}
+        </p>
+      )}
+      {errorAbove && (
+        <p class="alert" role="alert" id={`${flash.form}-error`}>
+          {flash.error}
+        </p>
+      )}
+      <section>
+        <p>
+          <strong>{word(locale, 'state')}:</strong> {props.stateWords}{' '}
+          {a.overdue && <span class="badge late">{word(locale, 'overdue')}</span>}
+        </p>
+        <p>
+          <DueBadge locale={locale} due={props.currentDue} />
+        </p>
+        <p>
+          <strong>{word(locale, 'assessedOn')}:</strong> {formatDay(a.assessedOn)}
+        </p>
+        {a.note && (
+          <p>
+            <strong>{word(locale, 'note')}:</strong> {a.note}
+          </p>
+        )}
+        {a.state === 'returned' && a.returnReason && (
+          <p class="alert">
+            {word(locale, 'returnReason')}: {a.returnReason}
+          </p>
+        )}
+      </section>
+      <section>
+        <h2>{word(locale, 'actions')}</h2>
+        <div class="actions">
+          {a.allowedEvents.length === 0 ? <p class="muted">{word(locale, 'noActions')}</p> : null}
+          {a.allowedEvents.map((e) => (
+            <EventForm locale={locale} props={props} event={e} />
+          ))}
+        </div>
+      </section>
+      <section>
+        <h2>{word(locale, 'criteria')}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{word(locale, 'criterion')}</th>
+              <th scope="col">{word(locale, 'state')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {a.criteria.map((c) => (
+              <tr>
+                <td>
+                  {c.code}. {c.name}
+                </td>
+                <td>
+                  <span class={c.met ? 'badge ok' : 'badge'}>{word(locale, c.met ? 'met' : 'notMet')}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      {props.edit && (
+        <section>
+          <h2 id="edit">{word(locale, 'editAssessment')}</h2>
+          <form method="post" action={`/app/assessments/${a.id}`}>
+            <input type="hidden" name="_csrf" value={props.csrf} />
+            <input type="hidden" name="etag" value={props.etag} />
+            <AssessmentFields locale={locale} flash={flash} form="edit" criteria={props.edit.criteria} now={props.edit.now} />
+            <button type="submit" class="secondary">
+              {word(locale, 'save')}
+            </button>
+          </form>
+        </section>
+      )}
+      <Evidence locale={locale} props={props} />
+      <section>
+        <h2>{word(locale, 'history')}</h2>
+        <p class={props.integrity.ok ? 'notice' : 'alert'}>
+          {props.integrity.ok
+            ? word(locale, 'historyOk', { n: props.integrity.checked })
+            : word(locale, 'historyBroken', { reason: props.integrity.reason ?? '' })}
+        </p>
+        <ol class="timeline">
+          {props.history.map((h) => (
+            <li>
+              <time datetime={h.at}>{formatDateTime(h.at)}</time> · {h.who}
+              <br />
+              <strong>{h.what}</strong> <span class="muted">({h.change})</span>
+              {h.comment && <p>{h.comment}</p>}
+            </li>
+          ))}
+        </ol>
+      </section>
+    </Layout>
+  );
+}
