@@ -11,6 +11,8 @@ import { etagOf } from '../common/if-match.js';
 import type { Locale } from '../common/messages.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EngineService } from '../engine/engine.service.js';
+import { tasksOf } from '../engine/machine.js';
+import { certificationMachine } from '../../workflows/certification/v2.js';
 import { TasksService } from '../tasks/tasks.service.js';
 import { UnitsService } from '../units/units.service.js';
 import { UsersRepository } from '../users/users.repository.js';
@@ -42,8 +44,15 @@ const ACTION_WORDS: Record<string, { vi: string; en: string }> = {
 /** How many dossiers a list of the dossiers page shows at a time (the next ones behind a link). */
 const LIST_PAGE = 50;
 
-/** The state each role's work waits in, listed first on the dossiers page. */
-const WAITING: Partial<Record<string, string>> = { REVIEWER: 'review', PROVINCE_OFFICER: 'province_review' };
+/**
+ * The state each role's work waits in, listed first on the dossiers page: where the machine's `meta.tasks` asks
+ * that role to review the criteria or to sign off (the latter's list is also the batch sign-off form).
+ */
+const TASK_STATES = tasksOf(certificationMachine);
+const stateOfTask = (role: string, task: string) => Object.entries(TASK_STATES[role] ?? {}).find(([, t]) => t === task)?.[0];
+const REVIEWING = stateOfTask('REVIEWER', 'review_criteria');
+const SIGNING_OFF = stateOfTask('PROVINCE_OFFICER', 'sign_off');
+const WAITING: Partial<Record<string, string>> = { REVIEWER: REVIEWING, PROVINCE_OFFICER: SIGNING_OFF };
 
 /** Every item of a paged list, page after page. */
 async function everyPage<T>(fetch: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {
@@ -171,16 +180,16 @@ export class PagesService {
       return { ...g, batch: { ...batch, documents } };
     };
     const waiting = WAITING[actor.role];
-    const waitingTitle = (state: string) => word(locale, state === 'review' ? 'waitingForReview' : 'waitingForSignOff');
+    const waitingTitle = (state: string) => word(locale, state === REVIEWING ? 'waitingForReview' : 'waitingForSignOff');
     if (query.state && (DOSSIER_STATES as readonly string[]).includes(query.state)) {
       const title = query.state === waiting ? waitingTitle(query.state) : this.stateWords(locale, 'certification', query.state);
       const one = await group(title, query.state, query.cursor);
-      return [query.state === 'province_review' ? await withBatch(one) : one];
+      return [query.state === SIGNING_OFF ? await withBatch(one) : one];
     }
     const groups: DossierGroup[] = [];
     if (waiting && !query.cursor) {
       const first = await group(waitingTitle(waiting), waiting);
-      groups.push(waiting === 'province_review' ? await withBatch(first) : first);
+      groups.push(waiting === SIGNING_OFF ? await withBatch(first) : first);
     }
     groups.push(await group(word(locale, 'allDossiers'), undefined, query.cursor));
     return groups;

@@ -603,3 +603,24 @@ describe('certification definition v2', () => {
     expect(Object.keys(certificationMachine.implementations.actions).sort()).toEqual(['assignReviewers', 'notify']);
   });
 });
+
+describe('certification: what the pages read of the machine', () => {
+  it("the step bar's states are the machine's, each in one step, and every open state is in one", async () => {
+    const { CERTIFICATION_STEPS } = await import('./steps.js');
+    const states = Object.keys(certificationMachine.root.states);
+    const stepped = CERTIFICATION_STEPS.flatMap((s) => [...s.states]);
+    for (const s of stepped) expect(states).toContain(s);
+    expect(new Set(stepped).size).toBe(stepped.length);
+    for (const s of ['draft', 'consultation', 'ready_to_submit', 'review', 'revision_requested', 'province_review'])
+      expect(stepped).toContain(s);
+  });
+
+  it('the inbox tasks name the states where reviewers review and the province signs off', () => {
+    const tasks = Object.entries(certificationMachine.root.states).flatMap(([state, node]) =>
+      Object.entries(((node.meta as { tasks?: Record<string, string> } | undefined)?.tasks ?? {}) as Record<string, string>).map(
+        ([role, task]) => `${role}:${task}@${state}`,
+      ),
+    );
+    expect(tasks).toEqual(expect.arrayContaining(['REVIEWER:review_criteria@review', 'PROVINCE_OFFICER:sign_off@province_review']));
+  });
+});

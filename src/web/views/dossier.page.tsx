@@ -6,6 +6,7 @@ import { DueBadge, type Due } from './due.js';
 import { FieldError, Layout, type PageContext } from './layout.js';
 import { fieldError, FormAlert, value, type Flash } from './flash.js';
 import { dossierTitle } from '../../common/place-names.js';
+import { CERTIFICATION_STEPS } from '../../../workflows/certification/steps.js';
 
 export type { Flash } from './flash.js';
 
@@ -36,22 +37,13 @@ export interface DossierPageProps {
   etag: string;
 }
 
-const STEPS: { key: WordKey; states: string[] }[] = [
-  { key: 'stepDraft', states: ['draft'] },
-  { key: 'stepPosting', states: ['consultation'] },
-  { key: 'stepSubmitted', states: ['ready_to_submit'] },
-  { key: 'stepReview', states: ['review', 'revision_requested'] },
-  { key: 'stepProvince', states: ['province_review'] },
-  { key: 'stepCertified', states: ['certified', 'revoked'] },
-];
-
 function StepBar({ locale, state }: { locale: Locale; state: string }) {
-  const current = STEPS.findIndex((s) => s.states.includes(state));
+  const current = CERTIFICATION_STEPS.findIndex((s) => s.states.includes(state));
   return (
     <ol class="steps" aria-label={word(locale, 'progress')}>
-      {STEPS.map((s, i) => (
+      {CERTIFICATION_STEPS.map((s, i) => (
         <li class={i === current ? 'current' : i < current ? 'done' : ''} aria-current={i === current ? 'step' : undefined}>
-          {word(locale, s.key)}
+          {s.label[locale]}
         </li>
       ))}
     </ol>
