@@ -210,7 +210,6 @@ export const PROJECT_EVENTS: Record<string, new () => object> = {
 
 // ---- what credit and mobilised funds record ----
 
-
 export class LoanDto {
   @ApiProperty({ description: 'The commune whose households borrowed' }) @IsString() communeId: string;
   @ApiProperty({ example: 12, description: 'Households that received a loan' }) @IsInt() @Min(1) @Max(100_000) households: number;

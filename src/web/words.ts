@@ -147,6 +147,11 @@ export const WORDS = {
   causeCertification: { vi: 'Công nhận thôn đạt chuẩn', en: 'Certification' },
   causeRevocation: { vi: 'Thu hồi quyết định công nhận', en: 'Revocation' },
   causeImport: { vi: 'Nhập số liệu từ tệp', en: 'Import from a file' },
+  factsOn: { vi: 'Số liệu ngày', en: 'Facts of' },
+  notApplied: {
+    vi: 'Không áp dụng: tiêu chí đã có số liệu mới hơn, ngày',
+    en: 'Not applied: the criterion has newer facts, of',
+  },
 } satisfies Record<string, Words>;
 
 export type WordKey = keyof typeof WORDS;
