@@ -13,6 +13,8 @@
  *   7. row 2's load through nginx to one API process and to two, beside the raw SQL rate, with the CPU per
  *      request of nginx, the APIs and PostgreSQL (bench/cluster.ts).
  *   8. the peak RSS of each process during rows 1, 2, 3 and 7 (bench/memory.ts), printed after the table.
+ *   9. the import of the villages' flags from a 10,000-village CSV, rows/s, beside the same writes as raw SQL
+ *      in the same run (bench/import.ts).
  * Each measured run prints its one-minute load average: the machine may be shared.
  */
 import 'reflect-metadata';
@@ -35,6 +37,7 @@ import { benchPages } from './pages.js';
 import { seedNational } from './seed-national.js';
 import { benchTimers } from './timers.js';
 import { benchCluster } from './cluster.js';
+import { benchImport } from './import.js';
 import { peaks, resetPeak } from './memory.js';
 import { load1 } from './processes.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -49,8 +52,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = 16;
 /** Load before the HTTP row's first measured run, not counted: a fresh process compiles and opens its pool first. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 15);
-/** Which rows to run, e.g. BENCH_ROWS=2 while working on one figure; all eight by default. */
-const ROWS = new Set((process.env.BENCH_ROWS ?? '1,2,3,4,5,6,7,8').split(',').map((r) => Number(r.trim())));
+/** Which rows to run, e.g. BENCH_ROWS=2 while working on one figure; all nine by default. */
+const ROWS = new Set((process.env.BENCH_ROWS ?? '1,2,3,4,5,6,7,8,9').split(',').map((r) => Number(r.trim())));
 /** Peak RSS lines for row 8, one per row measured. */
 const memory: string[] = [];
 
@@ -326,6 +329,9 @@ async function main() {
   const timers = ROWS.has(6) ? await benchTimers({ runs: RUNS }) : undefined;
   if (timers) memory.push(`timers (row 6): worker ${timers.workerPeakMb === undefined ? '?' : Math.round(timers.workerPeakMb)} MB`);
 
+  // Row 9: the criteria import of a 10,000-village CSV (its own database, the service in process).
+  const criteriaImport = ROWS.has(9) ? await benchImport({ runs: RUNS }) : undefined;
+
   const engineRate = median(engineRates);
   const httpRate = median(httpRates);
   const httpRawRate = median(httpRawRates);
@@ -360,6 +366,7 @@ async function main() {
     ...pages,
     ...(timers?.rows ?? []),
     ...(cluster?.rows ?? []),
+    criteriaImport?.row,
   ].filter(Boolean);
   console.table(table);
   if (failures) console.log(`${failures} HTTP events were refused during the run`);

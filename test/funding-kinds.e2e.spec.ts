@@ -196,9 +196,9 @@ describe('funds by kind and year', () => {
         await k.t.http
           .post('/funds/CREDIT/loans')
           .set('Authorization', commune)
-          .send({ communeId, households: 3, amountVnd: 150_000_000, disbursedOn: '2020-04-01' })
-      ).status,
-    ).toBe(201);
+          .send({ communeId, households: 3, amountVnd: 150_000_000, disbursedOn: '01/04/2020' })
+      ).body,
+    ).toMatchObject({ disbursedOn: '2020-04-01' });
     expect(
       (
         await k.t.http
@@ -230,6 +230,25 @@ describe('funds by kind and year', () => {
           .send({ communeId, households: 1, amountVnd: 1, disbursedOn: '2020-02-30' })
       ).status,
     ).toBe(400);
+    // Nor a day after today (Vietnam's).
+    const tomorrow = new Date(Date.now() + 31 * 3600 * 1000).toISOString().slice(0, 10);
+    const future = await k.t.http
+      .post('/funds/CREDIT/loans')
+      .set('Authorization', province)
+      .send({ communeId, households: 1, amountVnd: 1, disbursedOn: tomorrow });
+    expect(future.status).toBe(400);
+    expect(future.body.errors).toEqual([{ field: 'disbursedOn', messages: [expect.stringMatching(/không sau ngày hôm nay/)] }]);
+    expect(await count()).toBe(n);
+    // An unknown fund is 404 with its message, on both routes of both kinds.
+    for (const req of [
+      k.t.http.post('/funds/NO_SUCH_FUND/loans').send({ communeId, households: 1, amountVnd: 1, disbursedOn: '2020-03-15' }),
+      k.t.http.get('/funds/NO_SUCH_FUND/loans'),
+      k.t.http.post('/funds/NO_SUCH_FUND/pledges').send({ enterprise: 'X', amountVnd: 1, pledgedOn: '2020-06-01' }),
+      k.t.http.get('/funds/NO_SUCH_FUND/pledges'),
+    ]) {
+      const res = await req.set('Authorization', province).set('Accept-Language', 'vi');
+      expect({ status: res.status, message: res.body.message }).toEqual({ status: 404, message: 'Không tìm thấy nguồn vốn' });
+    }
     expect(await count()).toBe(n);
 
     expect(await fund(k, province, 'CREDIT')).toMatchObject({
@@ -288,8 +307,14 @@ describe('funds by kind and year', () => {
     const toProvince = await k.t.http
       .post('/funds/MOBILIZED/pledges')
       .set('Authorization', province)
-      .send({ enterprise: 'Ngân hàng TMCP Công thương', amountVnd: 200_000_000, pledgedOn: '2020-06-01' });
+      .send({ enterprise: 'Ngân hàng TMCP Công thương', amountVnd: 200_000_000, pledgedOn: '1/6/2020' });
     expect(toProvince.status).toBe(201);
+    expect(toProvince.body.pledgedOn).toBe('2020-06-01');
+    const futurePledge = await k.t.http
+      .post('/funds/MOBILIZED/pledges')
+      .set('Authorization', province)
+      .send({ enterprise: 'X', amountVnd: 1, pledgedOn: new Date(Date.now() + 31 * 3600 * 1000).toISOString().slice(0, 10) });
+    expect(futurePledge.status).toBe(400);
     expect(toProvince.body.unitId).toBe(k.unit('LS').id);
     const wrongFund = await k.t.http
       .post('/funds/CREDIT/pledges')

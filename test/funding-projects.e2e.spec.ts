@@ -218,11 +218,13 @@ describe('project funding: proposals, rules, receipts, jurisdiction', () => {
       .send({ quantity: 100, valueVnd: 20_000_000, receivedAt: '2026-12-01' });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ contributionId: lab.id, quantity: 100, valueVnd: 20_000_000, receivedAt: '2026-12-01' });
-    await k.t.http
+    // A day as Vietnamese write it is taken too, and answered as YYYY-MM-DD.
+    const second = await k.t.http
       .post(url(lab.id))
       .set('Authorization', commune)
-      .send({ quantity: 50.5, valueVnd: '10000000', receivedAt: '2026-12-05' })
+      .send({ quantity: 50.5, valueVnd: '10000000', receivedAt: '05/12/2026' })
       .expect(201);
+    expect(second.body.receivedAt).toBe('2026-12-05');
     await k.t.http
       .post(url(ld.id))
       .set('Authorization', commune)
@@ -240,10 +242,21 @@ describe('project funding: proposals, rules, receipts, jurisdiction', () => {
       { quantity: 1, valueVnd: 1.5, receivedAt: '2026-12-01' },
       { quantity: 1, valueVnd: 1, receivedAt: '2026-13-45' },
       { quantity: 1, valueVnd: 1, receivedAt: 'hôm qua' },
+      { quantity: 1, valueVnd: 1, receivedAt: '30/02/2026' },
       { quantity: 1, valueVnd: 1 },
     ]) {
       expect((await k.t.http.post(url(lab.id)).set('Authorization', commune).send(body)).status).toBe(400);
     }
+    // A receipt cannot be dated after today (Vietnam's).
+    const tomorrow = new Date(Date.now() + 31 * 3600 * 1000).toISOString().slice(0, 10);
+    const future = await k.t.http
+      .post(url(lab.id))
+      .set('Authorization', commune)
+      .set('Accept-Language', 'vi')
+      .send({ quantity: 1, valueVnd: 1, receivedAt: tomorrow });
+    expect(future.status).toBe(400);
+    expect(future.body.message).toBe('“receivedAt” phải là một ngày có thật (dd/mm/yyyy hoặc YYYY-MM-DD), không sau ngày hôm nay');
+    expect(future.body.errors).toEqual([{ field: 'receivedAt', messages: [future.body.message] }]);
     expect(
       (await k.t.http.post(url(lab.id)).set('Authorization', reviewer).send({ quantity: 1, valueVnd: 1, receivedAt: '2026-12-01' })).status,
     ).toBe(403);

@@ -193,10 +193,17 @@ describe('reports: progress against the plan', () => {
       'Mục tiêu đến hết năm 2020',
       'Ghi chú',
     ]);
-    expect(rows).toHaveLength(17);
+    expect(rows).toHaveLength(18);
     expect(rows[14].slice(0, 3)).toEqual(['14', 'Môi trường và an toàn thực phẩm', '12']);
     expect(rows[16][1]).toBe('Quốc phòng và An ninh');
     expect(rows[15][5]).toMatch(/^Kế hoạch không nêu hiện trạng/);
+    // After the 16 criteria, the average per village in the same columns, the figures of the workbook's summary.
+    const report = await progress(k, province.auth);
+    const [code, name, baseline, current, target, note] = rows[17];
+    expect({ code, name, target, note }).toEqual({ code: '', name: 'Số tiêu chí đạt bình quân/thôn', target: '11,5 – 12', note: '' });
+    expect(Number(baseline)).toBe(7.66);
+    expect(Number(current)).toBe(report.averageCriteriaMet);
+    expect(Number.isNaN(Number(current))).toBe(false);
   });
 
   it('progress.csv: a criterion name that starts like a formula comes back as text (OWASP CSV injection)', async () => {

@@ -34,13 +34,13 @@ describe('village criteria assessments', () => {
       ])
     ).rows as { code: number; met: boolean; source: string }[];
 
-  async function record(criteria: { code: number; met: boolean }[], evidence = true): Promise<string> {
+  async function record(criteria: { code: number; met: boolean }[], evidence = true, assessedOn = '2026-11-30'): Promise<string> {
     const res = await k.t.http
       .post(`/villages/${k.unit(VILLAGE).id}/assessments`)
       .set('Authorization', commune.auth)
-      .send({ assessedOn: '2026-11-30', note: 'Kiểm tra thực tế cùng Ban phát triển thôn', criteria });
+      .send({ assessedOn, note: 'Kiểm tra thực tế cùng Ban phát triển thôn', criteria });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ state: 'draft', assessedOn: '2026-11-30', allowedEvents: expect.arrayContaining(['SUBMIT']) });
+    expect(res.body).toMatchObject({ state: 'draft', assessedOn, allowedEvents: expect.arrayContaining(['SUBMIT']) });
     if (evidence) {
       const up = await k.t.http
         .post(`/assessments/${res.body.id}/attachments`)
@@ -245,4 +245,80 @@ describe('village criteria assessments', () => {
     const other = await c.get(`/app/villages/${k.unit('LS-CL').id}`);
     expect(other.status).toBe(404);
   });
+
+  it('the newest facts win: an older assessment confirmed after a newer one or an import is recorded, not applied', async () => {
+    const village = k.unit(VILLAGE).id;
+    const flag = async (code: number) =>
+      (
+        await k.db.query(
+          `SELECT met, source, to_char(facts_on, 'YYYY-MM-DD') AS facts_on FROM village_criteria WHERE village_id = $1 AND criterion_code = $2`,
+          [village, code],
+        )
+      ).rows[0] as { met: boolean; source: string; facts_on: string | null };
+    const changesOf = async (assessmentId: string) =>
+      (
+        await k.t.http.get(`/villages/${village}/criteria/history`).query({ limit: 500 }).set('Authorization', commune.auth)
+      ).body.items.filter((x: { cause: { id: string } }) => x.cause.id === assessmentId);
+    const confirm = async (id: string) => {
+      expect((await send(commune.auth, id, { type: 'SUBMIT' })).status).toBe(200);
+      expect((await send(reviewer.auth, id, { type: 'CONFIRM', comment: 'Đúng thực tế' })).body.state).toBe('confirmed');
+    };
+    // A criterion no test has dated yet (still the seed's estimate).
+    const { rows } = await k.db.query(
+      `SELECT criterion_code::int AS code, met FROM village_criteria WHERE village_id = $1 AND facts_on IS NULL ORDER BY 1 LIMIT 2`,
+      [village],
+    );
+    const [d, c] = rows as { code: number; met: boolean }[];
+
+    // Two assessments of criterion d: of 01/12 and of 25/11, confirmed in that order. The one of 01/12 stands.
+    const newer = await record([{ code: d.code, met: !d.met }], true, '2026-12-01');
+    const older = await record([{ code: d.code, met: d.met }], true, '2026-11-25');
+    await confirm(newer);
+    expect(await flag(d.code)).toEqual({ met: !d.met, source: 'assessment', facts_on: '2026-12-01' });
+    await confirm(older);
+    expect(await flag(d.code)).toEqual({ met: !d.met, source: 'assessment', facts_on: '2026-12-01' });
+    expect(await changesOf(older)).toEqual([
+      expect.objectContaining({
+        criterion: d.code,
+        from: !d.met,
+        to: d.met,
+        factsOn: '2026-11-25',
+        applied: false,
+        supersededBy: { factsOn: '2026-12-01' },
+      }),
+    ]);
+    expect(await changesOf(newer)).toEqual([expect.objectContaining({ applied: true, supersededBy: null, factsOn: '2026-12-01' })]);
+
+    // An import today dates every flag of the village today; an assessment of 30/11 confirmed after it changes nothing.
+    const current = await k.t.http.get(`/villages/${village}/criteria`).set('Authorization', commune.auth);
+    const marks = (current.body as { met: boolean }[]).map((f) => (f.met ? '1' : '0'));
+    const header = ['Mã thôn', ...Array.from({ length: 16 }, (_, i) => `TC${i + 1}`)];
+    const file = Buffer.from([header, [VILLAGE, ...marks]].map((r) => r.join(',')).join('\r\n') + '\r\n', 'utf8');
+    const imported = await k.t.http
+      .post('/villages/criteria/import')
+      .set('Authorization', k.admin)
+      .attach('file', file, { filename: 'tieu-chi.csv', contentType: 'text/csv' });
+    expect(imported.status).toBe(200);
+    expect(imported.body.changed).toBe(0);
+    const today = new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10);
+    expect(await flag(c.code)).toEqual({ met: c.met, source: 'import', facts_on: today });
+    const stale = await record([{ code: c.code, met: !c.met }]);
+    await confirm(stale);
+    expect(await flag(c.code)).toEqual({ met: c.met, source: 'import', facts_on: today });
+    expect(await changesOf(stale)).toEqual([
+      expect.objectContaining({ from: c.met, to: !c.met, factsOn: '2026-11-30', applied: false, supersededBy: { factsOn: today } }),
+    ]);
+    // An assessment of the same day as the import, confirmed after it, is as new: it applies.
+    const sameDay = await record([{ code: c.code, met: !c.met }], true, today);
+    await confirm(sameDay);
+    expect(await flag(c.code)).toEqual({ met: !c.met, source: 'assessment', facts_on: today });
+    expect(await changesOf(sameDay)).toEqual([expect.objectContaining({ applied: true, factsOn: today })]);
+
+    // The village's page says which change was not applied and why.
+    const web = new WebClient(k.t);
+    await web.signIn(commune.username, commune.password);
+    const page = await web.get(`/app/villages/${village}`);
+    expect(page.text).toContain(`Không áp dụng: tiêu chí đã có số liệu mới hơn, ngày ${today.split('-').reverse().join('/')}`);
+    expect(page.text).toContain('Không áp dụng: tiêu chí đã có số liệu mới hơn, ngày 01/12/2026');
+  }, 90_000);
 });

@@ -120,4 +120,28 @@ describe("villages' criteria: import from a file", () => {
     expect(summary).toContainEqual(['Số tiêu chí theo số liệu nhập từ tệp', villages.length * 16]);
     expect(summary.find((r) => r[0] === 'Ghi chú')?.[1]).toMatch(/ước tính/);
   }, 60_000);
+
+  it('a village that has no flag rows gets them from the import, each recorded as created', async () => {
+    const [village] = (await listAllUnits(k.t, k.admin, { parentId: k.unit('LS-TD-02').id })).filter((u) => u.level === 'VILLAGE');
+    const id = village.id as string;
+    await k.db.query(`DELETE FROM village_criteria WHERE village_id = $1`, [id]);
+    const marks = Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? '1' : '0'));
+    const res = await post(k.admin, csv([HEADER, [village.code as string, ...marks]]), 'thon-moi.csv');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ rows: 1, flags: 16, changed: 16 });
+    const { rows } = await k.db.query(
+      `SELECT criterion_code::int AS code, met, source, baseline_met FROM village_criteria WHERE village_id = $1 ORDER BY 1`,
+      [id],
+    );
+    expect(rows).toEqual(marks.map((m, i) => ({ code: i + 1, met: m === '1', source: 'import', baseline_met: false })));
+    const history = await k.t.http.get(`/villages/${id}/criteria/history`).query({ limit: 500 }).set('Authorization', k.admin);
+    expect(history.body.items).toHaveLength(16);
+    for (const x of history.body.items)
+      expect(x).toMatchObject({
+        from: null,
+        to: marks[x.criterion - 1] === '1',
+        applied: true,
+        cause: { kind: 'import', id: res.body.importId },
+      });
+  });
 });

@@ -7,7 +7,8 @@ import { ASSESSMENT_DETAIL, AssessmentsRepository } from './assessments.reposito
 /**
  * The assessments module's part in every applied assessment event: the facts SUBMIT's rules read (how many
  * criteria it records, the kinds of file attached), under the instance's lock; and, when it is confirmed, the
- * village's flags set to what it records, with the change record, in the CONFIRM's transaction.
+ * village's flags set to what it records as of its date (newer facts win), with the change record, in the
+ * CONFIRM's transaction.
  */
 @Injectable()
 export class AssessmentHooks implements OnModuleInit {
@@ -29,13 +30,14 @@ export class AssessmentHooks implements OnModuleInit {
       },
       afterTransition: async (tx, { subject, actor, fromState, toState, open }) => {
         if (toState === 'confirmed' && fromState !== 'confirmed') {
-          const villageId = await this.assessments.villageOf(tx, subject.id);
+          // The assessment's date is the date of its facts: a flag set since by newer facts keeps its value.
+          const { villageId, assessedOn } = await this.assessments.villageAndDate(tx, subject.id);
           const recorded = await this.assessments.criteria(subject.id, tx);
           await this.flags.apply(
             tx,
             recorded.map((c) => ({ villageId, code: c.code, met: c.met })),
             'assessment',
-            { kind: 'assessment', id: subject.id, by: actor.id },
+            { kind: 'assessment', id: subject.id, by: actor.id, factsOn: assessedOn },
           );
         }
         if (!open) await this.assessments.close(tx, subject.id);

@@ -116,8 +116,15 @@ export class AssessmentsRepository {
     return rows.map((r) => r.kind);
   }
 
-  async villageOf(db: Db, id: string): Promise<string> {
-    return (await db.selectFrom('assessments').select('village_id').where('id', '=', id).executeTakeFirstOrThrow()).village_id;
+  /** The assessment's village and its date (YYYY-MM-DD), the date of the facts it records. */
+  async villageAndDate(db: Db, id: string): Promise<{ villageId: string; assessedOn: string }> {
+    const row = await db
+      .selectFrom('assessments')
+      .select('village_id')
+      .select(sql<string>`to_char(assessed_on, 'YYYY-MM-DD')`.as('assessed_on'))
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    return { villageId: row.village_id, assessedOn: row.assessed_on };
   }
 
   async close(db: Db, id: string): Promise<void> {

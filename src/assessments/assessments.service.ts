@@ -4,6 +4,7 @@ import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
+import { parseDay, todayInVietnam } from '../common/calendar-day.js';
 import { Conflict, InvalidInput, NotFound, NotPermitted } from '../common/errors.js';
 import { assertMatches } from '../common/if-match.js';
 import { decodeTimeCursor, encodeCursor, type Page } from '../common/pagination.js';
@@ -28,11 +29,10 @@ const EDITABLE_STATES = statesTagged(assessmentMachine, 'assessment_editable');
 
 /** A real calendar date, not after today (Vietnam's), as YYYY-MM-DD. */
 function checkDate(value: string): string {
-  const d = new Date(`${value}T00:00:00Z`);
-  const today = new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10);
-  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value || value > today)
+  const day = parseDay(value);
+  if (day === null || day > todayInVietnam(new Date()))
     throw new InvalidInput('assessment_date', { date: value }, [{ field: 'assessedOn', messages: ['assessedOn must be a past date'] }]);
-  return value;
+  return day;
 }
 
 function checkCriteria(criteria: AssessedCriterionDto[]): { code: number; met: boolean }[] {

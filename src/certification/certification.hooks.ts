@@ -1,5 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Db } from '../database/db.js';
+import { todayInVietnam } from '../common/calendar-day.js';
+import { Clock } from '../engine/clock.js';
 import { EngineService } from '../engine/engine.service.js';
 import type { DossierFacts } from '../../workflows/certification/v2.js';
 import { DOSSIER_DETAIL, DossiersRepository } from './dossiers.repository.js';
@@ -21,7 +23,13 @@ export class CertificationHooks implements OnModuleInit {
     private readonly engine: EngineService,
     private readonly dossiers: DossiersRepository,
     private readonly flags: VillageCriteriaRepository,
+    private readonly clock: Clock,
   ) {}
+
+  /** A certification's or a revocation's facts are of the day it happens (in Vietnam, by the engine's clock). */
+  private today(): string {
+    return todayInVietnam(this.clock.now());
+  }
 
   onModuleInit(): void {
     this.engine.statement(
@@ -56,13 +64,13 @@ export class CertificationHooks implements OnModuleInit {
           await this.dossiers.setCertified(tx, id, true);
           const villageId = await this.dossiers.villageOf(tx, id);
           const all = CRITERIA_CODES.map((code) => ({ villageId, code, met: true }));
-          await this.flags.apply(tx, all, 'certification', { kind: 'certification', id, by: actor.id });
+          await this.flags.apply(tx, all, 'certification', { kind: 'certification', id, by: actor.id, factsOn: this.today() });
         }
         if (fromState === 'certified' && toState !== 'certified') await this.dossiers.setCertified(tx, id, false);
         if (toState === 'revoked' && Array.isArray(event.criteriaNoLongerMet)) {
           const villageId = await this.dossiers.villageOf(tx, id);
           const lost = (event.criteriaNoLongerMet as number[]).map((code) => ({ villageId, code, met: false }));
-          await this.flags.apply(tx, lost, 'certification', { kind: 'revocation', id, by: actor.id });
+          await this.flags.apply(tx, lost, 'certification', { kind: 'revocation', id, by: actor.id, factsOn: this.today() });
         }
         if (!open) await this.dossiers.close(tx, id);
       },

@@ -291,7 +291,10 @@ const CATALOG = {
     en: (p) => `quantity is required for ${p.kind}, in ${p.unit}`,
     vi: (p) => `Vui lòng nhập số lượng ${p.kind} (đơn vị: ${p.unit})`,
   },
-  real_date: { en: (p) => `${p.field} must be a real date YYYY-MM-DD`, vi: (p) => `${p.field} phải là ngày hợp lệ (YYYY-MM-DD)` },
+  real_date: {
+    en: (p) => `${p.field} must be a real day (dd/mm/yyyy or YYYY-MM-DD), not in the future`,
+    vi: (p) => `“${p.field}” phải là một ngày có thật (dd/mm/yyyy hoặc YYYY-MM-DD), không sau ngày hôm nay`,
+  },
 
   // ---- requests ----
   year_integer: { en: () => 'year must be an integer', vi: () => 'Năm phải là số nguyên' },

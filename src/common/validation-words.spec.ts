@@ -14,6 +14,7 @@ describe('vietnameseOf', () => {
     ['property isSuperAdmin should not exist', 'Trường “isSuperAdmin” không được phép gửi lên'],
     ["All criteria's elements must be unique", 'Các phần tử của “criteria” không được trùng nhau'],
     ['decisionDate must be a date YYYY-MM-DD', '“decisionDate” phải là một ngày dạng YYYY-MM-DD'],
+    ['receivedAt must be a day dd/mm/yyyy or YYYY-MM-DD', '“receivedAt” phải là một ngày dạng dd/mm/yyyy hoặc YYYY-MM-DD'],
     ['email must be an email address', '“email” phải là một địa chỉ email'],
     [
       'amountVnd must be a positive whole number of đồng (an integer or a string of digits)',

@@ -38,6 +38,7 @@ const PATTERNS: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^nested property (.+) must be either object or array$/, (m) => `${subject(m[1])} phải là một đối tượng hoặc danh sách`],
   // The DTOs' own sentences.
   [/^(.+) must be a date YYYY-MM-DD$/, (m) => `${subject(m[1])} phải là một ngày dạng YYYY-MM-DD`],
+  [/^(.+) must be a day dd\/mm\/yyyy or YYYY-MM-DD$/, (m) => `${subject(m[1])} phải là một ngày dạng dd/mm/yyyy hoặc YYYY-MM-DD`],
   [
     /^(.+) must be (\d+) to (\d+) letters, digits, dots, dashes or underscores$/,
     (m) => `${subject(m[1])} phải gồm ${m[2]} đến ${m[3]} chữ cái không dấu, chữ số, dấu chấm, gạch ngang hoặc gạch dưới`,

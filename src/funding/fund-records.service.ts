@@ -2,21 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
-import { InvalidInput, NotFound, RuleViolation } from '../common/errors.js';
+import { pastDay } from '../common/calendar-day.js';
+import { NotFound, RuleViolation } from '../common/errors.js';
 import { decodeCursor, toPage, type PageQuery } from '../common/pagination.js';
+import { Clock } from '../engine/clock.js';
 import { EngineService } from '../engine/engine.service.js';
 import { UnitsRepository } from '../units/units.repository.js';
 import { FundRecordsRepository, type LoanRow, type PledgeRow } from './fund-records.repository.js';
 import { FundsRepository, type FundRow } from './funds.repository.js';
 import { toBig, type EnterprisePledgeDto, type LoanDto } from './projects.dto.js';
-
-/** A date given as YYYY-MM-DD that is a real day; InvalidInput naming the field otherwise. */
-export function realDay(value: string, field: string): string {
-  const day = new Date(`${value}T00:00:00Z`);
-  if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value)
-    throw new InvalidInput('real_date', { field }, [{ field, messages: [`${field} must be a real date YYYY-MM-DD`] }]);
-  return value;
-}
 
 /** Loans of credit funds by commune, and enterprises' pledges to mobilised funds. */
 @Injectable()
@@ -26,10 +20,11 @@ export class FundRecordsService {
     private readonly funds: FundsRepository,
     private readonly units: UnitsRepository,
     private readonly engine: EngineService,
+    private readonly clock: Clock,
   ) {}
 
   private async fundOfKind(code: string, kind: 'credit' | 'mobilised'): Promise<FundRow> {
-    const fund = (await this.funds.list()).find((f) => f.code === code);
+    const fund = await this.funds.byCode(code);
     if (!fund) throw new NotFound('fund');
     if (fund.kind !== kind) {
       const rule = kind === 'credit' ? 'fund_not_credit' : 'fund_not_mobilised';
@@ -43,7 +38,7 @@ export class FundRecordsService {
     await this.fundOfKind(code, 'credit');
     const commune = await this.units.findById(dto.communeId, scopePath(actor));
     if (!commune || commune.level !== 'COMMUNE') throw new NotFound('unit');
-    realDay(dto.disbursedOn, 'disbursedOn');
+    const disbursedOn = pastDay(dto.disbursedOn, 'disbursedOn', this.clock.now());
     const id = randomUUID();
     await this.engine.transaction((tx) =>
       this.records.insertLoan(tx, {
@@ -53,7 +48,7 @@ export class FundRecordsService {
         communePath: commune.path,
         households: dto.households,
         amountVnd: toBig(dto.amountVnd),
-        disbursedOn: dto.disbursedOn,
+        disbursedOn,
         note: dto.note ?? null,
         recordedBy: actor.id,
       }),
@@ -65,7 +60,7 @@ export class FundRecordsService {
       commune_name: commune.name,
       households: dto.households,
       amount_vnd: String(dto.amountVnd),
-      disbursed_on: dto.disbursedOn,
+      disbursed_on: disbursedOn,
       note: dto.note ?? null,
     });
   }
@@ -81,7 +76,7 @@ export class FundRecordsService {
     await this.fundOfKind(code, 'mobilised');
     const unit = await this.units.findById(dto.communeId ?? actor.unitId, scopePath(actor));
     if (!unit || (unit.level !== 'COMMUNE' && unit.level !== 'PROVINCE')) throw new NotFound('unit');
-    realDay(dto.pledgedOn, 'pledgedOn');
+    const pledgedOn = pastDay(dto.pledgedOn, 'pledgedOn', this.clock.now());
     const id = randomUUID();
     await this.records.insertPledge({
       id,
@@ -90,7 +85,7 @@ export class FundRecordsService {
       unitId: unit.id,
       unitPath: unit.path,
       amountVnd: toBig(dto.amountVnd),
-      pledgedOn: dto.pledgedOn,
+      pledgedOn,
       note: dto.note ?? null,
       recordedBy: actor.id,
     });
@@ -101,7 +96,7 @@ export class FundRecordsService {
       unit_id: unit.id,
       unit_name: unit.name,
       amount_vnd: String(dto.amountVnd),
-      pledged_on: dto.pledgedOn,
+      pledged_on: pledgedOn,
       note: dto.note ?? null,
     });
   }

@@ -68,6 +68,11 @@ export class FundsRepository {
       .execute() as Promise<FundListRow[]>;
   }
 
+  /** One fund by its code (its own columns, none of `list`'s sums), or null. */
+  async byCode(code: string, db: Db = this.db): Promise<FundRow | null> {
+    return (await db.selectFrom('funds').select(FUND_COLUMNS).where('code', '=', code).executeTakeFirst()) ?? null;
+  }
+
   /** The funds of these codes; InvalidInput naming any unknown one. */
   async known(codes: string[], db: Db = this.db): Promise<Map<string, FundRow>> {
     const rows = codes.length ? await db.selectFrom('funds').select(FUND_COLUMNS).where('code', 'in', codes).execute() : [];

@@ -18,6 +18,7 @@ import {
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
+import { DAY_PATTERN } from '../common/calendar-day.js';
 import { Nfc } from '../common/validation.js';
 import { WORK_TYPE_CODES, type WorkTypeCode } from '../../workflows/funding/works.js';
 
@@ -151,8 +152,8 @@ export class ReceiptDto {
   @IsPositive()
   quantity?: number;
   @ApiProperty({ example: 25_000_000 }) @IsVnd() valueVnd: number | string;
-  @ApiProperty({ example: '2026-12-01' })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'receivedAt must be a date YYYY-MM-DD' })
+  @ApiProperty({ example: '2026-12-01', description: 'YYYY-MM-DD or dd/mm/yyyy, not after today (answered as YYYY-MM-DD)' })
+  @Matches(DAY_PATTERN, { message: 'receivedAt must be a day dd/mm/yyyy or YYYY-MM-DD' })
   receivedAt: string;
 }
 
@@ -209,13 +210,13 @@ export const PROJECT_EVENTS: Record<string, new () => object> = {
 
 // ---- what credit and mobilised funds record ----
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
 export class LoanDto {
   @ApiProperty({ description: 'The commune whose households borrowed' }) @IsString() communeId: string;
   @ApiProperty({ example: 12, description: 'Households that received a loan' }) @IsInt() @Min(1) @Max(100_000) households: number;
   @ApiProperty({ example: 600_000_000, description: 'VND lent' }) @IsVnd() amountVnd: number | string;
-  @ApiProperty({ example: '2020-03-15' }) @Matches(DAY, { message: 'disbursedOn must be a date YYYY-MM-DD' }) disbursedOn: string;
+  @ApiProperty({ example: '2020-03-15', description: 'YYYY-MM-DD or dd/mm/yyyy, not after today (answered as YYYY-MM-DD)' })
+  @Matches(DAY_PATTERN, { message: 'disbursedOn must be a day dd/mm/yyyy or YYYY-MM-DD' })
+  disbursedOn: string;
   @ApiPropertyOptional({ example: 'Cho vay nước sạch và vệ sinh môi trường' })
   @IsOptional()
   @Nfc()
@@ -231,6 +232,8 @@ export class EnterprisePledgeDto {
   @IsString()
   communeId?: string;
   @ApiProperty({ example: 500_000_000 }) @IsVnd() amountVnd: number | string;
-  @ApiProperty({ example: '2020-05-10' }) @Matches(DAY, { message: 'pledgedOn must be a date YYYY-MM-DD' }) pledgedOn: string;
+  @ApiProperty({ example: '2020-05-10', description: 'YYYY-MM-DD or dd/mm/yyyy, not after today (answered as YYYY-MM-DD)' })
+  @Matches(DAY_PATTERN, { message: 'pledgedOn must be a day dd/mm/yyyy or YYYY-MM-DD' })
+  pledgedOn: string;
   @ApiPropertyOptional() @IsOptional() @Nfc() @IsString() @MaxLength(1000) note?: string;
 }

@@ -4,6 +4,7 @@ import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { scopePath } from '../auth/jurisdiction.js';
+import { pastDay } from '../common/calendar-day.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { Conflict, InsufficientFunds, InvalidInput, NotFound, NotPermitted, RuleViolation } from '../common/errors.js';
 import { statesTagged } from '../engine/machine.js';
@@ -248,11 +249,7 @@ export class ProjectsService {
     if (!row || !kind) throw new NotFound('contribution');
     if (actor.unitId !== row.commune_id)
       throw new NotPermitted('commune_only', { action: { vi: 'ghi nhận đóng góp', en: 'record receipts' } });
-    const day = new Date(`${dto.receivedAt}T00:00:00Z`);
-    if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== dto.receivedAt)
-      throw new InvalidInput('real_date', { field: 'receivedAt' }, [
-        { field: 'receivedAt', messages: ['receivedAt must be a real date YYYY-MM-DD'] },
-      ]);
+    const receivedAt = pastDay(dto.receivedAt, 'receivedAt', this.clock.now());
     const quantity = contributionQuantity(kind, dto);
     const receiptId = randomUUID();
     await this.engine.transaction(async (tx) => {
@@ -264,7 +261,7 @@ export class ProjectsService {
         contributionId,
         quantity,
         valueVnd: toBig(dto.valueVnd),
-        receivedAt: dto.receivedAt,
+        receivedAt,
         recordedBy: actor.id,
       });
     });
@@ -274,7 +271,7 @@ export class ProjectsService {
       contributionId,
       quantity,
       valueVnd: Number(dto.valueVnd),
-      receivedAt: dto.receivedAt,
+      receivedAt,
       contribution: project.contributions.find((c) => c.id === contributionId),
     };
   }

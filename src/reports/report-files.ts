@@ -226,10 +226,16 @@ export function csvField(v: string | number | boolean): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** The per-criterion view as CSV, UTF-8 with a byte-order mark so that Excel shows the diacritics. */
+/**
+ * The per-criterion view as CSV, UTF-8 with a byte-order mark so that Excel shows the diacritics: the 16 criteria,
+ * then the average criteria met per village in the same columns (baseline, now, the plan's target), the figures
+ * of the workbook's summary sheet. Decimals are written with a point (7.66), so that they parse back as numbers;
+ * the target is the plan's text ("11,5 – 12"), as in the workbook.
+ */
 export function progressCsv(r: ProgressReport): Buffer {
   const sheet = progressSheets(r)[1];
-  const lines = [sheet.headers, ...sheet.rows].map((row) => row.map(csvField).join(','));
+  const average = ['', 'Số tiêu chí đạt bình quân/thôn', r.baselineAverageCriteriaMet, r.averageCriteriaMet, planFigures(r).target, ''];
+  const lines = [sheet.headers, ...sheet.rows, average].map((row) => row.map(csvField).join(','));
   return Buffer.from('\uFEFF' + lines.join('\r\n') + '\r\n', 'utf8');
 }
 

@@ -9,9 +9,16 @@ import { VillageCriteriaRepository } from './village-criteria.repository.js';
 export interface FlagChangeView {
   id: string;
   criterion: number;
-  from: boolean;
+  /** Null when the write created the flag. */
+  from: boolean | null;
   to: boolean;
   cause: { kind: 'assessment' | 'certification' | 'revocation' | 'import'; id: string };
+  /** The day of the cause's facts (YYYY-MM-DD); null for changes recorded before dates were kept. */
+  factsOn: string | null;
+  /** False when the flag kept its value because its facts were newer than the cause's (see `supersededBy`). */
+  applied: boolean;
+  /** Not applied: the day of the newer facts the flag kept. */
+  supersededBy: { factsOn: string } | null;
   at: string;
   by: { id: string; name: string | null } | null;
 }
@@ -21,6 +28,8 @@ export interface VillageFlagView {
   name: string;
   met: boolean;
   source: string;
+  /** The day of the facts the flag stands on (YYYY-MM-DD); null for the seed's estimate. */
+  factsOn: string | null;
   updatedAt: string;
 }
 
@@ -45,6 +54,7 @@ export class CriteriaHistoryService {
       name: f.name,
       met: f.met,
       source: f.source,
+      factsOn: f.facts_on,
       updatedAt: new Date(f.updated_at).toISOString(),
     }));
   }
@@ -59,6 +69,9 @@ export class CriteriaHistoryService {
       from: r.from_met,
       to: r.to_met,
       cause: { kind: r.cause_kind, id: r.cause_id },
+      factsOn: r.facts_on,
+      applied: r.applied,
+      supersededBy: r.superseded_on ? { factsOn: r.superseded_on } : null,
       at: new Date(r.at).toISOString(),
       by: r.by ? { id: r.by, name: r.by_name } : null,
     }));

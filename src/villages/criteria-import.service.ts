@@ -2,8 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { RuleViolation } from '../common/errors.js';
+import { todayInVietnam } from '../common/calendar-day.js';
 import { DB, type Db } from '../database/db.js';
-import { CRITERIA_COLUMNS, checkImport, parseCsv, readXlsx, type ImportProblem } from './criteria-import.js';
+import { Clock } from '../engine/clock.js';
+import { CRITERIA_COLUMNS, checkImport, firstProblemRow, parseCsv, readXlsx, type ImportProblem } from './criteria-import.js';
 import { VillageCriteriaRepository } from './village-criteria.repository.js';
 
 export interface ImportResult {
@@ -27,6 +29,7 @@ export class CriteriaImportService {
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly flags: VillageCriteriaRepository,
+    private readonly clock: Clock,
   ) {}
 
   async import(actor: Actor, file: { fileName: string; bytes: Buffer }, options: { baseline: boolean }): Promise<ImportResult> {
@@ -55,7 +58,9 @@ export class CriteriaImportService {
         importId,
       );
       const all = rows.flatMap((r) => r.marks.map((met, i) => ({ villageId: villages.get(r.villageCode)!.id, code: i + 1, met })));
-      const n = await this.flags.apply(tx, all, 'import', { kind: 'import', id: importId, by: actor.id }, { baseline: options.baseline });
+      // An import's facts are of the day it is made.
+      const cause = { kind: 'import', id: importId, by: actor.id, factsOn: todayInVietnam(this.clock.now()) } as const;
+      const { changed: n } = await this.flags.apply(tx, all, 'import', cause, { baseline: options.baseline });
       await this.flags.setImportChanged(tx, importId, n);
       return n;
     });
@@ -88,7 +93,7 @@ function refusal(problems: ImportProblem[]): RuleViolation {
   return new RuleViolation(
     'import_rows_invalid',
     'import_rows_invalid',
-    { rows: rows.size, first: Math.min(...rows) },
+    { rows: rows.size, first: firstProblemRow(problems) },
     {
       problems: problems
         .slice(0, LISTED)

@@ -1,4 +1,4 @@
-import { checkImport, markOf, parseCsv } from './criteria-import.js';
+import { checkImport, firstProblemRow, markOf, parseCsv, type ImportProblem } from './criteria-import.js';
 
 const HEADER = ['Mã thôn', ...Array.from({ length: 16 }, (_, i) => `TC${i + 1}`)];
 const marks = (n: string) => Array.from({ length: 16 }, () => n);
@@ -49,5 +49,13 @@ describe('criteria import: reading the table', () => {
     const { rows, problems } = checkImport([HEADER, ['V1', ...marks('1')]], new Set(['V1']));
     expect(problems).toEqual([]);
     expect(rows).toEqual([{ row: 2, villageCode: 'V1', marks: Array.from({ length: 16 }, () => true) }]);
+  });
+
+  it("names the first bad row of a file with more problems than a call's arguments can hold", () => {
+    const problem = (row: number): ImportProblem => ({ row, column: 'B', code: 'mark_invalid', message: { vi: '', en: '' } });
+    // 20,000 rows of 16 bad marks each: 320,000 problems, in no particular order.
+    const problems = Array.from({ length: 320_000 }, (_, i) => problem(2 + ((i * 7919) % 20_000)));
+    expect(firstProblemRow(problems)).toBe(2);
+    expect(firstProblemRow([problem(9), problem(4), problem(7)])).toBe(4);
   });
 });

@@ -99,6 +99,16 @@ export async function readXlsx(bytes: Buffer): Promise<string[][]> {
   return Array.from(rows, (r) => r ?? []);
 }
 
+/**
+ * The first row with a problem (the refusal's message names it). A loop, not `Math.min(...rows)`: spreading a
+ * large file's row numbers as arguments overflows the call stack (RangeError past about 120,000 on Node 20).
+ */
+export function firstProblemRow(problems: readonly ImportProblem[]): number {
+  let first = Infinity;
+  for (const p of problems) if (p.row < first) first = p.row;
+  return first;
+}
+
 const isBlank = (r: string[]) => r.every((c) => c.trim() === '');
 
 /**

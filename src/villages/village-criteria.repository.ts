@@ -13,21 +13,37 @@ export interface FlagCause {
   id: string;
   /** The user, null for the system. */
   by: string | null;
+  /**
+   * The day of the cause's facts, YYYY-MM-DD: an assessment's `assessedOn`; the day (in Vietnam) a certification,
+   * a revocation or an import happened. A flag whose facts are newer keeps its value.
+   */
+  factsOn: string;
+}
+
+/** What `apply` did: flags whose value changed, and flags it left as they were because their facts are newer. */
+export interface ApplyResult {
+  changed: number;
+  superseded: number;
 }
 
 /** A flag as `flags` reads it: its row, with its criterion's code and name. */
 export type FlagRow = Pick<Selectable<Tables['village_criteria']>, 'met' | 'source' | 'updated_at'> & {
   code: Selectable<Tables['village_criteria']>['criterion_code'];
   name: Selectable<Tables['criteria']>['name_vi'];
+  /** to_char(facts_on, 'YYYY-MM-DD'). */
+  facts_on: string | null;
 };
 
 /** A change as `changes` reads it: its row, the kind of its cause narrowed, its author's name (left join). */
 export type FlagChangeRow = Pick<
   Selectable<Tables['village_criterion_changes']>,
-  'id' | 'criterion_code' | 'from_met' | 'to_met' | 'cause_id' | 'at' | 'by'
+  'id' | 'criterion_code' | 'from_met' | 'to_met' | 'cause_id' | 'at' | 'by' | 'applied'
 > & {
   cause_kind: FlagCause['kind'];
   by_name: Selectable<Tables['users']>['full_name'] | null;
+  /** to_char(facts_on, 'YYYY-MM-DD'), to_char(superseded_on, 'YYYY-MM-DD'). */
+  facts_on: string | null;
+  superseded_on: string | null;
 };
 
 /**
@@ -40,9 +56,12 @@ export class VillageCriteriaRepository {
   constructor(@Inject(DB) private readonly db: Db) {}
 
   /**
-   * Sets the flags given (village, criterion, met) and their source; records a change row for each flag whose
-   * value changed. With `baseline`, the marks are also the villages' baseline (5/2019). Returns the number of
-   * flags whose value changed. `tx` must be a transaction: the flags are locked first.
+   * Sets the flags given (village, criterion, met) and their source, as facts of `cause.factsOn`; records a change
+   * row for each flag whose value changed. The newest facts win: a flag whose facts are dated after
+   * `cause.factsOn` keeps its value and date, and a change it would have made is recorded as not applied
+   * (`applied` false, `superseded_on` the flag's date); on the same day the later write wins. A flag the village
+   * lacks is created (its change row's `from_met` null). With `baseline`, the marks are also the villages'
+   * baseline (5/2019), whatever the date. `tx` must be a transaction: the flags are locked first, in key order.
    */
   async apply(
     tx: Db,
@@ -50,36 +69,67 @@ export class VillageCriteriaRepository {
     source: FlagSource,
     cause: FlagCause,
     options: { baseline?: boolean } = {},
-  ): Promise<number> {
-    if (!flags.length) return 0;
+  ): Promise<ApplyResult> {
+    if (!flags.length) return { changed: 0, superseded: 0 };
     const villages = flags.map((f) => f.villageId);
     const codes = flags.map((f) => f.code);
     const mets = flags.map((f) => f.met);
-    const { rows } = await sql<{ n: number }>`
+    const baseline = options.baseline ?? false;
+    // Flags the village lacks (created by no seed or unit): created with the given marks, in key order.
+    const created = await sql<{ n: number }>`
+      WITH given AS (
+        SELECT * FROM unnest(${villages}::text[], ${codes}::smallint[], ${mets}::boolean[]) AS g(village_id, code, met)
+      ), missing AS (
+        INSERT INTO village_criteria (village_id, criterion_code, met, source, baseline_met, facts_on)
+        SELECT g.village_id, g.code, g.met, ${source}, ${baseline}::boolean AND g.met, ${cause.factsOn}::date
+          FROM given g
+         WHERE NOT EXISTS (SELECT 1 FROM village_criteria vc WHERE vc.village_id = g.village_id AND vc.criterion_code = g.code)
+         ORDER BY g.village_id, g.code
+        ON CONFLICT DO NOTHING
+        RETURNING village_id, criterion_code, met
+      ), recorded AS (
+        INSERT INTO village_criterion_changes
+               (id, village_id, criterion_code, from_met, to_met, cause_kind, cause_id, by, facts_on)
+        SELECT gen_random_uuid()::text, m.village_id, m.criterion_code, NULL, m.met, ${cause.kind}, ${cause.id}, ${cause.by},
+               ${cause.factsOn}::date
+          FROM missing m
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM recorded)::int AS n`.execute(tx);
+    const { rows } = await sql<{ changed: number; superseded: number }>`
       WITH given AS (
         SELECT * FROM unnest(${villages}::text[], ${codes}::smallint[], ${mets}::boolean[]) AS g(village_id, code, met)
       ), old AS (
-        SELECT vc.village_id, vc.criterion_code, vc.met
+        SELECT vc.village_id, vc.criterion_code, vc.met, vc.facts_on,
+               (vc.facts_on IS NULL OR vc.facts_on <= ${cause.factsOn}::date) AS applies
           FROM village_criteria vc JOIN given g ON g.village_id = vc.village_id AND g.code = vc.criterion_code
          ORDER BY vc.village_id, vc.criterion_code
            FOR UPDATE OF vc
       ), changed AS (
-        INSERT INTO village_criterion_changes (id, village_id, criterion_code, from_met, to_met, cause_kind, cause_id, by)
-        SELECT gen_random_uuid()::text, o.village_id, o.criterion_code, o.met, g.met, ${cause.kind}, ${cause.id}, ${cause.by}
+        INSERT INTO village_criterion_changes
+               (id, village_id, criterion_code, from_met, to_met, cause_kind, cause_id, by, facts_on, applied, superseded_on)
+        SELECT gen_random_uuid()::text, o.village_id, o.criterion_code, o.met, g.met, ${cause.kind}, ${cause.id}, ${cause.by},
+               ${cause.factsOn}::date, o.applies, CASE WHEN o.applies THEN NULL ELSE o.facts_on END
           FROM old o JOIN given g ON g.village_id = o.village_id AND g.code = o.criterion_code
          WHERE o.met <> g.met
-        RETURNING 1
+        RETURNING applied
       ), updated AS (
         UPDATE village_criteria vc
-           SET met = g.met, source = ${source}, updated_at = now(),
-               baseline_met = CASE WHEN ${options.baseline ?? false}::boolean THEN g.met ELSE vc.baseline_met END
+           SET met = CASE WHEN o.applies THEN g.met ELSE vc.met END,
+               source = CASE WHEN o.applies THEN ${source} ELSE vc.source END,
+               updated_at = CASE WHEN o.applies THEN now() ELSE vc.updated_at END,
+               facts_on = CASE WHEN o.applies THEN ${cause.factsOn}::date ELSE vc.facts_on END,
+               baseline_met = CASE WHEN ${baseline}::boolean THEN g.met ELSE vc.baseline_met END
           FROM given g, old o
          WHERE vc.village_id = g.village_id AND vc.criterion_code = g.code
            AND o.village_id = g.village_id AND o.criterion_code = g.code
+           AND (o.applies OR ${baseline}::boolean)
         RETURNING 1
       )
-      SELECT (SELECT count(*) FROM changed)::int AS n, (SELECT count(*) FROM updated)::int AS u`.execute(tx);
-    return rows[0].n;
+      SELECT (SELECT count(*) FILTER (WHERE applied) FROM changed)::int AS changed,
+             (SELECT count(*) FILTER (WHERE NOT applied) FROM changed)::int AS superseded,
+             (SELECT count(*) FROM updated)::int AS u`.execute(tx);
+    return { changed: rows[0].changed + created.rows[0].n, superseded: rows[0].superseded };
   }
 
   /** The flags of one village with their source. */
@@ -88,6 +138,7 @@ export class VillageCriteriaRepository {
       .selectFrom('village_criteria as v')
       .innerJoin('criteria as c', 'c.code', 'v.criterion_code')
       .select(['v.criterion_code as code', 'c.name_vi as name', 'v.met', 'v.source', 'v.updated_at'])
+      .select(sql<string | null>`to_char(v.facts_on, 'YYYY-MM-DD')`.as('facts_on'))
       .where('v.village_id', '=', villageId)
       .orderBy('v.criterion_code')
       .execute();
@@ -107,7 +158,12 @@ export class VillageCriteriaRepository {
         'x.cause_id',
         'x.at',
         'x.by',
+        'x.applied',
         'u.full_name as by_name',
+      ])
+      .select([
+        sql<string | null>`to_char(x.facts_on, 'YYYY-MM-DD')`.as('facts_on'),
+        sql<string | null>`to_char(x.superseded_on, 'YYYY-MM-DD')`.as('superseded_on'),
       ])
       .where('x.village_id', '=', villageId);
     if (before) q = q.where(sql<boolean>`(x.at, x.id) < (${before.at}::timestamptz, ${before.id})`);

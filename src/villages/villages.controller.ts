@@ -49,11 +49,21 @@ class FlagView {
   @ApiProperty() name: string;
   @ApiProperty() met: boolean;
   @ApiProperty({ enum: FLAG_SOURCES }) source: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '2026-11-30',
+    description: "the day of the facts the flag stands on; null for the seed's estimate",
+  })
+  factsOn: string | null;
   @ApiProperty() updatedAt: string;
 }
 class CauseView {
   @ApiProperty({ enum: ['assessment', 'certification', 'revocation', 'import'] }) kind: string;
   @ApiProperty({ description: 'the assessment, the dossier or the import' }) id: string;
+}
+class SupersededView {
+  @ApiProperty({ example: '2026-12-07', description: 'the day of the newer facts the flag kept' }) factsOn: string;
 }
 class ByView {
   @ApiProperty() id: string;
@@ -62,9 +72,18 @@ class ByView {
 class FlagChangeView {
   @ApiProperty() id: string;
   @ApiProperty() criterion: number;
-  @ApiProperty() from: boolean;
+  @ApiProperty({ nullable: true, type: Boolean, description: 'null when the write created the flag' }) from: boolean | null;
   @ApiProperty() to: boolean;
   @ApiProperty({ type: CauseView }) cause: CauseView;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '2026-11-30',
+    description: "the day of the cause's facts (an assessment's date; the day of a certification, revocation or import)",
+  })
+  factsOn: string | null;
+  @ApiProperty({ description: "false: the flag's facts were newer, so it kept its value (the newest facts win)" }) applied: boolean;
+  @ApiProperty({ type: SupersededView, nullable: true }) supersededBy: SupersededView | null;
   @ApiProperty() at: string;
   @ApiProperty({ type: ByView, nullable: true }) by: ByView | null;
 }

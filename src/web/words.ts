@@ -166,6 +166,11 @@ export const WORDS = {
   morePages: { vi: 'Xem thêm →', en: 'More →' },
   firstPage: { vi: '← Về trang đầu', en: '← Back to the first page' },
   openAssessment: { vi: 'Mở kết quả đánh giá', en: 'Open the assessment' },
+  factsOn: { vi: 'Số liệu ngày', en: 'Facts of' },
+  notApplied: {
+    vi: 'Không áp dụng: tiêu chí đã có số liệu mới hơn, ngày',
+    en: 'Not applied: the criterion has newer facts, of',
+  },
 } satisfies Record<string, Words>;
 
 export type WordKey = keyof typeof WORDS;

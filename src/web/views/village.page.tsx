@@ -9,7 +9,7 @@ export interface VillageView {
   id: string;
   name: string;
   communeName: string | null;
-  flags: { code: number; name: string; met: boolean; source: string; updatedAt: string }[];
+  flags: { code: number; name: string; met: boolean; source: string; factsOn: string | null; updatedAt: string }[];
   assessments: { id: string; assessedOn: string; stateWords: string; criteria: { code: number; met: boolean }[] }[];
   /** The next page of the assessments, and the first one when this is not it. */
   assessmentsMore: string | null;
@@ -17,9 +17,12 @@ export interface VillageView {
   changes: {
     criterion: number;
     name: string;
-    from: boolean;
+    from: boolean | null;
     to: boolean;
     cause: { kind: string; id: string };
+    factsOn: string | null;
+    applied: boolean;
+    supersededBy: { factsOn: string } | null;
     at: string;
     by: string | null;
   }[];
@@ -70,7 +73,7 @@ function RecordForm({ locale, village }: { locale: Locale; village: VillageView 
 /** A village: its 16 flags with where each comes from, its assessments, and every change of a flag with its cause. */
 export function VillagePage({ ctx, village }: { ctx: PageContext; village: VillageView }) {
   const { locale } = ctx;
-  const metWord = (met: boolean) => word(locale, met ? 'met' : 'notMet');
+  const metWord = (met: boolean | null) => (met === null ? '—' : word(locale, met ? 'met' : 'notMet'));
   return (
     <Layout ctx={ctx} title={village.name}>
       <h1>
@@ -94,6 +97,7 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
               <th scope="col">{word(locale, 'criterion')}</th>
               <th scope="col">{word(locale, 'state')}</th>
               <th scope="col">{word(locale, 'source')}</th>
+              <th scope="col">{word(locale, 'factsOn')}</th>
               <th scope="col">{word(locale, 'updatedOn')}</th>
             </tr>
           </thead>
@@ -105,6 +109,7 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
                 </td>
                 <td>{metWord(f.met)}</td>
                 <td>{SOURCE[f.source] ? word(locale, SOURCE[f.source]) : f.source}</td>
+                <td>{f.factsOn ? formatDay(f.factsOn) : '—'}</td>
                 <td>{formatDate(f.updatedAt)}</td>
               </tr>
             ))}
@@ -152,6 +157,7 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
                 <th scope="col">{word(locale, 'criterion')}</th>
                 <th scope="col">{word(locale, 'change')}</th>
                 <th scope="col">{word(locale, 'cause')}</th>
+                <th scope="col">{word(locale, 'factsOn')}</th>
                 <th scope="col">{word(locale, 'by')}</th>
               </tr>
             </thead>
@@ -164,6 +170,14 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
                   </td>
                   <td>
                     {metWord(c.from)} → {metWord(c.to)}
+                    {c.supersededBy && (
+                      <>
+                        <br />
+                        <strong>
+                          {word(locale, 'notApplied')} {formatDay(c.supersededBy.factsOn)}
+                        </strong>
+                      </>
+                    )}
                   </td>
                   <td>
                     {c.cause.kind === 'certification' || c.cause.kind === 'revocation' ? (
@@ -176,6 +190,7 @@ export function VillagePage({ ctx, village }: { ctx: PageContext; village: Villa
                       c.cause.kind
                     )}
                   </td>
+                  <td>{c.factsOn ? formatDay(c.factsOn) : '—'}</td>
                   <td>{c.by ?? word(locale, 'system')}</td>
                 </tr>
               ))}
