@@ -727,7 +727,7 @@ describe('web pages', () => {
     const changes = villagePage.text.split('Lịch sử thay đổi tiêu chí')[1];
     // The seed's estimate has criterion 3 unmet in this village: the change, its cause and who confirmed it.
     expect(before.get(3)!.met).toBe(false);
-    expect(textOf(changes)).toMatch(/3\. [^]*Chưa đạt → Đạt Kết quả đánh giá được xác nhận Nông Văn Bình/);
+    expect(textOf(changes)).toMatch(/3\. [^]*Chưa đạt → Đạt Kết quả đánh giá được xác nhận \d\d\/\d\d\/\d{4} Nông Văn Bình/);
     expect(changes).toContain(`href="/app/assessments/${assessmentId}"`);
   });
 
