@@ -1,11 +1,11 @@
 import type { Locale } from '../../common/messages.js';
 import type { AssessmentView } from '../../assessments/assessments.dto.js';
-import { formatDateTime, formatDay } from '../format.js';
+import { formatDay } from '../format.js';
 import { word, type WordKey } from '../words.js';
 import { DueBadge, type Due } from './due.js';
 import { fieldError, FormAlert, value, type Flash } from './flash.js';
 import { FieldError, Layout, type PageContext } from './layout.js';
-import type { HistoryItem } from './dossier.page.js';
+import { HistoryTimeline, type HistoryIntegrity, type HistoryItem } from './history-timeline.js';
 import { AssessmentFields, type AssessmentFieldsNow } from './assessment-fields.js';
 
 export interface AssessmentPageProps {
@@ -20,7 +20,7 @@ export interface AssessmentPageProps {
   edit: { criteria: { code: number; name: string }[]; now: AssessmentFieldsNow } | null;
   maxUploadBytes: number;
   history: HistoryItem[];
-  integrity: { ok: boolean; checked: number; reason?: string };
+  integrity: HistoryIntegrity;
   flash: Flash;
   csrf: string;
   /** The assessment's entity tag as this page shows it: its event forms send it back, so that a stale page is refused. */
@@ -207,24 +207,7 @@ export function AssessmentPage({ ctx, props }: { ctx: PageContext; props: Assess
         </section>
       )}
       <Evidence locale={locale} props={props} />
-      <section>
-        <h2>{word(locale, 'history')}</h2>
-        <p class={props.integrity.ok ? 'notice' : 'alert'}>
-          {props.integrity.ok
-            ? word(locale, 'historyOk', { n: props.integrity.checked })
-            : word(locale, 'historyBroken', { reason: props.integrity.reason ?? '' })}
-        </p>
-        <ol class="timeline">
-          {props.history.map((h) => (
-            <li>
-              <time datetime={h.at}>{formatDateTime(h.at)}</time> · {h.who}
-              <br />
-              <strong>{h.what}</strong> <span class="muted">({h.change})</span>
-              {h.comment && <p>{h.comment}</p>}
-            </li>
-          ))}
-        </ol>
-      </section>
+      <HistoryTimeline locale={locale} history={props.history} integrity={props.integrity} />
     </Layout>
   );
 }

@@ -1,8 +1,9 @@
 import type { Locale } from '../../common/messages.js';
 import type { DossierView } from '../../certification/dossiers.dto.js';
-import { formatDateTime, formatDay } from '../format.js';
+import { formatDay } from '../format.js';
 import { ATTACHMENT_KIND_WORDS, word, type WordKey } from '../words.js';
 import { DueBadge, type Due } from './due.js';
+import { HistoryTimeline, type HistoryIntegrity, type HistoryItem } from './history-timeline.js';
 import { FieldError, Layout, type PageContext } from './layout.js';
 import { fieldError, FormAlert, value, type Flash } from './flash.js';
 import { dossierTitle } from '../../common/place-names.js';
@@ -10,13 +11,7 @@ import { CERTIFICATION_STEPS } from '../../../workflows/certification/steps.js';
 
 export type { Flash } from './flash.js';
 
-export interface HistoryItem {
-  at: string;
-  who: string;
-  what: string;
-  change: string;
-  comment: string | null;
-}
+export type { HistoryItem } from './history-timeline.js';
 
 export interface DossierPageProps {
   dossier: DossierView;
@@ -30,7 +25,7 @@ export interface DossierPageProps {
   currentDue: Due | null;
   consultationEnds: string | null;
   history: HistoryItem[];
-  integrity: { ok: boolean; checked: number; reason?: string };
+  integrity: HistoryIntegrity;
   flash: Flash;
   csrf: string;
   /** The dossier's entity tag as this page shows it: its forms send it back, so that a stale page is refused. */
@@ -374,24 +369,7 @@ export function DossierPage({ ctx, props }: { ctx: PageContext; props: DossierPa
         )}
       </section>
       <Attachments locale={locale} props={props} />
-      <section>
-        <h2>{word(locale, 'history')}</h2>
-        <p class={props.integrity.ok ? 'notice' : 'alert'}>
-          {props.integrity.ok
-            ? word(locale, 'historyOk', { n: props.integrity.checked })
-            : word(locale, 'historyBroken', { reason: props.integrity.reason ?? '' })}
-        </p>
-        <ol class="timeline">
-          {props.history.map((h) => (
-            <li>
-              <time datetime={h.at}>{formatDateTime(h.at)}</time> · {h.who}
-              <br />
-              <strong>{h.what}</strong> <span class="muted">({h.change})</span>
-              {h.comment && <p>{h.comment}</p>}
-            </li>
-          ))}
-        </ol>
-      </section>
+      <HistoryTimeline locale={locale} history={props.history} integrity={props.integrity} />
     </Layout>
   );
 }
