@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { DEADLINES_QUEUE, redisConnection, redisOf } from '../../src/queues/bullmq.js';
 import { waitFor } from './app.js';
@@ -59,7 +60,10 @@ export async function assertInvariants(cluster: FaultCluster, client: FaultClien
     intervalMs: 500,
     what: 'no job failed or left active without a lock',
   }).catch(() => undefined);
-  expect(await jobs()).toEqual(clean);
+  const left = await jobs();
+  // What BullMQ holds of a job left behind, and what each worker wrote, so that a red run names its cause.
+  if (JSON.stringify(left) !== JSON.stringify(clean))
+    throw new Error(`no job may be failed or left active without a lock: ${JSON.stringify(left)}\n${await jobDetails(cluster, left)}`);
 
   // Timers: each fired timer row has its one history row, and no history row of a timer event lacks its timer.
   const { rows: timerMismatches } = await db.query(
@@ -153,6 +157,31 @@ export async function assertInvariants(cluster: FaultCluster, client: FaultClien
       WHERE p.id IS NULL AND i.subject_type = 'project' OR i.id IS NULL`,
   );
   expect(halves).toEqual([]);
+}
+
+async function jobDetails(cluster: FaultCluster, left: { queue: string; unlocked: string[] }[]): Promise<string> {
+  const redis = new Redis(redisConnection('redis://127.0.0.1:6379'));
+  const details: unknown[] = [];
+  try {
+    for (const q of left)
+      for (const id of q.unlocked) {
+        const key = `${cluster.prefix}:${q.queue}`;
+        details.push({
+          queue: q.queue,
+          id,
+          job: await redis.hgetall(`${key}:${id}`),
+          stalledSet: await redis.smembers(`${key}:stalled`),
+          active: await redis.lrange(`${key}:active`, 0, -1),
+          stalledCheckTtlMs: await redis.pttl(`${key}:stalled-check`),
+        });
+      }
+  } finally {
+    redis.disconnect();
+  }
+  const workers = cluster.workers.map(
+    (w) => `---- worker ${w.child.pid} (${w.alive() ? 'running' : 'exited'})\n${w.output().slice(-8000)}`,
+  );
+  return [JSON.stringify(details, null, 1), ...workers].join('\n');
 }
 
 async function leftovers(db: pg.Pool) {
