@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { isIPv4, isIPv6 } from 'node:net';
 import { TooManyRequests } from '../common/errors.js';
 import { NOUNS } from '../common/messages.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { REDIS } from '../redis/redis.module.js';
 
@@ -112,7 +112,7 @@ export function throttledAddress(ip: string | undefined): string {
 @Injectable()
 export class LoginThrottle {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

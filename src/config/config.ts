@@ -38,8 +38,15 @@ export class EnvironmentVariables {
 
   @Transform(blankToUndefined)
   @IsOptional()
-  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must look like redis://host:6379' })
+  @Matches(/^rediss?:\/\/[^,]+(,rediss?:\/\/[^,]+)*$/, {
+    message: 'REDIS_URL must look like redis://host:6379 (with REDIS_CLUSTER=true, one or more, separated by commas)',
+  })
   REDIS_URL?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'REDIS_CLUSTER must be true or false' })
+  REDIS_CLUSTER?: string;
 
   @Transform(blankToUndefined)
   @IsOptional()
@@ -271,7 +278,10 @@ export interface AppConfig {
   databaseUrl: string;
   /** The tables' owner, for migrations and the service role's grants: `DATABASE_MIGRATION_URL`, else `databaseUrl`. */
   databaseMigrationUrl: string;
+  /** One Redis URL, or with `redisCluster` one or more seed nodes of a Redis Cluster separated by commas. */
   redisUrl: string;
+  /** `REDIS_CLUSTER=true`: `redisUrl` names a Redis Cluster, spoken to with ioredis' Cluster client. */
+  redisCluster: boolean;
   queuePrefix: string;
   processRole: ProcessRole;
   mail: { transport: 'smtp' | 'file'; smtpUrl?: string; from: string };
@@ -379,6 +389,17 @@ function shown(name: string, value: string | undefined): string {
   return JSON.stringify(String(value).replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'));
 }
 
+/**
+ * What Redis Cluster hashes of a key starting with `prefix` to choose its slot: what stands between the prefix's first
+ * `{` and the first `}` after it, when that is not empty (the Cluster specification's rule); null when the prefix has
+ * no such tag, and its keys would hash by their whole name.
+ */
+export function hashTagOf(prefix: string): string | null {
+  const open = prefix.indexOf('{');
+  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
+  return close > open + 1 ? prefix.slice(open + 1, close) : null;
+}
+
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const vars = plainToInstance(EnvironmentVariables, { ...env });
@@ -410,13 +431,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError('Configuration error: ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
   }
   const databaseUrl = vars.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ntm';
+  const redisUrl = vars.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const queuePrefix = vars.QUEUE_PREFIX ?? 'ntm';
+  const redisCluster = vars.REDIS_CLUSTER === 'true';
+  if (!redisCluster && redisUrl.includes(',')) {
+    throw new ConfigError('Configuration error: REDIS_URL names several servers, which only REDIS_CLUSTER=true allows');
+  }
+  if (redisCluster && !hashTagOf(queuePrefix)) {
+    throw new ConfigError(
+      `Configuration error: REDIS_CLUSTER=true needs a hash tag in QUEUE_PREFIX, e.g. QUEUE_PREFIX={ntm}, so that BullMQ's keys share one slot (got ${JSON.stringify(queuePrefix)})`,
+    );
+  }
+  if (redisCluster && redisUrl.split(',').some((url) => !/^rediss?:\/\/[^/]*\/?(0)?$/.test(url))) {
+    throw new ConfigError(
+      'Configuration error: REDIS_URL may not name a database other than 0 with REDIS_CLUSTER=true (a cluster has only one)',
+    );
+  }
   return {
     production,
     port: vars.PORT ?? 3000,
     databaseUrl,
     databaseMigrationUrl: vars.DATABASE_MIGRATION_URL ?? databaseUrl,
-    redisUrl: vars.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    queuePrefix: vars.QUEUE_PREFIX ?? 'ntm',
+    redisUrl,
+    redisCluster,
+    queuePrefix,
     headersTimeoutSeconds: vars.HEADERS_TIMEOUT_SECONDS ?? 20,
     uploadQuotaBytesPerDay: (vars.UPLOAD_QUOTA_MB_PER_DAY ?? 500) * 1024 * 1024,
     processRole: (vars.PROCESS_ROLE ?? 'all') as ProcessRole,

@@ -30,11 +30,16 @@ export async function preflight(databaseUrl: string, redisUrl: string, timeoutMs
   if (dbError) {
     throw new Error(`Cannot reach PostgreSQL at ${dbHost}:${dbPort} (DATABASE_URL): ${dbError}; ${HOW_TO_START.postgres}`);
   }
-  const redis = new URL(redisUrl);
-  const redisHost = redis.hostname || '127.0.0.1';
-  const redisPort = Number(redis.port || 6379);
-  const redisError = await probe(redisHost, redisPort, timeoutMs);
-  if (redisError) {
-    throw new Error(`Cannot reach Redis at ${redisHost}:${redisPort} (REDIS_URL): ${redisError}; ${HOW_TO_START.redis}`);
+  // A cluster's REDIS_URL lists seed nodes separated by commas: one answering is enough, as for the cluster client.
+  const seeds = redisUrl.split(',').map((url) => new URL(url.trim()));
+  let firstError: string | null = null;
+  for (const redis of seeds) {
+    const redisError = await probe(redis.hostname || '127.0.0.1', Number(redis.port || 6379), timeoutMs);
+    if (!redisError) return;
+    firstError ??= redisError;
   }
+  const redisHost = seeds[0].hostname || '127.0.0.1';
+  const redisPort = Number(seeds[0].port || 6379);
+  const others = seeds.length > 1 ? ` (nor ${seeds.length - 1} other seed node(s))` : '';
+  throw new Error(`Cannot reach Redis at ${redisHost}:${redisPort}${others} (REDIS_URL): ${firstError}; ${HOW_TO_START.redis}`);
 }

@@ -1,11 +1,11 @@
 import { Controller, Get, Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { Redis } from 'ioredis';
 import { Public } from '../auth/actor.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { sql } from 'kysely';
 import { DB, type Db } from '../database/db.js';
+import { createRedisClient, type RedisClient } from '../redis/redis-client.js';
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([
@@ -23,7 +23,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 @Controller('health')
 export class HealthController implements OnModuleDestroy {
   /** Its own connection, failing fast instead of queueing commands while Redis is away. */
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly logger = new Logger('Health');
   /** The last state of each check, so that the log says when it changes. */
   private readonly down = new Set<string>();
@@ -34,7 +34,7 @@ export class HealthController implements OnModuleDestroy {
     @Inject(DB) private readonly db: Db,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.redis = new Redis(config.redisUrl, {
+    this.redis = createRedisClient(config, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

@@ -1,3 +1,5 @@
+import { redisServerOptions } from '../redis/redis-client.js';
+
 /** BullMQ's part of the configuration: the engine's deadlines queue, job retention and retries, the Redis connection. */
 
 /** Delayed jobs that fire the engine's timers (the effect queues come from the job definitions, jobs.ts). */
@@ -12,18 +14,9 @@ export const DEFAULT_JOB_OPTIONS = {
   removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
 } as const;
 
-/** ioredis connection options from a redis:// URL. */
+/** ioredis connection options from a redis:// URL, for BullMQ on one server (src/redis/redis-client.ts). */
 export function redisConnection(url: string) {
-  const u = new URL(url);
-  return {
-    host: u.hostname || '127.0.0.1',
-    port: Number(u.port || 6379),
-    username: u.username ? decodeURIComponent(u.username) : undefined,
-    password: u.password ? decodeURIComponent(u.password) : undefined,
-    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
-    tls: u.protocol === 'rediss:' ? {} : undefined,
-    maxRetriesPerRequest: null,
-  };
+  return { ...redisServerOptions(url), maxRetriesPerRequest: null };
 }
 
 /** The ioredis client under a BullMQ queue (BullMQ 6 keeps it on the Redis backend). */

@@ -1,8 +1,10 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { DEFAULT_JOB_OPTIONS, redisConnection } from './bullmq.js';
+import { DEFAULT_JOB_OPTIONS } from './bullmq.js';
 import { queuesOf, TASK_DEFINITIONS, type TaskDefinition } from './job-definition.js';
+import { QUEUE_CONNECTION, QueueConnectionModule } from './queue-connection.js';
+import type { bullConnection } from '../redis/redis-client.js';
 import { TaskQueues } from './task-queues.js';
 
 /**
@@ -17,9 +19,10 @@ export class QueuesModule {
       module: QueuesModule,
       imports: [
         BullModule.forRootAsync({
-          inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => ({
-            connection: redisConnection(config.redisUrl),
+          imports: [QueueConnectionModule],
+          inject: [APP_CONFIG, QUEUE_CONNECTION],
+          useFactory: (config: AppConfig, connection: ReturnType<typeof bullConnection>) => ({
+            connection,
             prefix: config.queuePrefix,
             defaultJobOptions: DEFAULT_JOB_OPTIONS,
           }),

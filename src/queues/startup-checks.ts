@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { EngineRepository } from '../engine/engine.repository.js';
 import { WorkflowRegistry } from '../engine/registry.js';
+import { serversOf } from '../redis/redis-client.js';
 import { redisOf } from './bullmq.js';
 import { JobRegistry } from './job-registry.js';
 import { Queues } from './queues.js';
@@ -49,11 +50,17 @@ export class WorkerStartupChecks implements OnApplicationBootstrap {
     }
 
     // From INFO rather than CONFIG GET: managed Redis services commonly refuse CONFIG to their clients.
+    // On a cluster each master is asked: the one holding the queues' slot today may not be the one tomorrow.
     const client = await redisOf(this.queues.deadlines);
-    const policy = await client.info('memory').then(
-      (info) => /^maxmemory_policy:(\S+)/m.exec(info)?.[1],
-      () => undefined,
+    const policies = await Promise.all(
+      serversOf(client).map((server) =>
+        server.info('memory').then(
+          (info) => /^maxmemory_policy:(\S+)/m.exec(info)?.[1],
+          () => undefined,
+        ),
+      ),
     );
+    const policy = policies.includes(undefined) ? undefined : (policies.find((p) => p !== 'noeviction') ?? policies[0]);
     if (policy === undefined) {
       this.logger.warn('Redis did not say its maxmemory-policy; make sure it is noeviction, or queued jobs may be evicted');
     } else if (policy !== 'noeviction') {

@@ -66,7 +66,7 @@ export async function startTestApp(
   });
   if (!env.KEEP_DATABASE) {
     await dropDatabase(config.databaseMigrationUrl);
-    await clearRedisPrefix(config.queuePrefix, config.redisUrl);
+    await clearRedisPrefix(config.queuePrefix, config.redisUrl, config.redisCluster);
   }
   let app: INestApplication;
   try {
