@@ -1,12 +1,12 @@
 import Holidays from 'date-holidays';
+import { todayInVietnam, VIETNAM_OFFSET_MS } from '../common/calendar-day.js';
 
 /** Asia/Ho_Chi_Minh is UTC+7 all year (no daylight saving), so local dates are UTC shifted by seven hours. */
-const OFFSET_MS = 7 * 3600 * 1000;
+const OFFSET_MS = VIETNAM_OFFSET_MS;
 const DAY_MS = 24 * 3600 * 1000;
 
-function localDate(instant: Date): string {
-  return new Date(instant.getTime() + OFFSET_MS).toISOString().slice(0, 10);
-}
+/** The day in Vietnam at `instant`, YYYY-MM-DD. */
+const localDate = todayInVietnam;
 
 /**
  * Vietnamese working days in the business time zone: Monday to Friday, minus the public holidays

@@ -1,7 +1,7 @@
 import { InvalidInput } from './errors.js';
 
 /** Asia/Ho_Chi_Minh is UTC+7 all year (no daylight saving). */
-const VIETNAM_OFFSET_MS = 7 * 3600 * 1000;
+export const VIETNAM_OFFSET_MS = 7 * 3600 * 1000;
 
 /** What a day field accepts at the edge: YYYY-MM-DD, or dd/mm/yyyy as Vietnamese write it (d/m/yyyy too). */
 export const DAY_PATTERN = /^(\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}\/\d{4})$/;
@@ -11,13 +11,16 @@ export function todayInVietnam(now: Date): string {
   return new Date(now.getTime() + VIETNAM_OFFSET_MS).toISOString().slice(0, 10);
 }
 
+/** `dd/mm/yyyy` (one-digit day and month taken) rewritten `YYYY-MM-DD`, whether or not such a day exists; null when not of that form. */
+export function dmyToIso(value: string): string | null {
+  const vn = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value);
+  return vn ? `${vn[3]}-${vn[2].padStart(2, '0')}-${vn[1].padStart(2, '0')}` : null;
+}
+
 /** A real calendar day written YYYY-MM-DD or dd/mm/yyyy, as YYYY-MM-DD; null when it is neither, or no such day (30/02). */
 export function parseDay(value: string): string | null {
-  let iso: string;
-  const vn = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value);
-  if (vn) iso = `${vn[3]}-${vn[2].padStart(2, '0')}-${vn[1].padStart(2, '0')}`;
-  else if (/^\d{4}-\d{2}-\d{2}$/.test(value)) iso = value;
-  else return null;
+  const iso = dmyToIso(value) ?? (/^\d{4}-\d{2}-\d{2}$/.test(value) ? value : null);
+  if (iso === null) return null;
   const day = new Date(`${iso}T00:00:00Z`);
   return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === iso ? iso : null;
 }

@@ -1,4 +1,5 @@
 import type { Locale } from '../common/messages.js';
+import { dmyToIso } from '../common/calendar-day.js';
 import type { UpdateCriterionDto } from '../certification/dossiers.dto.js';
 import { field, fields } from './web-request.js';
 import { word } from './words.js';
@@ -83,12 +84,6 @@ export function criteriaFromForm(locale: Locale, body: unknown): ({ code: number
   return entries;
 }
 
-/** `dd/mm/yyyy` as typed (one-digit day and month taken) to `YYYY-MM-DD`, or null when it is not of that form. */
-export function dayFromForm(typed: string): string | null {
-  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(typed.trim());
-  return m ? `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}` : null;
-}
-
 /**
  * The village page's "record an assessment" form: each criterion met, not met or left out (`met_<code>` true,
  * false or empty), the date as dd/mm/yyyy and a note. Whether the date is a real day and not in the future is
@@ -106,7 +101,7 @@ export function assessmentFromForm(
   }
   if (criteria.length === 0) problems.criteria = word(locale, 'chooseCriteria');
   const typed = (field(body, 'assessedOn') ?? '').trim();
-  const assessedOn = dayFromForm(typed);
+  const assessedOn = dmyToIso(typed);
   if (!typed) problems.assessedOn = word(locale, 'required');
   else if (!assessedOn) problems.assessedOn = word(locale, 'dateFormat');
   const note = (field(body, 'note') ?? '').normalize('NFC').trim();
