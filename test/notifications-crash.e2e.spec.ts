@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Queue } from 'bullmq';
 import pg from 'pg';
-import { DEFAULT_JOB_OPTIONS, redisConnection } from '../src/queues/bullmq.js';
+import { DEFAULT_JOB_OPTIONS } from '../src/queues/bullmq.js';
+import { redisConnection } from '../src/redis/redis-client.js';
 import { ADMIN, startTestApp, waitFor, type TestApp } from './support/app.js';
 import {
   createRecipient,

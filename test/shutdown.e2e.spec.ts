@@ -2,7 +2,7 @@ import http from 'node:http';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import request from 'supertest';
-import { redisConnection } from '../src/queues/bullmq.js';
+import { redisConnection } from '../src/redis/redis-client.js';
 import { ADMIN, clearRedisPrefix, dropDatabase, testDatabaseUrl, testQueuePrefix, waitFor, type TestApp } from './support/app.js';
 import { createUser, unitsByCode } from './support/fixtures.js';
 import { deliveriesOf, emitNotify, outboxStatus, startSmtpServer, unit, type TestSmtpServer } from './support/notifications.js';

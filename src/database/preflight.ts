@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { clusterSeeds } from '../redis/redis-client.js';
 
 const HOW_TO_START = {
   postgres:
@@ -31,15 +32,14 @@ export async function preflight(databaseUrl: string, redisUrl: string, timeoutMs
     throw new Error(`Cannot reach PostgreSQL at ${dbHost}:${dbPort} (DATABASE_URL): ${dbError}; ${HOW_TO_START.postgres}`);
   }
   // A cluster's REDIS_URL lists seed nodes separated by commas: one answering is enough, as for the cluster client.
-  const seeds = redisUrl.split(',').map((url) => new URL(url.trim()));
+  const seeds = clusterSeeds(redisUrl);
   let firstError: string | null = null;
-  for (const redis of seeds) {
-    const redisError = await probe(redis.hostname || '127.0.0.1', Number(redis.port || 6379), timeoutMs);
+  for (const { host, port } of seeds) {
+    const redisError = await probe(host, port, timeoutMs);
     if (!redisError) return;
     firstError ??= redisError;
   }
-  const redisHost = seeds[0].hostname || '127.0.0.1';
-  const redisPort = Number(seeds[0].port || 6379);
+  const { host: redisHost, port: redisPort } = seeds[0];
   const others = seeds.length > 1 ? ` (nor ${seeds.length - 1} other seed node(s))` : '';
   throw new Error(`Cannot reach Redis at ${redisHost}:${redisPort}${others} (REDIS_URL): ${firstError}; ${HOW_TO_START.redis}`);
 }

@@ -1,5 +1,3 @@
-import { redisServerOptions } from '../redis/redis-client.js';
-
 /** BullMQ's part of the configuration: the engine's deadlines queue, job retention and retries, the Redis connection. */
 
 /** Delayed jobs that fire the engine's timers (the effect queues come from the job definitions, jobs.ts). */
@@ -13,11 +11,6 @@ export const DEFAULT_JOB_OPTIONS = {
   removeOnComplete: { count: 1000, age: 24 * 3600 },
   removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
 } as const;
-
-/** ioredis connection options from a redis:// URL, for BullMQ on one server (src/redis/redis-client.ts). */
-export function redisConnection(url: string) {
-  return { ...redisServerOptions(url), maxRetriesPerRequest: null };
-}
 
 /** The ioredis client under a BullMQ queue (BullMQ 6 keeps it on the Redis backend). */
 export async function redisOf(queue: import('bullmq').Queue): Promise<import('ioredis').Redis> {

@@ -22,6 +22,11 @@ export function redisServerOptions(url: string) {
   };
 }
 
+/** BullMQ's options for one server from a redis:// URL: the server's, with `maxRetriesPerRequest: null`. */
+export function redisConnection(url: string) {
+  return { ...redisServerOptions(url), maxRetriesPerRequest: null };
+}
+
 /** The seed nodes of a cluster `REDIS_URL` (one URL or several separated by commas), as host and port. */
 export function clusterSeeds(redisUrl: string): { host: string; port: number }[] {
   return redisUrl.split(',').map((url) => {
@@ -57,7 +62,7 @@ export function createRedisClient(target: RedisTarget, options: RedisOptions = {
  * to come back rather than failing.
  */
 export function bullConnection(target: RedisTarget, connectionName: string) {
-  if (!target.redisCluster) return { ...redisServerOptions(target.redisUrl), maxRetriesPerRequest: null };
+  if (!target.redisCluster) return redisConnection(target.redisUrl);
   return createRedisClient(target, { maxRetriesPerRequest: null, connectionName }) as Cluster;
 }
 

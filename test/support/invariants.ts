@@ -1,7 +1,8 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
-import { DEADLINES_QUEUE, redisConnection, redisOf } from '../../src/queues/bullmq.js';
+import { DEADLINES_QUEUE, redisOf } from '../../src/queues/bullmq.js';
+import { redisConnection } from '../../src/redis/redis-client.js';
 import { waitFor } from './app.js';
 import type { FaultClient, FaultCluster } from './fault-cluster.js';
 

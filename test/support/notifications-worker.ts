@@ -20,7 +20,7 @@ import { SubjectDirectory } from '../../src/notifications/subject-directory.js';
 import { createMailTransport } from '../../src/notifications/transport.js';
 import { JobRegistry } from '../../src/queues/job-registry.js';
 import { OutboxRunner } from '../../src/queues/outbox-runner.js';
-import { redisConnection } from '../../src/queues/bullmq.js';
+import { redisConnection } from '../../src/redis/redis-client.js';
 
 const config = loadConfig(process.env);
 const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
