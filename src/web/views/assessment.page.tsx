@@ -3,7 +3,7 @@ import type { AssessmentView } from '../../assessments/assessments.dto.js';
 import { formatDay } from '../format.js';
 import { word, type WordKey } from '../words.js';
 import { DueBadge, type Due } from './due.js';
-import { fieldError, FormAlert, value, type Flash } from './flash.js';
+import { FileField, fieldError, FormAlert, value, type Flash } from './flash.js';
 import { FieldError, Layout, type PageContext } from './layout.js';
 import { HistoryTimeline, type HistoryIntegrity, type HistoryItem } from './history-timeline.js';
 import { AssessmentFields, type AssessmentFieldsNow } from './assessment-fields.js';
@@ -77,7 +77,6 @@ function EventForm({ locale, props, event }: { locale: Locale; props: Assessment
 
 function Evidence({ locale, props }: { locale: Locale; props: AssessmentPageProps }) {
   const { assessment, flash } = props;
-  const tooLarge = word(locale, 'fileTooLarge', { mb: Math.round(props.maxUploadBytes / 1024 / 1024) });
   return (
     <section>
       <h2>{word(locale, 'evidence')}</h2>
@@ -99,17 +98,7 @@ function Evidence({ locale, props }: { locale: Locale; props: AssessmentPageProp
         <form method="post" action={`/app/assessments/${assessment.id}/attachments`} enctype="multipart/form-data">
           <input type="hidden" name="_csrf" value={props.csrf} />
           <FormAlert flash={flash} form="attach" />
-          <label for="file">{word(locale, 'file')}</label>
-          <input
-            type="file"
-            id="file"
-            name="file"
-            required
-            data-max-bytes={String(props.maxUploadBytes)}
-            data-too-large={tooLarge}
-            aria-describedby="file-error"
-          />
-          <FieldError id="file-error" message={fieldError(flash, 'attach', 'file')} />
+          <FileField locale={locale} flash={flash} maxUploadBytes={props.maxUploadBytes} />
           <button type="submit">{word(locale, 'attach')}</button>
         </form>
       )}

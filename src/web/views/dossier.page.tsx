@@ -5,7 +5,7 @@ import { ATTACHMENT_KIND_WORDS, word, type WordKey } from '../words.js';
 import { DueBadge, type Due } from './due.js';
 import { HistoryTimeline, type HistoryIntegrity, type HistoryItem } from './history-timeline.js';
 import { FieldError, Layout, type PageContext } from './layout.js';
-import { fieldError, FormAlert, value, type Flash } from './flash.js';
+import { FileField, fieldError, FormAlert, value, type Flash } from './flash.js';
 import { dossierTitle } from '../../common/place-names.js';
 import { CERTIFICATION_STEPS } from '../../../workflows/certification/steps.js';
 
@@ -157,8 +157,6 @@ function CriteriaTable({ locale, props, reviewing }: { locale: Locale; props: Do
 
 function Attachments({ locale, props }: { locale: Locale; props: DossierPageProps }) {
   const { dossier, flash } = props;
-  const mb = Math.round(props.maxUploadBytes / 1024 / 1024);
-  const tooLarge = word(locale, 'fileTooLarge', { mb });
   return (
     <section>
       <h2>{word(locale, 'attachments')}</h2>
@@ -189,17 +187,7 @@ function Attachments({ locale, props }: { locale: Locale; props: DossierPageProp
               </option>
             ))}
           </select>
-          <label for="file">{word(locale, 'file')}</label>
-          <input
-            type="file"
-            id="file"
-            name="file"
-            required
-            data-max-bytes={String(props.maxUploadBytes)}
-            data-too-large={tooLarge}
-            aria-describedby="file-error"
-          />
-          <FieldError id="file-error" message={fieldError(flash, 'attach', 'file')} />
+          <FileField locale={locale} flash={flash} maxUploadBytes={props.maxUploadBytes} />
           <button type="submit">{word(locale, 'attach')}</button>
         </form>
       )}

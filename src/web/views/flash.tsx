@@ -1,3 +1,7 @@
+import type { Locale } from '../../common/messages.js';
+import { word } from '../words.js';
+import { FieldError } from './layout.js';
+
 /** What a refused or completed form brings back to its page. */
 export interface Flash {
   done?: string;
@@ -29,5 +33,27 @@ export function FormAlert({ flash, form }: { flash: Flash; form: string }) {
     <p class="alert" role="alert" id={`${form}-error`}>
       {flash.error}
     </p>
+  );
+}
+
+/**
+ * An upload form's file field (`file`), with its error beside it; the page's script refuses a file above
+ * `maxUploadBytes` before it is sent, with the same words the service answers with.
+ */
+export function FileField({ locale, flash, maxUploadBytes }: { locale: Locale; flash: Flash; maxUploadBytes: number }) {
+  return (
+    <>
+      <label for="file">{word(locale, 'file')}</label>
+      <input
+        type="file"
+        id="file"
+        name="file"
+        required
+        data-max-bytes={String(maxUploadBytes)}
+        data-too-large={word(locale, 'fileTooLarge', { mb: Math.round(maxUploadBytes / 1024 / 1024) })}
+        aria-describedby="file-error"
+      />
+      <FieldError id="file-error" message={fieldError(flash, 'attach', 'file')} />
+    </>
   );
 }
