@@ -3,7 +3,8 @@ import type { AssessmentView } from '../../assessments/assessments.dto.js';
 import { formatDay } from '../format.js';
 import { word, type WordKey } from '../words.js';
 import { DueBadge, type Due } from './due.js';
-import { FileField, fieldError, FormAlert, value, type Flash } from './flash.js';
+import { fieldError, value, type Flash } from './flash.js';
+import { AttachmentsSection } from './attachments.js';
 import { FieldError, Layout, type PageContext } from './layout.js';
 import { HistoryTimeline, type HistoryIntegrity, type HistoryItem } from './history-timeline.js';
 import { AssessmentFields, type AssessmentFieldsNow } from './assessment-fields.js';
@@ -72,37 +73,6 @@ function EventForm({ locale, props, event }: { locale: Locale; props: Assessment
         {props.eventWords(event)}
       </button>
     </form>
-  );
-}
-
-function Evidence({ locale, props }: { locale: Locale; props: AssessmentPageProps }) {
-  const { assessment, flash } = props;
-  return (
-    <section>
-      <h2>{word(locale, 'evidence')}</h2>
-      {assessment.attachments.length === 0 ? (
-        <p class="muted">{word(locale, 'noEvidence')}</p>
-      ) : (
-        <ul>
-          {assessment.attachments.map((a) => (
-            <li>
-              <a href={`/app/assessments/${assessment.id}/files/${a.id}`}>{a.fileName}</a>{' '}
-              <span class="muted">({Math.ceil(a.size / 1024)} KB)</span>
-            </li>
-          ))}
-        </ul>
-      )}
-      {/* An upload refused where this page offers none (the state moved on meanwhile): its reason, still shown. */}
-      {!props.canAttach && <FormAlert flash={flash} form="attach" />}
-      {props.canAttach && (
-        <form method="post" action={`/app/assessments/${assessment.id}/attachments`} enctype="multipart/form-data">
-          <input type="hidden" name="_csrf" value={props.csrf} />
-          <FormAlert flash={flash} form="attach" />
-          <FileField locale={locale} flash={flash} maxUploadBytes={props.maxUploadBytes} />
-          <button type="submit">{word(locale, 'attach')}</button>
-        </form>
-      )}
-    </section>
   );
 }
 
@@ -195,7 +165,17 @@ export function AssessmentPage({ ctx, props }: { ctx: PageContext; props: Assess
           </form>
         </section>
       )}
-      <Evidence locale={locale} props={props} />
+      <AttachmentsSection
+        locale={locale}
+        flash={flash}
+        heading="evidence"
+        empty="noEvidence"
+        base={`/app/assessments/${a.id}`}
+        files={a.attachments}
+        canAttach={props.canAttach}
+        csrf={props.csrf}
+        maxUploadBytes={props.maxUploadBytes}
+      />
       <HistoryTimeline locale={locale} history={props.history} integrity={props.integrity} />
     </Layout>
   );

@@ -1,11 +1,12 @@
 import type { Locale } from '../../common/messages.js';
 import type { DossierView } from '../../certification/dossiers.dto.js';
 import { formatDay } from '../format.js';
-import { ATTACHMENT_KIND_WORDS, word, type WordKey } from '../words.js';
+import { word, type WordKey } from '../words.js';
 import { DueBadge, type Due } from './due.js';
 import { HistoryTimeline, type HistoryIntegrity, type HistoryItem } from './history-timeline.js';
 import { FieldError, Layout, type PageContext } from './layout.js';
-import { FileField, fieldError, FormAlert, value, type Flash } from './flash.js';
+import { fieldError, FormAlert, value, type Flash } from './flash.js';
+import { AttachmentsSection } from './attachments.js';
 import { dossierTitle } from '../../common/place-names.js';
 import { CERTIFICATION_STEPS } from '../../../workflows/certification/steps.js';
 
@@ -152,46 +153,6 @@ function CriteriaTable({ locale, props, reviewing }: { locale: Locale; props: Do
         );
       })}
     </div>
-  );
-}
-
-function Attachments({ locale, props }: { locale: Locale; props: DossierPageProps }) {
-  const { dossier, flash } = props;
-  return (
-    <section>
-      <h2>{word(locale, 'attachments')}</h2>
-      {dossier.attachments.length === 0 ? (
-        <p class="muted">{word(locale, 'noAttachments')}</p>
-      ) : (
-        <ul>
-          {dossier.attachments.map((a) => (
-            <li>
-              <span class="badge">{ATTACHMENT_KIND_WORDS[a.kind]?.[locale] ?? a.kind}</span>{' '}
-              <a href={`/app/dossiers/${dossier.id}/files/${a.id}`}>{a.fileName}</a>{' '}
-              <span class="muted">({Math.ceil(a.size / 1024)} KB)</span>
-            </li>
-          ))}
-        </ul>
-      )}
-      {/* An upload refused where this page offers none (the state moved on meanwhile): its reason, still shown. */}
-      {!props.canAttach && <FormAlert flash={flash} form="attach" />}
-      {props.canAttach && (
-        <form method="post" action={`/app/dossiers/${dossier.id}/attachments`} enctype="multipart/form-data">
-          <input type="hidden" name="_csrf" value={props.csrf} />
-          <FormAlert flash={flash} form="attach" />
-          <label for="kind">{word(locale, 'kind')}</label>
-          <select id="kind" name="kind">
-            {props.attachKinds.map((k) => (
-              <option value={k} selected={value(flash, 'attach', 'kind') === k}>
-                {ATTACHMENT_KIND_WORDS[k]?.[locale] ?? k}
-              </option>
-            ))}
-          </select>
-          <FileField locale={locale} flash={flash} maxUploadBytes={props.maxUploadBytes} />
-          <button type="submit">{word(locale, 'attach')}</button>
-        </form>
-      )}
-    </section>
   );
 }
 
@@ -356,7 +317,18 @@ export function DossierPage({ ctx, props }: { ctx: PageContext; props: DossierPa
           <CriteriaTable locale={locale} props={props} reviewing={reviewing} />
         )}
       </section>
-      <Attachments locale={locale} props={props} />
+      <AttachmentsSection
+        locale={locale}
+        flash={flash}
+        heading="attachments"
+        empty="noAttachments"
+        base={`/app/dossiers/${dossier.id}`}
+        files={dossier.attachments}
+        canAttach={props.canAttach}
+        kinds={props.attachKinds}
+        csrf={props.csrf}
+        maxUploadBytes={props.maxUploadBytes}
+      />
       <HistoryTimeline locale={locale} history={props.history} integrity={props.integrity} />
     </Layout>
   );
