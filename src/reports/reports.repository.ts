@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
-import type { Selectable } from 'kysely';
-import type { Tables } from '../database/db.js';
-import { PG_POOL } from '../database/pg-pool.js';
+import { CompiledQuery, type Selectable } from 'kysely';
+import { DB, type Db, type Tables } from '../database/db.js';
 
 /** BIGINT/NUMERIC from pg arrive as strings; the plan's figures are far below 2^53. */
 export function toSafeNumber(v: string | number | null | undefined): number {
@@ -64,10 +62,15 @@ type UnitFundingRow = {
  */
 @Injectable()
 export class ReportsRepository {
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+  constructor(@Inject(DB) private readonly db: Db) {}
+
+  /** One of the statements below, on the service's Kysely (its one pool), with its row type. */
+  private query<T>(text: string, parameters: readonly unknown[] = []): Promise<{ rows: T[] }> {
+    return this.db.executeQuery<T>(CompiledQuery.raw(text, [...parameters]));
+  }
 
   async unitInScope(id: string, scope: string): Promise<ScopeUnitRow | null> {
-    const { rows } = await this.pool.query<ScopeUnitRow>(
+    const { rows } = await this.query<ScopeUnitRow>(
       `SELECT id, path, level::text AS level FROM units WHERE id = $1 AND path LIKE $2 || '%'`,
       [id, scope],
     );
@@ -75,14 +78,14 @@ export class ReportsRepository {
   }
 
   async planTargets(): Promise<Record<string, unknown>> {
-    const { rows } = await this.pool.query<{ targets: Record<string, unknown> }>(`SELECT targets FROM plans WHERE id = 'plan-136-2019'`);
+    const { rows } = await this.query<{ targets: Record<string, unknown> }>(`SELECT targets FROM plans WHERE id = 'plan-136-2019'`);
     return rows[0]?.targets ?? {};
   }
 
   /** Villages in scope with the number of criteria met, summarised: total, sum of met and the 0..16 distribution. */
   async villageSummary(scope: string): Promise<{ total: number; metSum: number; distribution: Map<number, number> }> {
     // Per village first (an index-only scan of village_criteria), then the distribution.
-    const { rows } = await this.pool.query<{ met: number; villages: number }>(
+    const { rows } = await this.query<{ met: number; villages: number }>(
       `WITH m AS MATERIALIZED (
          SELECT v.id, count(vc.village_id) FILTER (WHERE vc.met)::int AS met
            FROM units v LEFT JOIN village_criteria vc ON vc.village_id = v.id
@@ -106,7 +109,7 @@ export class ReportsRepository {
   /** Each criterion with the number of villages in scope meeting it now. */
   async criteria(scope: string): Promise<CriterionMetRow[]> {
     // One pass over the villages in scope, not one per criterion.
-    const { rows } = await this.pool.query<CriterionMetRow>(
+    const { rows } = await this.query<CriterionMetRow>(
       `SELECT c.code::int AS code, c.name_vi AS name, c.baseline, c.target, coalesce(m.met, 0)::int AS met
          FROM criteria c
          LEFT JOIN (SELECT vc.criterion_code, count(*) AS met
@@ -124,7 +127,7 @@ export class ReportsRepository {
    * import marked as the baseline), and the sum over villages (for the scope's baseline average).
    */
   async baselineOf(scope: string): Promise<{ byCode: Map<number, number>; sum: number }> {
-    const { rows } = await this.pool.query<CriterionCountRow>(
+    const { rows } = await this.query<CriterionCountRow>(
       `SELECT vc.criterion_code::int AS code, count(*)::int AS n
          FROM units v JOIN village_criteria vc ON vc.village_id = v.id
         WHERE vc.baseline_met AND v.level = 'VILLAGE' AND v.path LIKE $1 || '%'
@@ -136,7 +139,7 @@ export class ReportsRepository {
 
   /** How many flags in scope come from each source (seed-estimate, assessment, certification, import). */
   async flagSources(scope: string): Promise<Record<string, number>> {
-    const { rows } = await this.pool.query<SourceCountRow>(
+    const { rows } = await this.query<SourceCountRow>(
       `SELECT vc.source, count(*)::int AS n
          FROM units v JOIN village_criteria vc ON vc.village_id = v.id
         WHERE v.level = 'VILLAGE' AND v.path LIKE $1 || '%'
@@ -149,7 +152,7 @@ export class ReportsRepository {
   /** Villages in scope currently certified (a dossier in state certified), by the dossier's year. */
   async certifiedByYear(scope: string, year: number | null): Promise<{ byYear: Record<string, number>; total: number }> {
     // One query: by year and overall (the row whose year is NULL); dossiers carry their village's path.
-    const { rows } = await this.pool.query<CertifiedYearRow>(
+    const { rows } = await this.query<CertifiedYearRow>(
       `SELECT d.year, count(DISTINCT d.village_id)::int AS villages
          FROM dossiers d
         WHERE d.certified AND d.unit_path LIKE $1 || '%' AND ($2::int IS NULL OR d.year = $2)
@@ -167,7 +170,7 @@ export class ReportsRepository {
    * towards every ancestor named in its path (one pass over the villages, not units × villages).
    */
   async progressByUnit(scope: string, year: number | null) {
-    const { rows } = await this.pool.query<UnitProgressRow>(
+    const { rows } = await this.query<UnitProgressRow>(
       `WITH c AS (
          SELECT DISTINCT d.village_id
            FROM dossiers d
@@ -202,7 +205,7 @@ export class ReportsRepository {
   }
 
   async funds() {
-    const { rows } = await this.pool.query<FundReportRow>(
+    const { rows } = await this.query<FundReportRow>(
       `SELECT code, name_vi AS name, kind, year, central_budget, planned_vnd::text AS planned, allocated_vnd::text AS allocated,
               disbursed_vnd::text AS disbursed
          FROM funds ORDER BY planned_vnd DESC, code`,
@@ -227,7 +230,7 @@ export class ReportsRepository {
 
   /** Works in scope accepted (their accepted quantity set, not undone since), by type: how many and how much. */
   async acceptedWorks(scope: string): Promise<Map<string, { works: number; quantity: number }>> {
-    const { rows } = await this.pool.query<AcceptedWorksRow>(
+    const { rows } = await this.query<AcceptedWorksRow>(
       `SELECT work_type, count(*)::int AS works, sum(accepted_quantity)::float8 AS quantity
          FROM projects WHERE accepted_quantity IS NOT NULL AND work_type IS NOT NULL AND unit_path LIKE $1 || '%'
         GROUP BY work_type`,
@@ -238,7 +241,7 @@ export class ReportsRepository {
 
   /** Credit funds' loans to communes in scope, by fund and commune (a village's scope has none). */
   async loansByCommune(scope: string) {
-    const { rows } = await this.pool.query<CommuneLoansRow>(
+    const { rows } = await this.query<CommuneLoansRow>(
       `SELECT l.fund_code, c.id AS unit_id, c.name, count(*)::int AS loans, sum(l.households)::int AS households, sum(l.amount_vnd)::text AS lent
          FROM credit_loans l JOIN units c ON c.id = l.commune_id
         WHERE l.commune_path LIKE $1 || '%'
@@ -258,7 +261,7 @@ export class ReportsRepository {
 
   /** Enterprises' pledges in scope (to its communes, or to the province when the scope holds it), by fund. */
   async enterprisePledges(scope: string): Promise<Map<string, number>> {
-    const { rows } = await this.pool.query<FundPledgedRow>(
+    const { rows } = await this.query<FundPledgedRow>(
       `SELECT fund_code, sum(amount_vnd)::text AS pledged FROM enterprise_pledges WHERE unit_path LIKE $1 || '%' GROUP BY fund_code`,
       [scope],
     );
@@ -274,7 +277,7 @@ export class ReportsRepository {
    * projects, with the same rules and sums, so the two agree.
    */
   async contributions(scope: string, village = false) {
-    const { rows } = await this.pool.query<KindContributionsRow>(
+    const { rows } = await this.query<KindContributionsRow>(
       village
         ? `WITH x AS MATERIALIZED (
              SELECT x.id, x.kind, x.quantity, x.value_vnd, p.pledges_void
@@ -314,7 +317,7 @@ export class ReportsRepository {
    * commune in it: no rows.
    */
   async fundingByUnit(scope: string) {
-    const { rows } = await this.pool.query<UnitFundingRow>(
+    const { rows } = await this.query<UnitFundingRow>(
       `WITH c AS MATERIALIZED (
          SELECT commune_id, commune_path, pledged_vnd, received_vnd, allocated_vnd
            FROM commune_funding_totals WHERE commune_path LIKE $1 || '%'
