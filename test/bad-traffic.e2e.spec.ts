@@ -47,6 +47,7 @@ const post = (body) => new Promise((resolve) => {
   req.end(body);
 });
 await new Promise((r) => process.stdin.once('data', r));
+process.stdin.destroy();
 const malformed = Array.from({ length: Number(process.env.MALFORMED) }, () => post('{"username": "a", "password": '));
 const oversized = Array.from({ length: Number(process.env.OVERSIZED) }, () =>
   post(JSON.stringify({ username: 'a', password: 'x'.repeat(150 * 1024) })));
@@ -67,6 +68,7 @@ const call = () => new Promise((resolve) => {
   req.end();
 });
 await new Promise((r) => process.stdin.once('data', r));
+process.stdin.destroy();
 const health = [];
 for (let i = 0; i < 10; i++) {
   health.push(await call());
